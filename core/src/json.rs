@@ -1,0 +1,71 @@
+//! Shared JSON decoding that turns serde errors into [`ParseError`]s and
+//! [`VerifyError`]s carrying the JSON path.
+
+use serde::de::DeserializeOwned;
+
+use crate::error::{ParseError, RawBody, VerifyError};
+
+/// Decodes `body` as `T`, reporting the JSON path of the first problem.
+pub(crate) fn decode<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ParseError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ParseError::EmptyBody { status });
+    }
+    decode_path(body).map_err(|(path, reason)| ParseError::Json {
+        path,
+        reason,
+        body: RawBody(body.to_vec()),
+    })
+}
+
+/// Decodes a callback or notification body as `T`.
+pub(crate) fn decode_callback<T: DeserializeOwned>(body: &[u8]) -> Result<T, VerifyError> {
+    decode_path(body).map_err(|(path, reason)| VerifyError::MalformedBody { path, reason })
+}
+
+fn decode_path<T: DeserializeOwned>(body: &[u8]) -> Result<T, (String, String)> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        (path, e.into_inner().to_string())
+    })?;
+    Ok(value)
+}
+
+/// A parse error for a field whose JSON is well typed but whose value breaks
+/// the protocol.
+pub(crate) fn value_error(path: &str, reason: impl Into<String>, body: &[u8]) -> ParseError {
+    ParseError::Value {
+        path: path.to_owned(),
+        reason: reason.into(),
+        body: RawBody(body.to_vec()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Outer {
+        #[allow(dead_code)]
+        inner: Inner,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    struct Inner {
+        #[allow(dead_code)]
+        amount: u64,
+    }
+
+    #[test]
+    fn path_is_reported() {
+        let err = decode::<Outer>(200, br#"{"inner":{"amount":"x"}}"#).unwrap_err();
+        assert_eq!(err.path(), Some("inner.amount"));
+        assert_eq!(err.raw_body(), Some(&br#"{"inner":{"amount":"x"}}"#[..]));
+        assert_eq!(
+            decode::<Outer>(500, b" \n").unwrap_err(),
+            ParseError::EmptyBody { status: 500 }
+        );
+        let err = decode::<Outer>(200, b"<html>").unwrap_err();
+        assert!(matches!(err, ParseError::Json { .. }));
+    }
+}
