@@ -19,7 +19,10 @@ pub mod crypto;
 pub mod error;
 pub mod http;
 mod json;
+pub mod monnet;
 pub mod secret;
+pub mod smilepayz;
+pub mod transport;
 
 pub use ::http as http_types;
 pub use error::{

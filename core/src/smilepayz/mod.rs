@@ -1,0 +1,1 @@
+//! SmilePayz pay-in API v2.0 (Peru, PEN).

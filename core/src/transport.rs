@@ -1,0 +1,253 @@
+//! The transport seam: anything that can carry a [`PreparedRequest`] and hand
+//! back a [`RawResponse`].
+//!
+//! A transport does no protocol work. It sends the exact bytes it was given,
+//! follows no redirects, does not turn HTTP statuses into errors, and keeps
+//! every response header. Its only judgement is, when it fails, whether the
+//! request **certainly never left** ([`Delivery::NotSent`]: DNS, connect, TLS
+//! handshake failed) or **may have reached the gateway**
+//! ([`Delivery::MaybeSent`]: a timeout or a broken connection after the
+//! first byte was written). For a payment that difference decides whether a
+//! retry is safe.
+//!
+//! Closures are transports, which is how any HTTP stack plugs in:
+//!
+//! ```
+//! use pasarela_core::transport::{BlockingTransport, TransportError};
+//! use pasarela_core::{PreparedRequest, RawResponse};
+//!
+//! let transport = |req: PreparedRequest| -> Result<RawResponse, TransportError> {
+//!     // hand `req.method()`, `req.url()`, `req.headers()`, `req.body()` to
+//!     // your HTTP client here
+//!     let _ = req;
+//!     Ok(RawResponse::new(200, r#"{"code":"00"}"#))
+//! };
+//! # let req = PreparedRequest::new(
+//! #     pasarela_core::http::Method::POST,
+//! #     "https://example.com/".parse().unwrap(),
+//! #     vec![],
+//! #     vec![],
+//! # );
+//! let response = transport.send(req)?;
+//! assert_eq!(response.status, 200);
+//! # Ok::<(), TransportError>(())
+//! ```
+
+use std::fmt;
+use std::future::Future;
+
+use crate::http::{PreparedRequest, RawResponse};
+
+/// Whether a failed request may have reached the gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Delivery {
+    /// The request certainly did not leave this machine (DNS, connect or TLS
+    /// failure, or refused before sending): retrying is safe.
+    NotSent,
+    /// The request may have been received and acted on (timeout, connection
+    /// reset or closed after sending): the outcome is unknown; query the
+    /// gateway's status before retrying a payment.
+    MaybeSent,
+}
+
+/// What went wrong in a transport, for logs and metrics; [`Delivery`] is what
+/// decides retries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The host name did not resolve.
+    Dns,
+    /// The TCP connection could not be made (refused, unreachable, connect timeout).
+    Connect,
+    /// The TLS handshake failed.
+    Tls,
+    /// The request or the response took longer than allowed.
+    Timeout,
+    /// The connection broke while writing the request or reading the response.
+    ConnectionBroken,
+    /// The response body was larger than the configured limit.
+    BodyTooLarge,
+    /// The response was not valid HTTP.
+    Protocol,
+    /// The request could not be expressed for this HTTP stack.
+    InvalidRequest,
+    /// Anything else.
+    Other,
+}
+
+/// The failure of a transport, as every transport in this project reports it.
+#[derive(Debug)]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    delivery: Delivery,
+    message: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl TransportError {
+    /// A failure of `kind`, with what it means for delivery.
+    pub fn new(kind: TransportErrorKind, delivery: Delivery, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            delivery,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// Attaches the underlying error.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// The description given when the error was made.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let delivery = match self.delivery {
+            Delivery::NotSent => "request not sent",
+            Delivery::MaybeSent => "request may have been received",
+        };
+        write!(f, "{:?}: {} ({delivery})", self.kind, self.message)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// An error a transport returns: it must say whether the request may have
+/// been delivered.
+pub trait TransportFailure: std::error::Error + Send + Sync + 'static {
+    /// Whether the request may have reached the gateway.
+    fn delivery(&self) -> Delivery;
+}
+
+impl TransportFailure for TransportError {
+    fn delivery(&self) -> Delivery {
+        self.delivery
+    }
+}
+
+/// A blocking HTTP transport.
+pub trait BlockingTransport {
+    /// The transport's own error type.
+    type Error: TransportFailure;
+
+    /// Sends the request exactly as prepared and returns the response,
+    /// whatever its status.
+    fn send(&self, request: PreparedRequest) -> Result<RawResponse, Self::Error>;
+}
+
+/// An async HTTP transport. The returned future carries no `Send` bound of
+/// its own: it is `Send` exactly when the implementation's future is.
+pub trait AsyncTransport {
+    /// The transport's own error type.
+    type Error: TransportFailure;
+
+    /// Sends the request exactly as prepared and returns the response,
+    /// whatever its status.
+    fn send(
+        &self,
+        request: PreparedRequest,
+    ) -> impl Future<Output = Result<RawResponse, Self::Error>>;
+}
+
+impl<F, E> BlockingTransport for F
+where
+    F: Fn(PreparedRequest) -> Result<RawResponse, E>,
+    E: TransportFailure,
+{
+    type Error = E;
+
+    fn send(&self, request: PreparedRequest) -> Result<RawResponse, E> {
+        self(request)
+    }
+}
+
+impl<F, Fut, E> AsyncTransport for F
+where
+    F: Fn(PreparedRequest) -> Fut,
+    Fut: Future<Output = Result<RawResponse, E>>,
+    E: TransportFailure,
+{
+    type Error = E;
+
+    fn send(&self, request: PreparedRequest) -> impl Future<Output = Result<RawResponse, E>> {
+        self(request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> PreparedRequest {
+        PreparedRequest::new(
+            crate::http::Method::POST,
+            "https://example.com/x".parse().unwrap(),
+            vec![],
+            b"{}".to_vec(),
+        )
+    }
+
+    fn use_blocking<T: BlockingTransport>(t: &T) -> Result<RawResponse, T::Error> {
+        t.send(request())
+    }
+
+    #[test]
+    fn closures_are_blocking_transports() {
+        let ok =
+            |r: PreparedRequest| Ok::<_, TransportError>(RawResponse::new(200, r.body().to_vec()));
+        assert_eq!(use_blocking(&ok).unwrap().body, b"{}");
+        let refused = |_r: PreparedRequest| -> Result<RawResponse, TransportError> {
+            Err(TransportError::new(
+                TransportErrorKind::Connect,
+                Delivery::NotSent,
+                "refused",
+            ))
+        };
+        let err = use_blocking(&refused).unwrap_err();
+        assert_eq!(err.delivery(), Delivery::NotSent);
+        assert_eq!(err.to_string(), "Connect: refused (request not sent)");
+    }
+
+    #[test]
+    fn closures_are_async_transports() {
+        async fn go<T: AsyncTransport>(t: &T) -> Result<RawResponse, T::Error> {
+            t.send(request()).await
+        }
+        let t = |r: PreparedRequest| async move {
+            Ok::<_, TransportError>(RawResponse::new(201, r.body().to_vec()))
+        };
+        let resp = block_on(go(&t)).unwrap();
+        assert_eq!(resp.status, 201);
+    }
+
+    /// A minimal executor for futures that are ready without I/O.
+    fn block_on<F: Future>(fut: F) -> F::Output {
+        use std::pin::pin;
+        use std::task::{Context, Poll, Waker};
+        let mut fut = pin!(fut);
+        let mut cx = Context::from_waker(Waker::noop());
+        loop {
+            if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+                return out;
+            }
+        }
+    }
+}
