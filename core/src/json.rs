@@ -41,6 +41,23 @@ pub(crate) fn value_error(path: &str, reason: impl Into<String>, body: &[u8]) ->
     }
 }
 
+/// Reads a JSON number or string as its exact text: `150.0`, `"150.00"` and
+/// `150.00` keep their digits, never passing through floating point.
+pub(crate) fn number_or_string_text<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<String, D::Error> {
+    use serde::Deserialize as _;
+    let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+    let text = raw.get();
+    if text.starts_with('"') {
+        serde_json::from_str::<String>(text).map_err(serde::de::Error::custom)
+    } else if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+        Ok(text.to_owned())
+    } else {
+        Err(serde::de::Error::custom("expected a number or a string"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,6 +71,30 @@ mod tests {
     struct Inner {
         #[allow(dead_code)]
         amount: u64,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Amounts {
+        #[serde(deserialize_with = "number_or_string_text")]
+        a: String,
+    }
+
+    #[test]
+    fn numbers_keep_their_text() {
+        for (json, text) in [
+            (r#"{"a":150.0}"#, "150.0"),
+            (r#"{"a":"150.00"}"#, "150.00"),
+            (r#"{"a":1e3}"#, "1e3"),
+            (r#"{"a":-2}"#, "-2"),
+        ] {
+            assert_eq!(decode::<Amounts>(200, json.as_bytes()).unwrap().a, text);
+        }
+        for bad in [r#"{"a":true}"#, r#"{"a":null}"#, r#"{"a":[1]}"#] {
+            assert_eq!(
+                decode::<Amounts>(200, bad.as_bytes()).unwrap_err().path(),
+                Some("a")
+            );
+        }
     }
 
     #[test]

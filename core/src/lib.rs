@@ -23,6 +23,7 @@ pub mod monnet;
 pub mod secret;
 pub mod smilepayz;
 pub mod transport;
+mod validate;
 
 pub use ::http as http_types;
 pub use error::{
