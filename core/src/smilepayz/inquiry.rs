@@ -21,7 +21,7 @@ pub const INQUIRY_BALANCE_PATH: &str = "/v2.0/inquiry-balance";
 
 /// Asks for the state of one transaction, by the merchant's `orderNo`, the
 /// gateway's `tradeNo`, or both (at least one).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InquiryStatusRequest {
     /// Pay-in or pay-out.
@@ -131,7 +131,7 @@ pub fn parse_inquiry_status_response(
 }
 
 /// Asks for the balances of a merchant account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InquiryBalanceRequest {
     /// The merchant account number (the `accountNo` of a pay-in response).

@@ -17,7 +17,7 @@ pub const PAY_IN_PATH: &str = "/v2.0/transaction/pay-in";
 pub const DEFAULT_EXPIRY_SECS: u32 = 3600;
 
 /// The merchant block of a pay-in request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Merchant {
     /// Merchant id assigned by SmilePayz.
@@ -75,7 +75,7 @@ fn alnum_id(field: &'static str, value: &str) -> Result<(), ValidationError> {
 /// methods; [`prepare_pay_in`] validates every rule before producing bytes.
 ///
 /// Field order here is the JSON order on the wire (the seed's sample order).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PayInRequest {
     /// Merchant block.
@@ -587,6 +587,23 @@ mod wire_tests {
             prepared.header("X-SIGNATURE").unwrap(),
         )
         .unwrap();
+    }
+
+    #[test]
+    fn requests_read_back_from_their_own_json() {
+        // The simulator parses incoming bodies with the same types.
+        let request = seed_request().with_expiry_period(600);
+        let json = serde_json::to_vec(&request).unwrap();
+        assert_eq!(
+            serde_json::from_slice::<PayInRequest>(&json).unwrap(),
+            request
+        );
+        let minimal: PayInRequest = serde_json::from_str(
+            r#"{"merchant":{"merchantId":"1"},"money":{"amount":100,"currency":"PEN"},"orderNo":"ABC123","paymentMethod":"CASHIER_PE","purpose":"p"}"#,
+        )
+        .unwrap();
+        assert_eq!(minimal.payer, None);
+        assert_eq!(minimal.callback_url, None);
     }
 
     #[test]
