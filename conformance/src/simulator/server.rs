@@ -1,0 +1,282 @@
+//! The loopback HTTP server: HTTP/1.1 with keep-alive on hyper 1 and tokio,
+//! in a thread of its own with its own runtime, so it serves the same from
+//! sync and async code and from any language.
+//!
+//! A listen backlog of 4096 and one cheap task per connection let it hold
+//! thousands of concurrent keep-alive connections; request bodies are
+//! limited to 1 MiB.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::oneshot;
+
+use super::callback_http;
+use super::delivery::deliver_async;
+use super::wire::{Outcome, SimRequest, SimResponse};
+use super::{Credentials, Simulator};
+
+/// Largest request body read, in bytes.
+const MAX_BODY: usize = 1 << 20;
+/// Pending-connection queue of the listening socket.
+const BACKLOG: u32 = 4096;
+
+/// A simulator serving HTTP on a loopback port. Dropping it shuts it down.
+pub struct LoopbackServer {
+    addr: SocketAddr,
+    simulator: Simulator,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl LoopbackServer {
+    /// Starts serving `simulator` on `addr` (`127.0.0.1:0` picks a free
+    /// port). Returns once the socket listens.
+    pub fn start(simulator: Simulator, addr: SocketAddr) -> io::Result<Self> {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<SocketAddr>>();
+        let (stop_tx, stop_rx) = oneshot::channel();
+        let sim = simulator.clone();
+        let thread = std::thread::Builder::new()
+            .name("pasarela-simulator".to_owned())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .thread_name("pasarela-simulator-worker")
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    let listener = match listen(addr) {
+                        Ok(l) => l,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let bound = match listener.local_addr() {
+                        Ok(a) => a,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(bound));
+                    serve(listener, sim, Arc::from(format!("http://{bound}")), stop_rx).await;
+                });
+                runtime.shutdown_timeout(Duration::from_millis(500));
+            })?;
+        let addr = match ready_rx.recv() {
+            Ok(Ok(addr)) => addr,
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                return Err(e);
+            }
+            Err(_) => {
+                let _ = thread.join();
+                return Err(io::Error::other("simulator thread ended before listening"));
+            }
+        };
+        Ok(Self {
+            addr,
+            simulator,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://{addr}`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The test credentials, with URLs under [`base_url`](Self::base_url).
+    pub fn credentials(&self) -> Credentials {
+        self.simulator.credentials(&self.base_url())
+    }
+
+    /// The simulator it serves (state, orders, configuration).
+    pub fn simulator(&self) -> &Simulator {
+        &self.simulator
+    }
+
+    /// Stops accepting, closes every connection and waits for the server
+    /// thread to end.
+    pub fn shutdown(mut self) {
+        self.stop_and_join();
+    }
+
+    /// Serves until the process is killed (or the server fails).
+    pub fn wait(mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+
+    fn stop_and_join(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for LoopbackServer {
+    fn drop(&mut self) {
+        self.stop_and_join();
+    }
+}
+
+impl fmt::Debug for LoopbackServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoopbackServer")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
+
+async fn serve(
+    listener: TcpListener,
+    simulator: Simulator,
+    origin: Arc<str>,
+    mut stop: oneshot::Receiver<()>,
+) {
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let _ = stream.set_nodelay(true);
+                    tokio::spawn(connection(stream, simulator.clone(), origin.clone()));
+                }
+                // Out of file descriptors or similar: back off, keep serving.
+                Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+            },
+        }
+    }
+}
+
+async fn connection(stream: tokio::net::TcpStream, simulator: Simulator, origin: Arc<str>) {
+    let service = service_fn(move |request| respond(simulator.clone(), origin.clone(), request));
+    let _ = http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
+}
+
+/// The service's error: returning it makes hyper close the connection
+/// without answering (the dropped-connection trigger).
+#[derive(Debug)]
+struct DropConnection;
+
+impl fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection dropped by the simulator (trigger)")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+async fn respond(
+    simulator: Simulator,
+    origin: Arc<str>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, DropConnection> {
+    let (parts, body) = request.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return Ok(to_hyper(SimResponse::json(
+                413,
+                &serde_json::json!({"code": "05", "message": "request body unreadable or larger than 1 MiB"}),
+            )));
+        }
+    };
+    let request = SimRequest {
+        method: parts.method.as_str().to_owned(),
+        path: parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: body.to_vec(),
+        origin: origin.to_string(),
+    };
+    match simulator.handle(&request, simulator.now()) {
+        Outcome::Reply(response) => Ok(to_hyper(response)),
+        Outcome::Slow { delay, response } => {
+            tokio::time::sleep(delay).await;
+            Ok(to_hyper(response))
+        }
+        Outcome::Drop => Err(DropConnection),
+        Outcome::Deliver(job) => {
+            let policy = simulator.config().retry();
+            let report = deliver_async(
+                &job,
+                policy,
+                |req| callback_http::post(req, policy.attempt_timeout),
+                tokio::time::sleep,
+            )
+            .await;
+            Ok(to_hyper(simulator.finish_delivery(&job, &report)))
+        }
+    }
+}
+
+fn to_hyper(response: SimResponse) -> Response<Full<Bytes>> {
+    let mut builder = Response::builder().status(response.status);
+    for (name, value) in &response.headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    builder
+        .body(Full::new(Bytes::from(response.body)))
+        .unwrap_or_else(|_| {
+            let mut fallback = Response::new(Full::new(Bytes::from_static(b"")));
+            *fallback.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
+            fallback
+        })
+}
