@@ -7,6 +7,7 @@
 //! reason on stderr, and nothing panics on bad input.
 #![forbid(unsafe_code)]
 
+mod monnet_cmd;
 mod output;
 mod smilepayz_cmd;
 
@@ -27,6 +28,9 @@ enum Command {
     /// SmilePayz signature and callback debugging.
     #[command(subcommand)]
     Smilepayz(smilepayz_cmd::SmilepayzCommand),
+    /// Monnet hash and notification debugging.
+    #[command(subcommand)]
+    Monnet(monnet_cmd::MonnetCommand),
 }
 
 fn main() -> ExitCode {
@@ -34,7 +38,12 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => {
             use clap::error::ErrorKind;
-            if matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+            if matches!(
+                err.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
                 let _ = err.print();
                 return if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
                     ExitCode::from(output::USAGE)
@@ -44,11 +53,15 @@ fn main() -> ExitCode {
             }
             let rendered = err.render().to_string();
             let first = rendered.split("\n\n").next().unwrap_or(&rendered);
-            eprintln!("pasarela: {}", output::one_line(first.trim_start_matches("error: ")));
+            eprintln!(
+                "pasarela: {}",
+                output::one_line(first.trim_start_matches("error: "))
+            );
             return ExitCode::from(output::USAGE);
         }
     };
     output::report(match cli.command {
         Command::Smilepayz(cmd) => smilepayz_cmd::run(cmd),
+        Command::Monnet(cmd) => monnet_cmd::run(cmd),
     })
 }

@@ -48,11 +48,13 @@ pub fn print_json(value: &serde_json::Value) {
 
 /// Reads a file the user named, with a one-line reason on failure.
 pub fn read_file(what: &str, path: &std::path::Path) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|e| Failure::usage(format!("cannot read {what} {}: {e}", path.display())))
+    std::fs::read(path)
+        .map_err(|e| Failure::usage(format!("cannot read {what} {}: {e}", path.display())))
 }
 
 /// Reads a text file (a key) the user named.
 pub fn read_text(what: &str, path: &std::path::Path) -> Result<String, Failure> {
     let bytes = read_file(what, path)?;
-    String::from_utf8(bytes).map_err(|_| Failure::usage(format!("{what} {} is not UTF-8 text", path.display())))
+    String::from_utf8(bytes)
+        .map_err(|_| Failure::usage(format!("{what} {} is not UTF-8 text", path.display())))
 }

@@ -82,14 +82,21 @@ pub fn run(command: SmilepayzCommand) -> Result<ExitCode, Failure> {
 
 fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
     if parse_timestamp(&args.timestamp).is_none() {
-        return Err(Failure::usage("--timestamp must be yyyy-MM-ddTHH:mm:ss±HH:mm, e.g. 2020-12-17T10:55:00-05:00"));
+        return Err(Failure::usage(
+            "--timestamp must be yyyy-MM-ddTHH:mm:ss±HH:mm, e.g. 2020-12-17T10:55:00-05:00",
+        ));
     }
-    let key = PrivateKey::load(&read_text("private key", &args.private_key)?)
-        .map_err(|e| Failure::usage(format!("cannot load private key {}: {e}", args.private_key.display())))?;
+    let key = PrivateKey::load(&read_text("private key", &args.private_key)?).map_err(|e| {
+        Failure::usage(format!(
+            "cannot load private key {}: {e}",
+            args.private_key.display()
+        ))
+    })?;
     let mut body = read_file("body", &args.body)?;
     if args.minify {
-        body = minify_json(&body)
-            .map_err(|e| Failure::usage(format!("--minify: body {} is {e}", args.body.display())))?;
+        body = minify_json(&body).map_err(|e| {
+            Failure::usage(format!("--minify: body {} is {e}", args.body.display()))
+        })?;
     }
     let secret = MerchantSecret::new(args.merchant_secret);
     let signer = Backend::default()
@@ -116,8 +123,12 @@ fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
 }
 
 fn verify(args: VerifyCallbackArgs) -> Result<ExitCode, Failure> {
-    let key = PublicKey::load(&read_text("public key", &args.public_key)?)
-        .map_err(|e| Failure::usage(format!("cannot load public key {}: {e}", args.public_key.display())))?;
+    let key = PublicKey::load(&read_text("public key", &args.public_key)?).map_err(|e| {
+        Failure::usage(format!(
+            "cannot load public key {}: {e}",
+            args.public_key.display()
+        ))
+    })?;
     let body = read_file("body", &args.body)?;
     let now = match &args.now {
         Some(text) => parse_timestamp(text)
@@ -130,7 +141,14 @@ fn verify(args: VerifyCallbackArgs) -> Result<ExitCode, Failure> {
     let verifier = Backend::default()
         .verifier(&key)
         .map_err(|e| Failure::usage(format!("cannot use public key: {e}")))?;
-    match verify_callback(Some(&args.timestamp), Some(&args.signature), &body, &*verifier, now, tolerance) {
+    match verify_callback(
+        Some(&args.timestamp),
+        Some(&args.signature),
+        &body,
+        &*verifier,
+        now,
+        tolerance,
+    ) {
         Ok(cb) => {
             if args.json {
                 print_json(&json!({
@@ -143,8 +161,13 @@ fn verify(args: VerifyCallbackArgs) -> Result<ExitCode, Failure> {
                     "currency": cb.money.currency.code(),
                 }));
             } else {
-                println!("valid: tradeNo {} orderNo {} status {} amount {}", cb.trade_no, cb.order_no, cb.status, cb.money);
-                println!("note: the signature covers tradeNo and timestamp only; confirm amount and status with inquiry-status");
+                println!(
+                    "valid: tradeNo {} orderNo {} status {} amount {}",
+                    cb.trade_no, cb.order_no, cb.status, cb.money
+                );
+                println!(
+                    "note: the signature covers tradeNo and timestamp only; confirm amount and status with inquiry-status"
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -22,7 +22,9 @@ use std::fmt;
 
 use time::OffsetDateTime;
 
-use crate::error::{GatewayRejection, ParseError, PrepareError, ResponseError, SignError, ValidationError};
+use crate::error::{
+    GatewayRejection, ParseError, PrepareError, ResponseError, SignError, ValidationError,
+};
 use crate::http::{PreparedRequest, RawResponse};
 use crate::transport::{Delivery, TransportFailure};
 
@@ -91,7 +93,10 @@ impl<E> ClientError<E> {
     /// Whether the same call can be repeated without risking a duplicate
     /// payment.
     pub fn is_retry_safe(&self) -> bool {
-        matches!(self, ClientError::NotSent(_) | ClientError::InvalidResponse(_))
+        matches!(
+            self,
+            ClientError::NotSent(_) | ClientError::InvalidResponse(_)
+        )
     }
 
     /// Whether the payment may exist at the gateway despite this error.

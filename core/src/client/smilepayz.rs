@@ -6,9 +6,10 @@ use std::sync::Arc;
 use super::{Call, Clock, Effect, SystemClock};
 use crate::error::ResponseError;
 use crate::smilepayz::{
-    Config, InquiryBalanceRequest, InquiryBalanceResponse, InquiryStatusRequest, InquiryStatusResponse,
-    PayInRequest, PayInResponse, parse_inquiry_balance_response, parse_inquiry_status_response,
-    parse_pay_in_response, prepare_inquiry_balance, prepare_inquiry_status, prepare_pay_in,
+    Config, InquiryBalanceRequest, InquiryBalanceResponse, InquiryStatusRequest,
+    InquiryStatusResponse, PayInRequest, PayInResponse, parse_inquiry_balance_response,
+    parse_inquiry_status_response, parse_pay_in_response, prepare_inquiry_balance,
+    prepare_inquiry_status, prepare_pay_in,
 };
 
 /// Inquiry-status codes that mean "no such transaction". SmilePayz's public
@@ -31,7 +32,10 @@ impl SmilepayzSettings {
         Self {
             config,
             clock: Arc::new(SystemClock),
-            not_found_codes: DEFAULT_NOT_FOUND_CODES.iter().map(|c| (*c).to_owned()).collect(),
+            not_found_codes: DEFAULT_NOT_FOUND_CODES
+                .iter()
+                .map(|c| (*c).to_owned())
+                .collect(),
         }
     }
 
@@ -42,7 +46,10 @@ impl SmilepayzSettings {
     }
 
     /// The inquiry-status codes that mean the transaction does not exist.
-    pub fn with_not_found_codes(mut self, codes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn with_not_found_codes(
+        mut self,
+        codes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.not_found_codes = codes.into_iter().map(Into::into).collect();
         self
     }
@@ -97,7 +104,10 @@ fn reconcile(
     match answer {
         Ok(found) => Ok(PayInReconciliation::Found(found)),
         Err(ResponseError::Rejected(r)) if settings.not_found_codes.contains(&r.code) => {
-            Ok(PayInReconciliation::NotFound { code: r.code, message: r.message })
+            Ok(PayInReconciliation::NotFound {
+                code: r.code,
+                message: r.message,
+            })
         }
         Err(e) => Err(e),
     }
