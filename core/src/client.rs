@@ -28,8 +28,10 @@ use crate::error::{
 use crate::http::{PreparedRequest, RawResponse};
 use crate::transport::{Delivery, TransportFailure};
 
+mod monnet;
 mod smilepayz;
 
+pub use monnet::{AsyncMonnetClient, MonnetClient, MonnetSettings, OperationReconciliation};
 pub use smilepayz::{
     AsyncSmilepayzClient, DEFAULT_NOT_FOUND_CODES, PayInReconciliation, SmilepayzClient,
     SmilepayzSettings,
@@ -312,3 +314,235 @@ macro_rules! client_methods {
 }
 
 pub(crate) use {client_methods, clients};
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::sync::Arc;
+
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::crypto::{Backend, PrivateKey};
+    use crate::smilepayz::{self, Merchant, Money, PayInRequest};
+    use crate::transport::tests::block_on;
+    use crate::transport::{TransportError, TransportErrorKind};
+    use crate::{MerchantSecret, RawResponse};
+
+    fn config() -> smilepayz::Config {
+        let key =
+            PrivateKey::load(include_str!("../testdata/keys/merchant_private_pkcs8.pem")).unwrap();
+        smilepayz::Config::new(
+            "20001",
+            MerchantSecret::new("TEST-ONLY-secret"),
+            Backend::Rsa.signer(&key).unwrap(),
+            smilepayz::Environment::Sandbox,
+        )
+    }
+
+    fn settings() -> SmilepayzSettings {
+        SmilepayzSettings::new(config()).with_clock(|| datetime!(2020-12-17 15:55:00 UTC))
+    }
+
+    fn pay_in() -> PayInRequest {
+        PayInRequest::new(Merchant::new("20011"), "ORDER123", Money::pen(20000), "p")
+    }
+
+    const CREATED: &str = r#"{"code":"00","message":"ok","orderNo":"ORDER123","merchant":{"merchantId":"20011"},"money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00","channel":{"paymentMethod":"CASHIER_PE","paymentUrl":"https://pay.example/x"},"tradeNo":"T1","status":"PROCESSING"}"#;
+
+    fn answering(
+        status: u16,
+        body: &'static str,
+    ) -> impl Fn(PreparedRequest) -> Result<RawResponse, TransportError> {
+        move |_| Ok(RawResponse::new(status, body))
+    }
+
+    fn failing(
+        delivery: Delivery,
+    ) -> impl Fn(PreparedRequest) -> Result<RawResponse, TransportError> {
+        move |_| {
+            Err(TransportError::new(
+                TransportErrorKind::Other,
+                delivery,
+                "boom",
+            ))
+        }
+    }
+
+    #[test]
+    fn success_uses_the_clock_and_signs() {
+        let seen = Arc::new(std::sync::Mutex::new(None));
+        let seen2 = seen.clone();
+        let client = SmilepayzClient::new(settings(), move |req: PreparedRequest| {
+            *seen2.lock().unwrap() = req.header("X-TIMESTAMP").map(str::to_owned);
+            Ok::<_, TransportError>(RawResponse::new(200, CREATED))
+        });
+        let created = client.pay_in(&pay_in()).unwrap();
+        assert_eq!(created.trade_no.as_deref(), Some("T1"));
+        assert_eq!(
+            seen.lock().unwrap().as_deref(),
+            Some("2020-12-17T10:55:00-05:00")
+        );
+    }
+
+    #[test]
+    fn errors_say_what_to_do() {
+        let invalid = SmilepayzClient::new(
+            settings(),
+            |_: PreparedRequest| -> Result<RawResponse, TransportError> {
+                panic!("invalid input must not reach the transport")
+            },
+        )
+        .pay_in(&PayInRequest {
+            order_no: "x".into(),
+            ..pay_in()
+        })
+        .unwrap_err();
+        assert!(matches!(invalid, ClientError::Invalid(ref e) if e.field() == "orderNo"));
+
+        let not_sent = SmilepayzClient::new(settings(), failing(Delivery::NotSent))
+            .pay_in(&pay_in())
+            .unwrap_err();
+        assert!(matches!(not_sent, ClientError::NotSent(_)) && not_sent.is_retry_safe());
+
+        let unknown = SmilepayzClient::new(settings(), failing(Delivery::MaybeSent))
+            .pay_in(&pay_in())
+            .unwrap_err();
+        assert!(matches!(
+            unknown,
+            ClientError::OutcomeUnknown(Unknown::Transport(_))
+        ));
+        assert!(!unknown.is_retry_safe() && unknown.is_outcome_unknown());
+        assert!(
+            unknown
+                .to_string()
+                .starts_with("outcome unknown, reconcile")
+        );
+
+        let http500 = SmilepayzClient::new(settings(), answering(500, "<html>oops</html>"))
+            .pay_in(&pay_in())
+            .unwrap_err();
+        assert!(matches!(
+            http500,
+            ClientError::OutcomeUnknown(Unknown::Response(_))
+        ));
+
+        let rejected = SmilepayzClient::new(
+            settings(),
+            answering(200, r#"{"code":"12","message":"dup"}"#),
+        )
+        .pay_in(&pay_in())
+        .unwrap_err();
+        assert!(matches!(rejected, ClientError::Rejected(ref r) if r.code == "12"));
+
+        // A query that gets garbage back is just an invalid response.
+        let query = SmilepayzClient::new(settings(), answering(500, "<html>oops</html>"))
+            .inquiry_status(&smilepayz::InquiryStatusRequest::pay_in_by_order_no(
+                "ORDER123",
+            ))
+            .unwrap_err();
+        assert!(matches!(query, ClientError::InvalidResponse(_)) && query.is_retry_safe());
+    }
+
+    #[test]
+    fn reconcile_tells_found_from_not_found() {
+        let found = SmilepayzClient::new(
+            settings(),
+            answering(200, r#"{"code":"00","message":"ok","tradeNo":"T1","status":"SUCCESS","money":{"amount":20000,"currency":"PEN"}}"#),
+        )
+        .reconcile_pay_in("ORDER123")
+        .unwrap();
+        assert!(found.exists());
+        let missing = SmilepayzClient::new(
+            settings(),
+            answering(200, r#"{"code":"22","message":"not found"}"#),
+        )
+        .reconcile_pay_in("ORDER123")
+        .unwrap();
+        assert_eq!(
+            missing,
+            PayInReconciliation::NotFound {
+                code: "22".into(),
+                message: "not found".into()
+            }
+        );
+        let other = SmilepayzClient::new(
+            settings(),
+            answering(200, r#"{"code":"01","message":"bad signature"}"#),
+        )
+        .reconcile_pay_in("ORDER123")
+        .unwrap_err();
+        assert!(
+            matches!(other, ClientError::Rejected(_)),
+            "an auth failure is not 'not found'"
+        );
+    }
+
+    #[test]
+    fn async_client_shares_the_same_logic() {
+        let calls = Cell::new(0);
+        let transport = |_req: PreparedRequest| {
+            calls.set(calls.get() + 1);
+            async { Ok::<_, TransportError>(RawResponse::new(200, CREATED)) }
+        };
+        let client = AsyncSmilepayzClient::new(settings(), transport);
+        let created = block_on(client.pay_in(&pay_in())).unwrap();
+        assert_eq!(created.order_no, "ORDER123");
+        assert_eq!(calls.get(), 1);
+        let failing = AsyncSmilepayzClient::new(settings(), |_req: PreparedRequest| async {
+            Err::<RawResponse, _>(TransportError::new(
+                TransportErrorKind::Timeout,
+                Delivery::MaybeSent,
+                "t",
+            ))
+        });
+        assert!(
+            block_on(failing.pay_in(&pay_in()))
+                .unwrap_err()
+                .is_outcome_unknown()
+        );
+    }
+
+    #[test]
+    fn monnet_reconcile_reads_the_operations_list() {
+        let cfg = crate::monnet::Config::new(
+            "4001",
+            "TEST-ONLY-key",
+            crate::monnet::Environment::Certification,
+        );
+        let settings = MonnetSettings::new(cfg).with_clock(|| datetime!(2025-07-01 12:00:00 UTC));
+        let client = MonnetClient::new(
+            settings.clone(),
+            answering(
+                200,
+                r#"{"payinMerchantID":"4001","operations":[{"payinStateID":5,"payinState":"Autorizado","payinAmount":"150.00","payinCurrency":"PEN","payinMerchantOperationNumber":"OP1","payinID":"9"}]}"#,
+            ),
+        );
+        match client.reconcile_operation("OP1").unwrap() {
+            OperationReconciliation::Found(op) => {
+                assert_eq!(op.state, crate::monnet::PayinState::Authorized)
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            client.reconcile_operation("OP2").unwrap(),
+            OperationReconciliation::NotFound
+        );
+        let empty = MonnetClient::new(
+            settings,
+            answering(200, r#"{"payinMerchantID":"4001","operations":[]}"#),
+        );
+        assert!(!empty.reconcile_operation("OP1").unwrap().exists());
+    }
+
+    #[test]
+    fn clients_are_cheap_to_share() {
+        fn assert_send_sync_clone<T: Send + Sync + Clone>() {}
+        assert_send_sync_clone::<
+            SmilepayzClient<fn(PreparedRequest) -> Result<RawResponse, TransportError>>,
+        >();
+        assert_send_sync_clone::<
+            MonnetClient<fn(PreparedRequest) -> Result<RawResponse, TransportError>>,
+        >();
+    }
+}

@@ -204,6 +204,7 @@ pub mod secret;
 pub mod smilepayz;
 pub mod transport;
 mod validate;
+pub mod webhook;
 
 pub use ::http as http_types;
 pub use error::{
