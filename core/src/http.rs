@@ -275,6 +275,8 @@ impl<B: AsRef<[u8]>> From<http::Response<B>> for RawResponse {
 mod tests {
     use super::*;
 
+    // One masked range is meant here, not the range's elements.
+    #[allow(clippy::single_range_in_vec_init)]
     fn sample() -> PreparedRequest {
         let url = url::Url::parse("https://example.com:8443/v2.0/x?a=1").unwrap();
         PreparedRequest::new(

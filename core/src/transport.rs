@@ -193,7 +193,7 @@ where
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn request() -> PreparedRequest {
@@ -239,7 +239,7 @@ mod tests {
     }
 
     /// A minimal executor for futures that are ready without I/O.
-    fn block_on<F: Future>(fut: F) -> F::Output {
+    pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
         use std::pin::pin;
         use std::task::{Context, Poll, Waker};
         let mut fut = pin!(fut);

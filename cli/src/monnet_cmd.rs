@@ -1,0 +1,124 @@
+//! `pasarela monnet verification` and `pasarela monnet verify-notification`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use pasarela_core::MonnetKey;
+use pasarela_core::monnet::{payin_verification, verify_notification};
+use serde_json::json;
+
+use crate::output::{Failure, INVALID, print_json, read_file};
+
+/// Monnet hash debugging commands.
+#[derive(Debug, clap::Subcommand)]
+pub enum MonnetCommand {
+    /// Compute payinVerification: SHA-512 of merchantId+operationNumber+amount+currency+KeyMonnet.
+    Verification(VerificationArgs),
+    /// Verify a notification body's payinVerification with KeyMonnet.
+    VerifyNotification(VerifyNotificationArgs),
+}
+
+/// Arguments of `monnet verification`.
+#[derive(Debug, clap::Args)]
+pub struct VerificationArgs {
+    /// payinMerchantID, exactly as sent.
+    #[arg(long, value_name = "ID")]
+    merchant_id: String,
+    /// payinMerchantOperationNumber, exactly as sent.
+    #[arg(long, value_name = "N")]
+    operation_number: String,
+    /// payinAmount, exactly as sent (e.g. 150.00).
+    #[arg(long, value_name = "A")]
+    amount: String,
+    /// payinCurrency, exactly as sent (e.g. PEN).
+    #[arg(long, value_name = "C")]
+    currency: String,
+    /// KeyMonnet.
+    #[arg(long, value_name = "K")]
+    key: String,
+    /// Print one JSON object: {"payinVerification": "<128 lowercase hex>"}.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `monnet verify-notification`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyNotificationArgs {
+    /// KeyMonnet.
+    #[arg(long, value_name = "K")]
+    key: String,
+    /// The notification body as received.
+    #[arg(long, value_name = "FILE")]
+    body: PathBuf,
+    /// Print one JSON object: {"valid": true, ...} or {"valid": false, "reason"}.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs a Monnet subcommand.
+pub fn run(command: MonnetCommand) -> Result<ExitCode, Failure> {
+    match command {
+        MonnetCommand::Verification(args) => verification(args),
+        MonnetCommand::VerifyNotification(args) => verify(args),
+    }
+}
+
+fn verification(args: VerificationArgs) -> Result<ExitCode, Failure> {
+    let key = MonnetKey::new(args.key);
+    let hash = payin_verification(
+        &args.merchant_id,
+        &args.operation_number,
+        &args.amount,
+        &args.currency,
+        &key,
+    );
+    if args.json {
+        print_json(&json!({ "payinVerification": hash }));
+    } else {
+        println!("payinVerification: {hash}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(args: VerifyNotificationArgs) -> Result<ExitCode, Failure> {
+    let key = MonnetKey::new(args.key);
+    let body = read_file("body", &args.body)?;
+    match verify_notification(&body, &key) {
+        Ok(n) => {
+            if args.json {
+                print_json(&json!({
+                    "valid": true,
+                    "payinMerchantOperationNumber": n.merchant_operation_number,
+                    "payinMerchantID": n.merchant_id,
+                    "payinStateID": n.state.id(),
+                    "payinState": n.state_text,
+                    "payinAmount": n.amount_text,
+                    "payinCurrency": n.currency,
+                }));
+            } else {
+                println!(
+                    "valid: operation {} state {} ({}) amount {} {}",
+                    n.merchant_operation_number,
+                    n.state.id(),
+                    n.state_text.as_deref().unwrap_or("-"),
+                    n.amount_text,
+                    n.currency
+                );
+                println!(
+                    "note: the hash does not cover the state; confirm it with a status query before shipping"
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            let reason = e.to_string();
+            if args.json {
+                print_json(&json!({ "valid": false, "reason": reason }));
+            } else {
+                println!("invalid: {reason}");
+            }
+            eprintln!("pasarela: notification does not verify: {reason}");
+            Ok(ExitCode::from(INVALID))
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! A tiny loopback HTTP/1.1 server that misbehaves on purpose, shared by the
+//! transport crates' integration tests (`#[path]`-included).
+//!
+//! It listens on `127.0.0.1:0` and picks its behaviour from the request path:
+//!
+//! | path | behaviour |
+//! |---|---|
+//! | `/echo` | 200, body = the raw request bytes (head and body), fixed headers |
+//! | `/status/<n>` | status `n`, body `status <n>` |
+//! | `/redirect` | 302 to `/echo` |
+//! | `/close` | reads the request, closes without answering |
+//! | `/reset` | reads the request, resets the connection (RST) |
+//! | `/truncate` | `Content-Length: 100`, sends 10 bytes, closes |
+//! | `/slow` | `Content-Length: 1000`, one byte every 20 ms |
+//! | `/hang` | reads the request, never answers |
+//! | `/big/<n>` | 200 with an `n`-byte body |
+//! | `/endless` | chunked body that never ends |
+//! | `/bytes` | 200 with a body that is not UTF-8 |
+//! | `/html` | 502 with an HTML body |
+//!
+//! Dropping the server stops it; misbehaving connections end within a few
+//! seconds at worst, whatever the client does.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+/// Longest any misbehaving connection is kept alive.
+const CAP: Duration = Duration::from_secs(5);
+
+/// The body `/bytes` answers: not UTF-8.
+pub const NOT_UTF8: &[u8] = b"\xff\xfe\x00{\"a\":\xc3\x28}\x80";
+/// The body `/html` answers.
+pub const HTML: &str = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+
+pub struct Server {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    paths: Arc<Mutex<Vec<String>>>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let stop = Arc::new(AtomicBool::new(false));
+        let paths = Arc::new(Mutex::new(Vec::new()));
+        let accept = {
+            let stop = stop.clone();
+            let paths = paths.clone();
+            thread::spawn(move || {
+                for conn in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(conn) = conn else { continue };
+                    let stop = stop.clone();
+                    let paths = paths.clone();
+                    thread::spawn(move || handle(conn, &stop, &paths));
+                }
+            })
+        };
+        Server {
+            addr,
+            stop,
+            paths,
+            accept: Some(accept),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// The paths requested so far, in order.
+    pub fn paths(&self) -> Vec<String> {
+        self.paths.lock().expect("paths").clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop.
+        let _ = TcpStream::connect(self.addr);
+        if let Some(accept) = self.accept.take() {
+            let _ = accept.join();
+        }
+    }
+}
+
+/// A port nothing listens on: bound, then released.
+pub fn dead_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    listener.local_addr().expect("local addr").port()
+}
+
+struct Request {
+    path: String,
+    raw: Vec<u8>,
+}
+
+/// Reads one request (head and `Content-Length` body); `None` at EOF.
+fn read_request(conn: &mut TcpStream) -> Option<Request> {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = find(&raw, b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = conn.read(&mut buf).ok()?;
+        if n == 0 {
+            return None;
+        }
+        raw.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&raw[..head_end]).into_owned();
+    let length = head
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(n, _)| n.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    while raw.len() < head_end + length {
+        let n = conn.read(&mut buf).ok()?;
+        if n == 0 {
+            return None;
+        }
+        raw.extend_from_slice(&buf[..n]);
+    }
+    let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
+    Some(Request { path, raw })
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn respond(conn: &mut TcpStream, status: u16, headers: &[(&str, &str)], body: &[u8]) -> bool {
+    let mut out = format!("HTTP/1.1 {status} X\r\n");
+    for (n, v) in headers {
+        out.push_str(&format!("{n}: {v}\r\n"));
+    }
+    out.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(body);
+    conn.write_all(&bytes).is_ok()
+}
+
+/// Sleeps in small steps until `deadline` or until the server stops.
+fn wait(stop: &AtomicBool, deadline: Instant) {
+    while Instant::now() < deadline && !stop.load(Ordering::SeqCst) {
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn handle(mut conn: TcpStream, stop: &AtomicBool, paths: &Mutex<Vec<String>>) {
+    let started = Instant::now();
+    let _ = conn.set_read_timeout(Some(CAP));
+    let _ = conn.set_write_timeout(Some(CAP));
+    // Keep-alive: serve requests on this connection until it closes or a
+    // misbehaving path ends it.
+    while let Some(req) = read_request(&mut conn) {
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        paths.lock().expect("paths").push(req.path.clone());
+        let path = req.path.as_str();
+        let keep_going = match path {
+            "/echo" => respond(
+                &mut conn,
+                200,
+                &[
+                    ("Content-Type", "application/octet-stream"),
+                    ("X-First", "1"),
+                    ("X-MiXeD-Case", "Value With Spaces"),
+                    ("Set-Cookie", "a=1"),
+                    ("X-Last", "z"),
+                    ("Set-Cookie", "b=2"),
+                ],
+                &req.raw,
+            ),
+            "/redirect" => respond(&mut conn, 302, &[("Location", "/echo")], b"moved"),
+            "/bytes" => respond(
+                &mut conn,
+                200,
+                &[("Content-Type", "application/octet-stream")],
+                NOT_UTF8,
+            ),
+            "/html" => respond(
+                &mut conn,
+                502,
+                &[("Content-Type", "text/html; charset=utf-8")],
+                HTML.as_bytes(),
+            ),
+            "/close" => {
+                let _ = conn.shutdown(Shutdown::Both);
+                return;
+            }
+            "/reset" => {
+                let _ = socket2::SockRef::from(&conn).set_linger(Some(Duration::ZERO));
+                return; // dropping with linger 0 sends RST
+            }
+            "/truncate" => {
+                let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
+                let _ = conn.flush();
+                thread::sleep(Duration::from_millis(20));
+                let _ = conn.shutdown(Shutdown::Both);
+                return;
+            }
+            "/slow" => {
+                if conn
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+                    .is_err()
+                {
+                    return;
+                }
+                while started.elapsed() < CAP && !stop.load(Ordering::SeqCst) {
+                    if conn.write_all(b"x").is_err() {
+                        return;
+                    }
+                    thread::sleep(Duration::from_millis(20));
+                }
+                return;
+            }
+            "/hang" => {
+                wait(stop, started + CAP);
+                return;
+            }
+            "/endless" => {
+                if conn
+                    .write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    .is_err()
+                {
+                    return;
+                }
+                let chunk = format!("400\r\n{}\r\n", "y".repeat(1024));
+                while started.elapsed() < CAP && !stop.load(Ordering::SeqCst) {
+                    if conn.write_all(chunk.as_bytes()).is_err() {
+                        return;
+                    }
+                }
+                return;
+            }
+            _ => {
+                if let Some(code) = path.strip_prefix("/status/") {
+                    let code: u16 = code.parse().unwrap_or(500);
+                    respond(&mut conn, code, &[], format!("status {code}").as_bytes())
+                } else if let Some(n) = path.strip_prefix("/big/") {
+                    let n: usize = n.parse().unwrap_or(0);
+                    respond(&mut conn, 200, &[], &vec![b'a'; n])
+                } else {
+                    respond(&mut conn, 404, &[], b"no such path")
+                }
+            }
+        };
+        if !keep_going {
+            return;
+        }
+    }
+}
