@@ -1,26 +1,14 @@
-//! The simulator's clock: the system clock by default, or a manual one that
-//! tests set and advance (for the ±5 minute timestamp window and expiries).
+//! The simulator's clock: the core's [`Clock`] trait (the system clock by
+//! default), and a manual clock that tests set and advance (for the
+//! ±5 minute timestamp window and expiries). The same [`ManualClock`] can
+//! drive the SDK's clients and the simulator.
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use time::{Duration, OffsetDateTime};
 
-/// Where the simulator reads "now".
-pub trait Clock: Send + Sync {
-    /// The current instant.
-    fn now(&self) -> OffsetDateTime;
-}
-
-/// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc()
-    }
-}
+pub use pasarela_core::client::{Clock, SystemClock};
 
 /// A clock that only moves when told to. Clones share the same time.
 ///

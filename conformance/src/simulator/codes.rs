@@ -29,8 +29,10 @@ pub mod smilepayz {
     pub const INVALID_FIELD: &str = "06";
     /// `orderNo` was used before by this merchant (HTTP 200).
     pub const DUPLICATE_ORDER: &str = "07";
-    /// No such order, trade or account for this merchant (HTTP 200).
-    pub const NOT_FOUND: &str = "08";
+    /// No such order, trade or account for this merchant (HTTP 200). The
+    /// SDK's clients know it as "not found"
+    /// (`pasarela_core::client::DEFAULT_NOT_FOUND_CODES`).
+    pub const NOT_FOUND: &str = "22";
     /// The gateway-error trigger: "system busy" (HTTP 200).
     pub const GATEWAY_ERROR: &str = "09";
     /// No such endpoint or method (HTTP 404 or 405).

@@ -168,31 +168,26 @@ impl BlockingTransport for InProcess {
 impl AsyncTransport for InProcess {
     type Error = TransportError;
 
-    fn send(
-        &self,
-        request: PreparedRequest,
-    ) -> impl Future<Output = Result<RawResponse, TransportError>> {
-        async move {
-            let outcome = self
-                .simulator
-                .handle(&Self::to_sim_request(&request), self.simulator.now());
-            match Self::step(outcome) {
-                Step::Done(result) => result,
-                Step::Deliver(job) => {
-                    let report = match &self.callbacks {
-                        Some(callbacks) => {
-                            deliver_async(
-                                &job,
-                                self.simulator.config().retry(),
-                                |req| std::future::ready(callbacks.deliver(req)),
-                                ThreadSleep::new,
-                            )
-                            .await
-                        }
-                        None => Self::no_callbacks(),
-                    };
-                    Ok(self.simulator.finish_delivery(&job, &report).into())
-                }
+    async fn send(&self, request: PreparedRequest) -> Result<RawResponse, TransportError> {
+        let outcome = self
+            .simulator
+            .handle(&Self::to_sim_request(&request), self.simulator.now());
+        match Self::step(outcome) {
+            Step::Done(result) => result,
+            Step::Deliver(job) => {
+                let report = match &self.callbacks {
+                    Some(callbacks) => {
+                        deliver_async(
+                            &job,
+                            self.simulator.config().retry(),
+                            |req| std::future::ready(callbacks.deliver(req)),
+                            ThreadSleep::new,
+                        )
+                        .await
+                    }
+                    None => Self::no_callbacks(),
+                };
+                Ok(self.simulator.finish_delivery(&job, &report).into())
             }
         }
     }
@@ -215,10 +210,13 @@ enum Step {
     Deliver(super::DeliveryJob),
 }
 
+/// Whether the sleep is over, and whom to wake when it is.
+type Wakeup = Arc<Mutex<(bool, Option<Waker>)>>;
+
 /// A sleep that works on any executor: a helper thread wakes the task.
 struct ThreadSleep {
     duration: Duration,
-    shared: Option<Arc<Mutex<(bool, Option<Waker>)>>>,
+    shared: Option<Wakeup>,
 }
 
 impl ThreadSleep {

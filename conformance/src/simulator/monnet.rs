@@ -1,18 +1,574 @@
-//! The Monnet side (proxy create and status query). Built on the core's
-//! Monnet module.
+//! The Monnet side: the PCI proxy's create endpoint (`POST /v1/push/{id}`)
+//! and the status query
+//! (`POST /ms-experience-payin/merchant/{MID}/operations`), checked with the
+//! core's own code: the create body goes through
+//! [`CreateRequest::builder`]'s rules, hashes through
+//! [`payin_verification`] and [`status_authorization`].
 
-use time::OffsetDateTime;
+use std::collections::HashMap;
+
+use pasarela_core::MonnetKey;
+use pasarela_core::monnet::{
+    Amount, CardExpiration, CreateRequest, CreateRequestBuilder, Cvv, Pan, PayinState,
+    payin_verification, status_authorization,
+};
+use pasarela_core::smilepayz::{PERU_OFFSET, format_timestamp};
+use serde_json::json;
+use serde_json::value::RawValue;
+use time::{Date, Duration, OffsetDateTime};
 
 use super::Inner;
+use super::codes::monnet as code;
 use super::control::error;
-use super::wire::{Outcome, SimRequest};
+use super::delivery::{DeliveryJob, Gateway};
+use super::smilepayz::server_error;
+use super::state::MonnetOperation;
+use super::triggers::{Trigger, monnet_trigger};
+use super::wire::{Outcome, SimRequest, SimResponse};
 
-/// Handles a Monnet path; `None` when the path is not one.
-pub(crate) fn handle(_sim: &Inner, _req: &SimRequest, _now: OffsetDateTime) -> Option<Outcome> {
-    None
+const PUSH_PREFIX: &str = "/v1/push/";
+const STATUS_PREFIX: &str = "/ms-experience-payin/merchant/";
+const STATUS_SUFFIX: &str = "/operations";
+/// The path `URLMonnet` must end with (certification, production, or the
+/// SDK's custom base URL).
+const URL_MONNET_PATH: &str = "/api-payin/v3/online-payments";
+
+/// Every field of the seed's sample, in its order: all must be present.
+const FIELDS: [&str; 43] = [
+    "payinMerchantID",
+    "payinAmount",
+    "payinCurrency",
+    "payinMerchantOperationNumber",
+    "payinMethod",
+    "payinVerification",
+    "payinCustomerName",
+    "payinCustomerLastName",
+    "payinCustomerEmail",
+    "payinCustomerPhone",
+    "payinCustomerTypeDocument",
+    "payinCustomerDocument",
+    "payinRegularCustomer",
+    "payinCustomerID",
+    "payinDiscountCoupon",
+    "payinLanguage",
+    "payinExpirationTime",
+    "payinDateTime",
+    "payinTransactionOKURL",
+    "payinTransactionErrorURL",
+    "payinFilterBy",
+    "payinCustomerAddress",
+    "payinCustomerCity",
+    "payinCustomerRegion",
+    "payinCustomerCountry",
+    "payinCustomerZipCode",
+    "payinCustomerShippingName",
+    "payinCustomerShippingPhone",
+    "payinCustomerShippingAddress",
+    "payinCustomerShippingCity",
+    "payinCustomerShippingRegion",
+    "payinCustomerShippingCountry",
+    "payinCustomerShippingZipCode",
+    "payinProductID",
+    "payinProductDescription",
+    "payinProductAmount",
+    "payinProductSku",
+    "payinProductQuantity",
+    "URLMonnet",
+    "typePost",
+    "payinPan",
+    "payinCvv",
+    "payinCardExpiration",
+];
+
+/// The four customer fields that must never be empty.
+const NEVER_EMPTY: [&str; 4] = [
+    "payinCustomerName",
+    "payinCustomerLastName",
+    "payinCustomerEmail",
+    "payinCustomerPhone",
+];
+
+type Setter = fn(CreateRequestBuilder, String) -> CreateRequestBuilder;
+
+/// The builder's text setters, by wire name.
+const TEXT_SETTERS: [(&str, Setter); 33] = [
+    ("payinCurrency", |b, v| b.currency(v)),
+    ("payinMerchantOperationNumber", |b, v| b.operation_number(v)),
+    ("payinMethod", |b, v| b.method(v)),
+    ("payinCustomerName", |b, v| b.customer_name(v)),
+    ("payinCustomerLastName", |b, v| b.customer_last_name(v)),
+    ("payinCustomerEmail", |b, v| b.customer_email(v)),
+    ("payinCustomerPhone", |b, v| b.customer_phone(v)),
+    ("payinCustomerTypeDocument", |b, v| {
+        b.customer_document_type(v)
+    }),
+    ("payinCustomerDocument", |b, v| b.customer_document(v)),
+    ("payinRegularCustomer", |b, v| b.regular_customer(v)),
+    ("payinCustomerID", |b, v| b.customer_id(v)),
+    ("payinDiscountCoupon", |b, v| b.discount_coupon(v)),
+    ("payinLanguage", |b, v| b.language(v)),
+    ("payinDateTime", |b, v| b.date_time(v)),
+    ("payinTransactionOKURL", |b, v| b.ok_url(v)),
+    ("payinTransactionErrorURL", |b, v| b.error_url(v)),
+    ("payinFilterBy", |b, v| b.filter_by(v)),
+    ("payinCustomerAddress", |b, v| b.customer_address(v)),
+    ("payinCustomerCity", |b, v| b.customer_city(v)),
+    ("payinCustomerRegion", |b, v| b.customer_region(v)),
+    ("payinCustomerCountry", |b, v| b.customer_country(v)),
+    ("payinCustomerZipCode", |b, v| b.customer_zip_code(v)),
+    ("payinCustomerShippingName", |b, v| b.shipping_name(v)),
+    ("payinCustomerShippingPhone", |b, v| b.shipping_phone(v)),
+    ("payinCustomerShippingAddress", |b, v| b.shipping_address(v)),
+    ("payinCustomerShippingCity", |b, v| b.shipping_city(v)),
+    ("payinCustomerShippingRegion", |b, v| b.shipping_region(v)),
+    ("payinCustomerShippingCountry", |b, v| b.shipping_country(v)),
+    ("payinCustomerShippingZipCode", |b, v| {
+        b.shipping_zip_code(v)
+    }),
+    ("payinProductID", |b, v| b.product_id(v)),
+    ("payinProductDescription", |b, v| b.product_description(v)),
+    ("payinProductAmount", |b, v| b.product_amount(v)),
+    ("payinProductSku", |b, v| b.product_sku(v)),
+];
+
+/// A Monnet answer: `{"payinErrorCode", "payinErrorMessage"}`.
+fn reject(status: u16, code: &str, message: impl Into<String>) -> SimResponse {
+    SimResponse::json(
+        status,
+        &json!({"payinErrorCode": code, "payinErrorMessage": message.into()}),
+    )
 }
 
-/// `POST /_simulator/monnet/complete`.
-pub(crate) fn complete(_sim: &Inner, _req: &SimRequest, _now: OffsetDateTime) -> Outcome {
-    Outcome::Reply(error(501, "not yet"))
+/// The Spanish name Monnet gives a state id.
+pub(crate) fn state_name(id: u32) -> &'static str {
+    match PayinState::from_id(id, None) {
+        PayinState::Created => "Creado",
+        PayinState::Pending => "Pendiente de pago",
+        PayinState::Expired => "Expirado",
+        PayinState::Authorized => "Autorizado",
+        PayinState::Denied => "Denegado",
+        PayinState::Settled => "Liquidado",
+        PayinState::Refunded => "Reembolsado",
+        PayinState::Returned => "Devuelto",
+        _ => "Desconocido",
+    }
+}
+
+/// Handles a Monnet path; `None` when the path is not one.
+pub(crate) fn handle(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Option<Outcome> {
+    let path = req.path_only();
+    if let Some(push_id) = path.strip_prefix(PUSH_PREFIX) {
+        return Some(guard_post(req).unwrap_or_else(|| {
+            if push_id != sim.config.monnet_push_id {
+                return Outcome::Reply(reject(
+                    404,
+                    code::NO_SUCH_ENDPOINT,
+                    format!("unknown PCI proxy push id {push_id:?}"),
+                ));
+            }
+            create(sim, req, now)
+        }));
+    }
+    let merchant = path
+        .strip_prefix(STATUS_PREFIX)
+        .and_then(|rest| rest.strip_suffix(STATUS_SUFFIX))?;
+    Some(guard_post(req).unwrap_or_else(|| Outcome::Reply(status(sim, req, merchant, now))))
+}
+
+fn guard_post(req: &SimRequest) -> Option<Outcome> {
+    (!req.method.eq_ignore_ascii_case("POST")).then(|| {
+        Outcome::Reply(reject(
+            405,
+            code::NO_SUCH_ENDPOINT,
+            "method not allowed: use POST",
+        ))
+    })
+}
+
+/// The body as field name → text: strings as their value, numbers as their
+/// exact text. Anything else is malformed.
+fn scalar_fields(body: &[u8]) -> Result<HashMap<String, String>, SimResponse> {
+    let malformed =
+        |why: String| reject(400, code::MALFORMED_BODY, format!("malformed body: {why}"));
+    let raw: HashMap<String, Box<RawValue>> =
+        serde_json::from_slice(body).map_err(|e| malformed(format!("not a JSON object: {e}")))?;
+    let mut fields = HashMap::with_capacity(raw.len());
+    for (name, value) in raw {
+        let text = value.get();
+        let value = if text.starts_with('"') {
+            serde_json::from_str::<String>(text).map_err(|e| malformed(format!("{name}: {e}")))?
+        } else if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+            text.to_owned()
+        } else {
+            return Err(malformed(format!("{name} must be a string or a number")));
+        };
+        fields.insert(name, value);
+    }
+    Ok(fields)
+}
+
+fn create(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Outcome {
+    let fields = match scalar_fields(&req.body) {
+        Ok(f) => f,
+        Err(response) => return Outcome::Reply(response),
+    };
+    match check_create(sim, &fields) {
+        Ok(request) => accept(sim, req, &fields, &request, now),
+        Err(response) => Outcome::Reply(response),
+    }
+}
+
+fn field<'a>(fields: &'a HashMap<String, String>, name: &str) -> &'a str {
+    fields.get(name).map_or("", String::as_str)
+}
+
+/// Every check of the create call, in the order the gateway reports them.
+fn check_create(
+    sim: &Inner,
+    fields: &HashMap<String, String>,
+) -> Result<CreateRequest, SimResponse> {
+    if let Some(missing) = FIELDS.iter().find(|f| !fields.contains_key(**f)) {
+        return Err(reject(
+            400,
+            code::MISSING_FIELD,
+            format!("missing field {missing}: every field is sent, optional ones as \"\""),
+        ));
+    }
+    let merchant_id = field(fields, "payinMerchantID");
+    if merchant_id != sim.config.monnet_merchant_id {
+        return Err(reject(
+            401,
+            code::UNKNOWN_MERCHANT,
+            format!("unknown payinMerchantID {merchant_id:?}"),
+        ));
+    }
+    if let Some(empty) = NEVER_EMPTY
+        .iter()
+        .find(|f| field(fields, f).trim().is_empty())
+    {
+        return Err(reject(
+            400,
+            code::EMPTY_CUSTOMER_FIELD,
+            format!("{empty} must not be empty"),
+        ));
+    }
+    let invalid = |message: String| reject(400, code::INVALID_VALUE, message);
+    if field(fields, "typePost") != "json" {
+        return Err(invalid("invalid `typePost`: must be \"json\"".to_owned()));
+    }
+    let url_monnet = field(fields, "URLMonnet");
+    let url_ok = url::Url::parse(url_monnet)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.path() == URL_MONNET_PATH);
+    if !url_ok {
+        return Err(invalid(format!(
+            "invalid `URLMonnet`: must be Monnet's online-payments endpoint (…{URL_MONNET_PATH})"
+        )));
+    }
+    let amount_text = field(fields, "payinAmount");
+    let amount = Amount::parse(amount_text).map_err(|e| invalid(e.to_string()))?;
+    if amount.to_string() != amount_text {
+        return Err(invalid(
+            "invalid `payinAmount`: must have exactly two decimals, such as 150.00".to_owned(),
+        ));
+    }
+    let expiration = field(fields, "payinExpirationTime");
+    let minutes = expiration
+        .parse::<u32>()
+        .ok()
+        .filter(|_| expiration.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| {
+            invalid("invalid `payinExpirationTime`: must be whole minutes".to_owned())
+        })?;
+    let pan = Pan::new(field(fields, "payinPan")).map_err(|e| invalid(e.to_string()))?;
+    let cvv = Cvv::new(field(fields, "payinCvv")).map_err(|e| invalid(e.to_string()))?;
+    let expiry = CardExpiration::new(field(fields, "payinCardExpiration"))
+        .map_err(|e| invalid(e.to_string()))?;
+    let builder = TEXT_SETTERS.iter().fold(
+        CreateRequest::builder()
+            .amount(amount)
+            .expiration_minutes(minutes)
+            .pan(pan)
+            .cvv(cvv)
+            .card_expiration(expiry),
+        |b, (name, set)| set(b, field(fields, name).to_owned()),
+    );
+    let builder = builder.product_quantity(field(fields, "payinProductQuantity"));
+    let request = builder.build().map_err(|e| invalid(e.to_string()))?;
+    let expected = payin_verification(
+        merchant_id,
+        field(fields, "payinMerchantOperationNumber"),
+        amount_text,
+        field(fields, "payinCurrency"),
+        &MonnetKey::new(sim.config.monnet_key.as_str()),
+    );
+    if !expected.eq_ignore_ascii_case(field(fields, "payinVerification")) {
+        return Err(reject(
+            401,
+            code::BAD_VERIFICATION,
+            "payinVerification is not the SHA-512 of payinMerchantID + payinMerchantOperationNumber + payinAmount + payinCurrency + KeyMonnet",
+        ));
+    }
+    Ok(request)
+}
+
+fn accept(
+    sim: &Inner,
+    req: &SimRequest,
+    fields: &HashMap<String, String>,
+    request: &CreateRequest,
+    now: OffsetDateTime,
+) -> Outcome {
+    let merchant_id = field(fields, "payinMerchantID");
+    let amount_text = field(fields, "payinAmount");
+    let trigger = monnet_trigger(amount_text);
+    let mut state = sim.lock();
+    if state.has_monnet_operation(merchant_id, request.operation_number()) {
+        return Outcome::Reply(reject(
+            409,
+            code::DUPLICATE_OPERATION,
+            format!(
+                "duplicate payinMerchantOperationNumber {:?}",
+                request.operation_number()
+            ),
+        ));
+    }
+    match trigger {
+        Some(Trigger::GatewayError) => {
+            return Outcome::Reply(reject(
+                200,
+                code::GATEWAY_ERROR,
+                "Error en el procesamiento, intente nuevamente",
+            ));
+        }
+        Some(Trigger::ServerError) => return Outcome::Reply(server_error()),
+        _ => {}
+    }
+    let payin_id = format!("{}", 700_000_000 + state.next_sequence() % 100_000_000);
+    let url = format!("{}/monnet/pay/{payin_id}", req.origin);
+    let minutes = field(fields, "payinExpirationTime")
+        .parse::<i64>()
+        .unwrap_or(30);
+    let expiry = match trigger {
+        Some(Trigger::Expire) => now - Duration::seconds(1),
+        _ => now.checked_add(Duration::minutes(minutes)).unwrap_or(now),
+    };
+    let state_id = match trigger {
+        Some(Trigger::Decline) => 6,
+        _ => 1,
+    };
+    let kept = state.insert_monnet(MonnetOperation {
+        merchant_id: merchant_id.to_owned(),
+        operation_number: request.operation_number().to_owned(),
+        payin_id,
+        amount: amount_text.to_owned(),
+        currency: request.currency().to_owned(),
+        method: field(fields, "payinMethod").to_owned(),
+        state_id,
+        url: url.clone(),
+        created_at: format_timestamp(now),
+        deliveries: Vec::new(),
+        expiry,
+        created_on: now.to_offset(PERU_OFFSET).date(),
+    });
+    drop(state);
+    if !kept {
+        return Outcome::Reply(reject(
+            409,
+            code::DUPLICATE_OPERATION,
+            "duplicate payinMerchantOperationNumber",
+        ));
+    }
+    let response = SimResponse::json(
+        200,
+        &json!({"url": url, "payinErrorCode": code::SUCCESS, "payinErrorMessage": "Successfull process"}),
+    );
+    match trigger {
+        Some(Trigger::Slow) => Outcome::Slow {
+            delay: sim.config.slow_delay,
+            response,
+        },
+        Some(Trigger::Drop) => Outcome::Drop,
+        _ => Outcome::Reply(response),
+    }
+}
+
+fn parse_date(text: &str) -> Option<Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(text, format).ok()
+}
+
+fn status(sim: &Inner, req: &SimRequest, merchant: &str, now: OffsetDateTime) -> SimResponse {
+    if merchant != sim.config.monnet_merchant_id {
+        return reject(
+            401,
+            code::UNKNOWN_MERCHANT,
+            format!("unknown merchant {merchant:?}"),
+        );
+    }
+    let key = MonnetKey::new(sim.config.monnet_key.as_str());
+    let expected = status_authorization(merchant, &key);
+    match req.header("authorization") {
+        Some(given) if given.trim().eq_ignore_ascii_case(&expected) => {}
+        Some(_) => {
+            return reject(
+                401,
+                code::BAD_AUTHORIZATION,
+                "authorization is not the SHA-256 of MerchantID + KeyMonnet",
+            );
+        }
+        None => {
+            return reject(
+                401,
+                code::BAD_AUTHORIZATION,
+                "authorization header is missing",
+            );
+        }
+    }
+    let fields = match scalar_fields(&req.body) {
+        Ok(f) => f,
+        Err(response) => return response,
+    };
+    let operation = fields.get("payinMerchantOperationNumber");
+    let start = fields.get("payinStartDate");
+    let end = fields.get("payinEndDate");
+    let range = match (start, end) {
+        (None, None) if operation.is_none() => {
+            return reject(
+                400,
+                code::MISSING_FIELD,
+                "give payinMerchantOperationNumber and/or both payinStartDate and payinEndDate",
+            );
+        }
+        (None, None) => None,
+        (Some(_), None) | (None, Some(_)) => {
+            return reject(
+                400,
+                code::MISSING_FIELD,
+                "payinStartDate and payinEndDate go together",
+            );
+        }
+        (Some(s), Some(e)) => {
+            let (Some(s), Some(e)) = (parse_date(s), parse_date(e)) else {
+                return reject(
+                    400,
+                    code::INVALID_VALUE,
+                    "invalid payinStartDate/payinEndDate: YYYY-MM-DD",
+                );
+            };
+            let today = now.to_offset(PERU_OFFSET).date();
+            if e >= today {
+                return reject(
+                    400,
+                    code::INVALID_VALUE,
+                    "invalid payinEndDate: it can't be today or later",
+                );
+            }
+            if s > e {
+                return reject(
+                    400,
+                    code::INVALID_VALUE,
+                    "invalid payinStartDate: after payinEndDate",
+                );
+            }
+            Some((s, e))
+        }
+    };
+    if let Some(op) = operation {
+        if op.trim().is_empty() || op.chars().count() > 50 {
+            return reject(
+                400,
+                code::INVALID_VALUE,
+                "invalid payinMerchantOperationNumber: 1 to 50 characters",
+            );
+        }
+    }
+    let mut state = sim.lock();
+    let operations: Vec<_> = state
+        .monnet_operations(now)
+        .iter()
+        .filter(|op| op.merchant_id == merchant)
+        .filter(|op| operation.is_none_or(|n| *n == op.operation_number))
+        .filter(|op| range.is_none_or(|(s, e)| s <= op.created_on && op.created_on <= e))
+        .map(|op| {
+            json!({
+                "payinStateID": op.state_id,
+                "payinState": state_name(op.state_id),
+                "payinAmount": op.amount,
+                "payinCurrency": op.currency,
+                "payinMerchantOperationNumber": op.operation_number,
+                "payinID": op.payin_id,
+            })
+        })
+        .collect();
+    SimResponse::json(
+        200,
+        &json!({"payinMerchantID": merchant, "operations": operations}),
+    )
+}
+
+/// `POST /_simulator/monnet/complete`: settles an operation and prepares its
+/// hashed notification.
+pub(crate) fn complete(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Outcome {
+    let usage = "body must be {\"payinMerchantOperationNumber\": \"...\", \"payinStateID\": 5, \"notificationUrl\": \"http://...\"}";
+    let fields = match scalar_fields(&req.body) {
+        Ok(f) => f,
+        Err(_) => return Outcome::Reply(error(400, usage)),
+    };
+    let (Some(operation), Some(state_text), Some(url)) = (
+        fields.get("payinMerchantOperationNumber"),
+        fields.get("payinStateID"),
+        fields.get("notificationUrl"),
+    ) else {
+        return Outcome::Reply(error(400, usage));
+    };
+    let Some(state_id) = state_text
+        .parse::<u32>()
+        .ok()
+        .filter(|_| state_text.bytes().all(|b| b.is_ascii_digit()))
+    else {
+        return Outcome::Reply(error(400, "payinStateID must be a non-negative integer"));
+    };
+    let merchant = fields
+        .get("payinMerchantID")
+        .cloned()
+        .unwrap_or_else(|| sim.config.monnet_merchant_id.clone());
+    let mut state = sim.lock();
+    let Some(op) = state.monnet_by_operation(&merchant, operation) else {
+        return Outcome::Reply(error(
+            404,
+            format!("no Monnet operation {operation:?} for merchant {merchant:?}"),
+        ));
+    };
+    op.refresh(now);
+    op.state_id = state_id;
+    let paid = matches!(state_id, 5 | 9);
+    let verification = payin_verification(
+        &op.merchant_id,
+        &op.operation_number,
+        &op.amount,
+        &op.currency,
+        &MonnetKey::new(sim.config.monnet_key.as_str()),
+    );
+    let body = json!({
+        "payinStateID": state_id.to_string(),
+        "payinState": state_name(state_id),
+        "payinStatusErrorCode": if paid { code::SUCCESS } else { "0001" },
+        "payinStatusErrorMessage": if paid { "Operacion exitosa" } else { state_name(state_id) },
+        "payinMerchantID": op.merchant_id,
+        "payinAmount": op.amount,
+        "payinCurrency": op.currency,
+        "payinMerchantOperationNumber": op.operation_number,
+        "payinMethod": op.method,
+        "payinVerification": verification,
+    });
+    let job = DeliveryJob {
+        gateway: Gateway::Monnet,
+        merchant_id: op.merchant_id.clone(),
+        reference: op.operation_number.clone(),
+        status: state_id.to_string(),
+        url: url.clone(),
+        headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
+        body: serde_json::to_vec(&body).unwrap_or_default(),
+    };
+    Outcome::Deliver(job)
 }

@@ -155,12 +155,7 @@ fn pay_in(sim: &Inner, req: &SimRequest, partner: &str, now: OffsetDateTime) -> 
         Err(response) => return Outcome::Reply(response),
     };
     if let Err(e) = request.validate() {
-        return Outcome::Reply(reject(
-            400,
-            code::INVALID_FIELD,
-            format!("invalid {e}"),
-            now,
-        ));
+        return Outcome::Reply(reject(400, code::INVALID_FIELD, e.to_string(), now));
     }
     let mut state = sim.lock();
     if state.has_smilepayz_order(partner, &request.order_no) {
@@ -286,7 +281,7 @@ fn inquiry_status(
         Err(response) => return response,
     };
     if let Err(e) = request.validate() {
-        return reject(400, code::INVALID_FIELD, format!("invalid {e}"), now);
+        return reject(400, code::INVALID_FIELD, e.to_string(), now);
     }
     let not_found = || reject(200, code::NOT_FOUND, "transaction not found", now);
     if request.trade_type != TradeType::PayIn {
@@ -355,7 +350,7 @@ fn inquiry_balance(
         Err(response) => return response,
     };
     if let Err(e) = request.validate() {
-        return reject(400, code::INVALID_FIELD, format!("invalid {e}"), now);
+        return reject(400, code::INVALID_FIELD, e.to_string(), now);
     }
     if request.account_no != account_no(partner) {
         return reject(200, code::NOT_FOUND, "account not found", now);

@@ -104,6 +104,9 @@ pub struct MonnetOperation {
     pub deliveries: Vec<DeliveryRecord>,
     #[serde(skip)]
     pub(crate) expiry: OffsetDateTime,
+    /// The Peru date it was created on (for date-range status queries).
+    #[serde(skip)]
+    pub(crate) created_on: time::Date,
 }
 
 impl MonnetOperation {

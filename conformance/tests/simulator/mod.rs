@@ -1,0 +1,11 @@
+//! End-to-end tests of the gateway simulator: every accept and reject rule,
+//! callbacks with retries, triggers, the control API, both ways to run it.
+
+mod callbacks;
+mod in_process;
+mod monnet;
+mod robustness;
+mod server;
+mod smilepayz;
+mod support;
+mod triggers;

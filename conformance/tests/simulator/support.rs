@@ -1,0 +1,369 @@
+//! Shared helpers: simulators with fast settings, an HTTP client (the SDK's
+//! own ureq transport), signed and tampered requests, a scripted merchant
+//! endpoint that records callbacks.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use pasarela_conformance::simulator::{
+    Credentials, LoopbackServer, RetryPolicy, Simulator, SimulatorConfig,
+};
+use pasarela_core::crypto::{Backend, PrivateKey};
+use pasarela_core::http::Method;
+use pasarela_core::smilepayz::{self, format_timestamp, sign_request};
+use pasarela_core::transport::BlockingTransport;
+use pasarela_core::{MerchantSecret, MonnetKey, PreparedRequest, RawResponse, monnet};
+use pasarela_ureq::{TransportError, UreqConfig, UreqTransport};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+/// Fast retries and a short slow-trigger delay, so tests stay quick.
+pub fn fast_config() -> SimulatorConfig {
+    SimulatorConfig::default()
+        .with_retry(RetryPolicy {
+            max_attempts: 3,
+            initial_delay: Duration::from_millis(2),
+            max_delay: Duration::from_millis(10),
+            attempt_timeout: Duration::from_secs(2),
+        })
+        .with_slow_delay(Duration::from_millis(600))
+}
+
+pub fn simulator() -> Simulator {
+    Simulator::new(fast_config()).unwrap()
+}
+
+pub fn server() -> LoopbackServer {
+    LoopbackServer::start(simulator(), "127.0.0.1:0".parse().unwrap()).unwrap()
+}
+
+pub fn http() -> UreqTransport {
+    UreqConfig::new().timeout(Duration::from_secs(5)).build()
+}
+
+pub fn send(request: PreparedRequest) -> RawResponse {
+    http().send(request).unwrap()
+}
+
+pub fn try_send(
+    request: PreparedRequest,
+    timeout: Duration,
+) -> Result<RawResponse, TransportError> {
+    UreqConfig::new().timeout(timeout).build().send(request)
+}
+
+pub fn json(response: &RawResponse) -> Value {
+    serde_json::from_slice(&response.body).unwrap_or(Value::Null)
+}
+
+/// `GET base + path`.
+pub fn get(base: &str, path: &str) -> RawResponse {
+    send(PreparedRequest::new(
+        Method::GET,
+        format!("{base}{path}").parse().unwrap(),
+        vec![],
+        vec![],
+    ))
+}
+
+/// `POST base + path` with a JSON body.
+pub fn post_json(base: &str, path: &str, body: &Value) -> RawResponse {
+    send(PreparedRequest::new(
+        Method::POST,
+        format!("{base}{path}").parse().unwrap(),
+        vec![("Content-Type".into(), "application/json".into())],
+        serde_json::to_vec(body).unwrap(),
+    ))
+}
+
+pub fn smilepayz_config(creds: &Credentials) -> smilepayz::Config {
+    let key = PrivateKey::load(creds.smilepayz.merchant_private_key.as_deref().unwrap()).unwrap();
+    smilepayz::Config::new(
+        creds.smilepayz.merchant_id.clone(),
+        MerchantSecret::new(creds.smilepayz.merchant_secret.as_str()),
+        Backend::default().signer(&key).unwrap(),
+        smilepayz::Environment::Custom(creds.smilepayz.base_url.parse().unwrap()),
+    )
+}
+
+pub fn monnet_config(creds: &Credentials) -> monnet::Config {
+    let base = creds.monnet.proxy_url.split("/v1/push/").next().unwrap();
+    monnet::Config::new(
+        creds.monnet.merchant_id.clone(),
+        MonnetKey::new(creds.monnet.key_monnet.as_str()),
+        monnet::Environment::Custom(base.parse().unwrap()),
+    )
+}
+
+/// A pay-in with a callback URL, prepared by the SDK at `now`.
+pub fn pay_in(
+    creds: &Credentials,
+    order_no: &str,
+    amount: u64,
+    callback: Option<&str>,
+) -> PreparedRequest {
+    let mut request = smilepayz::PayInRequest::new(
+        smilepayz::Merchant::new(creds.smilepayz.merchant_id.clone()),
+        order_no,
+        smilepayz::Money::pen(amount),
+        "Pedido de prueba",
+    );
+    if let Some(url) = callback {
+        request = request.with_callback_url(url);
+    }
+    smilepayz::prepare_pay_in(
+        &smilepayz_config(creds),
+        &request,
+        OffsetDateTime::now_utc(),
+    )
+    .unwrap()
+}
+
+/// Any body, signed the SmilePayz way at `at`, posted to `path`.
+pub fn signed(creds: &Credentials, path: &str, body: &[u8], at: OffsetDateTime) -> PreparedRequest {
+    let key = PrivateKey::load(creds.smilepayz.merchant_private_key.as_deref().unwrap()).unwrap();
+    let signer = Backend::default().signer(&key).unwrap();
+    let timestamp = format_timestamp(at);
+    let secret = MerchantSecret::new(creds.smilepayz.merchant_secret.as_str());
+    let signature = sign_request(&*signer, &timestamp, &secret, body).unwrap();
+    PreparedRequest::new(
+        Method::POST,
+        format!("{}{path}", creds.smilepayz.base_url)
+            .parse()
+            .unwrap(),
+        vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("X-TIMESTAMP".into(), timestamp),
+            ("X-SIGNATURE".into(), signature),
+            ("X-PARTNER-ID".into(), creds.smilepayz.merchant_id.clone()),
+        ],
+        body.to_vec(),
+    )
+}
+
+/// The same request with header `name` set to `value`, or removed.
+pub fn with_header(request: &PreparedRequest, name: &str, value: Option<&str>) -> PreparedRequest {
+    let mut headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .filter(|(n, _)| !n.eq_ignore_ascii_case(name))
+        .cloned()
+        .collect();
+    if let Some(v) = value {
+        headers.push((name.to_owned(), v.to_owned()));
+    }
+    PreparedRequest::new(
+        request.method().clone(),
+        request.url().clone(),
+        headers,
+        request.body().to_vec(),
+    )
+}
+
+/// The same request with another body (headers untouched).
+pub fn with_body(request: &PreparedRequest, body: Vec<u8>) -> PreparedRequest {
+    PreparedRequest::new(
+        request.method().clone(),
+        request.url().clone(),
+        request.headers().to_vec(),
+        body,
+    )
+}
+
+/// A SmilePayz answer's `code`.
+pub fn code(response: &RawResponse) -> String {
+    json(response)["code"]
+        .as_str()
+        .unwrap_or("<none>")
+        .to_owned()
+}
+
+/// A Monnet answer's `payinErrorCode`.
+pub fn monnet_code(response: &RawResponse) -> String {
+    json(response)["payinErrorCode"]
+        .as_str()
+        .unwrap_or("<none>")
+        .to_owned()
+}
+
+/// A unique order number for this test run.
+pub fn order_no(prefix: &str) -> String {
+    use std::sync::atomic::AtomicU64;
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!("{prefix}{:06}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// One request the merchant endpoint received.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Seen {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A merchant's callback endpoint on loopback that answers from a script
+/// (the last answer repeats) and records what it receives.
+pub struct MerchantEndpoint {
+    pub url: String,
+    pub seen: Arc<Mutex<Vec<Seen>>>,
+    stop: Arc<AtomicBool>,
+    addr: std::net::SocketAddr,
+}
+
+impl MerchantEndpoint {
+    pub fn start(script: &[(u16, &'static str)]) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let script = script.to_vec();
+        let (seen2, stop2) = (seen.clone(), stop.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stop2.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let index = seen2.lock().unwrap().len();
+                let (status, body) = script[index.min(script.len() - 1)];
+                if let Some(request) = read_request(&stream) {
+                    seen2.lock().unwrap().push(request);
+                    let _ = respond(stream, status, body);
+                }
+            }
+        });
+        Self {
+            url: format!("http://{addr}/merchant/callback"),
+            seen,
+            stop,
+            addr,
+        }
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+impl Drop for MerchantEndpoint {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr);
+    }
+}
+
+fn read_request(stream: &TcpStream) -> Option<Seen> {
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut headers = Vec::new();
+    loop {
+        line.clear();
+        reader.read_line(&mut line).ok()?;
+        let trimmed = line.trim_end();
+        if trimmed.is_empty() {
+            break;
+        }
+        let (n, v) = trimmed.split_once(':')?;
+        headers.push((n.trim().to_owned(), v.trim().to_owned()));
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(Seen { headers, body })
+}
+
+fn respond(mut stream: TcpStream, status: u16, body: &str) -> std::io::Result<()> {
+    write!(
+        stream,
+        "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    stream.flush()
+}
+
+/// A complete Monnet create, prepared by the SDK.
+pub fn monnet_create(creds: &Credentials, operation: &str, amount_cents: u64) -> PreparedRequest {
+    use monnet::{Amount, CardExpiration, CreateRequest, Cvv, Pan};
+    let request = CreateRequest::builder()
+        .amount(Amount::from_cents(amount_cents))
+        .currency("PEN")
+        .operation_number(operation)
+        .method("TCTD")
+        .customer_name("Carlos")
+        .customer_last_name("Rodriguez")
+        .customer_email("carlos@example.com")
+        .customer_phone("987654321")
+        .customer_document_type("DNI")
+        .customer_document("48982488")
+        .discount_coupon("0")
+        .language("ES")
+        .expiration_minutes(30)
+        .date_time("2025-07-01")
+        .ok_url("https://shop.example/ok")
+        .error_url("https://shop.example/error")
+        .customer_address("Av. Larco 123")
+        .customer_city("Lima")
+        .customer_country("Peru")
+        .customer_zip_code("15074")
+        .shipping_name("Carlos Rodriguez")
+        .shipping_phone("987654321")
+        .shipping_address("Av. Larco 123")
+        .shipping_city("Lima")
+        .shipping_region("Lima")
+        .shipping_country("Peru")
+        .shipping_zip_code("15074")
+        .product_id("0")
+        .product_description("0")
+        .product_amount("0")
+        .product_sku("0")
+        .product_quantity("0")
+        .pan(Pan::new("4517721004856075").unwrap())
+        .cvv(Cvv::new("123").unwrap())
+        .card_expiration(CardExpiration::new("2030-07").unwrap())
+        .build()
+        .unwrap();
+    monnet::prepare_create(&monnet_config(creds), &request).unwrap()
+}
+
+/// The body of a Monnet request as an object.
+pub fn object(request: &PreparedRequest) -> serde_json::Map<String, Value> {
+    serde_json::from_slice(request.body()).unwrap()
+}
+
+/// `request` with a new body object; `rehash` recomputes `payinVerification`.
+pub fn with_object(
+    creds: &Credentials,
+    request: &PreparedRequest,
+    mut body: serde_json::Map<String, Value>,
+    rehash: bool,
+) -> PreparedRequest {
+    if rehash {
+        let text = |k: &str| body.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+        let hash = monnet::payin_verification(
+            &text("payinMerchantID"),
+            &text("payinMerchantOperationNumber"),
+            &text("payinAmount"),
+            &text("payinCurrency"),
+            &MonnetKey::new(creds.monnet.key_monnet.as_str()),
+        );
+        body.insert("payinVerification".into(), Value::String(hash));
+    }
+    with_body(request, serde_json::to_vec(&body).unwrap())
+}
