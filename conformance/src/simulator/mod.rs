@@ -96,10 +96,10 @@ impl Inner {
                 merchant_id: config.smilepayz_merchant_id.clone(),
                 merchant_secret: config.smilepayz_merchant_secret.clone(),
                 merchant_private_key: match config.merchant_key {
-                    MerchantKey::TestPair => Some(TEST_MERCHANT_PRIVATE_KEY.to_owned()),
+                    MerchantKey::TestPair => Some(pem_only(TEST_MERCHANT_PRIVATE_KEY)),
                     MerchantKey::UserPublic(_) => None,
                 },
-                platform_public_key: TEST_PLATFORM_PUBLIC_KEY.to_owned(),
+                platform_public_key: pem_only(TEST_PLATFORM_PUBLIC_KEY),
             },
             monnet: MonnetCredentials {
                 proxy_url: format!("{origin}/v1/push/{}", config.monnet_push_id),
@@ -112,6 +112,13 @@ impl Inner {
             },
         }
     }
+}
+
+/// The PEM block of a key file, without the comment lines before it, so
+/// that strict PEM readers in any language take it.
+fn pem_only(text: &str) -> String {
+    let start = text.find("-----BEGIN").unwrap_or(0);
+    text.get(start..).unwrap_or(text).to_owned()
 }
 
 impl Simulator {

@@ -5,7 +5,7 @@ use std::time::Duration;
 use pasarela_conformance::simulator::codes;
 use pasarela_core::monnet::{self, PayinState, StatusQuery};
 use pasarela_core::smilepayz::{self, InquiryStatusRequest, TransactionStatus};
-use pasarela_core::transport::{Delivery, TransportFailure};
+use pasarela_core::transport::{Delivery, TransportErrorKind, TransportFailure};
 use time::OffsetDateTime;
 
 use super::support::*;
@@ -121,6 +121,11 @@ fn slow_answers_and_dropped_connections_leave_the_order_in_place() {
     )
     .unwrap_err();
     assert_eq!(err.delivery(), Delivery::MaybeSent, "{err}");
+    assert_eq!(
+        err.kind(),
+        TransportErrorKind::ConnectionBroken,
+        "closed without an answer: {err}"
+    );
     // The gateway acted on both: reconciling finds them, retrying is a duplicate.
     assert_eq!(
         smilepayz_status(&creds, &slow).status,

@@ -1,0 +1,261 @@
+//! `pasarela simulate`: the gateway simulator as a loopback HTTP server.
+//!
+//! Starts the server, prints where it listens and the TEST ONLY credentials
+//! (one JSON line with `--json`, the object `GET /_simulator/credentials`
+//! also answers), then serves until killed.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use pasarela_conformance::simulator::{
+    Credentials, LoopbackServer, RetryPolicy, Simulator, SimulatorConfig, TRIGGER_TABLE,
+};
+use pasarela_core::crypto::PublicKey;
+
+use crate::output::{self, Failure};
+
+/// Arguments of `pasarela simulate`.
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_long_help = TRIGGER_TABLE, after_help = TRIGGER_TABLE)]
+pub struct SimulateArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    pub addr: SocketAddr,
+    /// Print one JSON object (address and credentials) on one line, then serve.
+    #[arg(long)]
+    pub json: bool,
+    /// Check SmilePayz request signatures with this merchant public key (PEM
+    /// or bare base64 DER) instead of the test key; `merchantPrivateKey` is
+    /// then null in the credentials.
+    #[arg(long, value_name = "FILE")]
+    pub smilepayz_merchant_public_key: Option<PathBuf>,
+    /// Attempts per callback/notification delivery before giving up.
+    #[arg(long, default_value_t = 5, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub callback_attempts: u32,
+    /// Pause after the first failed delivery attempt, doubling up to 20x.
+    #[arg(long, default_value_t = 10, value_name = "MS")]
+    pub callback_delay_ms: u64,
+    /// How long the slow-answer trigger waits before answering.
+    #[arg(long, default_value_t = 40_000, value_name = "MS")]
+    pub slow_delay_ms: u64,
+}
+
+/// Runs the simulator until the process is killed. Exit 2 with a one-line
+/// reason when it cannot start.
+pub fn run(args: SimulateArgs) -> ExitCode {
+    match start(&args) {
+        Ok(server) => {
+            print_start(&args, &server.credentials());
+            server.wait();
+            ExitCode::SUCCESS
+        }
+        Err(failure) => output::report(Err(failure)),
+    }
+}
+
+/// The configuration the arguments ask for.
+fn config(args: &SimulateArgs) -> Result<SimulatorConfig, Failure> {
+    let delay = Duration::from_millis(args.callback_delay_ms);
+    let mut config = SimulatorConfig::default()
+        .with_retry(RetryPolicy {
+            max_attempts: args.callback_attempts,
+            initial_delay: delay,
+            max_delay: delay.saturating_mul(20),
+            ..RetryPolicy::default()
+        })
+        .with_slow_delay(Duration::from_millis(args.slow_delay_ms));
+    if let Some(path) = &args.smilepayz_merchant_public_key {
+        let text = output::read_text("SmilePayz merchant public key", path)?;
+        let key = PublicKey::load(&text).map_err(|e| {
+            Failure::usage(format!(
+                "SmilePayz merchant public key {}: {e}",
+                path.display()
+            ))
+        })?;
+        config = config.with_smilepayz_merchant_public_key(key);
+    }
+    Ok(config)
+}
+
+/// Starts the server the arguments describe.
+fn start(args: &SimulateArgs) -> Result<LoopbackServer, Failure> {
+    let simulator = Simulator::new(config(args)?)
+        .map_err(|e| Failure::usage(format!("cannot load the simulator's keys: {e}")))?;
+    LoopbackServer::start(simulator, args.addr)
+        .map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", args.addr)))
+}
+
+fn print_start(args: &SimulateArgs, credentials: &Credentials) {
+    let text = if args.json {
+        credentials.to_json_line()
+    } else {
+        readable(credentials)
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{text}");
+    let _ = stdout.flush();
+}
+
+fn indent(pem: &str) -> String {
+    pem.trim_end()
+        .lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The start-up block for people.
+fn readable(c: &Credentials) -> String {
+    let s = &c.smilepayz;
+    let m = &c.monnet;
+    let private = match &s.merchant_private_key {
+        Some(pem) => format!(
+            "  merchant private key (sign requests with it):\n{}",
+            indent(pem)
+        ),
+        None => "  merchant private key: yours (--smilepayz-merchant-public-key)".to_owned(),
+    };
+    format!(
+        "pasarela simulator listening on http://{addr}   (TEST ONLY credentials; Ctrl-C stops it)
+
+SmilePayz
+  base URL         {base}
+  merchant id      {mid}   (X-PARTNER-ID)
+  merchant secret  {secret}
+{private}
+  platform public key (verify callbacks with it):
+{platform}
+
+Monnet
+  proxy URL        {proxy}
+  status URL       {status}
+  merchant id      {mmid}
+  KeyMonnet        {key}
+
+Control API
+  GET  {base}/_simulator/credentials     these credentials as JSON
+  GET  {base}/_simulator/orders          every accepted order
+  POST {base}/_simulator/smilepayz/complete  {{\"orderNo\", \"status\"}}
+  POST {base}/_simulator/monnet/complete     {{\"payinMerchantOperationNumber\", \"payinStateID\", \"notificationUrl\"}}
+Magic amounts trigger declines, expiries and failures: pasarela simulate --help",
+        addr = c.addr,
+        base = s.base_url,
+        mid = s.merchant_id,
+        secret = s.merchant_secret,
+        platform = indent(&s.platform_public_key),
+        proxy = m.proxy_url,
+        status = m.status_url,
+        mmid = m.merchant_id,
+        key = m.key_monnet,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: SimulateArgs,
+    }
+
+    fn args(extra: &[&str]) -> SimulateArgs {
+        Wrapper::try_parse_from(std::iter::once("simulate").chain(extra.iter().copied()))
+            .unwrap()
+            .args
+    }
+
+    #[test]
+    fn defaults_and_knobs() {
+        let a = args(&[]);
+        assert_eq!(a.addr.to_string(), "127.0.0.1:0");
+        assert!(!a.json);
+        let a = args(&[
+            "--json",
+            "--callback-attempts",
+            "2",
+            "--callback-delay-ms",
+            "1",
+            "--slow-delay-ms",
+            "5",
+        ]);
+        let config = config(&a).unwrap();
+        assert_eq!(config.retry().max_attempts, 2);
+        assert_eq!(config.slow_delay(), Duration::from_millis(5));
+        assert!(Wrapper::try_parse_from(["simulate", "--callback-attempts", "0"]).is_err());
+        assert!(Wrapper::try_parse_from(["simulate", "--addr", "nowhere"]).is_err());
+    }
+
+    #[test]
+    fn starts_and_prints_the_credentials_object() {
+        let server = start(&args(&[])).unwrap();
+        let creds = server.credentials();
+        let line = creds.to_json_line();
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(value["addr"], server.addr().to_string());
+        assert!(
+            value["smilepayz"]["merchantPrivateKey"]
+                .as_str()
+                .unwrap()
+                .contains("PRIVATE KEY")
+        );
+        let text = readable(&creds);
+        assert!(text.contains(&creds.smilepayz.base_url));
+        assert!(text.contains(&creds.monnet.key_monnet));
+        server.shutdown();
+    }
+
+    #[test]
+    fn a_users_key_file_is_loaded_or_refused_in_one_line() {
+        let dir = std::env::temp_dir().join(format!("pasarela-simulate-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("merchant_public.pem");
+        std::fs::write(
+            &good,
+            include_str!("../../core/testdata/keys/merchant_public_spki.pem"),
+        )
+        .unwrap();
+        let server = start(&args(&[
+            "--smilepayz-merchant-public-key",
+            good.to_str().unwrap(),
+        ]))
+        .unwrap();
+        assert_eq!(server.credentials().smilepayz.merchant_private_key, None);
+        server.shutdown();
+        let bad = dir.join("not_a_key.pem");
+        std::fs::write(&bad, "hello").unwrap();
+        let failure = start(&args(&[
+            "--smilepayz-merchant-public-key",
+            bad.to_str().unwrap(),
+        ]))
+        .unwrap_err();
+        assert_eq!(failure.code, output::USAGE);
+        assert!(!failure.reason.contains('\n'));
+        let missing = start(&args(&[
+            "--smilepayz-merchant-public-key",
+            "/nonexistent/key.pem",
+        ]))
+        .unwrap_err();
+        assert!(missing.reason.contains("cannot read"), "{}", missing.reason);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_taken_address_is_a_one_line_failure() {
+        let server = start(&args(&[])).unwrap();
+        let taken = server.addr().to_string();
+        let failure = start(&args(&["--addr", &taken])).unwrap_err();
+        assert!(
+            failure.reason.starts_with("cannot listen on"),
+            "{}",
+            failure.reason
+        );
+        assert!(!failure.reason.contains('\n'));
+    }
+}
