@@ -1,4 +1,5 @@
 //! The `pasarela` command line, tested as the public interface it is.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
