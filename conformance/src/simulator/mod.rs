@@ -170,6 +170,9 @@ impl Simulator {
         } else if let Some(outcome) = monnet::handle(inner, request, now) {
             outcome
         } else if let Some(page) = pages::page(request) {
+            if let Some(payin_id) = request.path_only().strip_prefix(pages::MONNET_PAGE) {
+                monnet::shopper_arrived(inner, payin_id);
+            }
             Outcome::Reply(page)
         } else {
             Outcome::Reply(smilepayz::reject(

@@ -344,7 +344,7 @@ fn accept(
         _ => {}
     }
     let payin_id = format!("{}", 700_000_000 + state.next_sequence() % 100_000_000);
-    let url = format!("{}/monnet/pay/{payin_id}", req.origin);
+    let url = format!("{}{}{payin_id}", req.origin, super::pages::MONNET_PAGE);
     let minutes = field(fields, "payinExpirationTime")
         .parse::<i64>()
         .unwrap_or(30);
@@ -389,6 +389,17 @@ fn accept(
         },
         Some(Trigger::Drop) => Outcome::Drop,
         _ => Outcome::Reply(response),
+    }
+}
+
+/// The shopper opened the payment page: a created operation (state 1) is
+/// now pending payment (state 2), as with Monnet.
+pub(crate) fn shopper_arrived(sim: &Inner, payin_id: &str) {
+    let mut state = sim.lock();
+    if let Some(op) = state.monnet_by_payin_id(payin_id) {
+        if op.state_id == 1 {
+            op.state_id = 2;
+        }
     }
 }
 

@@ -4,6 +4,9 @@
 
 use super::wire::{SimRequest, SimResponse};
 
+/// Where the Monnet payment page of an operation lives: `{MONNET_PAGE}{payinID}`.
+pub(crate) const MONNET_PAGE: &str = "/monnet/pay/";
+
 /// The page for a `GET` of a payment URL, if the request is one.
 pub(crate) fn page(req: &SimRequest) -> Option<SimResponse> {
     if !req.method.eq_ignore_ascii_case("GET") {
@@ -12,7 +15,7 @@ pub(crate) fn page(req: &SimRequest) -> Option<SimResponse> {
     let path = req.path_only();
     let what = if path.starts_with("/cashier") {
         "SmilePayz cashier"
-    } else if path.starts_with("/monnet/pay/") {
+    } else if path.starts_with(MONNET_PAGE) {
         "Monnet payment page"
     } else {
         return None;

@@ -93,8 +93,9 @@ pub struct MonnetOperation {
     pub currency: String,
     /// `payinMethod`.
     pub method: String,
-    /// Current state id (1 created, 2 pending, 3 expired, 5 authorized, 6
-    /// denied, 9 settled, 10 refunded, 11 returned).
+    /// Current state id: 1 created, 2 pending (the shopper opened the
+    /// payment page), 3 expired, 5 authorized, 6 denied, 9 settled,
+    /// 10 refunded, 11 returned, or whatever the control API set.
     pub state_id: u32,
     /// The shopper's payment page.
     pub url: String,
@@ -232,6 +233,11 @@ impl State {
             .monnet_by_operation
             .get(&(merchant.to_owned(), operation.to_owned()))?;
         self.monnet.get_mut(index)
+    }
+
+    /// The operation with this `payinID`.
+    pub(crate) fn monnet_by_payin_id(&mut self, payin_id: &str) -> Option<&mut MonnetOperation> {
+        self.monnet.iter_mut().find(|op| op.payin_id == payin_id)
     }
 
     /// Every Monnet operation, oldest first, refreshed to `now`.

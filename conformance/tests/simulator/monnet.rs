@@ -31,7 +31,6 @@ fn accepted_create_answers_a_url_and_is_kept() {
             .as_str()
             .starts_with(&server.base_url())
     );
-    assert_eq!(get(created.redirect_url.as_str(), "").status, 200);
     let ops = server.simulator().monnet_operations();
     assert_eq!(ops.len(), 1);
     assert_eq!(
@@ -42,6 +41,9 @@ fn accepted_create_answers_a_url_and_is_kept() {
         ),
         (op.as_str(), "150.00", 1)
     );
+    // The shopper opens the payment page: pending payment.
+    assert_eq!(get(created.redirect_url.as_str(), "").status, 200);
+    assert_eq!(server.simulator().monnet_operations()[0].state_id, 2);
 }
 
 #[test]
