@@ -7,8 +7,10 @@
 //! reason on stderr, and nothing panics on bad input.
 #![forbid(unsafe_code)]
 
+mod demo;
 mod monnet_cmd;
 mod output;
+mod simulate;
 mod smilepayz_cmd;
 
 use std::process::ExitCode;
@@ -25,6 +27,11 @@ struct Cli {
 
 #[derive(Debug, clap::Subcommand)]
 enum Command {
+    /// Run the whole flow for both gateways against the embedded simulator
+    /// (or a running `pasarela simulate` with --simulator-url).
+    Demo(demo::DemoArgs),
+    /// Run the gateway simulator on loopback; print its address and test credentials.
+    Simulate(simulate::SimulateArgs),
     /// SmilePayz signature and callback debugging.
     #[command(subcommand)]
     Smilepayz(smilepayz_cmd::SmilepayzCommand),
@@ -61,6 +68,8 @@ fn main() -> ExitCode {
         }
     };
     output::report(match cli.command {
+        Command::Demo(args) => demo::run(args),
+        Command::Simulate(args) => return simulate::run(args),
         Command::Smilepayz(cmd) => smilepayz_cmd::run(cmd),
         Command::Monnet(cmd) => monnet_cmd::run(cmd),
     })

@@ -11,4 +11,6 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod samples;
 pub mod simulator;
+pub mod transport_suite;

@@ -262,3 +262,74 @@ async fn unsupported_scheme_is_not_sent() {
     assert_eq!(e.kind(), TransportErrorKind::InvalidRequest, "{e}");
     assert_eq!(e.delivery(), Delivery::NotSent);
 }
+
+/// The behavioural suite every transport passes, against the loopback
+/// simulator (the same cases as the ureq transport's).
+#[test]
+fn passes_the_transport_suite() {
+    use pasarela_conformance::transport_suite::Suite;
+    let suite = Suite::start();
+    let report = async_std::task::block_on(suite.run(|timeout| {
+        SurfConfig::new()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .build()
+            .unwrap()
+    }));
+    report.assert_all_passed();
+    assert!(report.passed.len() >= 16, "{:?}", report.passed);
+}
+
+/// 1,000 concurrent pay-ins through the surf transport: no error, and every
+/// order present in the simulator afterwards, exactly once.
+#[test]
+fn thousand_concurrent_pay_ins() {
+    use pasarela_conformance::samples::smilepayz_pay_in;
+    use pasarela_conformance::transport_suite::Suite;
+    use pasarela_core::client::AsyncSmilepayzClient;
+
+    const N: usize = 1000;
+    let suite = Suite::start();
+    let transport = SurfConfig::new()
+        .max_concurrent_requests(N)
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let client = AsyncSmilepayzClient::new(suite.smilepayz_config(), transport);
+    let results = async_std::task::block_on(async {
+        let tasks: Vec<_> = (0..N)
+            .map(|i| {
+                let client = client.clone();
+                async_std::task::spawn(async move {
+                    client
+                        .pay_in(&smilepayz_pay_in(
+                            "20001",
+                            &format!("LOAD{i:06}"),
+                            10_000 + i as u64,
+                        ))
+                        .await
+                        .map(|created| created.order_no)
+                        .map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(N);
+        for task in tasks {
+            out.push(task.await);
+        }
+        out
+    });
+    let errors: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(
+        errors.is_empty(),
+        "{} errors, first: {:?}",
+        errors.len(),
+        errors.first()
+    );
+    let orders = suite.server().simulator().smilepayz_orders();
+    let mut numbers: Vec<_> = orders.iter().map(|o| o.order_no.clone()).collect();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), N);
+    assert_eq!(orders.len(), N, "every order exactly once");
+}

@@ -264,3 +264,19 @@ fn unsupported_scheme_is_not_sent() {
     assert_eq!(e.kind(), TransportErrorKind::InvalidRequest);
     assert_eq!(e.delivery(), Delivery::NotSent);
 }
+
+/// The behavioural suite every transport passes, against the loopback
+/// simulator: success for every call, each trigger mapped to the right
+/// error kind, "not sent" vs "outcome unknown" right in every case.
+#[test]
+fn passes_the_transport_suite() {
+    use pasarela_conformance::transport_suite::{Blocking, Suite, block_on_inline};
+    let suite = Suite::start();
+    let report = block_on_inline(suite.run(|timeout| {
+        Blocking(UreqTransport::with_config(
+            UreqConfig::new().timeout(timeout).connect_timeout(timeout),
+        ))
+    }));
+    report.assert_all_passed();
+    assert!(report.passed.len() >= 16, "{:?}", report.passed);
+}

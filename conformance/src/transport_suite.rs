@@ -1,0 +1,491 @@
+//! One behavioural suite for every transport, run against the loopback
+//! simulator.
+//!
+//! The suite is written once, against [`AsyncTransport`]. A blocking
+//! transport runs it through [`Blocking`], which calls it inline, so the
+//! ureq and surf transports (and any user's own) face exactly the same
+//! cases: success for every call, each simulator trigger mapped to the
+//! right [`ClientError`] kind, and "not sent" vs "outcome unknown" right in
+//! every case.
+//!
+//! A transport crate's integration test starts a [`Suite`], runs it with a
+//! factory of its transports, and asserts the [`Report`].
+
+use std::future::Future;
+use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
+
+use pasarela_core::client::{
+    AsyncMonnetClient, AsyncSmilepayzClient, ClientError, OperationReconciliation,
+    PayInReconciliation, Unknown,
+};
+use pasarela_core::crypto::{Backend, PrivateKey};
+use pasarela_core::monnet;
+use pasarela_core::smilepayz::{
+    self, InquiryBalanceRequest, InquiryStatusRequest, PayInRequest, TransactionStatus,
+};
+use pasarela_core::transport::{AsyncTransport, BlockingTransport};
+use pasarela_core::{MerchantSecret, MonnetKey, PreparedRequest, RawResponse};
+
+use crate::samples;
+use crate::simulator::{Credentials, LoopbackServer, Simulator, SimulatorConfig, codes};
+
+/// Runs a blocking transport as an async one, inline: the suite's futures
+/// complete on first poll.
+#[derive(Debug, Clone)]
+pub struct Blocking<T>(pub T);
+
+impl<T: BlockingTransport> AsyncTransport for Blocking<T> {
+    type Error = T::Error;
+
+    fn send(
+        &self,
+        request: PreparedRequest,
+    ) -> impl Future<Output = Result<RawResponse, T::Error>> {
+        std::future::ready(self.0.send(request))
+    }
+}
+
+/// The client-side timeout the suite gives transports; the simulator's slow
+/// answer comes well after it.
+pub const CLIENT_TIMEOUT: Duration = Duration::from_millis(800);
+/// The simulator's slow-answer delay in the suite.
+pub const SLOW_DELAY: Duration = Duration::from_secs(3);
+
+/// A loopback simulator set up for the suite.
+pub struct Suite {
+    server: LoopbackServer,
+    credentials: Credentials,
+}
+
+/// The outcome of a suite run: one line per case.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Cases that behaved.
+    pub passed: Vec<&'static str>,
+    /// Cases that did not, with what happened.
+    pub failed: Vec<(&'static str, String)>,
+}
+
+impl Report {
+    /// Panics with every failed case listed, if any.
+    pub fn assert_all_passed(&self) {
+        assert!(
+            self.failed.is_empty(),
+            "{} of {} transport cases failed:\n{}",
+            self.failed.len(),
+            self.failed.len() + self.passed.len(),
+            self.failed
+                .iter()
+                .map(|(case, why)| format!("  {case}: {why}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+
+    fn check(&mut self, case: &'static str, result: Result<(), String>) {
+        match result {
+            Ok(()) => self.passed.push(case),
+            Err(why) => self.failed.push((case, why)),
+        }
+    }
+}
+
+impl Suite {
+    /// Starts a simulator on `127.0.0.1:0` with a short slow delay.
+    ///
+    /// # Panics
+    /// If the simulator cannot start (a test set-up failure).
+    pub fn start() -> Self {
+        let simulator = Simulator::new(SimulatorConfig::default().with_slow_delay(SLOW_DELAY))
+            .unwrap_or_else(|e| panic!("simulator keys: {e}"));
+        let server = LoopbackServer::start(simulator, loopback_any())
+            .unwrap_or_else(|e| panic!("simulator start: {e}"));
+        let credentials = server.credentials();
+        Self {
+            server,
+            credentials,
+        }
+    }
+
+    /// The running server (to inspect state).
+    pub fn server(&self) -> &LoopbackServer {
+        &self.server
+    }
+
+    /// A SmilePayz configuration for the simulator's test merchant.
+    ///
+    /// # Panics
+    /// If the simulator's test credentials are unusable.
+    pub fn smilepayz_config(&self) -> smilepayz::Config {
+        smilepayz_config(&self.credentials)
+    }
+
+    /// A Monnet configuration for the simulator's test merchant.
+    ///
+    /// # Panics
+    /// If the simulator's base URL is not a URL.
+    pub fn monnet_config(&self) -> monnet::Config {
+        monnet_config(&self.server.base_url(), &self.credentials)
+    }
+
+    /// Runs every case with transports from `make` (given the client timeout
+    /// to configure) and reports.
+    pub async fn run<T, F>(&self, make: F) -> Report
+    where
+        T: AsyncTransport + Clone,
+        F: Fn(Duration) -> T,
+    {
+        let mut report = Report::default();
+        let sp = AsyncSmilepayzClient::new(self.smilepayz_config(), make(CLIENT_TIMEOUT));
+        let mn = AsyncMonnetClient::new(self.monnet_config(), make(CLIENT_TIMEOUT));
+        let tag = unique_tag();
+
+        // SmilePayz: success paths.
+        let order = format!("OK{tag}");
+        report.check(
+            "smilepayz pay-in succeeds",
+            async {
+                let created = sp
+                    .pay_in(&pay_in(&order, 20_000))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                expect(
+                    created.status == Some(TransactionStatus::Processing),
+                    "status PROCESSING",
+                )?;
+                expect(created.trade_no.is_some(), "a tradeNo")
+            }
+            .await,
+        );
+        report.check(
+            "smilepayz inquiry-status finds it",
+            async {
+                let found = sp
+                    .inquiry_status(&InquiryStatusRequest::pay_in_by_order_no(order.as_str()))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                expect(
+                    found.status == Some(TransactionStatus::Processing),
+                    "status PROCESSING",
+                )
+            }
+            .await,
+        );
+        report.check(
+            "smilepayz inquiry-balance answers",
+            async {
+                let answer = sp
+                    .inquiry_balance(&InquiryBalanceRequest::balance("11520011202402290943"))
+                    .await;
+                match answer {
+                    Ok(balance) => expect(balance.code == codes::smilepayz::SUCCESS, "code 00"),
+                    // An unknown account is a typed rejection, not a transport issue.
+                    Err(ClientError::Rejected(r)) if r.code == codes::smilepayz::NOT_FOUND => {
+                        Ok(())
+                    }
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+            .await,
+        );
+        report.check(
+            "smilepayz reconcile of an unknown order is NotFound",
+            async {
+                match sp
+                    .reconcile_pay_in(&format!("NONE{tag}"))
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
+                    PayInReconciliation::NotFound { .. } => Ok(()),
+                    other => Err(format!("{other:?}")),
+                }
+            }
+            .await,
+        );
+
+        // SmilePayz: triggers.
+        report.check(
+            "smilepayz decline is a FAILED pay-in",
+            async {
+                let created = sp
+                    .pay_in(&pay_in(&format!("DE{tag}"), 40_001))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                expect(
+                    created.status == Some(TransactionStatus::Failed),
+                    "status FAILED",
+                )
+            }
+            .await,
+        );
+        report.check(
+            "smilepayz gateway error is Rejected",
+            async {
+                match sp.pay_in(&pay_in(&format!("GE{tag}"), 40_003)).await {
+                    Err(ClientError::Rejected(r)) => {
+                        expect(r.code == codes::smilepayz::GATEWAY_ERROR, "code 09")
+                    }
+                    other => Err(describe(&other)),
+                }
+            }
+            .await,
+        );
+        report.check(
+            "smilepayz HTTP 500 leaves the outcome unknown",
+            async {
+                let order = format!("SE{tag}");
+                match sp.pay_in(&pay_in(&order, 40_004)).await {
+                    Err(ClientError::OutcomeUnknown(Unknown::Response(_))) => {
+                        let rec = sp
+                            .reconcile_pay_in(&order)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        expect(!rec.exists(), "reconcile: not created")
+                    }
+                    other => Err(describe(&other)),
+                }
+            }
+            .await,
+        );
+        report.check(
+            "smilepayz slow answer past the timeout is outcome unknown, and reconciles",
+            async {
+                let order = format!("SL{tag}");
+                match sp.pay_in(&pay_in(&order, 40_005)).await {
+                    Err(ClientError::OutcomeUnknown(Unknown::Transport(_))) => {
+                        let rec = sp
+                            .reconcile_pay_in(&order)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        expect(rec.exists(), "reconcile: the payment exists")
+                    }
+                    other => Err(describe(&other)),
+                }
+            }
+            .await,
+        );
+        report.check(
+            "smilepayz dropped connection is outcome unknown, and reconciles",
+            async {
+                let order = format!("DR{tag}");
+                match sp.pay_in(&pay_in(&order, 40_006)).await {
+                    Err(ClientError::OutcomeUnknown(Unknown::Transport(_))) => {
+                        let rec = sp
+                            .reconcile_pay_in(&order)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        expect(rec.exists(), "reconcile: the payment exists")
+                    }
+                    other => Err(describe(&other)),
+                }
+            }
+            .await,
+        );
+        report.check(
+            "connection refused is NotSent",
+            async {
+                let dead = dead_base_url();
+                let mut config = self.credentials.clone();
+                config.smilepayz.base_url = dead;
+                let client =
+                    AsyncSmilepayzClient::new(smilepayz_config(&config), make(CLIENT_TIMEOUT));
+                match client.pay_in(&pay_in(&format!("NS{tag}"), 20_000)).await {
+                    Err(e @ ClientError::NotSent(_)) => expect(e.is_retry_safe(), "retry-safe"),
+                    other => Err(describe(&other)),
+                }
+            }
+            .await,
+        );
+
+        // Monnet.
+        let op = format!("MN{tag}");
+        report.check(
+            "monnet create succeeds",
+            async {
+                let created = mn
+                    .create(&create_sample(&op, "150.00"))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                expect(
+                    created.code == codes::monnet::SUCCESS,
+                    "payinErrorCode 0000",
+                )
+            }
+            .await,
+        );
+        report.check(
+            "monnet status finds it",
+            async {
+                match mn
+                    .reconcile_operation(&op)
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
+                    OperationReconciliation::Found(_) => Ok(()),
+                    OperationReconciliation::NotFound => Err("not found".to_owned()),
+                }
+            }
+            .await,
+        );
+        report.check(
+            "monnet gateway error is Rejected",
+            async {
+                match mn
+                    .create(&create_sample(&format!("MG{tag}"), "400.03"))
+                    .await
+                {
+                    Err(ClientError::Rejected(r)) => {
+                        expect(r.code == codes::monnet::GATEWAY_ERROR, "code 9999")
+                    }
+                    other => Err(describe(&other)),
+                }
+            }
+            .await,
+        );
+        report.check(
+            "monnet HTTP 500 leaves the outcome unknown",
+            async {
+                match mn
+                    .create(&create_sample(&format!("MS{tag}"), "400.04"))
+                    .await
+                {
+                    Err(ClientError::OutcomeUnknown(Unknown::Response(_))) => Ok(()),
+                    other => Err(describe(&other)),
+                }
+            }
+            .await,
+        );
+        report.check(
+            "monnet slow answer is outcome unknown, and reconciles",
+            async {
+                let op = format!("ML{tag}");
+                match mn.create(&create_sample(&op, "400.05")).await {
+                    Err(ClientError::OutcomeUnknown(Unknown::Transport(_))) => {
+                        let rec = mn
+                            .reconcile_operation(&op)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        expect(rec.exists(), "reconcile: the operation exists")
+                    }
+                    other => Err(describe(&other)),
+                }
+            }
+            .await,
+        );
+        report.check(
+            "monnet dropped connection is outcome unknown, and reconciles",
+            async {
+                let op = format!("MD{tag}");
+                match mn.create(&create_sample(&op, "400.06")).await {
+                    Err(ClientError::OutcomeUnknown(Unknown::Transport(_))) => {
+                        let rec = mn
+                            .reconcile_operation(&op)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        expect(rec.exists(), "reconcile: the operation exists")
+                    }
+                    other => Err(describe(&other)),
+                }
+            }
+            .await,
+        );
+        report
+    }
+}
+
+/// Runs a future whose I/O completes inline (the suite over [`Blocking`]
+/// transports) on the current thread.
+pub fn block_on_inline<F: Future>(future: F) -> F::Output {
+    use std::task::{Context, Poll, Waker};
+    let mut future = std::pin::pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::yield_now();
+    }
+}
+
+fn expect(ok: bool, what: &str) -> Result<(), String> {
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("expected {what}"))
+    }
+}
+
+fn describe<T: std::fmt::Debug, E: std::fmt::Debug>(outcome: &Result<T, ClientError<E>>) -> String {
+    match outcome {
+        Ok(v) => format!("unexpected success: {v:?}"),
+        Err(e) => format!("unexpected error kind: {e:?}"),
+    }
+}
+
+/// `127.0.0.1:0`.
+pub fn loopback_any() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+/// A loopback URL nothing listens on (a port bound, then released).
+pub fn dead_base_url() -> String {
+    let port = TcpListener::bind(loopback_any())
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(9);
+    format!("http://127.0.0.1:{port}")
+}
+
+fn unique_tag() -> String {
+    let nanos = time::OffsetDateTime::now_utc()
+        .unix_timestamp_nanos()
+        .unsigned_abs();
+    format!("{}", nanos % 10u128.pow(15))
+}
+
+/// A SmilePayz configuration from simulator credentials.
+///
+/// # Panics
+/// If the credentials carry no usable merchant private key.
+pub fn smilepayz_config(credentials: &Credentials) -> smilepayz::Config {
+    let pem = credentials
+        .smilepayz
+        .merchant_private_key
+        .as_deref()
+        .unwrap_or_else(|| panic!("the simulator must use its own test merchant key"));
+    let key = PrivateKey::load(pem).unwrap_or_else(|e| panic!("merchant key: {e}"));
+    let signer = Backend::default()
+        .signer(&key)
+        .unwrap_or_else(|e| panic!("signer: {e}"));
+    let base = url::Url::parse(&credentials.smilepayz.base_url)
+        .unwrap_or_else(|e| panic!("base URL: {e}"));
+    smilepayz::Config::new(
+        credentials.smilepayz.merchant_id.clone(),
+        MerchantSecret::new(credentials.smilepayz.merchant_secret.clone()),
+        signer,
+        smilepayz::Environment::Custom(base),
+    )
+}
+
+/// A Monnet configuration from simulator credentials.
+///
+/// # Panics
+/// If `base_url` is not a URL.
+pub fn monnet_config(base_url: &str, credentials: &Credentials) -> monnet::Config {
+    let base = url::Url::parse(base_url).unwrap_or_else(|e| panic!("base URL: {e}"));
+    monnet::Config::new(
+        credentials.monnet.merchant_id.clone(),
+        MonnetKey::new(credentials.monnet.key_monnet.clone()),
+        monnet::Environment::Custom(base),
+    )
+}
+
+fn pay_in(order_no: &str, amount: u64) -> PayInRequest {
+    samples::smilepayz_pay_in("20001", order_no, amount)
+}
+
+fn create_sample(operation_number: &str, amount: &str) -> monnet::CreateRequest {
+    samples::monnet_create(operation_number, amount)
+        .unwrap_or_else(|e| panic!("sample create: {e}"))
+}
