@@ -450,10 +450,133 @@ fn every_subcommand_has_help() {
         vec!["monnet", "--help"],
         vec!["monnet", "verification", "--help"],
         vec!["monnet", "verify-notification", "--help"],
+        vec!["demo", "--help"],
+        vec!["simulate", "--help"],
     ] {
         let o = pasarela(&args);
         assert!(o.status.success(), "{args:?}");
         assert!(stdout(&o).contains("Usage:"), "{args:?}");
     }
     assert_one_line_failure(&pasarela(&["frobnicate"]), 2, "unrecognized subcommand");
+}
+
+#[test]
+fn demo_passes_on_the_embedded_simulator() {
+    let o = pasarela(&["demo"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "stdout: {} stderr: {}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let out = stdout(&o);
+    assert!(out.contains("summary: all 13 steps passed"), "{out}");
+    assert!(out.contains("************6075"), "card masked: {out}");
+    assert!(
+        !out.contains("4517721004856075") && !stderr(&o).contains("4517721004856075"),
+        "PAN never printed"
+    );
+}
+
+/// A running `pasarela simulate`, killed on drop.
+struct Simulate(std::process::Child);
+
+impl Drop for Simulate {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_simulate(extra: &[&str]) -> (Simulate, serde_json::Value) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pasarela"))
+        .args(["simulate", "--addr", "127.0.0.1:0", "--json"])
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let guard = Simulate(child);
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .unwrap();
+    (guard, serde_json::from_str(&line).unwrap())
+}
+
+#[test]
+fn demo_passes_against_a_separately_started_simulate() {
+    let (_sim, start) = start_simulate(&[]);
+    for key in ["addr", "smilepayz", "monnet"] {
+        assert!(start.get(key).is_some(), "start-up line has {key}: {start}");
+    }
+    for key in [
+        "baseUrl",
+        "merchantId",
+        "merchantSecret",
+        "merchantPrivateKey",
+        "platformPublicKey",
+    ] {
+        assert!(
+            start["smilepayz"].get(key).is_some(),
+            "smilepayz.{key}: {start}"
+        );
+    }
+    for key in ["proxyUrl", "statusUrl", "merchantId", "keyMonnet"] {
+        assert!(start["monnet"].get(key).is_some(), "monnet.{key}: {start}");
+    }
+    let url = format!("http://{}", start["addr"].as_str().unwrap());
+    let o = pasarela(&["demo", "--simulator-url", &url]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "stdout: {} stderr: {}",
+        stdout(&o),
+        stderr(&o)
+    );
+    assert!(stdout(&o).contains(&format!("using the simulator at {url}")));
+    // and a second run against the same simulator (fresh order numbers)
+    assert_eq!(
+        pasarela(&["demo", "--simulator-url", &url]).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn demo_fails_with_the_failing_step_when_the_simulator_is_unreachable() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let o = pasarela(&[
+        "demo",
+        "--simulator-url",
+        &format!("http://127.0.0.1:{port}"),
+    ]);
+    assert_one_line_failure(&o, 1, "demo step 2 (test credentials) failed");
+}
+
+#[test]
+fn simulate_help_has_the_trigger_table() {
+    let o = pasarela(&["simulate", "--help"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    for needle in [
+        "40001",
+        "400.06",
+        "dropped connection",
+        "HTTP 500",
+        "--smilepayz-merchant-public-key",
+    ] {
+        assert!(out.contains(needle), "{needle}: {out}");
+    }
+    assert_one_line_failure(
+        &pasarela(&["simulate", "--addr", "not-an-address"]),
+        2,
+        "addr",
+    );
 }
