@@ -1,0 +1,4 @@
+//! Integration tests of pasarela-core's public API.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
+mod redaction;

@@ -1,0 +1,331 @@
+//! Secrets and card data never reach anything the library formats.
+//!
+//! Runs both gateways' flows with distinctive TEST ONLY secrets, collects the
+//! `Debug` of every public type along the way and the `Display` of every
+//! error, and scans it all: zero hits allowed.
+
+use pasarela_core::client::{
+    ClientError, MonnetClient, MonnetSettings, SmilepayzClient, SmilepayzSettings,
+};
+use pasarela_core::crypto::{Backend, PrivateKey, PublicKey};
+use pasarela_core::monnet::{self, Amount, CardExpiration, CreateRequest, Cvv, Pan, StatusQuery};
+use pasarela_core::smilepayz::{self, Merchant, Money, PayInRequest, Payer};
+use pasarela_core::transport::{Delivery, TransportError, TransportErrorKind};
+use pasarela_core::{MerchantSecret, MonnetKey, PreparedRequest, RawResponse, webhook};
+use time::macros::datetime;
+
+const PAN: &str = "4517721004856075";
+const CVV: &str = "9817";
+const EXPIRY: &str = "2031-09";
+const SECRET: &str = "TEST-ONLY-merchant-secret-Zq81";
+const KEY_MONNET: &str = "TEST-ONLY-key-monnet-Xw55";
+const PRIVATE_PEM: &str = include_str!("../../testdata/keys/merchant_private_pkcs8.pem");
+const PRIVATE_B64: &str = include_str!("../../testdata/keys/merchant_private_pkcs8.b64");
+
+/// Every needle that must never appear: card data, secrets, and every
+/// 16-character window of the private key's base64 (PEM and DER forms).
+fn needles() -> Vec<String> {
+    let mut out = vec![
+        PAN.to_owned(),
+        CVV.to_owned(),
+        EXPIRY.to_owned(),
+        SECRET.to_owned(),
+        KEY_MONNET.to_owned(),
+    ];
+    out.push(format!("{}{}", &PAN[..6], &PAN[6..12])); // the first twelve digits
+    for text in [PRIVATE_B64.trim().to_owned(), pem_body(PRIVATE_PEM)] {
+        let bytes = text.as_bytes();
+        for start in (0..bytes.len().saturating_sub(16)).step_by(8) {
+            out.push(String::from_utf8_lossy(&bytes[start..start + 16]).into_owned());
+        }
+    }
+    out
+}
+
+fn pem_body(pem: &str) -> String {
+    pem.lines()
+        .filter(|l| !l.starts_with("-----") && !l.contains(' '))
+        .collect()
+}
+
+struct Scan(Vec<(String, String)>);
+
+impl Scan {
+    fn debug(&mut self, what: &str, value: &impl std::fmt::Debug) {
+        self.0
+            .push((format!("{what} (Debug)"), format!("{value:?}")));
+        self.0
+            .push((format!("{what} (Debug, alternate)"), format!("{value:#?}")));
+    }
+
+    fn display(&mut self, what: &str, value: &impl std::fmt::Display) {
+        self.0
+            .push((format!("{what} (Display)"), value.to_string()));
+    }
+
+    fn error<E: std::fmt::Debug + std::fmt::Display>(&mut self, what: &str, e: &E) {
+        self.debug(what, e);
+        self.display(what, e);
+    }
+
+    fn assert_clean(&self) {
+        let needles = needles();
+        let mut hits = Vec::new();
+        for (what, text) in &self.0 {
+            for needle in &needles {
+                if text.contains(needle.as_str()) {
+                    hits.push(format!("{what} contains {needle:?}"));
+                }
+            }
+        }
+        assert!(
+            hits.is_empty(),
+            "{} leaks:\n{}",
+            hits.len(),
+            hits.join("\n")
+        );
+        assert!(
+            self.0.len() > 60,
+            "the scan covered {} outputs",
+            self.0.len()
+        );
+    }
+}
+
+fn card() -> (Pan, Cvv, CardExpiration) {
+    (
+        Pan::new(PAN).unwrap(),
+        Cvv::new(CVV).unwrap(),
+        CardExpiration::new(EXPIRY).unwrap(),
+    )
+}
+
+fn create_request() -> CreateRequest {
+    let (pan, cvv, exp) = card();
+    CreateRequest::builder()
+        .amount(Amount::from_cents(15000))
+        .currency("PEN")
+        .operation_number("OP1")
+        .method("TCTD")
+        .customer_name("Rosa")
+        .customer_last_name("Quispe")
+        .customer_email("rosa@example.com")
+        .customer_phone("987654321")
+        .customer_document_type("DNI")
+        .customer_document("44556677")
+        .discount_coupon("0")
+        .language("ES")
+        .expiration_minutes(30)
+        .date_time("2025-07-01")
+        .ok_url("https://shop.example/ok")
+        .error_url("https://shop.example/error")
+        .customer_address("Av. Arequipa 123")
+        .customer_city("Lima")
+        .customer_country("Peru")
+        .customer_zip_code("15001")
+        .shipping_name("Rosa Quispe")
+        .shipping_phone("987654321")
+        .shipping_address("Av. Arequipa 123")
+        .shipping_city("Lima")
+        .shipping_region("Lima")
+        .shipping_country("Peru")
+        .shipping_zip_code("15001")
+        .product_id("0")
+        .product_description("0")
+        .product_amount("0")
+        .product_sku("0")
+        .product_quantity("0")
+        .pan(pan)
+        .cvv(cvv)
+        .card_expiration(exp)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn nothing_formatted_leaks_secrets_or_card_data() {
+    let mut scan = Scan(Vec::new());
+
+    // Secrets and keys.
+    let secret = MerchantSecret::new(SECRET);
+    let key_monnet = MonnetKey::new(KEY_MONNET);
+    let private = PrivateKey::load(PRIVATE_PEM).unwrap();
+    scan.debug("MerchantSecret", &secret);
+    scan.debug("MonnetKey", &key_monnet);
+    scan.debug("PrivateKey", &private);
+    scan.debug("PublicKey", &private.public_key());
+    scan.debug("PublicKey PEM", &private.public_key().to_pem());
+    for backend in Backend::ALL {
+        scan.debug("Backend", backend);
+    }
+    scan.debug(
+        "RsaSigner",
+        &pasarela_core::crypto::RsaSigner::new(&private),
+    );
+    #[cfg(feature = "aws-lc")]
+    scan.debug(
+        "AwsLcSigner",
+        &pasarela_core::crypto::AwsLcSigner::new(&private).unwrap(),
+    );
+
+    // Card data, valid and invalid (errors must not echo the value).
+    let (pan, cvv, exp) = card();
+    scan.debug("Pan", &pan);
+    scan.debug("Cvv", &cvv);
+    scan.debug("CardExpiration", &exp);
+    scan.error("Pan error", &Pan::new(format!("{PAN}X")).unwrap_err());
+    scan.error(
+        "Pan error (too long)",
+        &Pan::new(format!("{PAN}{PAN}")).unwrap_err(),
+    );
+    scan.error("Cvv error", &Cvv::new(format!("{CVV}1")).unwrap_err());
+    scan.error(
+        "CardExpiration error",
+        &CardExpiration::new("2031-13").unwrap_err(),
+    );
+    scan.error(
+        "CardExpiration error (text)",
+        &CardExpiration::new(format!("{EXPIRY}-01")).unwrap_err(),
+    );
+
+    // SmilePayz flow.
+    let signer = Backend::default().signer(&private).unwrap();
+    let sp_config = smilepayz::Config::new(
+        "20001",
+        secret.clone(),
+        signer,
+        smilepayz::Environment::Sandbox,
+    );
+    scan.debug("smilepayz::Config", &sp_config);
+    let settings = SmilepayzSettings::new(sp_config.clone());
+    scan.debug("SmilepayzSettings", &settings);
+    let payer = Payer {
+        name: Some("Rosa".into()),
+        ..Payer::default()
+    };
+    let pay_in = PayInRequest::new(Merchant::new("20001"), "ORDER1234", Money::pen(20_000), "p")
+        .with_payer(payer);
+    scan.debug("PayInRequest", &pay_in);
+    let now = datetime!(2020-12-17 15:55:00 UTC);
+    let prepared = smilepayz::prepare_pay_in(&sp_config, &pay_in, now).unwrap();
+    scan.debug("PreparedRequest (smilepayz)", &prepared);
+    let bad = PayInRequest {
+        order_no: "x".into(),
+        ..pay_in.clone()
+    };
+    scan.error(
+        "PrepareError",
+        &smilepayz::prepare_pay_in(&sp_config, &bad, now).unwrap_err(),
+    );
+    for body in [
+        r#"{"code":"05","message":"bad"}"#,
+        "<html>",
+        "",
+        r#"{"code":"00"}"#,
+    ] {
+        let err = smilepayz::parse_pay_in_response(RawResponse::new(200, body)).unwrap_err();
+        scan.error("ResponseError (smilepayz)", &err);
+    }
+    scan.debug(
+        "RawResponse",
+        &RawResponse::new(200, "{}").with_header("X-TIMESTAMP", "t"),
+    );
+    let cb_err = smilepayz::verify_callback(
+        Some("bad"),
+        Some("sig"),
+        b"{}",
+        &*Backend::Rsa.verifier(&private.public_key()).unwrap(),
+        now,
+        smilepayz::DEFAULT_CALLBACK_TOLERANCE,
+    )
+    .unwrap_err();
+    scan.error("VerifyError (callback)", &cb_err);
+    scan.error(
+        "KeyError",
+        &PrivateKey::load(&PRIVATE_PEM[..PRIVATE_PEM.len() / 2]).unwrap_err(),
+    );
+    scan.error(
+        "KeyError (public)",
+        &PublicKey::load(PRIVATE_B64).unwrap_err(),
+    );
+
+    // Monnet flow.
+    let mn_config = monnet::Config::new(
+        "4001",
+        key_monnet.clone(),
+        monnet::Environment::Certification,
+    );
+    scan.debug("monnet::Config", &mn_config);
+    scan.debug("MonnetSettings", &MonnetSettings::new(mn_config.clone()));
+    let request = create_request();
+    scan.debug("CreateRequest", &request);
+    let prepared = monnet::prepare_create(&mn_config, &request).unwrap();
+    scan.debug("PreparedRequest (monnet)", &prepared);
+    scan.0.push((
+        "PreparedRequest::to_wire_text (monnet)".into(),
+        prepared.to_wire_text(),
+    ));
+    assert!(
+        String::from_utf8_lossy(prepared.body()).contains(PAN),
+        "the body itself carries the card"
+    );
+    let status = monnet::prepare_status_query(
+        &mn_config,
+        &StatusQuery::by_operation_number("OP1"),
+        time::macros::date!(2025 - 07 - 02),
+    )
+    .unwrap();
+    scan.debug("PreparedRequest (status)", &status);
+    scan.0
+        .push(("to_wire_text (status)".into(), status.to_wire_text()));
+    let hash = monnet::payin_verification("4001", "OP1", "150.00", "PEN", &key_monnet);
+    let notification = format!(
+        r#"{{"payinStateID":"5","payinState":"Autorizado","payinStatusErrorCode":"","payinStatusErrorMessage":"","payinMerchantID":"4001","payinAmount":"150.00","payinCurrency":"PEN","payinMerchantOperationNumber":"OP1","payinMethod":"TCTD","payinVerification":"{hash}"}}"#
+    );
+    let verified = webhook::monnet_notification(notification.as_bytes(), &key_monnet).unwrap();
+    scan.debug("Verified<Notification>", &verified);
+    scan.error(
+        "VerifyError (notification)",
+        &monnet::verify_notification(notification.replace("OP1", "OP2").as_bytes(), &key_monnet)
+            .unwrap_err(),
+    );
+    for body in [
+        r#"{"payinErrorCode":"0004","payinErrorMessage":"bad"}"#,
+        "<html>",
+        "",
+    ] {
+        scan.error(
+            "ResponseError (monnet)",
+            &monnet::parse_create_response(RawResponse::new(200, body)).unwrap_err(),
+        );
+    }
+    let created = monnet::parse_create_response(RawResponse::new(
+        200,
+        r#"{"url":"https://pay.example/x","payinErrorCode":"0000","payinErrorMessage":"ok"}"#,
+    ))
+    .unwrap();
+    scan.debug("CreateResponse", &created);
+
+    // Clients over closures: the errors they return.
+    let sp_client = SmilepayzClient::new(
+        settings,
+        |_: PreparedRequest| -> Result<RawResponse, TransportError> {
+            Err(TransportError::new(
+                TransportErrorKind::Timeout,
+                Delivery::MaybeSent,
+                "timed out",
+            ))
+        },
+    );
+    let err: ClientError<TransportError> = sp_client.pay_in(&pay_in).unwrap_err();
+    scan.error("ClientError (smilepayz)", &err);
+    let mn_client = MonnetClient::new(MonnetSettings::new(mn_config), |_: PreparedRequest| {
+        Ok::<_, TransportError>(RawResponse::new(500, "<html>"))
+    });
+    scan.error(
+        "ClientError (monnet)",
+        &mn_client.create(&request).unwrap_err(),
+    );
+
+    scan.assert_clean();
+}
