@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod merchant;
 pub mod samples;
 pub mod simulator;
 pub mod transport_suite;

@@ -5,8 +5,6 @@
 //! ureq transport, the webhook helpers in a local merchant endpoint, and the
 //! reconcile helpers that confirm each payment with a status query.
 
-mod merchant;
-
 use std::process::ExitCode;
 
 use pasarela_conformance::samples;
@@ -26,7 +24,7 @@ use pasarela_ureq::UreqTransport;
 use serde_json::{Value, json};
 
 use crate::output::Failure;
-use merchant::{MONNET_PATH, Merchant, SMILEPAYZ_PATH};
+use pasarela_conformance::merchant::{MONNET_PATH, Merchant, SMILEPAYZ_PATH};
 
 /// Arguments of `demo`.
 #[derive(Debug, clap::Args)]

@@ -333,3 +333,106 @@ fn thousand_concurrent_pay_ins() {
     assert_eq!(numbers.len(), N);
     assert_eq!(orders.len(), N, "every order exactly once");
 }
+
+/// Load: N concurrent async pay-ins, each settled so its callback is
+/// delivered; the merchant endpoint loses the first acknowledgement of every
+/// callback, so each arrives twice. Every order must be created exactly
+/// once and every callback recorded exactly once.
+///
+/// CI runs it with N = 200; the full size is one command:
+/// `PASARELA_LOAD_N=1000 cargo test --release -p pasarela-surf --test surf load_`
+#[test]
+fn load_pay_ins_with_duplicate_callbacks() {
+    use pasarela_conformance::merchant::{Merchant, MerchantOptions, SMILEPAYZ_PATH};
+    use pasarela_conformance::samples::smilepayz_pay_in;
+    use pasarela_conformance::transport_suite::Suite;
+    use pasarela_core::MonnetKey;
+    use pasarela_core::client::AsyncSmilepayzClient;
+    use pasarela_core::crypto::{Backend, PublicKey};
+
+    let n: usize = std::env::var("PASARELA_LOAD_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let suite = Suite::start();
+    let creds = suite.server().credentials();
+    let platform = PublicKey::load(&creds.smilepayz.platform_public_key).unwrap();
+    let merchant = Merchant::start_with(
+        Backend::default().verifier(&platform).unwrap(),
+        MonnetKey::new(creds.monnet.key_monnet.clone()),
+        MerchantOptions {
+            lose_first_ack: true,
+        },
+    )
+    .unwrap();
+    let callback_url = merchant.url(SMILEPAYZ_PATH);
+    let transport = SurfConfig::new()
+        .max_concurrent_requests(n)
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let client = AsyncSmilepayzClient::new(suite.smilepayz_config(), transport.clone());
+    let complete_url = format!(
+        "{}/_simulator/smilepayz/complete",
+        suite.server().base_url()
+    );
+    let results = async_std::task::block_on(async {
+        let tasks: Vec<_> = (0..n)
+            .map(|i| {
+                let (client, transport) = (client.clone(), transport.clone());
+                let (callback_url, complete_url) = (callback_url.clone(), complete_url.clone());
+                async_std::task::spawn(async move {
+                    let order = format!("CB{i:06}");
+                    let request = smilepayz_pay_in("20001", &order, 10_000 + i as u64)
+                        .with_callback_url(callback_url);
+                    client.pay_in(&request).await.map_err(|e| e.to_string())?;
+                    let body =
+                        format!(r#"{{"orderNo":"{order}","status":"SUCCESS"}}"#).into_bytes();
+                    let control = PreparedRequest::new(
+                        Method::POST,
+                        complete_url.parse().unwrap(),
+                        vec![("Content-Type".into(), "application/json".into())],
+                        body,
+                    );
+                    let answer = transport.send(control).await.map_err(|e| e.to_string())?;
+                    let answer: serde_json::Value =
+                        serde_json::from_slice(&answer.body).map_err(|e| e.to_string())?;
+                    if answer["delivered"] != true || answer["attempts"].as_u64() < Some(2) {
+                        return Err(format!("{order}: {answer}"));
+                    }
+                    Ok::<_, String>(())
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(n);
+        for task in tasks {
+            out.push(task.await);
+        }
+        out
+    });
+    let errors: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(
+        errors.is_empty(),
+        "{} errors, first: {:?}",
+        errors.len(),
+        errors.first()
+    );
+    assert_eq!(
+        suite.server().simulator().smilepayz_orders().len(),
+        n,
+        "every order created exactly once"
+    );
+    merchant.with_ledger(|ledger| {
+        assert_eq!(
+            ledger.smilepayz.len(),
+            n,
+            "every callback recorded exactly once"
+        );
+        assert!(
+            ledger.verified_deliveries >= 2 * n,
+            "each delivered at least twice: {}",
+            ledger.verified_deliveries
+        );
+        assert_eq!(ledger.rejected_deliveries, 0);
+    });
+}

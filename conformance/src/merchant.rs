@@ -1,5 +1,5 @@
-//! The demo's merchant: a minimal HTTP server (std only) that receives the
-//! gateways' callbacks, verifies them with the core's webhook helpers, records
+//! A merchant endpoint for demos and tests: a minimal HTTP server (std only)
+//! that receives the gateways' callbacks, verifies them with the core's webhook helpers, records
 //! each event once (deliveries are retried, so duplicates are expected) and
 //! answers exactly what each gateway wants.
 //!
@@ -42,6 +42,15 @@ pub struct Ledger {
     pub rejected_deliveries: usize,
 }
 
+/// How the endpoint behaves.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MerchantOptions {
+    /// Record the first delivery of each event, then answer it with HTTP 500
+    /// as if the acknowledgement were lost: the gateway retries, so every
+    /// event arrives (at least) twice. For idempotency tests.
+    pub lose_first_ack: bool,
+}
+
 /// A running merchant endpoint.
 pub struct Merchant {
     addr: SocketAddr,
@@ -53,6 +62,7 @@ pub struct Merchant {
 struct Keys {
     platform: Arc<dyn Verifier + Send + Sync>,
     monnet: MonnetKey,
+    options: MerchantOptions,
 }
 
 impl Merchant {
@@ -61,14 +71,27 @@ impl Merchant {
         platform: Arc<dyn Verifier + Send + Sync>,
         monnet: MonnetKey,
     ) -> std::io::Result<Self> {
+        Self::start_with(platform, monnet, MerchantOptions::default())
+    }
+
+    /// Starts listening on a free loopback port, with options.
+    pub fn start_with(
+        platform: Arc<dyn Verifier + Send + Sync>,
+        monnet: MonnetKey,
+        options: MerchantOptions,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
         let ledger = Arc::new(Mutex::new(Ledger::default()));
         let stop = Arc::new(AtomicBool::new(false));
-        let keys = Arc::new(Keys { platform, monnet });
+        let keys = Arc::new(Keys {
+            platform,
+            monnet,
+            options,
+        });
         let (l2, s2) = (ledger.clone(), stop.clone());
         let thread = std::thread::Builder::new()
-            .name("demo-merchant".into())
+            .name("merchant".into())
             .spawn(move || {
                 for stream in listener.incoming() {
                     if s2.load(Ordering::SeqCst) {
@@ -77,7 +100,7 @@ impl Merchant {
                     let Ok(stream) = stream else { continue };
                     let (ledger, keys) = (l2.clone(), keys.clone());
                     let _ = std::thread::Builder::new()
-                        .name("demo-merchant-conn".into())
+                        .name("merchant-conn".into())
                         .spawn(move || serve(stream, &ledger, &keys));
                 }
             })?;
@@ -190,19 +213,21 @@ fn handle(
         )
         .map(|verified| {
             // Idempotent on tradeNo: a repeated delivery changes nothing.
+            let first = !ledger.smilepayz.contains_key(&verified.event.trade_no);
             ledger
                 .smilepayz
                 .entry(verified.event.trade_no.clone())
                 .or_insert(verified.event);
-            verified.reply
+            lost_ack(first, keys.options, verified.reply)
         }),
         MONNET_PATH => webhook::monnet_notification(body, &keys.monnet).map(|verified| {
             let key = (
                 verified.event.merchant_operation_number.clone(),
                 verified.event.state.id(),
             );
+            let first = !ledger.monnet.contains_key(&key);
             ledger.monnet.entry(key).or_insert(verified.event);
-            verified.reply
+            lost_ack(first, keys.options, verified.reply)
         }),
         _ => {
             return Reply {
@@ -221,5 +246,19 @@ fn handle(
             ledger.rejected_deliveries += 1;
             rejected.reply
         }
+    }
+}
+
+/// The reply to send: the acknowledgement, or a 500 for a first delivery when
+/// the endpoint plays a lost acknowledgement.
+fn lost_ack(first: bool, options: MerchantOptions, reply: Reply) -> Reply {
+    if first && options.lose_first_ack {
+        Reply {
+            status: 500,
+            content_type: "text/plain",
+            body: "acknowledgement lost",
+        }
+    } else {
+        reply
     }
 }
