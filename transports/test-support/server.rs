@@ -17,6 +17,12 @@
 //! | `/endless` | chunked body that never ends |
 //! | `/bytes` | 200 with a body that is not UTF-8 |
 //! | `/html` | 502 with an HTML body |
+//! | `/text-json` | 200, `Content-Type: text/html`, a JSON gateway rejection |
+//!
+//! A path may carry a suffix (`/html/v2.0/transaction/pay-in`), so a client
+//! whose base URL is `{server}/html` meets that behaviour on every call.
+//! [`Server::start_reset_on_accept`] resets every connection as soon as it is
+//! accepted, before a byte of the request is read.
 //!
 //! Dropping the server stops it; misbehaving connections end within a few
 //! seconds at worst, whatever the client does.
@@ -47,6 +53,15 @@ pub struct Server {
 
 impl Server {
     pub fn start() -> Server {
+        Self::start_with(false)
+    }
+
+    /// A server that resets (RST) every connection on accept, before reading.
+    pub fn start_reset_on_accept() -> Server {
+        Self::start_with(true)
+    }
+
+    fn start_with(reset_on_accept: bool) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let stop = Arc::new(AtomicBool::new(false));
@@ -60,6 +75,11 @@ impl Server {
                         break;
                     }
                     let Ok(conn) = conn else { continue };
+                    if reset_on_accept {
+                        let _ = socket2::SockRef::from(&conn).set_linger(Some(Duration::ZERO));
+                        drop(conn);
+                        continue;
+                    }
                     let stop = stop.clone();
                     let paths = paths.clone();
                     thread::spawn(move || handle(conn, &stop, &paths));
@@ -171,8 +191,19 @@ fn handle(mut conn: TcpStream, stop: &AtomicBool, paths: &Mutex<Vec<String>>) {
             return;
         }
         paths.lock().expect("paths").push(req.path.clone());
+        // The first segment picks the behaviour; the rest may be an API path.
+        let route = match req.path.get(1..).and_then(|p| p.split('/').next()) {
+            Some(first) if !first.is_empty() => format!("/{first}"),
+            _ => req.path.clone(),
+        };
         let path = req.path.as_str();
-        let keep_going = match path {
+        let keep_going = match route.as_str() {
+            "/text-json" => respond(
+                &mut conn,
+                200,
+                &[("Content-Type", "text/html")],
+                br#"{"code":"05","message":"Malformed body"}"#,
+            ),
             "/echo" => respond(
                 &mut conn,
                 200,

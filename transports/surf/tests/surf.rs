@@ -436,3 +436,16 @@ fn load_pay_ins_with_duplicate_callbacks() {
         assert_eq!(ledger.rejected_deliveries, 0);
     });
 }
+
+#[async_std::test]
+async fn reset_before_the_request_is_read_is_maybe_sent() {
+    let server = Server::start_reset_on_accept();
+    let e = expect_err(send(&transport(), post(&server.url("/echo"), b"{}")).await);
+    // Depending on timing the reset lands while connecting (nothing written:
+    // NotSent is the truth) or after the request went out (MaybeSent). Never
+    // NotSent once writing may have started.
+    match e.kind() {
+        TransportErrorKind::Connect => assert_eq!(e.delivery(), Delivery::NotSent, "{e}"),
+        _ => assert_eq!(e.delivery(), Delivery::MaybeSent, "{e}"),
+    }
+}

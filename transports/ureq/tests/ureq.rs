@@ -280,3 +280,65 @@ fn passes_the_transport_suite() {
     report.assert_all_passed();
     assert!(report.passed.len() >= 16, "{:?}", report.passed);
 }
+
+#[test]
+fn reset_before_the_request_is_read_is_maybe_sent() {
+    // Depending on timing the reset lands while connecting (nothing written:
+    // NotSent is the truth) or after bytes may have gone out (MaybeSent).
+    // Never NotSent once writing may have started.
+    let server = Server::start_reset_on_accept();
+    let e = expect_err(send(&transport(), post(&server.url("/echo"), b"{}")));
+    match e.kind() {
+        TransportErrorKind::Connect => assert_eq!(e.delivery(), Delivery::NotSent, "{e}"),
+        _ => assert_eq!(e.delivery(), Delivery::MaybeSent, "{e}"),
+    }
+}
+
+/// End to end through a client: misbehaving answers become typed client
+/// errors; the body decides, never the `Content-Type` header.
+#[test]
+fn clients_turn_misbehaving_answers_into_typed_errors() {
+    use pasarela_core::client::{ClientError, SmilepayzClient, Unknown};
+    use pasarela_core::crypto::{Backend, PrivateKey};
+    use pasarela_core::smilepayz::{Config, Environment};
+    use pasarela_core::{MerchantSecret, ParseError};
+
+    let server = Server::start();
+    let key = PrivateKey::load(include_str!(
+        "../../../core/testdata/keys/merchant_private_pkcs8.pem"
+    ))
+    .unwrap();
+    let client = |route: &str| {
+        let config = Config::new(
+            "20001",
+            MerchantSecret::new("TEST-ONLY-secret"),
+            Backend::default().signer(&key).unwrap(),
+            Environment::Custom(server.url(route).parse().unwrap()),
+        );
+        SmilepayzClient::new(config, transport())
+    };
+    let pay_in = pasarela_conformance::samples::smilepayz_pay_in("20001", "FAULT001", 20_000);
+    match client("/html").pay_in(&pay_in) {
+        Err(ClientError::OutcomeUnknown(Unknown::Response(ParseError::HttpStatus {
+            status: 502,
+            ..
+        }))) => {}
+        other => panic!("HTML 502: {other:?}"),
+    }
+    match client("/bytes").pay_in(&pay_in) {
+        Err(ClientError::OutcomeUnknown(Unknown::Response(ParseError::Json { .. }))) => {}
+        other => panic!("invalid UTF-8: {other:?}"),
+    }
+    match client("/text-json").pay_in(&pay_in) {
+        Err(ClientError::Rejected(r)) => assert_eq!(r.code, "05"),
+        other => panic!("wrong content-type: {other:?}"),
+    }
+    match client("/truncate").pay_in(&pay_in) {
+        Err(e @ ClientError::OutcomeUnknown(Unknown::Transport(_))) => assert!(!e.is_retry_safe()),
+        other => panic!("truncated: {other:?}"),
+    }
+    match client("/close").pay_in(&pay_in) {
+        Err(ClientError::OutcomeUnknown(Unknown::Transport(_))) => {}
+        other => panic!("closed: {other:?}"),
+    }
+}
