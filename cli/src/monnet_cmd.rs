@@ -7,7 +7,7 @@ use pasarela_core::MonnetKey;
 use pasarela_core::monnet::{payin_verification, verify_notification};
 use serde_json::json;
 
-use crate::output::{Failure, INVALID, print_json, read_file};
+use crate::output::{Failure, print_json, read_file, report_invalid};
 
 /// Monnet hash debugging commands.
 #[derive(Debug, clap::Subcommand)]
@@ -110,15 +110,6 @@ fn verify(args: VerifyNotificationArgs) -> Result<ExitCode, Failure> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => {
-            let reason = e.to_string();
-            if args.json {
-                print_json(&json!({ "valid": false, "reason": reason }));
-            } else {
-                println!("invalid: {reason}");
-            }
-            eprintln!("pasarela: notification does not verify: {reason}");
-            Ok(ExitCode::from(INVALID))
-        }
+        Err(e) => Ok(report_invalid(args.json, "notification", &e.to_string())),
     }
 }

@@ -46,6 +46,19 @@ pub fn print_json(value: &serde_json::Value) {
     println!("{value}");
 }
 
+/// Reports a signature or hash that does not verify: `{"valid": false,
+/// "reason"}` (or a readable line) on stdout, the one-line reason on stderr,
+/// exit code [`INVALID`].
+pub fn report_invalid(json: bool, what: &str, reason: &str) -> ExitCode {
+    if json {
+        print_json(&serde_json::json!({ "valid": false, "reason": reason }));
+    } else {
+        println!("invalid: {reason}");
+    }
+    eprintln!("pasarela: {what} does not verify: {reason}");
+    ExitCode::from(INVALID)
+}
+
 /// Reads a file the user named, with a one-line reason on failure.
 pub fn read_file(what: &str, path: &std::path::Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path)

@@ -11,7 +11,7 @@ use pasarela_core::smilepayz::{
 };
 use serde_json::json;
 
-use crate::output::{Failure, INVALID, print_json, read_file, read_text};
+use crate::output::{Failure, print_json, read_file, read_text, report_invalid};
 
 /// SmilePayz debugging commands.
 #[derive(Debug, clap::Subcommand)]
@@ -171,15 +171,6 @@ fn verify(args: VerifyCallbackArgs) -> Result<ExitCode, Failure> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => {
-            let reason = e.to_string();
-            if args.json {
-                print_json(&json!({ "valid": false, "reason": reason }));
-            } else {
-                println!("invalid: {reason}");
-            }
-            eprintln!("pasarela: callback does not verify: {reason}");
-            Ok(ExitCode::from(INVALID))
-        }
+        Err(e) => Ok(report_invalid(args.json, "callback", &e.to_string())),
     }
 }

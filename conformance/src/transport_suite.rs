@@ -232,55 +232,16 @@ impl Suite {
             .await,
         );
         report.check(
-            "smilepayz HTTP 500 leaves the outcome unknown",
-            async {
-                let order = format!("SE{tag}");
-                match sp.pay_in(&pay_in(&order, 40_004)).await {
-                    Err(ClientError::OutcomeUnknown(Unknown::Response(_))) => {
-                        let rec = sp
-                            .reconcile_pay_in(&order)
-                            .await
-                            .map_err(|e| e.to_string())?;
-                        expect(!rec.exists(), "reconcile: not created")
-                    }
-                    other => Err(describe(&other)),
-                }
-            }
-            .await,
+            "smilepayz HTTP 500 leaves the outcome unknown, and nothing was created",
+            smilepayz_unknown(&sp, &format!("SE{tag}"), 40_004, Cause::Response, false).await,
         );
         report.check(
             "smilepayz slow answer past the timeout is outcome unknown, and reconciles",
-            async {
-                let order = format!("SL{tag}");
-                match sp.pay_in(&pay_in(&order, 40_005)).await {
-                    Err(ClientError::OutcomeUnknown(Unknown::Transport(_))) => {
-                        let rec = sp
-                            .reconcile_pay_in(&order)
-                            .await
-                            .map_err(|e| e.to_string())?;
-                        expect(rec.exists(), "reconcile: the payment exists")
-                    }
-                    other => Err(describe(&other)),
-                }
-            }
-            .await,
+            smilepayz_unknown(&sp, &format!("SL{tag}"), 40_005, Cause::Transport, true).await,
         );
         report.check(
             "smilepayz dropped connection is outcome unknown, and reconciles",
-            async {
-                let order = format!("DR{tag}");
-                match sp.pay_in(&pay_in(&order, 40_006)).await {
-                    Err(ClientError::OutcomeUnknown(Unknown::Transport(_))) => {
-                        let rec = sp
-                            .reconcile_pay_in(&order)
-                            .await
-                            .map_err(|e| e.to_string())?;
-                        expect(rec.exists(), "reconcile: the payment exists")
-                    }
-                    other => Err(describe(&other)),
-                }
-            }
-            .await,
+            smilepayz_unknown(&sp, &format!("DR{tag}"), 40_006, Cause::Transport, true).await,
         );
         report.check(
             "connection refused is NotSent",
@@ -344,51 +305,16 @@ impl Suite {
             .await,
         );
         report.check(
-            "monnet HTTP 500 leaves the outcome unknown",
-            async {
-                match mn
-                    .create(&create_sample(&format!("MS{tag}"), "400.04"))
-                    .await
-                {
-                    Err(ClientError::OutcomeUnknown(Unknown::Response(_))) => Ok(()),
-                    other => Err(describe(&other)),
-                }
-            }
-            .await,
+            "monnet HTTP 500 leaves the outcome unknown, and nothing was created",
+            monnet_unknown(&mn, &format!("MS{tag}"), "400.04", Cause::Response, false).await,
         );
         report.check(
             "monnet slow answer is outcome unknown, and reconciles",
-            async {
-                let op = format!("ML{tag}");
-                match mn.create(&create_sample(&op, "400.05")).await {
-                    Err(ClientError::OutcomeUnknown(Unknown::Transport(_))) => {
-                        let rec = mn
-                            .reconcile_operation(&op)
-                            .await
-                            .map_err(|e| e.to_string())?;
-                        expect(rec.exists(), "reconcile: the operation exists")
-                    }
-                    other => Err(describe(&other)),
-                }
-            }
-            .await,
+            monnet_unknown(&mn, &format!("ML{tag}"), "400.05", Cause::Transport, true).await,
         );
         report.check(
             "monnet dropped connection is outcome unknown, and reconciles",
-            async {
-                let op = format!("MD{tag}");
-                match mn.create(&create_sample(&op, "400.06")).await {
-                    Err(ClientError::OutcomeUnknown(Unknown::Transport(_))) => {
-                        let rec = mn
-                            .reconcile_operation(&op)
-                            .await
-                            .map_err(|e| e.to_string())?;
-                        expect(rec.exists(), "reconcile: the operation exists")
-                    }
-                    other => Err(describe(&other)),
-                }
-            }
-            .await,
+            monnet_unknown(&mn, &format!("MD{tag}"), "400.06", Cause::Transport, true).await,
         );
         report
     }
@@ -405,6 +331,77 @@ pub fn block_on_inline<F: Future>(future: F) -> F::Output {
             return out;
         }
         std::thread::yield_now();
+    }
+}
+
+/// Which kind of unknown outcome a trigger must produce.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cause {
+    /// The transport failed after sending (timeout, dropped connection).
+    Transport,
+    /// An answer came that is not the protocol (HTTP 500 page).
+    Response,
+}
+
+fn cause<E>(unknown: &Unknown<E>) -> Cause {
+    match unknown {
+        Unknown::Transport(_) => Cause::Transport,
+        _ => Cause::Response,
+    }
+}
+
+/// A pay-in that must end in an unknown outcome of `want`, then a
+/// reconciliation that must find (or not find) the payment.
+async fn smilepayz_unknown<T: AsyncTransport>(
+    client: &AsyncSmilepayzClient<T>,
+    order: &str,
+    amount: u64,
+    want: Cause,
+    exists: bool,
+) -> Result<(), String> {
+    match client.pay_in(&pay_in(order, amount)).await {
+        Err(ClientError::OutcomeUnknown(u)) if cause(&u) == want => {
+            let rec = client
+                .reconcile_pay_in(order)
+                .await
+                .map_err(|e| e.to_string())?;
+            expect(
+                rec.exists() == exists,
+                if exists {
+                    "the payment to exist"
+                } else {
+                    "no payment"
+                },
+            )
+        }
+        other => Err(describe(&other)),
+    }
+}
+
+/// The same for a Monnet create.
+async fn monnet_unknown<T: AsyncTransport>(
+    client: &AsyncMonnetClient<T>,
+    operation: &str,
+    amount: &str,
+    want: Cause,
+    exists: bool,
+) -> Result<(), String> {
+    match client.create(&create_sample(operation, amount)).await {
+        Err(ClientError::OutcomeUnknown(u)) if cause(&u) == want => {
+            let rec = client
+                .reconcile_operation(operation)
+                .await
+                .map_err(|e| e.to_string())?;
+            expect(
+                rec.exists() == exists,
+                if exists {
+                    "the operation to exist"
+                } else {
+                    "no operation"
+                },
+            )
+        }
+        other => Err(describe(&other)),
     }
 }
 

@@ -204,6 +204,26 @@ pub(crate) fn finish<T, E: TransportFailure>(
 /// from one definition. Inside method bodies, `run!(self, call)` sends a
 /// [`Call`] and classifies its result.
 macro_rules! clients {
+    (@common $client:ident $shared:ty) => {
+        impl<T> $client<T> {
+            /// A client sending through `transport`. Pass the gateway's
+            /// `Config` for the defaults (system clock), or settings built
+            /// from it.
+            pub fn new(settings: impl Into<$shared>, transport: T) -> Self {
+                Self { shared: ::std::sync::Arc::new(settings.into()), transport }
+            }
+
+            /// The settings.
+            pub fn settings(&self) -> &$shared {
+                &self.shared
+            }
+
+            /// The transport.
+            pub fn transport(&self) -> &T {
+                &self.transport
+            }
+        }
+    };
     (
         $(#[$blocking_meta:meta])* blocking $blocking:ident;
         $(#[$async_meta:meta])* async $async_name:ident;
@@ -224,24 +244,10 @@ macro_rules! clients {
             transport: T,
         }
 
+        $crate::client::clients!(@common $blocking $shared);
+        $crate::client::clients!(@common $async_name $shared);
+
         impl<T: $crate::transport::BlockingTransport> $blocking<T> {
-            /// A client sending through `transport`. Pass the gateway's
-            /// `Config` for the defaults (system clock), or settings built
-            /// from it.
-            pub fn new(settings: impl Into<$shared>, transport: T) -> Self {
-                Self { shared: ::std::sync::Arc::new(settings.into()), transport }
-            }
-
-            /// The settings.
-            pub fn settings(&self) -> &$shared {
-                &self.shared
-            }
-
-            /// The transport.
-            pub fn transport(&self) -> &T {
-                &self.transport
-            }
-
             fn execute<R>(
                 &self,
                 call: $crate::client::Call<R>,
@@ -254,23 +260,6 @@ macro_rules! clients {
         }
 
         impl<T: $crate::transport::AsyncTransport> $async_name<T> {
-            /// A client sending through `transport`. Pass the gateway's
-            /// `Config` for the defaults (system clock), or settings built
-            /// from it.
-            pub fn new(settings: impl Into<$shared>, transport: T) -> Self {
-                Self { shared: ::std::sync::Arc::new(settings.into()), transport }
-            }
-
-            /// The settings.
-            pub fn settings(&self) -> &$shared {
-                &self.shared
-            }
-
-            /// The transport.
-            pub fn transport(&self) -> &T {
-                &self.transport
-            }
-
             async fn execute<R>(
                 &self,
                 call: $crate::client::Call<R>,

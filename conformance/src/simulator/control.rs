@@ -20,7 +20,7 @@ use time::OffsetDateTime;
 use super::Inner;
 use super::delivery::{DeliveryJob, Gateway};
 use super::triggers::TRIGGER_TABLE;
-use super::wire::{Outcome, SimRequest, SimResponse};
+use super::wire::{Outcome, SimRequest, SimResponse, SimResponseExt};
 
 /// The control API's path prefix.
 pub(crate) const PREFIX: &str = "/_simulator/";

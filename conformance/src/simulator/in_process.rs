@@ -122,7 +122,7 @@ impl InProcess {
 
     fn step(outcome: Outcome) -> Step {
         match outcome {
-            Outcome::Reply(response) => Step::Done(Ok(response.into())),
+            Outcome::Reply(response) => Step::Done(Ok(response)),
             Outcome::Slow { delay, .. } => Step::Done(Err(TransportError::new(
                 TransportErrorKind::Timeout,
                 Delivery::MaybeSent,
@@ -159,7 +159,7 @@ impl BlockingTransport for InProcess {
                     ),
                     None => Self::no_callbacks(),
                 };
-                Ok(self.simulator.finish_delivery(&job, &report).into())
+                Ok(self.simulator.finish_delivery(&job, &report))
             }
         }
     }
@@ -187,7 +187,7 @@ impl AsyncTransport for InProcess {
                     }
                     None => Self::no_callbacks(),
                 };
-                Ok(self.simulator.finish_delivery(&job, &report).into())
+                Ok(self.simulator.finish_delivery(&job, &report))
             }
         }
     }

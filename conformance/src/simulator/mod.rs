@@ -60,7 +60,7 @@ pub use in_process::{CallbackTransport, IN_PROCESS_ORIGIN, InProcess};
 pub use server::LoopbackServer;
 pub use state::{DeliveryRecord, MonnetOperation, SmilePayzOrder};
 pub use triggers::{TRIGGER_TABLE, Trigger, monnet_trigger, smilepayz_trigger};
-pub use wire::{Outcome, SimRequest, SimResponse};
+pub use wire::{Outcome, SimRequest, SimResponse, SimResponseExt};
 
 use config::MerchantKey;
 use state::State;

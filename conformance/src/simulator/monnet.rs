@@ -24,7 +24,7 @@ use super::delivery::{DeliveryJob, Gateway};
 use super::smilepayz::server_error;
 use super::state::MonnetOperation;
 use super::triggers::{Trigger, monnet_trigger};
-use super::wire::{Outcome, SimRequest, SimResponse};
+use super::wire::{Outcome, SimRequest, SimResponse, SimResponseExt};
 
 const PUSH_PREFIX: &str = "/v1/push/";
 const STATUS_PREFIX: &str = "/ms-experience-payin/merchant/";

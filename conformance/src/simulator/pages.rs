@@ -2,7 +2,7 @@
 //! `paymentUrl`, Monnet `url`): placeholders, so a browser or a redirect
 //! check lands somewhere.
 
-use super::wire::{SimRequest, SimResponse};
+use super::wire::{SimRequest, SimResponse, SimResponseExt};
 
 /// Where the Monnet payment page of an operation lives: `{MONNET_PAGE}{payinID}`.
 pub(crate) const MONNET_PAGE: &str = "/monnet/pay/";

@@ -25,7 +25,7 @@ use tokio::sync::oneshot;
 
 use super::callback_http;
 use super::delivery::deliver_async;
-use super::wire::{Outcome, SimRequest, SimResponse};
+use super::wire::{Outcome, SimRequest, SimResponse, SimResponseExt};
 use super::{Credentials, Simulator};
 
 /// Largest request body read, in bytes.

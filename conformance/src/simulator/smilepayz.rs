@@ -17,7 +17,7 @@ use super::Inner;
 use super::codes::smilepayz as code;
 use super::state::SmilePayzOrder;
 use super::triggers::{Trigger, smilepayz_trigger};
-use super::wire::{Outcome, SimRequest, SimResponse};
+use super::wire::{Outcome, SimRequest, SimResponse, SimResponseExt};
 
 /// The paths this module serves.
 pub(crate) const PATHS: [&str; 3] = [PAY_IN_PATH, INQUIRY_STATUS_PATH, INQUIRY_BALANCE_PATH];

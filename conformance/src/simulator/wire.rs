@@ -75,64 +75,33 @@ impl SimRequest {
     }
 }
 
-/// One HTTP response the simulator gives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SimResponse {
-    /// The status code.
-    pub status: u16,
-    /// Headers in order (`Content-Length` is added by the server).
-    pub headers: Vec<(String, String)>,
-    /// The body bytes.
-    pub body: Vec<u8>,
-}
+/// A response of the simulator: the core's own [`RawResponse`], so what the
+/// simulator answers is exactly what the SDK parses.
+pub type SimResponse = RawResponse;
 
-impl SimResponse {
+/// Constructors and readers the simulator adds to [`RawResponse`]. Bring the
+/// trait into scope to write `SimResponse::json(200, &value)`.
+pub trait SimResponseExt: Sized {
     /// A JSON response.
-    pub fn json(status: u16, value: &impl Serialize) -> Self {
-        let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
-        Self {
-            status,
-            headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
-            body,
-        }
-    }
-
+    fn json(status: u16, value: &impl Serialize) -> Self;
     /// A response with a content type and body.
-    pub fn with_type(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
-        Self {
-            status,
-            headers: vec![("Content-Type".to_owned(), content_type.to_owned())],
-            body: body.into(),
-        }
-    }
-
-    /// Adds a header (builder style).
-    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-
-    /// The first header with this name (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The body as a JSON value (`Null` when it is not JSON).
-    pub fn json_body(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
-    }
+    fn with_type(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Self;
+    /// The body as JSON (`Null` when it is not JSON).
+    fn json_body(&self) -> serde_json::Value;
 }
 
-impl From<SimResponse> for RawResponse {
-    fn from(response: SimResponse) -> Self {
-        RawResponse {
-            status: response.status,
-            headers: response.headers,
-            body: response.body,
-        }
+impl SimResponseExt for RawResponse {
+    fn json(status: u16, value: &impl Serialize) -> Self {
+        let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+        Self::with_type(status, "application/json", body)
+    }
+
+    fn with_type(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        RawResponse::new(status, body).with_header("Content-Type", content_type)
+    }
+
+    fn json_body(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The handler never panics, whatever comes in, and never loses an accepted
 //! order (property tests against `Simulator::handle`).
 
+use pasarela_conformance::simulator::SimResponseExt as _;
 use pasarela_conformance::simulator::{IN_PROCESS_ORIGIN, Outcome, SimRequest, Simulator};
 use pasarela_core::smilepayz::PAY_IN_PATH;
 use proptest::prelude::*;
