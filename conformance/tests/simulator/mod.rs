@@ -3,6 +3,7 @@
 
 mod callbacks;
 mod in_process;
+mod independent_client;
 mod monnet;
 mod robustness;
 mod server;
