@@ -27,6 +27,20 @@ pub fn monnet_create(
     operation_number: &str,
     amount: &str,
 ) -> Result<CreateRequest, ValidationError> {
+    let card = (
+        Pan::new(TEST_PAN)?,
+        Cvv::new(TEST_CVV)?,
+        CardExpiration::new(TEST_EXPIRY)?,
+    );
+    monnet_create_with_card(operation_number, amount, card)
+}
+
+/// A valid card create (every field set) with the given card.
+pub fn monnet_create_with_card(
+    operation_number: &str,
+    amount: &str,
+    (pan, cvv, expiry): (Pan, Cvv, CardExpiration),
+) -> Result<CreateRequest, ValidationError> {
     CreateRequest::builder()
         .amount(amount.parse::<Amount>()?)
         .currency("PEN")
@@ -60,8 +74,8 @@ pub fn monnet_create(
         .product_amount("0")
         .product_sku("0")
         .product_quantity("0")
-        .pan(Pan::new(TEST_PAN)?)
-        .cvv(Cvv::new(TEST_CVV)?)
-        .card_expiration(CardExpiration::new(TEST_EXPIRY)?)
+        .pan(pan)
+        .cvv(cvv)
+        .card_expiration(expiry)
         .build()
 }

@@ -300,45 +300,8 @@ fn respond(mut stream: TcpStream, status: u16, body: &str) -> std::io::Result<()
 
 /// A complete Monnet create, prepared by the SDK.
 pub fn monnet_create(creds: &Credentials, operation: &str, amount_cents: u64) -> PreparedRequest {
-    use monnet::{Amount, CardExpiration, CreateRequest, Cvv, Pan};
-    let request = CreateRequest::builder()
-        .amount(Amount::from_cents(amount_cents))
-        .currency("PEN")
-        .operation_number(operation)
-        .method("TCTD")
-        .customer_name("Carlos")
-        .customer_last_name("Rodriguez")
-        .customer_email("carlos@example.com")
-        .customer_phone("987654321")
-        .customer_document_type("DNI")
-        .customer_document("48982488")
-        .discount_coupon("0")
-        .language("ES")
-        .expiration_minutes(30)
-        .date_time("2025-07-01")
-        .ok_url("https://shop.example/ok")
-        .error_url("https://shop.example/error")
-        .customer_address("Av. Larco 123")
-        .customer_city("Lima")
-        .customer_country("Peru")
-        .customer_zip_code("15074")
-        .shipping_name("Carlos Rodriguez")
-        .shipping_phone("987654321")
-        .shipping_address("Av. Larco 123")
-        .shipping_city("Lima")
-        .shipping_region("Lima")
-        .shipping_country("Peru")
-        .shipping_zip_code("15074")
-        .product_id("0")
-        .product_description("0")
-        .product_amount("0")
-        .product_sku("0")
-        .product_quantity("0")
-        .pan(Pan::new("4517721004856075").unwrap())
-        .cvv(Cvv::new("123").unwrap())
-        .card_expiration(CardExpiration::new("2030-07").unwrap())
-        .build()
-        .unwrap();
+    let amount = monnet::Amount::from_cents(amount_cents).to_string();
+    let request = pasarela_conformance::samples::monnet_create(operation, &amount).unwrap();
     monnet::prepare_create(&monnet_config(creds), &request).unwrap()
 }
 

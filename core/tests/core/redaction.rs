@@ -8,7 +8,7 @@ use pasarela_core::client::{
     ClientError, MonnetClient, MonnetSettings, SmilepayzClient, SmilepayzSettings,
 };
 use pasarela_core::crypto::{Backend, PrivateKey, PublicKey};
-use pasarela_core::monnet::{self, Amount, CardExpiration, CreateRequest, Cvv, Pan, StatusQuery};
+use pasarela_core::monnet::{self, CardExpiration, CreateRequest, Cvv, Pan, StatusQuery};
 use pasarela_core::smilepayz::{self, Merchant, Money, PayInRequest, Payer};
 use pasarela_core::transport::{Delivery, TransportError, TransportErrorKind};
 use pasarela_core::{MerchantSecret, MonnetKey, PreparedRequest, RawResponse, webhook};
@@ -101,45 +101,7 @@ fn card() -> (Pan, Cvv, CardExpiration) {
 }
 
 fn create_request() -> CreateRequest {
-    let (pan, cvv, exp) = card();
-    CreateRequest::builder()
-        .amount(Amount::from_cents(15000))
-        .currency("PEN")
-        .operation_number("OP1")
-        .method("TCTD")
-        .customer_name("Rosa")
-        .customer_last_name("Quispe")
-        .customer_email("rosa@example.com")
-        .customer_phone("987654321")
-        .customer_document_type("DNI")
-        .customer_document("44556677")
-        .discount_coupon("0")
-        .language("ES")
-        .expiration_minutes(30)
-        .date_time("2025-07-01")
-        .ok_url("https://shop.example/ok")
-        .error_url("https://shop.example/error")
-        .customer_address("Av. Arequipa 123")
-        .customer_city("Lima")
-        .customer_country("Peru")
-        .customer_zip_code("15001")
-        .shipping_name("Rosa Quispe")
-        .shipping_phone("987654321")
-        .shipping_address("Av. Arequipa 123")
-        .shipping_city("Lima")
-        .shipping_region("Lima")
-        .shipping_country("Peru")
-        .shipping_zip_code("15001")
-        .product_id("0")
-        .product_description("0")
-        .product_amount("0")
-        .product_sku("0")
-        .product_quantity("0")
-        .pan(pan)
-        .cvv(cvv)
-        .card_expiration(exp)
-        .build()
-        .unwrap()
+    pasarela_conformance::samples::monnet_create_with_card("OP1", "150.00", card()).unwrap()
 }
 
 #[test]
