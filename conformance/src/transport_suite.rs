@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use pasarela_core::client::{
     AsyncMonnetClient, AsyncSmilepayzClient, ClientError, OperationReconciliation,
-    PayInReconciliation, Unknown,
+    PayInReconciliation, SmilepayzSettings, Unknown,
 };
 use pasarela_core::crypto::{Backend, PrivateKey};
 use pasarela_core::monnet;
@@ -137,7 +137,8 @@ impl Suite {
         F: Fn(Duration) -> T,
     {
         let mut report = Report::default();
-        let sp = AsyncSmilepayzClient::new(self.smilepayz_config(), make(CLIENT_TIMEOUT));
+        let sp =
+            AsyncSmilepayzClient::new(smilepayz_settings(&self.credentials), make(CLIENT_TIMEOUT));
         let mn = AsyncMonnetClient::new(self.monnet_config(), make(CLIENT_TIMEOUT));
         let tag = unique_tag();
 
@@ -250,7 +251,7 @@ impl Suite {
                 let mut config = self.credentials.clone();
                 config.smilepayz.base_url = dead;
                 let client =
-                    AsyncSmilepayzClient::new(smilepayz_config(&config), make(CLIENT_TIMEOUT));
+                    AsyncSmilepayzClient::new(smilepayz_settings(&config), make(CLIENT_TIMEOUT));
                 match client.pay_in(&pay_in(&format!("NS{tag}"), 20_000)).await {
                     Err(e @ ClientError::NotSent(_)) => expect(e.is_retry_safe(), "retry-safe"),
                     other => Err(describe(&other)),
@@ -463,6 +464,16 @@ pub fn smilepayz_config(credentials: &Credentials) -> smilepayz::Config {
         signer,
         smilepayz::Environment::Custom(base),
     )
+}
+
+/// Client settings for the simulator: its configuration, and its
+/// "not found" inquiry code so reconciliation can answer `NotFound`.
+///
+/// # Panics
+/// As [`smilepayz_config`].
+pub fn smilepayz_settings(credentials: &Credentials) -> SmilepayzSettings {
+    SmilepayzSettings::new(smilepayz_config(credentials))
+        .with_not_found_codes([codes::smilepayz::NOT_FOUND])
 }
 
 /// A Monnet configuration from simulator credentials.

@@ -13,9 +13,9 @@
 //! | variant | was anything sent? | what to do |
 //! |---|---|---|
 //! | `Invalid`, `Sign` | no | fix the input / the signer |
-//! | `Rejected` | yes, refused | nothing was created; read the code |
+//! | `Rejected` | yes, refused | read the code; a *duplicate order/operation number* rejection means a payment with that number exists: reconcile |
 //! | `NotSent` | no | safe to retry |
-//! | `OutcomeUnknown` | maybe | **reconcile** (status call) before retrying a payment |
+//! | `OutcomeUnknown` | maybe | **reconcile** (status call) before retrying a payment; includes an error code answered with a 5xx status on a create |
 //! | `InvalidResponse` | yes | a query's answer was not the protocol; retrying is safe |
 
 use std::fmt;
@@ -33,8 +33,7 @@ mod smilepayz;
 
 pub use monnet::{AsyncMonnetClient, MonnetClient, MonnetSettings, OperationReconciliation};
 pub use smilepayz::{
-    AsyncSmilepayzClient, DEFAULT_NOT_FOUND_CODES, PayInReconciliation, SmilepayzClient,
-    SmilepayzSettings,
+    AsyncSmilepayzClient, PayInReconciliation, SmilepayzClient, SmilepayzSettings,
 };
 
 /// Where the clients read the time (for signatures, timestamps and "today").
@@ -67,7 +66,10 @@ pub enum ClientError<E> {
     Invalid(ValidationError),
     /// The signer failed; nothing was sent.
     Sign(SignError),
-    /// The gateway refused the request (nothing was created).
+    /// The gateway refused the request with an error code (and a status
+    /// below 500 for a create). Nothing was created by *this* request; a
+    /// rejection for a duplicate order/operation number means an earlier
+    /// request created it, so reconcile before acting.
     Rejected(GatewayRejection),
     /// The request certainly never left: safe to retry.
     NotSent(E),
@@ -89,6 +91,9 @@ pub enum Unknown<E> {
     /// An answer came, but not one the protocol describes (an HTTP 500, an
     /// HTML error page, a truncated body).
     Response(ParseError),
+    /// A create got an error code with a 5xx status: a server failure may
+    /// have struck after the payment was recorded.
+    ServerRejection(GatewayRejection),
 }
 
 impl<E> ClientError<E> {
@@ -122,6 +127,10 @@ impl<E: fmt::Display> fmt::Display for ClientError<E> {
                 f,
                 "outcome unknown, reconcile with a status query before retrying: {e}"
             ),
+            ClientError::OutcomeUnknown(Unknown::ServerRejection(e)) => write!(
+                f,
+                "outcome unknown, reconcile with a status query before retrying: {e}"
+            ),
             ClientError::InvalidResponse(e) => write!(f, "invalid response: {e}"),
         }
     }
@@ -132,7 +141,9 @@ impl<E: std::error::Error + 'static> std::error::Error for ClientError<E> {
         match self {
             ClientError::Invalid(e) => Some(e),
             ClientError::Sign(e) => Some(e),
-            ClientError::Rejected(e) => Some(e),
+            ClientError::Rejected(e) | ClientError::OutcomeUnknown(Unknown::ServerRejection(e)) => {
+                Some(e)
+            }
             ClientError::NotSent(e) | ClientError::OutcomeUnknown(Unknown::Transport(e)) => Some(e),
             ClientError::OutcomeUnknown(Unknown::Response(e)) | ClientError::InvalidResponse(e) => {
                 Some(e)
@@ -192,6 +203,11 @@ pub(crate) fn finish<T, E: TransportFailure>(
     };
     match parse(response) {
         Ok(value) => Ok(value),
+        // A 5xx with an error code after a create may follow a recorded
+        // payment (a crash after the write): not a clean refusal.
+        Err(ResponseError::Rejected(r)) if effect == Effect::Creates && r.http_status >= 500 => {
+            Err(ClientError::OutcomeUnknown(Unknown::ServerRejection(r)))
+        }
         Err(ResponseError::Rejected(r)) => Err(ClientError::Rejected(r)),
         Err(ResponseError::Parse(p)) => Err(match effect {
             Effect::Creates => ClientError::OutcomeUnknown(Unknown::Response(p)),
@@ -201,7 +217,7 @@ pub(crate) fn finish<T, E: TransportFailure>(
 }
 
 /// Generates a blocking and an async client struct with the same methods
-/// from one definition. Inside method bodies, `run!(self, call)` sends a
+/// from one definition. Inside method bodies, `call!(call)` sends a
 /// [`Call`] and classifies its result.
 macro_rules! clients {
     (@common $client:ident $shared:ty) => {
@@ -330,7 +346,9 @@ mod tests {
     }
 
     fn settings() -> SmilepayzSettings {
-        SmilepayzSettings::new(config()).with_clock(|| datetime!(2020-12-17 15:55:00 UTC))
+        SmilepayzSettings::new(config())
+            .with_clock(|| datetime!(2020-12-17 15:55:00 UTC))
+            .with_not_found_codes(["22"])
     }
 
     fn pay_in() -> PayInRequest {

@@ -29,9 +29,9 @@ pub mod smilepayz {
     pub const INVALID_FIELD: &str = "06";
     /// `orderNo` was used before by this merchant (HTTP 200).
     pub const DUPLICATE_ORDER: &str = "07";
-    /// No such order, trade or account for this merchant (HTTP 200). The
-    /// SDK's clients know it as "not found"
-    /// (`pasarela_core::client::DEFAULT_NOT_FOUND_CODES`).
+    /// No such order, trade or account for this merchant (HTTP 200). Give
+    /// it to `SmilepayzSettings::with_not_found_codes` so `reconcile_pay_in`
+    /// answers `NotFound` against the simulator.
     pub const NOT_FOUND: &str = "22";
     /// The gateway-error trigger: "system busy" (HTTP 200).
     pub const GATEWAY_ERROR: &str = "09";

@@ -12,12 +12,6 @@ use crate::smilepayz::{
     prepare_inquiry_status, prepare_pay_in,
 };
 
-/// Inquiry-status codes that mean "no such transaction". SmilePayz's public
-/// docs do not list them; this is the pasarela simulator's code. Set the
-/// codes your account manager gives you with
-/// [`SmilepayzSettings::with_not_found_codes`].
-pub const DEFAULT_NOT_FOUND_CODES: &[&str] = &["22"];
-
 /// What a SmilePayz client needs besides its transport.
 #[derive(Clone)]
 pub struct SmilepayzSettings {
@@ -27,15 +21,19 @@ pub struct SmilepayzSettings {
 }
 
 impl SmilepayzSettings {
-    /// Settings with the system clock and the default not-found codes.
+    /// Settings with the system clock and no not-found codes.
+    ///
+    /// SmilePayz's public docs do not say which inquiry-status code means
+    /// "no such transaction". Until you set the codes your account manager
+    /// gives you ([`with_not_found_codes`](Self::with_not_found_codes)),
+    /// `reconcile_pay_in` never answers `NotFound`: an unknown order comes
+    /// back as a rejection, which is the safe side (a wrong "not found"
+    /// would invite a duplicate payment).
     pub fn new(config: Config) -> Self {
         Self {
             config,
             clock: Arc::new(SystemClock),
-            not_found_codes: DEFAULT_NOT_FOUND_CODES
-                .iter()
-                .map(|c| (*c).to_owned())
-                .collect(),
+            not_found_codes: Vec::new(),
         }
     }
 
@@ -78,8 +76,8 @@ impl std::fmt::Debug for SmilepayzSettings {
 /// Whether a pay-in exists at the gateway, per its status inquiry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PayInReconciliation {
-    /// The gateway has no transaction with this order number: nothing was
-    /// created, so creating it again is safe.
+    /// The gateway answered one of the configured not-found codes: it has no
+    /// transaction with this order number, so creating it again is safe.
     NotFound {
         /// The gateway's not-found code.
         code: String,
