@@ -7,6 +7,7 @@
 //! reason on stderr, and nothing panics on bad input.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod monnet_cmd;
 mod output;
 mod smilepayz_cmd;
@@ -31,6 +32,8 @@ enum Command {
     /// Monnet hash and notification debugging.
     #[command(subcommand)]
     Monnet(monnet_cmd::MonnetCommand),
+    /// Operations per second of every core operation, one line each.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -63,5 +66,6 @@ fn main() -> ExitCode {
     output::report(match cli.command {
         Command::Smilepayz(cmd) => smilepayz_cmd::run(cmd),
         Command::Monnet(cmd) => monnet_cmd::run(cmd),
+        Command::Bench(args) => bench::run(args),
     })
 }

@@ -699,7 +699,8 @@ mod wire_tests {
         ))
         .unwrap_err();
         assert!(matches!(rejected_400, ResponseError::Rejected(ref r) if r.http_status == 400));
-        let cases: Vec<(RawResponse, fn(&ParseError) -> bool)> = vec![
+        type IsExpected = fn(&ParseError) -> bool;
+        let cases: Vec<(RawResponse, IsExpected)> = vec![
             (RawResponse::new(502, "<html>Bad Gateway</html>"), |e| {
                 matches!(e, ParseError::HttpStatus { status: 502, .. })
             }),
