@@ -7,6 +7,7 @@
 //! reason on stderr, and nothing panics on bad input.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod demo;
 mod monnet_cmd;
 mod output;
@@ -38,6 +39,8 @@ enum Command {
     /// Monnet hash and notification debugging.
     #[command(subcommand)]
     Monnet(monnet_cmd::MonnetCommand),
+    /// Operations per second of every core operation, one line each.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -72,5 +75,6 @@ fn main() -> ExitCode {
         Command::Simulate(args) => return simulate::run(args),
         Command::Smilepayz(cmd) => smilepayz_cmd::run(cmd),
         Command::Monnet(cmd) => monnet_cmd::run(cmd),
+        Command::Bench(args) => bench::run(args),
     })
 }

@@ -580,3 +580,104 @@ fn simulate_help_has_the_trigger_table() {
         "addr",
     );
 }
+
+/// What `pasarela bench` measures, in its order: each baseline right before
+/// the operation it is the baseline of.
+const BENCH_OPS: &[(&str, Option<&str>)] = &[
+    ("rsa.sign", Some("rsa")),
+    ("smilepayz.prepare_pay_in", Some("rsa")),
+    ("rsa.sign", Some("aws-lc")),
+    ("smilepayz.prepare_pay_in", Some("aws-lc")),
+    ("rsa.verify", Some("rsa")),
+    ("smilepayz.verify_callback", Some("rsa")),
+    ("rsa.verify", Some("aws-lc")),
+    ("smilepayz.verify_callback", Some("aws-lc")),
+    ("smilepayz.parse_pay_in_response", None),
+    ("monnet.baseline_to_vec_sha512", None),
+    ("monnet.prepare_create", None),
+    ("monnet.verify_notification", None),
+    ("monnet.parse_create_response", None),
+    ("keys.load_private_pem", None),
+    ("keys.load_private_base64", None),
+];
+
+#[test]
+fn bench_json_is_one_object_per_operation_and_line() {
+    let o = pasarela(&["bench", "--json", "--quick", "--duration-ms", "2"]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| {
+            assert!(
+                l.starts_with(r#"{"op":""#),
+                "keys in the contract's order: {l}"
+            );
+            serde_json::from_str(l).unwrap()
+        })
+        .collect();
+    let seen: Vec<(String, Option<String>)> = lines
+        .iter()
+        .map(|v| {
+            let obj = v.as_object().unwrap();
+            assert_eq!(obj.len(), 3, "{v}");
+            let rate = obj["ops_per_sec"].as_f64().unwrap();
+            assert!(rate.is_finite() && rate > 0.0, "{v}");
+            (
+                obj["op"].as_str().unwrap().to_owned(),
+                obj["backend"].as_str().map(str::to_owned),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, Option<String>)> = BENCH_OPS
+        .iter()
+        .map(|(op, b)| ((*op).to_owned(), b.map(str::to_owned)))
+        .collect();
+    assert_eq!(seen, expected);
+    for (op, _) in &seen {
+        let (gateway, operation) = op.split_once('.').unwrap();
+        assert!(!gateway.is_empty() && !operation.is_empty(), "{op}");
+    }
+    // A debug build warns on stderr, in one line; a release build says nothing.
+    let err = stderr(&o);
+    if cfg!(debug_assertions) {
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("optimizations"), "{err}");
+    } else {
+        assert!(err.is_empty(), "{err}");
+    }
+}
+
+#[test]
+fn bench_table_has_a_row_per_operation() {
+    let o = pasarela(&["bench", "--quick", "--duration-ms", "1"]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    let out = stdout(&o);
+    let mut rows = out.lines();
+    let header = rows.next().unwrap();
+    assert!(
+        header.contains("operation") && header.contains("ops/s"),
+        "{header}"
+    );
+    let rows: Vec<&str> = rows.collect();
+    assert_eq!(rows.len(), BENCH_OPS.len(), "{out}");
+    for (row, (op, backend)) in rows.iter().zip(BENCH_OPS) {
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cells[0], *op, "{row}");
+        assert_eq!(cells[1], backend.unwrap_or("-"), "{row}");
+        assert!(cells[2].parse::<f64>().unwrap() > 0.0, "{row}");
+    }
+}
+
+#[test]
+fn bench_refuses_short_durations_without_quick() {
+    assert_one_line_failure(
+        &pasarela(&["bench", "--duration-ms", "10"]),
+        2,
+        "at least 1000",
+    );
+    let o = pasarela(&["bench", "--help"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("--duration-ms"));
+    assert!(!stdout(&o).contains("--quick"), "--quick is hidden");
+}

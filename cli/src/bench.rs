@@ -1,0 +1,432 @@
+//! `pasarela bench`: operations per second of every core operation, one line
+//! each, plus the baselines the project's speed targets are ratios of (raw
+//! RSA-2048 sign and verify per backend; `serde_json::to_vec` of the Monnet
+//! body plus one SHA-512), so that every ratio comes from one run.
+//!
+//! Every operation runs on fixed inputs: the gateways' seed examples and the
+//! project's TEST ONLY keys. Each is warmed up, then timed in batches for at
+//! least `--duration-ms` (1000 by default and at least).
+
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use pasarela_core::crypto::{Backend, PrivateKey, PublicKey, Signer, Verifier};
+use pasarela_core::monnet::{self, Amount, CardExpiration, CreateRequest, Cvv, Pan};
+use pasarela_core::smilepayz::{
+    self, DEFAULT_CALLBACK_TOLERANCE, Merchant, Money, PayInRequest, Payer,
+    callback_string_to_sign, request_string_to_sign, sign_callback,
+};
+use pasarela_core::{MerchantSecret, MonnetKey, RawResponse};
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::ser::{Serialize, Serializer};
+use serde_json::json;
+use sha2::{Digest, Sha512};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+use crate::output::Failure;
+
+/// The shortest measurement the command accepts without `--quick`.
+const MIN_DURATION_MS: u64 = 1000;
+
+/// Arguments of `bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Print one JSON object per operation and line:
+    /// {"op": "<gateway>.<operation>", "backend": "rsa" | "aws-lc" | null, "ops_per_sec": N}.
+    #[arg(long)]
+    json: bool,
+    /// How long each operation is timed, after its warm-up (at least 1000).
+    #[arg(long, value_name = "MS", default_value_t = MIN_DURATION_MS)]
+    duration_ms: u64,
+    /// For tests of the output's shape only: lifts the 1000 ms minimum so
+    /// the numbers mean nothing.
+    #[arg(long, hide = true)]
+    quick: bool,
+}
+
+/// Runs `bench`.
+pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
+    if args.duration_ms < MIN_DURATION_MS && !args.quick {
+        return Err(Failure::usage(format!(
+            "--duration-ms must be at least {MIN_DURATION_MS} (got {})",
+            args.duration_ms
+        )));
+    }
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "pasarela: warning: this build has no optimizations, numbers are not representative; use `cargo run --release -p pasarela-cli -- bench`"
+        );
+    }
+    let duration = Duration::from_millis(args.duration_ms.max(1));
+    let warm_up = duration / 5;
+    let ops = operations()?;
+    if !args.json {
+        println!(
+            "{:<36} {:<8} {:>14} {:>12}",
+            "operation", "backend", "ops/s", "µs/op"
+        );
+    }
+    for mut op in ops {
+        let rate = measure(&mut *op.run, warm_up, duration)
+            .map_err(|e| Failure::usage(format!("{} failed: {e}", op.name)))?;
+        let rounded = (rate * 10.0).round() / 10.0;
+        if args.json {
+            // Keys in the contract's order (serde_json's map would sort them).
+            println!(
+                "{{\"op\":{},\"backend\":{},\"ops_per_sec\":{}}}",
+                json!(op.name),
+                json!(op.backend),
+                json!(rounded)
+            );
+        } else {
+            println!(
+                "{:<36} {:<8} {:>14.1} {:>12.2}",
+                op.name,
+                op.backend.unwrap_or("-"),
+                rounded,
+                1e6 / rate
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `op` for `warm_up`, then in batches of about a millisecond until
+/// `duration` has passed; returns operations per second.
+fn measure(
+    op: &mut dyn FnMut() -> Result<(), String>,
+    warm_up: Duration,
+    duration: Duration,
+) -> Result<f64, String> {
+    let start = Instant::now();
+    let mut warm_ops: u64 = 0;
+    while warm_ops == 0 || start.elapsed() < warm_up {
+        op()?;
+        warm_ops += 1;
+    }
+    let per_op = start.elapsed().as_secs_f64() / warm_ops as f64;
+    // About 1 ms per batch keeps reading the clock out of the numbers.
+    let batch = ((1e-3 / per_op.max(1e-9)) as u64).clamp(1, 100_000);
+    let start = Instant::now();
+    let mut done: u64 = 0;
+    loop {
+        for _ in 0..batch {
+            op()?;
+        }
+        done += batch;
+        let elapsed = start.elapsed();
+        if elapsed >= duration {
+            return Ok(done as f64 / elapsed.as_secs_f64());
+        }
+    }
+}
+
+/// One measured operation.
+struct Operation {
+    name: &'static str,
+    backend: Option<&'static str>,
+    run: Box<dyn FnMut() -> Result<(), String>>,
+}
+
+impl Operation {
+    fn new(
+        name: &'static str,
+        backend: Option<&'static str>,
+        run: impl FnMut() -> Result<(), String> + 'static,
+    ) -> Self {
+        Self {
+            name,
+            backend,
+            run: Box::new(run),
+        }
+    }
+}
+
+const MERCHANT_KEY_PEM: &str = include_str!("../../core/testdata/keys/merchant_private_pkcs8.pem");
+const MERCHANT_KEY_B64: &str = include_str!("../../core/testdata/keys/merchant_private_pkcs8.b64");
+const PLATFORM_KEY_PEM: &str = include_str!("../../core/testdata/keys/platform_private_pkcs8.pem");
+const PLATFORM_PUBLIC_PEM: &str = include_str!("../../core/testdata/keys/platform_public_spki.pem");
+
+const NOW: OffsetDateTime = datetime!(2020-12-17 15:55:00 UTC);
+const TIMESTAMP: &str = "2020-12-17T10:55:00-05:00";
+const TRADE_NO: &str = "151200012410241325417215";
+const SECRET: &str = "TEST-ONLY-merchant-secret";
+const MONNET_KEY: &str = "test-key-monnet";
+
+/// The SmilePayz seed's callback example.
+const CALLBACK_BODY: &[u8] = br#"{"merchantId":"20001","merchantName":"test","money":{"amount":20000,"currency":"PEN"},"orderNo":"2000102900000000000001","status":"SUCCESS","tradeNo":"151200012410241325417215","transactionTime":"2020-12-17T10:55:00-05:00"}"#;
+
+/// The SmilePayz seed's pay-in response example.
+const PAY_IN_RESPONSE: &str = r#"{"channel":{"additionalInfo":{"paymentUrl":"https://pay-met.pe:8080/#/metodo-pago/VE9LRU4gR0VORVJBIFJFQ1VETzg5OTc0MA=="},"paymentMethod":"CASHIER_PE","paymentUrl":"https://gateway.smilepayz.com/cashier/#/loading?tradeNo=1512001125042115424463245"},"code":"00","merchant":{"accountNo":"11520011202402290943","merchantId":"20011","merchantName":"bradytest123www"},"message":"Successful","money":{"amount":20000,"currency":"PEN"},"orderNo":"20011563d9094aa7d4d9e9b933bb","status":"PROCESSING","tradeNo":"1512001125042115424463245","transactionTime":"2025-04-21T03:42:47-05:00"}"#;
+
+/// Monnet's create answer example.
+const CREATE_RESPONSE: &str = r#"{"url":"https://test.test","payinErrorCode":"0000","payinErrorMessage":"Successfull process"}"#;
+
+/// The SmilePayz seed's pay-in request.
+fn pay_in_request() -> PayInRequest {
+    PayInRequest::new(
+        Merchant::new("20011"),
+        "200110edbb466abb04682968b40",
+        Money::pen(20000),
+        "Payment for online purchase",
+    )
+    .with_payer(Payer {
+        id_type: Some("DNI".into()),
+        identity: Some("48982488880".into()),
+        name: Some("Carlos Rodriguez Mendoza".into()),
+        phone: Some("51987654321".into()),
+        email: Some("carlos.rodriguez@example.com".into()),
+    })
+    .with_redirect_url("https://www.example.com/success")
+}
+
+/// A Monnet create with every field set (Monnet's test card).
+fn create_request() -> Result<CreateRequest, String> {
+    let e = |e: pasarela_core::ValidationError| e.to_string();
+    CreateRequest::builder()
+        .amount("150.00".parse::<Amount>().map_err(e)?)
+        .currency("PEN")
+        .operation_number("ORD-000123")
+        .method("TCTD")
+        .customer_name("Rosa")
+        .customer_last_name("Quispe")
+        .customer_email("rosa@example.com")
+        .customer_phone("987654321")
+        .customer_document_type("DNI")
+        .customer_document("44556677")
+        .discount_coupon("0")
+        .language("ES")
+        .expiration_minutes(30)
+        .date_time("2025-07-01")
+        .ok_url("https://shop.example/ok")
+        .error_url("https://shop.example/error")
+        .customer_address("Av. Arequipa 123")
+        .customer_city("Lima")
+        .customer_country("Peru")
+        .customer_zip_code("15001")
+        .shipping_name("Rosa Quispe")
+        .shipping_phone("987654321")
+        .shipping_address("Av. Arequipa 123")
+        .shipping_city("Lima")
+        .shipping_region("Lima")
+        .shipping_country("Peru")
+        .shipping_zip_code("15001")
+        .product_id("0")
+        .product_description("0")
+        .product_amount("0")
+        .product_sku("0")
+        .product_quantity("0")
+        .pan(Pan::new("4517721004856075").map_err(e)?)
+        .cvv(Cvv::new("123").map_err(e)?)
+        .card_expiration(CardExpiration::new("2025-07").map_err(e)?)
+        .build()
+        .map_err(e)
+}
+
+/// A JSON object's string entries in document order, serialized back as a
+/// map: what a plain `#[derive(Serialize)]` body would cost.
+struct Ordered(Vec<(String, String)>);
+
+impl<'de> serde::Deserialize<'de> for Ordered {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Ordered;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of strings")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ordered, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    out.push(entry);
+                }
+                Ok(Ordered(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl Serialize for Ordered {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+fn setup(what: &str) -> impl Fn(String) -> Failure + '_ {
+    move |e| Failure::usage(format!("bench setup ({what}): {e}"))
+}
+
+/// Every operation, in the order they are printed (each baseline next to
+/// what it is the baseline of).
+fn operations() -> Result<Vec<Operation>, Failure> {
+    let s = |e: &dyn std::fmt::Display| e.to_string();
+    let merchant_key = PrivateKey::load(MERCHANT_KEY_PEM)
+        .map_err(|e| s(&e))
+        .map_err(setup("merchant key"))?;
+    let platform_key = PrivateKey::load(PLATFORM_KEY_PEM)
+        .map_err(|e| s(&e))
+        .map_err(setup("platform key"))?;
+    let platform_public = PublicKey::load(PLATFORM_PUBLIC_PEM)
+        .map_err(|e| s(&e))
+        .map_err(setup("platform public key"))?;
+    let request = pay_in_request();
+    let platform_signer = Backend::Rsa
+        .signer(&platform_key)
+        .map_err(|e| s(&e))
+        .map_err(setup("platform signer"))?;
+    // The callback's X-SIGNATURE, and the same signature raw for the
+    // baseline, over the same string to sign.
+    let callback_signature = sign_callback(&*platform_signer, TRADE_NO, TIMESTAMP)
+        .map_err(|e| s(&e))
+        .map_err(setup("callback signature"))?;
+    let callback_message = callback_string_to_sign(TRADE_NO, TIMESTAMP);
+    let raw_callback_signature = platform_signer
+        .sign(callback_message.as_bytes())
+        .map_err(|e| s(&e))
+        .map_err(setup("raw signature"))?;
+
+    let mut ops = Vec::new();
+    for &backend in Backend::ALL {
+        let name = backend.name();
+        let signer = backend
+            .signer(&merchant_key)
+            .map_err(|e| s(&e))
+            .map_err(setup("signer"))?;
+        let config = smilepayz::Config::new(
+            "20001",
+            MerchantSecret::new(SECRET),
+            signer.clone(),
+            smilepayz::Environment::Sandbox,
+        );
+        // The raw sign baseline signs exactly what a prepare signs.
+        let prepared = smilepayz::prepare_pay_in(&config, &request, NOW)
+            .map_err(|e| s(&e))
+            .map_err(setup("prepare"))?;
+        let message =
+            request_string_to_sign(TIMESTAMP, &MerchantSecret::new(SECRET), prepared.body());
+        let raw_signer = signer.clone();
+        ops.push(Operation::new("rsa.sign", Some(name), move || {
+            raw_signer
+                .sign(black_box(&message))
+                .map(|sig| drop(black_box(sig)))
+                .map_err(|e| e.to_string())
+        }));
+        let request = request.clone();
+        ops.push(Operation::new(
+            "smilepayz.prepare_pay_in",
+            Some(name),
+            move || {
+                smilepayz::prepare_pay_in(&config, black_box(&request), NOW)
+                    .map(|p| drop(black_box(p)))
+                    .map_err(|e| e.to_string())
+            },
+        ));
+    }
+    for &backend in Backend::ALL {
+        let name = backend.name();
+        let verifier = backend
+            .verifier(&platform_public)
+            .map_err(|e| s(&e))
+            .map_err(setup("verifier"))?;
+        let raw_signature = raw_callback_signature.clone();
+        let raw_verifier = verifier.clone();
+        let message = callback_message.clone();
+        ops.push(Operation::new("rsa.verify", Some(name), move || {
+            if raw_verifier.verify(black_box(message.as_bytes()), black_box(&raw_signature)) {
+                Ok(())
+            } else {
+                Err("signature did not verify".to_owned())
+            }
+        }));
+        let signature = callback_signature.clone();
+        ops.push(Operation::new(
+            "smilepayz.verify_callback",
+            Some(name),
+            move || {
+                smilepayz::verify_callback(
+                    Some(TIMESTAMP),
+                    Some(black_box(&signature)),
+                    black_box(CALLBACK_BODY),
+                    &*verifier,
+                    NOW,
+                    DEFAULT_CALLBACK_TOLERANCE,
+                )
+                .map(|c| drop(black_box(c)))
+                .map_err(|e| e.to_string())
+            },
+        ));
+    }
+    ops.push(Operation::new(
+        "smilepayz.parse_pay_in_response",
+        None,
+        || {
+            smilepayz::parse_pay_in_response(RawResponse::new(200, black_box(PAY_IN_RESPONSE)))
+                .map(|r| drop(black_box(r)))
+                .map_err(|e| e.to_string())
+        },
+    ));
+
+    let monnet_config = monnet::Config::new("4001", MONNET_KEY, monnet::Environment::Certification);
+    let create = create_request().map_err(setup("Monnet create request"))?;
+    let prepared = monnet::prepare_create(&monnet_config, &create)
+        .map_err(|e| s(&e))
+        .map_err(setup("Monnet prepare"))?;
+    let ordered: Ordered = serde_json::from_slice(prepared.body())
+        .map_err(|e| s(&e))
+        .map_err(setup("Monnet body"))?;
+    let key = MonnetKey::new(MONNET_KEY);
+    ops.push(Operation::new(
+        "monnet.baseline_to_vec_sha512",
+        None,
+        move || {
+            let body = serde_json::to_vec(black_box(&ordered)).map_err(|e| e.to_string())?;
+            let mut h = Sha512::new();
+            h.update(b"4001");
+            h.update(b"ORD-000123");
+            h.update(b"150.00");
+            h.update(b"PEN");
+            h.update(key.expose_secret().as_bytes());
+            black_box((body, h.finalize()));
+            Ok(())
+        },
+    ));
+    ops.push(Operation::new("monnet.prepare_create", None, move || {
+        monnet::prepare_create(&monnet_config, black_box(&create))
+            .map(|p| drop(black_box(p)))
+            .map_err(|e| e.to_string())
+    }));
+    let key = MonnetKey::new(MONNET_KEY);
+    let hash = monnet::payin_verification("4001", "ORD-000123", "150.00", "PEN", &key);
+    let notification = format!(
+        r#"{{"payinStateID":5,"payinState":"Autorizado","payinMerchantID":"4001","payinAmount":150.00,"payinCurrency":"PEN","payinMerchantOperationNumber":"ORD-000123","payinMethod":"TCTD","payinVerification":"{hash}"}}"#
+    );
+    ops.push(Operation::new(
+        "monnet.verify_notification",
+        None,
+        move || {
+            monnet::verify_notification(black_box(notification.as_bytes()), &key)
+                .map(|n| drop(black_box(n)))
+                .map_err(|e| e.to_string())
+        },
+    ));
+    ops.push(Operation::new("monnet.parse_create_response", None, || {
+        monnet::parse_create_response(RawResponse::new(200, black_box(CREATE_RESPONSE)))
+            .map(|r| drop(black_box(r)))
+            .map_err(|e| e.to_string())
+    }));
+
+    ops.push(Operation::new("keys.load_private_pem", None, || {
+        PrivateKey::load(black_box(MERCHANT_KEY_PEM))
+            .map(|k| drop(black_box(k)))
+            .map_err(|e| e.to_string())
+    }));
+    ops.push(Operation::new("keys.load_private_base64", None, || {
+        PrivateKey::load(black_box(MERCHANT_KEY_B64))
+            .map(|k| drop(black_box(k)))
+            .map_err(|e| e.to_string())
+    }));
+    Ok(ops)
+}

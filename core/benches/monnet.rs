@@ -1,0 +1,151 @@
+//! Monnet benchmarks: prepare create, verify notification, parse create
+//! response, and the baseline a prepare is held to: `serde_json::to_vec` of
+//! the same 43-field body plus one SHA-512 of the hash input.
+//!
+//! Run with `cargo bench -p pasarela-core --bench monnet`.
+// Fixture setup on fixed TEST ONLY inputs: a failure is a broken bench.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+
+use criterion::Criterion;
+use pasarela_core::monnet::{
+    self, Amount, CardExpiration, Config, CreateRequest, Cvv, Environment, Pan, payin_verification,
+};
+use pasarela_core::{MonnetKey, RawResponse};
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::ser::{Serialize, Serializer};
+use sha2::{Digest, Sha512};
+
+const KEY: &str = "test-key-monnet";
+
+fn request() -> CreateRequest {
+    CreateRequest::builder()
+        .amount("150.00".parse::<Amount>().unwrap())
+        .currency("PEN")
+        .operation_number("ORD-000123")
+        .method("TCTD")
+        .customer_name("Rosa")
+        .customer_last_name("Quispe")
+        .customer_email("rosa@example.com")
+        .customer_phone("987654321")
+        .customer_document_type("DNI")
+        .customer_document("44556677")
+        .discount_coupon("0")
+        .language("ES")
+        .expiration_minutes(30)
+        .date_time("2025-07-01")
+        .ok_url("https://shop.example/ok")
+        .error_url("https://shop.example/error")
+        .customer_address("Av. Arequipa 123")
+        .customer_city("Lima")
+        .customer_country("Peru")
+        .customer_zip_code("15001")
+        .shipping_name("Rosa Quispe")
+        .shipping_phone("987654321")
+        .shipping_address("Av. Arequipa 123")
+        .shipping_city("Lima")
+        .shipping_region("Lima")
+        .shipping_country("Peru")
+        .shipping_zip_code("15001")
+        .product_id("0")
+        .product_description("0")
+        .product_amount("0")
+        .product_sku("0")
+        .product_quantity("0")
+        .pan(Pan::new("4517721004856075").unwrap())
+        .cvv(Cvv::new("123").unwrap())
+        .card_expiration(CardExpiration::new("2025-07").unwrap())
+        .build()
+        .unwrap()
+}
+
+/// A JSON object's string entries in document order, serialized back as a
+/// map: what a straightforward `#[derive(Serialize)]` body would write.
+struct Ordered(Vec<(String, String)>);
+
+impl<'de> serde::Deserialize<'de> for Ordered {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Ordered;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of strings")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ordered, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    out.push(entry);
+                }
+                Ok(Ordered(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl Serialize for Ordered {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+fn prepare_create(c: &mut Criterion) {
+    let config = Config::new("4001", KEY, Environment::Certification);
+    let request = request();
+    let prepared = monnet::prepare_create(&config, &request).unwrap();
+    let ordered: Ordered = serde_json::from_slice(prepared.body()).unwrap();
+    assert_eq!(serde_json::to_vec(&ordered).unwrap(), prepared.body());
+    let key = MonnetKey::new(KEY);
+
+    let mut group = c.benchmark_group("monnet/prepare_create");
+    group.bench_function("create", |b| {
+        b.iter(|| monnet::prepare_create(&config, black_box(&request)).unwrap());
+    });
+    group.bench_function("baseline_to_vec_sha512", |b| {
+        b.iter(|| {
+            let body = serde_json::to_vec(black_box(&ordered)).unwrap();
+            let mut h = Sha512::new();
+            h.update(b"4001");
+            h.update(b"ORD-000123");
+            h.update(b"150.00");
+            h.update(b"PEN");
+            h.update(key.expose_secret().as_bytes());
+            (body, h.finalize())
+        });
+    });
+    group.finish();
+}
+
+fn verify_notification(c: &mut Criterion) {
+    let key = MonnetKey::new(KEY);
+    let hash = payin_verification("4001", "ORD-000123", "150.00", "PEN", &key);
+    let body = format!(
+        r#"{{"payinStateID":5,"payinState":"Autorizado","payinMerchantID":"4001","payinAmount":150.00,"payinCurrency":"PEN","payinMerchantOperationNumber":"ORD-000123","payinMethod":"TCTD","payinVerification":"{hash}"}}"#
+    );
+    c.bench_function("monnet/verify_notification", |b| {
+        b.iter(|| monnet::verify_notification(black_box(body.as_bytes()), &key).unwrap());
+    });
+}
+
+fn parse_create_response(c: &mut Criterion) {
+    const ANSWER: &str = r#"{"url":"https://test.test","payinErrorCode":"0000","payinErrorMessage":"Successfull process"}"#;
+    c.bench_function("monnet/parse_create_response", |b| {
+        b.iter_batched(
+            || RawResponse::new(200, ANSWER),
+            |raw| monnet::parse_create_response(raw).unwrap(),
+            criterion::BatchSize::SmallInput,
+        );
+    });
+}
+
+mod groups {
+    criterion::criterion_group!(
+        benches,
+        super::prepare_create,
+        super::verify_notification,
+        super::parse_create_response
+    );
+}
+
+criterion::criterion_main!(groups::benches);

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The measurement behind BENCHMARKS.md, in one session on one machine:
+# OpenSSL's RSA-2048 rates, then `pasarela bench --json` (release build),
+# then the issue-6 ratios computed from those two outputs.
+#
+#   scripts/bench.sh            # writes target/bench/{openssl.txt,pasarela.jsonl}
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=target/bench
+mkdir -p "$out"
+
+cargo build --release -p pasarela-cli
+lscpu | grep -E '^(Model name|CPU\(s\)|Thread|Core|Socket)' | tee "$out/machine.txt"
+openssl version | tee -a "$out/machine.txt"
+
+openssl speed -seconds 3 rsa2048 2>/dev/null | tee "$out/openssl.txt"
+./target/release/pasarela bench --json | tee "$out/pasarela.jsonl"
+
+python3 - "$out/openssl.txt" "$out/pasarela.jsonl" <<'PY'
+import json, re, sys
+openssl = open(sys.argv[1]).read()
+m = re.search(r"^rsa\s+2048 bits\s+\S+\s+\S+\s+([\d.]+)\s+([\d.]+)", openssl, re.M)
+ossl_sign, ossl_verify = float(m.group(1)), float(m.group(2))
+rate = {}
+for line in open(sys.argv[2]):
+    o = json.loads(line)
+    rate[(o["op"], o["backend"])] = o["ops_per_sec"]
+
+def row(name, value, target, ok):
+    print(f"{name:<58} {value:>8} {target:>8}  {'met' if ok else 'MISSED'}")
+
+print(f"\nopenssl rsa2048: sign {ossl_sign}/s verify {ossl_verify}/s")
+r = rate[("smilepayz.prepare_pay_in", "aws-lc")] / ossl_sign
+row("aws-lc prepare_pay_in / openssl sign", f"{r:.3f}", ">= 0.9", r >= 0.9)
+r = rate[("smilepayz.verify_callback", "aws-lc")] / ossl_verify
+row("aws-lc verify_callback / openssl verify", f"{r:.3f}", ">= 0.8", r >= 0.8)
+for b in ("rsa", "aws-lc"):
+    # time(prepare) = time(sign) + time(rest): rest / prepare = 1 - prepare_rate / sign_rate
+    share = 1 - rate[("smilepayz.prepare_pay_in", b)] / rate[("rsa.sign", b)]
+    row(f"non-RSA share of prepare_pay_in ({b})", f"{share*100:.2f}%", "<= 5%", share <= 0.05)
+cost = rate[("monnet.baseline_to_vec_sha512", None)] / rate[("monnet.prepare_create", None)]
+row("monnet prepare_create cost / (to_vec + SHA-512) cost", f"{cost:.3f}", "<= 1.5", cost <= 1.5)
+print("ureq transport overhead over a bare ureq POST               pending (needs the loopback simulator)")
+PY
