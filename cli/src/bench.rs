@@ -428,5 +428,62 @@ fn operations() -> Result<Vec<Operation>, Failure> {
             .map(|k| drop(black_box(k)))
             .map_err(|e| e.to_string())
     }));
+    transport_operations(&mut ops)?;
     Ok(ops)
+}
+
+/// The ureq transport's overhead: the same signed inquiry-status bytes
+/// POSTed to the embedded loopback simulator by a bare ureq `Agent`
+/// (`ureq.baseline_post`) and through [`UreqTransport`] (`ureq.transport_send`),
+/// both reading the whole answer. The simulator does the same work for both.
+fn transport_operations(ops: &mut Vec<Operation>) -> Result<(), Failure> {
+    use std::sync::Arc;
+
+    use pasarela_conformance::simulator::{LoopbackServer, Simulator};
+    use pasarela_conformance::transport_suite::{loopback_any, smilepayz_config};
+    use pasarela_core::transport::BlockingTransport;
+    use pasarela_ureq::{UreqTransport, ureq};
+
+    let simulator = Simulator::with_test_keys().map_err(|e| setup("simulator")(e.to_string()))?;
+    let server = Arc::new(
+        LoopbackServer::start(simulator, loopback_any())
+            .map_err(|e| setup("simulator")(e.to_string()))?,
+    );
+    let config = smilepayz_config(&server.credentials());
+    let query = smilepayz::InquiryStatusRequest::pay_in_by_order_no("BENCH000001");
+    // Signed at "now" so the simulator's ±5-minute window accepts it for the
+    // whole run.
+    let prepared = smilepayz::prepare_inquiry_status(&config, &query, OffsetDateTime::now_utc())
+        .map_err(|e| setup("inquiry")(e.to_string()))?;
+
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let (url, headers, body) = (
+        prepared.url().to_string(),
+        prepared.headers().to_vec(),
+        prepared.body().to_vec(),
+    );
+    let bare_server = server.clone();
+    ops.push(Operation::new("ureq.baseline_post", None, move || {
+        let _alive = &bare_server;
+        let mut request = agent.post(&url);
+        for (name, value) in &headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let response = request.send(&body[..]).map_err(|e| e.to_string())?;
+        let answer = response.into_body().read_to_vec().map_err(|e| e.to_string())?;
+        drop(black_box(answer));
+        Ok(())
+    }));
+    let transport = UreqTransport::new();
+    ops.push(Operation::new("ureq.transport_send", None, move || {
+        let _alive = &server;
+        let answer = transport.send(prepared.clone()).map_err(|e| e.to_string())?;
+        drop(black_box(answer));
+        Ok(())
+    }));
+    Ok(())
 }

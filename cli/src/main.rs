@@ -19,14 +19,15 @@ use std::process::ExitCode;
 use clap::Parser;
 
 /// Peruvian pay-in gateways (SmilePayz, Monnet) from the command line.
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(name = "pasarela", version, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
-#[derive(Debug, clap::Subcommand)]
+// No `Debug`: these arguments carry secrets (merchant secret, KeyMonnet).
+#[derive(clap::Subcommand)]
 enum Command {
     /// Run the whole flow for both gateways against the embedded simulator
     /// (or a running `pasarela simulate` with --simulator-url).

@@ -10,7 +10,8 @@ use serde_json::json;
 use crate::output::{Failure, print_json, read_file, report_invalid};
 
 /// Monnet hash debugging commands.
-#[derive(Debug, clap::Subcommand)]
+// No `Debug`: these arguments carry secrets (merchant secret, KeyMonnet).
+#[derive(clap::Subcommand)]
 pub enum MonnetCommand {
     /// Compute payinVerification: SHA-512 of merchantId+operationNumber+amount+currency+KeyMonnet.
     Verification(VerificationArgs),
@@ -19,7 +20,7 @@ pub enum MonnetCommand {
 }
 
 /// Arguments of `monnet verification`.
-#[derive(Debug, clap::Args)]
+#[derive(clap::Args)]
 pub struct VerificationArgs {
     /// payinMerchantID, exactly as sent.
     #[arg(long, value_name = "ID")]
@@ -42,7 +43,7 @@ pub struct VerificationArgs {
 }
 
 /// Arguments of `monnet verify-notification`.
-#[derive(Debug, clap::Args)]
+#[derive(clap::Args)]
 pub struct VerifyNotificationArgs {
     /// KeyMonnet.
     #[arg(long, value_name = "K")]

@@ -14,7 +14,8 @@ use serde_json::json;
 use crate::output::{Failure, print_json, read_file, read_text, report_invalid};
 
 /// SmilePayz debugging commands.
-#[derive(Debug, clap::Subcommand)]
+// No `Debug`: these arguments carry secrets (merchant secret, KeyMonnet).
+#[derive(clap::Subcommand)]
 pub enum SmilepayzCommand {
     /// Sign a request body as the merchant: prints the string to sign and X-SIGNATURE.
     Sign(SignArgs),
@@ -23,7 +24,7 @@ pub enum SmilepayzCommand {
 }
 
 /// Arguments of `smilepayz sign`.
-#[derive(Debug, clap::Args)]
+#[derive(clap::Args)]
 pub struct SignArgs {
     /// Merchant private key: PKCS#8 or PKCS#1 PEM, or bare base64 PKCS#8 DER.
     #[arg(long, value_name = "FILE")]
@@ -47,7 +48,7 @@ pub struct SignArgs {
 }
 
 /// Arguments of `smilepayz verify-callback`.
-#[derive(Debug, clap::Args)]
+#[derive(clap::Args)]
 pub struct VerifyCallbackArgs {
     /// Platform public key: SPKI or PKCS#1 PEM, or bare base64 SPKI DER.
     #[arg(long, value_name = "FILE")]

@@ -599,6 +599,8 @@ const BENCH_OPS: &[(&str, Option<&str>)] = &[
     ("monnet.parse_create_response", None),
     ("keys.load_private_pem", None),
     ("keys.load_private_base64", None),
+    ("ureq.baseline_post", None),
+    ("ureq.transport_send", None),
 ];
 
 #[test]

@@ -33,6 +33,8 @@ pub struct PreparedRequest {
     body: Vec<u8>,
     /// Byte ranges of `body` that hold card data, masked in wire text.
     masked: Vec<Range<usize>>,
+    /// Names of headers whose values are credentials, masked in wire text.
+    masked_headers: Vec<&'static str>,
 }
 
 impl PreparedRequest {
@@ -49,6 +51,7 @@ impl PreparedRequest {
             headers,
             body,
             masked: Vec::new(),
+            masked_headers: Vec::new(),
         }
     }
 
@@ -56,6 +59,14 @@ impl PreparedRequest {
     /// shown as `*` by [`to_wire_text`](Self::to_wire_text).
     pub(crate) fn with_masked(mut self, masked: Vec<Range<usize>>) -> Self {
         self.masked = masked;
+        self
+    }
+
+    /// Marks headers whose values are long-lived credentials (Monnet's
+    /// `authorization` hash replays forever): [`to_wire_text`](Self::to_wire_text)
+    /// shows their values as `*`.
+    pub(crate) fn with_masked_headers(mut self, names: Vec<&'static str>) -> Self {
+        self.masked_headers = names;
         self
     }
 
@@ -89,9 +100,10 @@ impl PreparedRequest {
 
     /// Renders the request as HTTP/1.1 wire text (CRLF line ends): request
     /// line with origin-form target, `Host`, the headers in order,
-    /// `Content-Length`, a blank line, the body. Card data in the body is
-    /// masked (`*` for every byte of the PAN, CVV and expiry), so this is
-    /// safe to snapshot; every other byte is what goes on the wire.
+    /// `Content-Length`, a blank line, the body. Card data in the body (`*`
+    /// for every byte of the PAN, CVV and expiry) and credential header
+    /// values (Monnet's `authorization`) are masked, so this is safe to
+    /// snapshot; every other byte is what goes on the wire.
     pub fn to_wire_text(&self) -> String {
         let mut out = String::with_capacity(self.body.len() + 256);
         let target = match self.url.query() {
@@ -106,7 +118,15 @@ impl PreparedRequest {
             }
         }
         for (name, value) in &self.headers {
-            out.push_str(&format!("{name}: {value}\r\n"));
+            if self
+                .masked_headers
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(name))
+            {
+                out.push_str(&format!("{name}: {}\r\n", "*".repeat(value.len())));
+            } else {
+                out.push_str(&format!("{name}: {value}\r\n"));
+            }
         }
         out.push_str(&format!("Content-Length: {}\r\n\r\n", self.body.len()));
         out.push_str(&String::from_utf8_lossy(&self.masked_body()));
@@ -160,6 +180,7 @@ impl Clone for PreparedRequest {
             headers: self.headers.clone(),
             body: self.body.clone(),
             masked: self.masked.clone(),
+            masked_headers: self.masked_headers.clone(),
         }
     }
 }
@@ -187,7 +208,8 @@ impl fmt::Debug for PreparedRequest {
 pub struct RawResponse {
     /// The HTTP status code.
     pub status: u16,
-    /// The response headers in received order.
+    /// The response headers, in received order where the transport keeps it
+    /// (the surf transport returns them sorted by name; see its docs).
     pub headers: Vec<(String, String)>,
     /// The body bytes.
     pub body: Vec<u8>,
@@ -305,6 +327,19 @@ mod tests {
         assert_eq!(
             wire,
             "POST /v2.0/x?a=1 HTTP/1.1\r\nHost: example.com:8443\r\nContent-Type: application/json\r\nX-SIGNATURE: c2lnbmF0dXJl\r\nContent-Length: 26\r\n\r\n{\"pan\":\"****************\"}"
+        );
+    }
+
+    #[test]
+    fn credential_headers_are_masked_in_wire_text_only() {
+        let req = sample().with_masked_headers(vec!["x-signature"]);
+        let wire = req.to_wire_text();
+        assert!(wire.contains("X-SIGNATURE: ************\r\n"), "{wire}");
+        assert!(!wire.contains("c2lnbmF0dXJl"));
+        assert_eq!(req.header("X-SIGNATURE"), Some("c2lnbmF0dXJl"));
+        assert_eq!(
+            req.into_http().unwrap().headers()["x-signature"],
+            "c2lnbmF0dXJl"
         );
     }
 

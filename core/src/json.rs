@@ -24,9 +24,16 @@ pub(crate) fn decode_callback<T: DeserializeOwned>(body: &[u8]) -> Result<T, Ver
 
 fn decode_path<T: DeserializeOwned>(body: &[u8]) -> Result<T, (String, String)> {
     let de = &mut serde_json::Deserializer::from_slice(body);
-    let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
+    let value: T = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         (path, e.into_inner().to_string())
+    })?;
+    // Only whitespace may follow the value: `{...}xyz` is not the protocol.
+    de.end().map_err(|e| {
+        (
+            ".".to_owned(),
+            format!("trailing characters after the JSON value: {e}"),
+        )
     })?;
     Ok(value)
 }
@@ -95,6 +102,20 @@ mod tests {
                 Some("a")
             );
         }
+    }
+
+    #[test]
+    fn trailing_bytes_are_rejected() {
+        assert!(decode::<Amounts>(200, br#"{"a":1} "#).is_ok());
+        let err = decode::<Amounts>(200, br#"{"a":1}xyz"#).unwrap_err();
+        assert!(
+            matches!(err, ParseError::Json { ref reason, .. } if reason.contains("trailing")),
+            "{err:?}"
+        );
+        assert!(matches!(
+            decode_callback::<Amounts>(br#"{"a":1}{"a":2}"#),
+            Err(VerifyError::MalformedBody { .. })
+        ));
     }
 
     #[test]

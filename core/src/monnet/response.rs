@@ -110,7 +110,8 @@ struct Wire {
 /// - a non-2xx status without one: [`ParseError::HttpStatus`];
 /// - an empty, non-JSON or ill-typed body, a missing code or URL, or a URL
 ///   that is not an absolute http(s) URL: [`ParseError`] with the JSON path.
-pub fn parse_create_response(raw: RawResponse) -> Result<CreateResponse, ResponseError> {
+pub fn parse_create_response(raw: impl Into<RawResponse>) -> Result<CreateResponse, ResponseError> {
+    let raw: RawResponse = raw.into();
     if !raw.is_success() {
         return Err(non_success(&raw));
     }

@@ -647,6 +647,27 @@ mod wire_tests {
     }
 
     #[test]
+    fn partner_id_is_validated_before_signing() {
+        let key = PrivateKey::load(include_str!(
+            "../../testdata/keys/merchant_private_pkcs8.pem"
+        ))
+        .unwrap();
+        for bad in ["", "200\r\n01", "20 01"] {
+            let cfg = Config::new(
+                bad,
+                MerchantSecret::new("s"),
+                Arc::new(crate::crypto::RsaSigner::new(&key)),
+                Environment::Sandbox,
+            );
+            let req = PayInRequest::new(Merchant::new("1"), "ABC123", Money::pen(100), "p");
+            match prepare_pay_in(&cfg, &req, datetime!(2020-12-17 15:55:00 UTC)) {
+                Err(PrepareError::Invalid(e)) => assert_eq!(e.field(), "X-PARTNER-ID"),
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn failing_signer_is_a_sign_error() {
         struct Down;
         impl crate::crypto::Signer for Down {

@@ -9,6 +9,7 @@ use super::signature::sign_request;
 use super::timestamp::format_timestamp;
 use crate::error::{PrepareError, SignError};
 use crate::http::{Method, PreparedRequest};
+use crate::validate;
 
 /// Serializes `body` to minified JSON and returns the signed POST to `path`.
 pub(crate) fn signed_post(
@@ -17,6 +18,14 @@ pub(crate) fn signed_post(
     body: &impl Serialize,
     now: OffsetDateTime,
 ) -> Result<PreparedRequest, PrepareError> {
+    // The merchant id goes into a header: check it like any other input.
+    validate::required_len("X-PARTNER-ID", config.partner_id(), 1, 64)?;
+    validate::charset(
+        "X-PARTNER-ID",
+        config.partner_id(),
+        |c| c.is_ascii_alphanumeric(),
+        "ASCII letters and digits",
+    )?;
     // Serializing plain structs of strings and integers cannot fail; map the
     // impossible case rather than panic.
     let body = serde_json::to_vec(body)

@@ -240,6 +240,12 @@ fn nothing_formatted_leaks_secrets_or_card_data() {
     scan.debug("PreparedRequest (status)", &status);
     scan.0
         .push(("to_wire_text (status)".into(), status.to_wire_text()));
+    let authorization = monnet::status_authorization("4001", &key_monnet);
+    assert!(
+        !status.to_wire_text().contains(&authorization)
+            && !format!("{status:?}").contains(&authorization),
+        "the replayable authorization hash is masked"
+    );
     let hash = monnet::payin_verification("4001", "OP1", "150.00", "PEN", &key_monnet);
     let notification = format!(
         r#"{{"payinStateID":"5","payinState":"Autorizado","payinStatusErrorCode":"","payinStatusErrorMessage":"","payinMerchantID":"4001","payinAmount":"150.00","payinCurrency":"PEN","payinMerchantOperationNumber":"OP1","payinMethod":"TCTD","payinVerification":"{hash}"}}"#

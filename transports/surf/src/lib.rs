@@ -415,7 +415,10 @@ async fn read_body(body: surf::Body, limit: u64) -> Result<Vec<u8>, TransportErr
         return Err(too_large());
     }
     let mut reader = body;
-    let mut out = Vec::with_capacity(expected.unwrap_or(0).min(limit) as usize);
+    // The server's Content-Length only hints the first allocation, capped:
+    // a hostile value must not allocate (or overflow) up front.
+    const MAX_PREALLOC: u64 = 64 * 1024;
+    let mut out = Vec::with_capacity(expected.unwrap_or(0).min(limit).min(MAX_PREALLOC) as usize);
     let mut buf = vec![0u8; 16 * 1024];
     loop {
         let n = reader.read(&mut buf).await.map_err(|e| {

@@ -89,11 +89,18 @@ fn classify_io(e: &io::Error) -> (TransportErrorKind, Delivery, &'static str) {
         };
     }
     match e.kind() {
-        // Only `connect(2)` reports these: nothing was written.
+        // Only `connect(2)`/`bind(2)` report these: nothing was written.
         io::ErrorKind::ConnectionRefused => (K::Connect, NotSent, "connection refused"),
-        io::ErrorKind::HostUnreachable
-        | io::ErrorKind::NetworkUnreachable
-        | io::ErrorKind::AddrNotAvailable => (K::Connect, NotSent, "host unreachable"),
+        io::ErrorKind::AddrNotAvailable => (K::Connect, NotSent, "address not available"),
+        // An established connection whose retransmissions die after an ICMP
+        // unreachable also reports these, on read or write, after the
+        // request may have been written; ureq's I/O error does not say
+        // which phase it came from, so stay on the safe side.
+        io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => (
+            K::ConnectionBroken,
+            MaybeSent,
+            "host or network unreachable",
+        ),
         io::ErrorKind::ConnectionReset
         | io::ErrorKind::ConnectionAborted
         | io::ErrorKind::BrokenPipe
@@ -164,7 +171,7 @@ mod tests {
         check(ureq::Error::Timeout(Timeout::Resolve), K::Dns, NotSent);
         check(ureq::Error::Timeout(Timeout::Connect), K::Connect, NotSent);
         check(io(io::ErrorKind::ConnectionRefused), K::Connect, NotSent);
-        check(io(io::ErrorKind::NetworkUnreachable), K::Connect, NotSent);
+        check(io(io::ErrorKind::AddrNotAvailable), K::Connect, NotSent);
         check(ureq::Error::ConnectionFailed, K::Connect, NotSent);
         check(ureq::Error::BadUri("x".into()), K::InvalidRequest, NotSent);
         check(ureq::Error::Tls("bad name"), K::Tls, NotSent);
@@ -181,6 +188,20 @@ mod tests {
         let mac = rustls::Error::DecryptError;
         let e = ureq::Error::Io(io::Error::new(io::ErrorKind::InvalidData, mac));
         check(e, K::Tls, MaybeSent);
+    }
+
+    #[test]
+    fn unreachable_may_strike_an_established_connection() {
+        check(
+            io(io::ErrorKind::NetworkUnreachable),
+            K::ConnectionBroken,
+            MaybeSent,
+        );
+        check(
+            io(io::ErrorKind::HostUnreachable),
+            K::ConnectionBroken,
+            MaybeSent,
+        );
     }
 
     #[test]

@@ -56,7 +56,8 @@
 //! | ureq error | [`TransportErrorKind`] | [`Delivery`] |
 //! |---|---|---|
 //! | `HostNotFound`, `Timeout(Resolve)` | `Dns` | `NotSent` |
-//! | `Io` refused / host or network unreachable / address not available | `Connect` | `NotSent` |
+//! | `Io` refused / address not available | `Connect` | `NotSent` |
+//! | `Io` host or network unreachable (may strike an established connection) | `ConnectionBroken` | `MaybeSent` |
 //! | `Timeout(Connect)`, `ConnectionFailed`, `ConnectProxyFailed` | `Connect` | `NotSent` |
 //! | TLS handshake failure (certificate, incompatible peer, handshake alert), `Tls`, `TlsRequired`, TLS config errors | `Tls` | `NotSent` |
 //! | `BadUri`, `Http`, `RequireHttpsOnly`, `InvalidProxyUrl` | `InvalidRequest` | `NotSent` |
