@@ -68,9 +68,27 @@ pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
             "operation", "backend", "ops/s", "µs/op"
         );
     }
-    for mut op in ops {
-        let rate = measure(&mut *op.run, warm_up, duration)
-            .map_err(|e| Failure::usage(format!("{} failed: {e}", op.name)))?;
+    let mut measured: Vec<(Operation, f64)> = Vec::new();
+    let mut ops = ops.into_iter().peekable();
+    while let Some(mut op) = ops.next() {
+        match op.group {
+            None => {
+                let rate = measure(&mut *op.run, warm_up, duration)
+                    .map_err(|e| Failure::usage(format!("{} failed: {e}", op.name)))?;
+                measured.push((op, rate));
+            }
+            Some(group) => {
+                let mut members = vec![op];
+                while let Some(next) = ops.next_if(|n| n.group == Some(group)) {
+                    members.push(next);
+                }
+                let rates = measure_group(&mut members, warm_up, duration)
+                    .map_err(|e| Failure::usage(format!("{group} failed: {e}")))?;
+                measured.extend(members.into_iter().zip(rates));
+            }
+        }
+    }
+    for (op, rate) in measured {
         let rounded = (rate * 10.0).round() / 10.0;
         if args.json {
             // Keys in the contract's order (serde_json's map would sort them).
@@ -128,6 +146,10 @@ struct Operation {
     name: &'static str,
     backend: Option<&'static str>,
     run: Box<dyn FnMut() -> Result<(), String>>,
+    /// Operations with the same group, next to each other, are measured
+    /// interleaved (baselines and the operation they are baselines of, when
+    /// all share a noisy resource such as a loopback server on two cores).
+    group: Option<&'static str>,
 }
 
 impl Operation {
@@ -140,8 +162,36 @@ impl Operation {
             name,
             backend,
             run: Box::new(run),
+            group: None,
         }
     }
+
+    fn in_group(mut self, group: &'static str) -> Self {
+        self.group = Some(group);
+        self
+    }
+}
+
+/// Measures operations in alternating rounds (`ROUNDS` each, every round
+/// `duration / ROUNDS` after a warm-up) and keeps each one's best round:
+/// drift in the machine's load then hits all of them alike.
+fn measure_group(
+    group: &mut [Operation],
+    warm_up: Duration,
+    duration: Duration,
+) -> Result<Vec<f64>, String> {
+    const ROUNDS: u32 = 5;
+    for op in group.iter_mut() {
+        measure(&mut *op.run, warm_up, Duration::from_millis(1))?;
+    }
+    let mut best = vec![0f64; group.len()];
+    let round = (duration / ROUNDS).max(Duration::from_millis(200));
+    for _ in 0..ROUNDS {
+        for (op, best) in group.iter_mut().zip(best.iter_mut()) {
+            *best = best.max(measure(&mut *op.run, Duration::ZERO, round)?);
+        }
+    }
+    Ok(best)
 }
 
 const MERCHANT_KEY_PEM: &str = include_str!("../../core/testdata/keys/merchant_private_pkcs8.pem");
@@ -434,15 +484,17 @@ fn operations() -> Result<Vec<Operation>, Failure> {
 
 /// The ureq transport's overhead: the same signed inquiry-status bytes
 /// POSTed to the embedded loopback simulator by a bare ureq `Agent`
-/// (`ureq.baseline_post`) and through [`UreqTransport`] (`ureq.transport_send`),
-/// both reading the whole answer. The simulator does the same work for both.
+/// (`ureq.baseline_post`), by a bare agent with the transport's timeouts
+/// (`ureq.baseline_post_with_timeouts`) and through [`UreqTransport`]
+/// (`ureq.transport_send`), all reading the whole answer, measured
+/// interleaved. The simulator does the same work for all three.
 fn transport_operations(ops: &mut Vec<Operation>) -> Result<(), Failure> {
     use std::sync::Arc;
 
     use pasarela_conformance::simulator::{LoopbackServer, Simulator};
     use pasarela_conformance::transport_suite::{loopback_any, smilepayz_config};
     use pasarela_core::transport::BlockingTransport;
-    use pasarela_ureq::{UreqTransport, ureq};
+    use pasarela_ureq::{UreqConfig, UreqTransport, ureq};
 
     let simulator = Simulator::with_test_keys().map_err(|e| setup("simulator")(e.to_string()))?;
     let server = Arc::new(
@@ -456,34 +508,56 @@ fn transport_operations(ops: &mut Vec<Operation>) -> Result<(), Failure> {
     let prepared = smilepayz::prepare_inquiry_status(&config, &query, OffsetDateTime::now_utc())
         .map_err(|e| setup("inquiry")(e.to_string()))?;
 
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+    // Two baselines: a bare agent as ureq builds it (no timeouts), and one
+    // with the transport's timeouts. ureq re-sets the socket timeout before
+    // every read and write when a deadline is configured, so the difference
+    // between the two is ureq's timeout cost, not the transport's.
+    let bare: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
         .build()
         .into();
+    let with_timeouts = ureq::Agent::new_with_config(UreqConfig::new().agent_config());
     let (url, headers, body) = (
         prepared.url().to_string(),
         prepared.headers().to_vec(),
         prepared.body().to_vec(),
     );
-    let bare_server = server.clone();
-    ops.push(Operation::new("ureq.baseline_post", None, move || {
-        let _alive = &bare_server;
-        let mut request = agent.post(&url);
-        for (name, value) in &headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
-        let response = request.send(&body[..]).map_err(|e| e.to_string())?;
-        let answer = response.into_body().read_to_vec().map_err(|e| e.to_string())?;
-        drop(black_box(answer));
-        Ok(())
-    }));
+    for (name, agent) in [
+        ("ureq.baseline_post", bare),
+        ("ureq.baseline_post_with_timeouts", with_timeouts),
+    ] {
+        let (url, headers, body, alive) =
+            (url.clone(), headers.clone(), body.clone(), server.clone());
+        ops.push(
+            Operation::new(name, None, move || {
+                let _alive = &alive;
+                let mut request = agent.post(&url);
+                for (name, value) in &headers {
+                    request = request.header(name.as_str(), value.as_str());
+                }
+                let response = request.send(&body[..]).map_err(|e| e.to_string())?;
+                let answer = response
+                    .into_body()
+                    .read_to_vec()
+                    .map_err(|e| e.to_string())?;
+                drop(black_box(answer));
+                Ok(())
+            })
+            .in_group("ureq"),
+        );
+    }
     let transport = UreqTransport::new();
-    ops.push(Operation::new("ureq.transport_send", None, move || {
-        let _alive = &server;
-        let answer = transport.send(prepared.clone()).map_err(|e| e.to_string())?;
-        drop(black_box(answer));
-        Ok(())
-    }));
+    ops.push(
+        Operation::new("ureq.transport_send", None, move || {
+            let _alive = &server;
+            let answer = transport
+                .send(prepared.clone())
+                .map_err(|e| e.to_string())?;
+            drop(black_box(answer));
+            Ok(())
+        })
+        .in_group("ureq"),
+    );
     Ok(())
 }

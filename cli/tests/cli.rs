@@ -600,6 +600,7 @@ const BENCH_OPS: &[(&str, Option<&str>)] = &[
     ("keys.load_private_pem", None),
     ("keys.load_private_base64", None),
     ("ureq.baseline_post", None),
+    ("ureq.baseline_post_with_timeouts", None),
     ("ureq.transport_send", None),
 ];
 
