@@ -396,10 +396,10 @@ fn accept(
 /// now pending payment (state 2), as with Monnet.
 pub(crate) fn shopper_arrived(sim: &Inner, payin_id: &str) {
     let mut state = sim.lock();
-    if let Some(op) = state.monnet_by_payin_id(payin_id) {
-        if op.state_id == 1 {
-            op.state_id = 2;
-        }
+    if let Some(op) = state.monnet_by_payin_id(payin_id)
+        && op.state_id == 1
+    {
+        op.state_id = 2;
     }
 }
 
@@ -484,14 +484,14 @@ fn status(sim: &Inner, req: &SimRequest, merchant: &str, now: OffsetDateTime) ->
             Some((s, e))
         }
     };
-    if let Some(op) = operation {
-        if op.trim().is_empty() || op.chars().count() > 50 {
-            return reject(
-                400,
-                code::INVALID_VALUE,
-                "invalid payinMerchantOperationNumber: 1 to 50 characters",
-            );
-        }
+    if let Some(op) = operation
+        && (op.trim().is_empty() || op.chars().count() > 50)
+    {
+        return reject(
+            400,
+            code::INVALID_VALUE,
+            "invalid payinMerchantOperationNumber: 1 to 50 characters",
+        );
     }
     let mut state = sim.lock();
     let operations: Vec<_> = state

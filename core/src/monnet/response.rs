@@ -59,12 +59,11 @@ pub(crate) fn rejection(
 /// A non-2xx answer: a gateway rejection when the body carries a
 /// non-success `payinErrorCode`, else an HTTP status error.
 pub(crate) fn non_success(raw: &RawResponse) -> ResponseError {
-    if is_object(&raw.body) {
-        if let Ok(fields) = decode::<ErrorFields>(raw.status, &raw.body) {
-            if let Some(rejection) = fields.rejection(raw.status) {
-                return rejection.into();
-            }
-        }
+    if is_object(&raw.body)
+        && let Ok(fields) = decode::<ErrorFields>(raw.status, &raw.body)
+        && let Some(rejection) = fields.rejection(raw.status)
+    {
+        return rejection.into();
     }
     ParseError::HttpStatus {
         status: raw.status,

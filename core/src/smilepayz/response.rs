@@ -27,15 +27,15 @@ pub(crate) fn decode_success<T: DeserializeOwned>(
     response: &RawResponse,
 ) -> Result<T, ResponseError> {
     let envelope = serde_json::from_slice::<Envelope>(&response.body).ok();
-    if let Some(env) = &envelope {
-        if env.code != SUCCESS_CODE {
-            return Err(GatewayRejection {
-                code: env.code.clone(),
-                message: env.message.clone().unwrap_or_default(),
-                http_status: response.status,
-            }
-            .into());
+    if let Some(env) = &envelope
+        && env.code != SUCCESS_CODE
+    {
+        return Err(GatewayRejection {
+            code: env.code.clone(),
+            message: env.message.clone().unwrap_or_default(),
+            http_status: response.status,
         }
+        .into());
     }
     if !response.is_success() {
         return Err(ParseError::HttpStatus {
