@@ -7,12 +7,12 @@
 
 use std::collections::HashMap;
 
-use pasarela_core::MonnetKey;
 use pasarela_core::monnet::{
-    Amount, CardExpiration, CreateRequest, CreateRequestBuilder, Cvv, Pan, PayinState,
-    payin_verification, status_authorization,
+    Amount, CREATE_FIELDS, CardExpiration, CreateRequest, CreateRequestBuilder, Cvv, Pan,
+    PayinState, StatusQuery, payin_verification, payin_verification_matches, status_authorization,
 };
 use pasarela_core::smilepayz::{PERU_OFFSET, format_timestamp};
+use pasarela_core::{MonnetKey, Rule};
 use serde_json::json;
 use serde_json::value::RawValue;
 use time::{Date, Duration, OffsetDateTime};
@@ -34,51 +34,7 @@ const STATUS_SUFFIX: &str = "/operations";
 const URL_MONNET_PATH: &str = "/api-payin/v3/online-payments";
 
 /// Every field of the seed's sample, in its order: all must be present.
-const FIELDS: [&str; 43] = [
-    "payinMerchantID",
-    "payinAmount",
-    "payinCurrency",
-    "payinMerchantOperationNumber",
-    "payinMethod",
-    "payinVerification",
-    "payinCustomerName",
-    "payinCustomerLastName",
-    "payinCustomerEmail",
-    "payinCustomerPhone",
-    "payinCustomerTypeDocument",
-    "payinCustomerDocument",
-    "payinRegularCustomer",
-    "payinCustomerID",
-    "payinDiscountCoupon",
-    "payinLanguage",
-    "payinExpirationTime",
-    "payinDateTime",
-    "payinTransactionOKURL",
-    "payinTransactionErrorURL",
-    "payinFilterBy",
-    "payinCustomerAddress",
-    "payinCustomerCity",
-    "payinCustomerRegion",
-    "payinCustomerCountry",
-    "payinCustomerZipCode",
-    "payinCustomerShippingName",
-    "payinCustomerShippingPhone",
-    "payinCustomerShippingAddress",
-    "payinCustomerShippingCity",
-    "payinCustomerShippingRegion",
-    "payinCustomerShippingCountry",
-    "payinCustomerShippingZipCode",
-    "payinProductID",
-    "payinProductDescription",
-    "payinProductAmount",
-    "payinProductSku",
-    "payinProductQuantity",
-    "URLMonnet",
-    "typePost",
-    "payinPan",
-    "payinCvv",
-    "payinCardExpiration",
-];
+const FIELDS: [&str; 43] = CREATE_FIELDS;
 
 /// The four customer fields that must never be empty.
 const NEVER_EMPTY: [&str; 4] = [
@@ -294,14 +250,15 @@ fn check_create(
     );
     let builder = builder.product_quantity(field(fields, "payinProductQuantity"));
     let request = builder.build().map_err(|e| invalid(e.to_string()))?;
-    let expected = payin_verification(
+    let matches = payin_verification_matches(
         merchant_id,
         field(fields, "payinMerchantOperationNumber"),
         amount_text,
         field(fields, "payinCurrency"),
         &MonnetKey::new(sim.config.monnet_key.as_str()),
+        field(fields, "payinVerification"),
     );
-    if !expected.eq_ignore_ascii_case(field(fields, "payinVerification")) {
+    if !matches {
         return Err(reject(
             401,
             code::BAD_VERIFICATION,
@@ -439,60 +396,32 @@ fn status(sim: &Inner, req: &SimRequest, merchant: &str, now: OffsetDateTime) ->
         Ok(f) => f,
         Err(response) => return response,
     };
-    let operation = fields.get("payinMerchantOperationNumber");
-    let start = fields.get("payinStartDate");
-    let end = fields.get("payinEndDate");
-    let range = match (start, end) {
-        (None, None) if operation.is_none() => {
-            return reject(
-                400,
-                code::MISSING_FIELD,
-                "give payinMerchantOperationNumber and/or both payinStartDate and payinEndDate",
-            );
-        }
-        (None, None) => None,
-        (Some(_), None) | (None, Some(_)) => {
-            return reject(
-                400,
-                code::MISSING_FIELD,
-                "payinStartDate and payinEndDate go together",
-            );
-        }
-        (Some(s), Some(e)) => {
-            let (Some(s), Some(e)) = (parse_date(s), parse_date(e)) else {
-                return reject(
-                    400,
-                    code::INVALID_VALUE,
-                    "invalid payinStartDate/payinEndDate: YYYY-MM-DD",
-                );
-            };
-            let today = now.to_offset(PERU_OFFSET).date();
-            if e >= today {
-                return reject(
-                    400,
-                    code::INVALID_VALUE,
-                    "invalid payinEndDate: it can't be today or later",
-                );
-            }
-            if s > e {
-                return reject(
-                    400,
-                    code::INVALID_VALUE,
-                    "invalid payinStartDate: after payinEndDate",
-                );
-            }
-            Some((s, e))
-        }
+    // Dates must parse; every other rule is the SDK's own StatusQuery check.
+    let date = |name: &str| match fields.get(name) {
+        None => Ok(None),
+        Some(text) => parse_date(text).map(Some).ok_or(()),
     };
-    if let Some(op) = operation
-        && (op.trim().is_empty() || op.chars().count() > 50)
-    {
+    let (Ok(start_date), Ok(end_date)) = (date("payinStartDate"), date("payinEndDate")) else {
         return reject(
             400,
             code::INVALID_VALUE,
-            "invalid payinMerchantOperationNumber: 1 to 50 characters",
+            "invalid payinStartDate/payinEndDate: YYYY-MM-DD",
         );
+    };
+    let query = StatusQuery {
+        operation_number: fields.get("payinMerchantOperationNumber").cloned(),
+        start_date,
+        end_date,
+    };
+    if let Err(invalid) = query.validate(now.to_offset(PERU_OFFSET).date()) {
+        let code = match invalid.rule() {
+            Rule::Combination(_) => code::MISSING_FIELD,
+            _ => code::INVALID_VALUE,
+        };
+        return reject(400, code, invalid.to_string());
     }
+    let operation = query.operation_number.as_ref();
+    let range = query.start_date.zip(query.end_date);
     let mut state = sim.lock();
     let operations: Vec<_> = state
         .monnet_operations(now)

@@ -367,6 +367,54 @@ fn validate(f: &Fields) -> Check {
 /// Field names and fixed punctuation of the body, for sizing the buffer.
 const BODY_OVERHEAD: usize = 1300;
 
+/// Every field of the create body, in the seed's sample order (the order
+/// [`prepare_create`] writes them; tested). All are always sent.
+pub const CREATE_FIELDS: [&str; 43] = [
+    "payinMerchantID",
+    "payinAmount",
+    "payinCurrency",
+    "payinMerchantOperationNumber",
+    "payinMethod",
+    "payinVerification",
+    "payinCustomerName",
+    "payinCustomerLastName",
+    "payinCustomerEmail",
+    "payinCustomerPhone",
+    "payinCustomerTypeDocument",
+    "payinCustomerDocument",
+    "payinRegularCustomer",
+    "payinCustomerID",
+    "payinDiscountCoupon",
+    "payinLanguage",
+    "payinExpirationTime",
+    "payinDateTime",
+    "payinTransactionOKURL",
+    "payinTransactionErrorURL",
+    "payinFilterBy",
+    "payinCustomerAddress",
+    "payinCustomerCity",
+    "payinCustomerRegion",
+    "payinCustomerCountry",
+    "payinCustomerZipCode",
+    "payinCustomerShippingName",
+    "payinCustomerShippingPhone",
+    "payinCustomerShippingAddress",
+    "payinCustomerShippingCity",
+    "payinCustomerShippingRegion",
+    "payinCustomerShippingCountry",
+    "payinCustomerShippingZipCode",
+    "payinProductID",
+    "payinProductDescription",
+    "payinProductAmount",
+    "payinProductSku",
+    "payinProductQuantity",
+    "URLMonnet",
+    "typePost",
+    "payinPan",
+    "payinCvv",
+    "payinCardExpiration",
+];
+
 /// Prepares the create request: `POST` to the environment's PCI-proxy URL,
 /// `Content-Type: application/json`, and the body of the seed's sample —
 /// all 43 fields in the sample's order and names, every value a JSON string,
@@ -615,7 +663,7 @@ pub(crate) mod tests {
             e.iter().map(|(k, _)| k.clone()).collect()
         };
         assert_eq!(names(&ours), names(&sample));
-        assert_eq!(ours.len(), 43);
+        assert_eq!(names(&ours), CREATE_FIELDS.map(str::to_owned).to_vec());
         // Values we had to change from the sample's placeholders (which break
         // the gateway's own rules) or that are computed.
         let changed = [

@@ -41,7 +41,7 @@ use crate::http::PreparedRequest;
 
 pub use amount::Amount;
 pub use card::{CardExpiration, Cvv, Pan};
-pub use create::{CreateRequest, CreateRequestBuilder, prepare_create};
+pub use create::{CREATE_FIELDS, CreateRequest, CreateRequestBuilder, prepare_create};
 pub use environment::{Config, Environment};
 pub use notification::{NOTIFICATION_ACK_STATUS, Notification, verify_notification};
 pub use response::{CreateResponse, SUCCESS_CODE, parse_create_response};
@@ -49,7 +49,7 @@ pub use state::PayinState;
 pub use status::{
     StatusOperation, StatusQuery, StatusResponse, parse_status_response, prepare_status_query,
 };
-pub use verification::{payin_verification, status_authorization};
+pub use verification::{payin_verification, payin_verification_matches, status_authorization};
 
 #[cfg(test)]
 mod tests {

@@ -47,7 +47,10 @@ impl StatusQuery {
         }
     }
 
-    fn check(&self, today: Date) -> Result<(), ValidationError> {
+    /// Checks the query's rules against `today` (the gateway's date): what
+    /// [`prepare_status_query`] checks, and what Monnet (and the simulator)
+    /// check on receipt.
+    pub fn validate(&self, today: Date) -> Result<(), ValidationError> {
         let err = |field: &'static str, rule| Err(ValidationError::new(field, rule));
         if let Some(op) = &self.operation_number {
             if op.trim().is_empty() {
@@ -112,7 +115,7 @@ pub fn prepare_status_query(
     today: Date,
 ) -> Result<PreparedRequest, ValidationError> {
     config.check()?;
-    query.check(today)?;
+    query.validate(today)?;
     let url = config.environment.status_url(&config.merchant_id)?;
     let mut w = ObjectWriter::with_capacity(128);
     if let Some(op) = &query.operation_number {

@@ -81,6 +81,22 @@ fn hex_string(bytes: &[u8]) -> String {
 
 /// Whether `received` is the lowercase or uppercase (or mixed) hex of
 /// `digest`, compared in constant time.
+/// Whether `received` is the `payinVerification` of these fields and key:
+/// recomputed over the values exactly as given, compared in constant time,
+/// hex case-insensitively. What Monnet checks on a create, and what a
+/// merchant checks on a notification.
+pub fn payin_verification_matches(
+    merchant_id: &str,
+    operation_number: &str,
+    amount: &str,
+    currency: &str,
+    key: &MonnetKey,
+    received: &str,
+) -> bool {
+    let digest = payin_digest(merchant_id, operation_number, amount, currency, key);
+    hex_matches(&digest, received)
+}
+
 pub(crate) fn hex_matches(digest: &[u8; 64], received: &str) -> bool {
     let expected = hex_512(digest);
     let received: Vec<u8> = received.bytes().map(|b| b.to_ascii_lowercase()).collect();
@@ -156,6 +172,19 @@ mod tests {
         assert!(hex_matches(&d, &lower));
         assert!(hex_matches(&d, &lower.to_uppercase()));
         assert!(!hex_matches(&d, &lower[..127]));
+        let key = MonnetKey::new("k");
+        let hash = payin_verification("1", "OP", "1.00", "PEN", &key);
+        assert!(payin_verification_matches(
+            "1",
+            "OP",
+            "1.00",
+            "PEN",
+            &key,
+            &hash.to_uppercase()
+        ));
+        assert!(!payin_verification_matches(
+            "1", "OP", "1.0", "PEN", &key, &hash
+        ));
         assert!(!hex_matches(&d, &format!("{lower}0")));
         assert!(!hex_matches(&d, ""));
         let mut wrong = lower.into_bytes();

@@ -19,7 +19,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::model::{Money, Payer, PaymentMethod, TransactionStatus};
 use super::signature::{callback_string_to_sign, decode_signature};
-use super::timestamp::parse_timestamp;
+use super::timestamp::{check_timestamp_window, parse_timestamp};
 use crate::crypto::Verifier;
 use crate::error::VerifyError;
 use crate::json;
@@ -142,13 +142,7 @@ pub fn verify_callback(
     if !platform.verify(message.as_bytes(), &signature) {
         return Err(VerifyError::SignatureMismatch);
     }
-    let skew = signed_at - now;
-    if skew.abs() > tolerance.abs() {
-        return Err(VerifyError::TimestampOutsideTolerance {
-            skew_secs: skew.whole_seconds(),
-            tolerance_secs: tolerance.abs().whole_seconds().unsigned_abs(),
-        });
-    }
+    check_timestamp_window(signed_at, now, tolerance)?;
     let transaction_time =
         parse_timestamp(&wire.transaction_time).ok_or_else(|| VerifyError::MalformedBody {
             path: "transactionTime".to_owned(),

@@ -48,4 +48,4 @@ pub use signature::{
     callback_string_to_sign, request_string_to_sign, sign_callback, sign_request,
     verify_request_signature,
 };
-pub use timestamp::{PERU_OFFSET, format_timestamp, parse_timestamp};
+pub use timestamp::{PERU_OFFSET, check_timestamp_window, format_timestamp, parse_timestamp};

@@ -51,6 +51,25 @@ pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text, FORMAT).ok()
 }
 
+/// Checks that a signed `X-TIMESTAMP` is within `tolerance` of `now`, either
+/// way: the gateway's ±5-minute window on requests, the merchant's on
+/// callbacks.
+pub fn check_timestamp_window(
+    signed_at: OffsetDateTime,
+    now: OffsetDateTime,
+    tolerance: time::Duration,
+) -> Result<(), crate::VerifyError> {
+    let skew = signed_at - now;
+    if skew.abs() > tolerance.abs() {
+        Err(crate::VerifyError::TimestampOutsideTolerance {
+            skew_secs: skew.whole_seconds(),
+            tolerance_secs: tolerance.abs().whole_seconds().unsigned_abs(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +103,16 @@ mod tests {
         ] {
             assert!(parse_timestamp(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn window_is_inclusive_both_ways() {
+        let t = datetime!(2020-12-17 15:55:00 UTC);
+        let five = time::Duration::minutes(5);
+        assert!(check_timestamp_window(t, t + five, five).is_ok());
+        assert!(check_timestamp_window(t, t - five, five).is_ok());
+        assert!(check_timestamp_window(t, t + five + time::Duration::SECOND, five).is_err());
+        assert!(check_timestamp_window(t, t - five - time::Duration::SECOND, five).is_err());
     }
 
     #[test]
