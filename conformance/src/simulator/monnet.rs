@@ -9,12 +9,12 @@ use std::collections::HashMap;
 
 use pasarela_core::monnet::{
     Amount, CREATE_FIELDS, CardExpiration, CreateRequest, CreateRequestBuilder, Cvv, Pan,
-    PayinState, StatusQuery, payin_verification, payin_verification_matches, status_authorization,
+    PayinState, Scalar, StatusQuery, payin_verification, payin_verification_matches,
+    status_authorization,
 };
 use pasarela_core::smilepayz::{PERU_OFFSET, format_timestamp};
 use pasarela_core::{MonnetKey, Rule};
 use serde_json::json;
-use serde_json::value::RawValue;
 use time::{Date, Duration, OffsetDateTime};
 
 use super::Inner;
@@ -144,23 +144,18 @@ fn guard_post(req: &SimRequest) -> Option<Outcome> {
 /// The body as field name → text: strings as their value, numbers as their
 /// exact text. Anything else is malformed.
 fn scalar_fields(body: &[u8]) -> Result<HashMap<String, String>, SimResponse> {
-    let malformed =
-        |why: String| reject(400, code::MALFORMED_BODY, format!("malformed body: {why}"));
-    let raw: HashMap<String, Box<RawValue>> =
-        serde_json::from_slice(body).map_err(|e| malformed(format!("not a JSON object: {e}")))?;
-    let mut fields = HashMap::with_capacity(raw.len());
-    for (name, value) in raw {
-        let text = value.get();
-        let value = if text.starts_with('"') {
-            serde_json::from_str::<String>(text).map_err(|e| malformed(format!("{name}: {e}")))?
-        } else if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
-            text.to_owned()
-        } else {
-            return Err(malformed(format!("{name} must be a string or a number")));
-        };
-        fields.insert(name, value);
-    }
-    Ok(fields)
+    // Each value a JSON string or number, kept as text: the SDK's own reader.
+    let raw: HashMap<String, Scalar> = serde_json::from_slice(body).map_err(|e| {
+        reject(
+            400,
+            code::MALFORMED_BODY,
+            format!("malformed body: a JSON object of strings and numbers is expected: {e}"),
+        )
+    })?;
+    Ok(raw
+        .into_iter()
+        .map(|(name, value)| (name, value.0))
+        .collect())
 }
 
 fn create(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Outcome {

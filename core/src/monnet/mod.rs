@@ -50,6 +50,7 @@ pub use status::{
     StatusOperation, StatusQuery, StatusResponse, parse_status_response, prepare_status_query,
 };
 pub use verification::{payin_verification, payin_verification_matches, status_authorization};
+pub use wire::Scalar;
 
 #[cfg(test)]
 mod tests {

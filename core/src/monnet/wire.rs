@@ -4,8 +4,7 @@
 
 use std::ops::Range;
 
-use serde::de::{Deserialize, Deserializer, Error as _};
-use serde_json::value::RawValue;
+use serde::de::{Deserialize, Deserializer};
 
 /// A minified JSON object written field by field, in the order given.
 ///
@@ -98,19 +97,11 @@ pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str) {
 /// Monnet sends numeric fields as strings in some versions and as numbers
 /// in others, and hashes them as text, so the text is what matters.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Scalar(pub(crate) String);
+pub struct Scalar(pub String);
 
 impl<'de> Deserialize<'de> for Scalar {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw: Box<RawValue> = Deserialize::deserialize(deserializer)?;
-        let text = raw.get();
-        match text.as_bytes().first() {
-            Some(b'"') => serde_json::from_str::<String>(text)
-                .map(Scalar)
-                .map_err(D::Error::custom),
-            Some(b'-' | b'0'..=b'9') => Ok(Scalar(text.to_owned())),
-            _ => Err(D::Error::custom("expected a string or a number")),
-        }
+        crate::json::number_or_string_text(deserializer).map(Scalar)
     }
 }
 
@@ -126,7 +117,7 @@ pub(crate) const NOT_AN_OBJECT: &str = "expected a JSON object";
 
 impl Scalar {
     /// The text.
-    pub(crate) fn as_str(&self) -> &str {
+    pub fn as_str(&self) -> &str {
         &self.0
     }
 }
