@@ -47,6 +47,7 @@ pub const HTML: &str = "<html><body><h1>502 Bad Gateway</h1></body></html>";
 pub struct Server {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
+    accepted: Arc<std::sync::atomic::AtomicUsize>,
     paths: Arc<Mutex<Vec<String>>>,
     accept: Option<JoinHandle<()>>,
 }
@@ -66,15 +67,18 @@ impl Server {
         let addr = listener.local_addr().expect("local addr");
         let stop = Arc::new(AtomicBool::new(false));
         let paths = Arc::new(Mutex::new(Vec::new()));
+        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let accept = {
             let stop = stop.clone();
             let paths = paths.clone();
+            let accepted = accepted.clone();
             thread::spawn(move || {
                 for conn in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
                         break;
                     }
                     let Ok(conn) = conn else { continue };
+                    accepted.fetch_add(1, Ordering::SeqCst);
                     if reset_on_accept {
                         let _ = socket2::SockRef::from(&conn).set_linger(Some(Duration::ZERO));
                         drop(conn);
@@ -89,6 +93,7 @@ impl Server {
         Server {
             addr,
             stop,
+            accepted,
             paths,
             accept: Some(accept),
         }
@@ -96,6 +101,11 @@ impl Server {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
+    }
+
+    /// How many connections were accepted so far.
+    pub fn connections(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
     }
 
     /// The paths requested so far, in order.

@@ -136,6 +136,8 @@ async fn many_concurrent_requests_share_one_transport() {
         task.await;
     }
     assert_eq!(server.paths().len(), 100);
+    // No pooling by design (see the crate docs): one connection per request.
+    assert_eq!(server.connections(), 100);
 }
 
 #[async_std::test]

@@ -126,6 +126,12 @@ fn keeps_connections_and_is_shared_across_threads() {
         h.join().expect("thread");
     }
     assert_eq!(server.paths().len(), 40);
+    // Pooled: 8 threads need at most 8 connections for 40 requests.
+    assert!(
+        server.connections() <= 8,
+        "{} connections for 40 requests",
+        server.connections()
+    );
 }
 
 #[test]
