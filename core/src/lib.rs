@@ -203,6 +203,7 @@ pub mod monnet;
 pub mod secret;
 pub mod smilepayz;
 pub mod transport;
+mod urls;
 mod validate;
 pub mod webhook;
 

@@ -87,21 +87,9 @@ fn parse_const(url: &str) -> Result<Url, ValidationError> {
     Url::parse(url).map_err(|_| bad_environment())
 }
 
-/// `base` with `segments` appended to its path (one `/` between them, however
-/// the base path ends), query and fragment dropped.
+/// `base` with `segments` appended to its path (see [`crate::urls::join`]).
 fn join(base: &Url, segments: &[&str]) -> Result<Url, ValidationError> {
-    if !matches!(base.scheme(), "http" | "https") {
-        return Err(bad_environment());
-    }
-    let mut url = base.clone();
-    url.set_query(None);
-    url.set_fragment(None);
-    {
-        let mut path = url.path_segments_mut().map_err(|()| bad_environment())?;
-        path.pop_if_empty();
-        path.extend(segments);
-    }
-    Ok(url)
+    crate::urls::join(base, segments).ok_or_else(bad_environment)
 }
 
 /// What every Monnet call needs: who the merchant is, its key, and where to

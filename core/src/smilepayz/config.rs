@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::crypto::Signer;
+use crate::error::{Rule, ValidationError};
 use crate::secret::MerchantSecret;
 
 /// A SmilePayz environment.
@@ -20,42 +21,31 @@ pub enum Environment {
 
 impl Environment {
     /// The base URL requests are sent under.
-    pub fn base_url(&self) -> url::Url {
+    pub fn base_url(&self) -> Result<url::Url, ValidationError> {
         match self {
-            Environment::Sandbox => fixed("https://sandbox-gateway.smilepayz.com/"),
-            Environment::Production => fixed("https://gateway.smilepayz.com/"),
-            Environment::Custom(url) => url.clone(),
+            Environment::Sandbox => parse_const("https://sandbox-gateway.smilepayz.com/"),
+            Environment::Production => parse_const("https://gateway.smilepayz.com/"),
+            Environment::Custom(url) => Ok(url.clone()),
         }
     }
 
-    /// The absolute URL of an API path such as `/v2.0/inquiry-status`.
-    pub fn endpoint(&self, path: &str) -> url::Url {
-        join(&self.base_url(), path)
+    /// The absolute URL of an API path such as `/v2.0/inquiry-status`. A
+    /// custom base URL keeps its path prefix; it must be `http(s)`.
+    pub fn endpoint(&self, path: &str) -> Result<url::Url, ValidationError> {
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        crate::urls::join(&self.base_url()?, &segments).ok_or_else(bad_environment)
     }
 }
 
-/// Parses a URL literal that is known to be valid.
-fn fixed(literal: &str) -> url::Url {
-    match url::Url::parse(literal) {
-        Ok(url) => url,
-        Err(_) => unreachable_url(),
-    }
+fn parse_const(url: &str) -> Result<url::Url, ValidationError> {
+    url::Url::parse(url).map_err(|_| bad_environment())
 }
 
-#[cold]
-fn unreachable_url() -> url::Url {
-    // Only reachable if a literal above were mistyped; covered by tests.
-    url::Url::from_directory_path("/").unwrap_or_else(|()| unreachable!("\"/\" is absolute"))
-}
-
-/// Appends `path` to `base`, keeping any path prefix of `base`.
-pub(crate) fn join(base: &url::Url, path: &str) -> url::Url {
-    let mut url = base.clone();
-    let prefix = base.path().trim_end_matches('/');
-    url.set_path(&format!("{prefix}/{}", path.trim_start_matches('/')));
-    url.set_query(None);
-    url.set_fragment(None);
-    url
+fn bad_environment() -> ValidationError {
+    ValidationError::new(
+        "environment",
+        Rule::Format("an absolute http(s) base URL".into()),
+    )
 }
 
 /// Everything a SmilePayz request needs besides its own input: the merchant
@@ -129,23 +119,27 @@ mod tests {
         assert_eq!(
             Environment::Sandbox
                 .endpoint("/v2.0/transaction/pay-in")
+                .unwrap()
                 .as_str(),
             "https://sandbox-gateway.smilepayz.com/v2.0/transaction/pay-in"
         );
         assert_eq!(
             Environment::Production
                 .endpoint("/v2.0/inquiry-status")
+                .unwrap()
                 .as_str(),
             "https://gateway.smilepayz.com/v2.0/inquiry-status"
         );
         let custom = Environment::Custom(url::Url::parse("http://127.0.0.1:9/sim/").unwrap());
         assert_eq!(
-            custom.endpoint("/v2.0/inquiry-balance").as_str(),
+            custom.endpoint("/v2.0/inquiry-balance").unwrap().as_str(),
             "http://127.0.0.1:9/sim/v2.0/inquiry-balance"
         );
+        let ftp = Environment::Custom(url::Url::parse("ftp://127.0.0.1/").unwrap());
+        assert_eq!(ftp.endpoint("/v2.0/x").unwrap_err().field(), "environment");
         let bare = Environment::Custom(url::Url::parse("http://127.0.0.1:9").unwrap());
         assert_eq!(
-            bare.endpoint("/v2.0/x").as_str(),
+            bare.endpoint("/v2.0/x").unwrap().as_str(),
             "http://127.0.0.1:9/v2.0/x"
         );
     }

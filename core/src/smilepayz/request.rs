@@ -40,7 +40,7 @@ pub(crate) fn signed_post(
     ];
     Ok(PreparedRequest::new(
         Method::POST,
-        config.environment().endpoint(path),
+        config.environment().endpoint(path)?,
         headers,
         body,
     ))
