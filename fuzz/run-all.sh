@@ -20,7 +20,7 @@ RUNS="${RUNS:-1000000}"
 MAX_SECS="${MAX_SECS:-1800}"
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
-  TARGETS=(smilepayz_response smilepayz_callback monnet_response monnet_notification key_loading)
+  TARGETS=(smilepayz_response smilepayz_callback monnet_response monnet_notification key_loading simulator_handler)
 fi
 mkdir -p logs
 

@@ -145,6 +145,11 @@ impl PreparedRequest {
 
     /// Converts into an [`http::Request`] carrying the exact body bytes.
     ///
+    /// The body then belongs to the caller and is no longer wiped on drop:
+    /// for a Monnet create it holds the card data, so keep its lifetime to
+    /// the call (the same goes for [`into_body`](Self::into_body) and for
+    /// copies a transport makes while sending).
+    ///
     /// Header names are lower-cased by the `http` crate (HTTP header names
     /// are case-insensitive). Fails only if a header value holds bytes that
     /// HTTP forbids, which the core never produces.

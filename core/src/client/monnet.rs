@@ -62,7 +62,10 @@ impl std::fmt::Debug for MonnetSettings {
 /// Whether an operation exists at Monnet, per its status query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OperationReconciliation {
-    /// Monnet lists no operation with this number: nothing was created.
+    /// Monnet lists no operation with this number: nothing was created, as
+    /// far as its status service knows. A create that timed out a moment
+    /// ago may not be listed yet: query again after a short wait before
+    /// creating it anew.
     NotFound,
     /// The operation exists, in this state.
     Found(StatusOperation),

@@ -225,10 +225,17 @@ impl UreqConfig {
 
     /// Builds the transport, with a new [`Agent`].
     pub fn build(self) -> UreqTransport {
-        let agent = Agent::new_with_config(self.agent_config());
+        // A connect timeout at or above the overall one would let the
+        // overall timeout fire first while connecting, and a failed connect
+        // would then read as "may have been sent": keep it below.
+        let mut config = self;
+        if config.connect_timeout >= config.timeout {
+            config.connect_timeout = config.timeout.mul_f32(0.9);
+        }
+        let agent = Agent::new_with_config(config.agent_config());
         UreqTransport {
             agent,
-            max_body_size: self.max_body_size,
+            max_body_size: config.max_body_size,
             override_per_request: false,
         }
     }
@@ -383,6 +390,25 @@ impl BlockingTransport for UreqTransport {
             headers,
             body,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn connect_timeout_stays_below_the_overall_one() {
+        use std::time::Duration;
+        let t = super::UreqConfig::new()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(2))
+            .build();
+        let timeouts = t.agent().config().timeouts();
+        assert_eq!(timeouts.global, Some(Duration::from_secs(2)));
+        assert!(
+            timeouts.connect < Some(Duration::from_secs(2)),
+            "{:?}",
+            timeouts.connect
+        );
     }
 }
 
