@@ -28,7 +28,7 @@ for target in "${TARGETS[@]}"; do
   mkdir -p "corpus/$target"
   echo "== $target: $RUNS runs (at most ${MAX_SECS}s)"
   cargo +nightly fuzz run --debug-assertions "$target" "corpus/$target" "seeds/$target" -- \
-    -runs="$RUNS" -max_total_time="$MAX_SECS" -print_final_stats=1 \
+    -runs="$RUNS" -max_total_time="$MAX_SECS" -rss_limit_mb=4096 -print_final_stats=1 \
     >"logs/$target.log" 2>&1 || {
       echo "!! $target failed; see fuzz/logs/$target.log and fuzz/artifacts/$target/" >&2
       tail -n 40 "logs/$target.log" >&2

@@ -47,7 +47,7 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
         .expect("TEST ONLY merchant key loads");
     Fixture {
         simulator: Simulator::new(config).expect("simulator starts"),
-        signer: Backend::Rsa.signer(&key).expect("signer"),
+        signer: Backend::default().signer(&key).expect("signer"),
     }
 });
 
