@@ -44,8 +44,7 @@ bare = rate[("ureq.baseline_post", None)]
 timed = rate[("ureq.baseline_post_with_timeouts", None)]
 send = rate[("ureq.transport_send", None)]
 over = bare / send - 1
-row("ureq transport cost over a bare ureq POST (no timeouts)", f"{over*100:.1f}%", "<= 5%", over <= 0.05)
-own = timed / send - 1
-row("  of which ureq's own timeout handling", f"{(bare / timed - 1)*100:.1f}%", "-", True)
-row("ureq transport cost over a bare POST with the same timeouts", f"{own*100:.1f}%", "<= 5%", own <= 0.05)
+row("ureq transport cost over a bare ureq POST", f"{over*100:.1f}%", "<= 5%", over <= 0.05)
+print(f"  (reference: bare ureq with the transport's timeouts but ureq's own resolver: {timed:.0f}/s, "
+      f"{(bare / timed - 1)*100:.1f}% slower than bare; the transport's caching resolver avoids that)")
 PY

@@ -79,6 +79,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod resolver;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -232,7 +233,14 @@ impl UreqConfig {
         if config.connect_timeout >= config.timeout {
             config.connect_timeout = config.timeout.mul_f32(0.9);
         }
-        let agent = Agent::new_with_config(config.agent_config());
+        // ureq would resolve the host in a new thread on every request once
+        // a deadline is set; the caching resolver keeps that off the
+        // request path (see `resolver.rs`).
+        let agent = Agent::with_parts(
+            config.agent_config(),
+            ureq::unversioned::transport::DefaultConnector::new(),
+            resolver::CachingResolver::default(),
+        );
         UreqTransport {
             agent,
             max_body_size: config.max_body_size,
