@@ -11,11 +11,12 @@ use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use pasarela_conformance::samples;
 use pasarela_core::crypto::{Backend, PrivateKey, PublicKey, Signer, Verifier};
-use pasarela_core::monnet::{self, Amount, CardExpiration, CreateRequest, Cvv, Pan};
+use pasarela_core::monnet::{self, CreateRequest};
 use pasarela_core::smilepayz::{
-    self, DEFAULT_CALLBACK_TOLERANCE, Merchant, Money, PayInRequest, Payer,
-    callback_string_to_sign, request_string_to_sign, sign_callback,
+    self, DEFAULT_CALLBACK_TOLERANCE, PayInRequest, callback_string_to_sign,
+    request_string_to_sign, sign_callback,
 };
 use pasarela_core::{MerchantSecret, MonnetKey, RawResponse};
 use serde::de::{Deserializer, MapAccess, Visitor};
@@ -209,70 +210,19 @@ const MONNET_KEY: &str = "test-key-monnet";
 const CALLBACK_BODY: &[u8] = br#"{"merchantId":"20001","merchantName":"test","money":{"amount":20000,"currency":"PEN"},"orderNo":"2000102900000000000001","status":"SUCCESS","tradeNo":"151200012410241325417215","transactionTime":"2020-12-17T10:55:00-05:00"}"#;
 
 /// The SmilePayz seed's pay-in response example.
-const PAY_IN_RESPONSE: &str = r#"{"channel":{"additionalInfo":{"paymentUrl":"https://pay-met.pe:8080/#/metodo-pago/VE9LRU4gR0VORVJBIFJFQ1VETzg5OTc0MA=="},"paymentMethod":"CASHIER_PE","paymentUrl":"https://gateway.smilepayz.com/cashier/#/loading?tradeNo=1512001125042115424463245"},"code":"00","merchant":{"accountNo":"11520011202402290943","merchantId":"20011","merchantName":"bradytest123www"},"message":"Successful","money":{"amount":20000,"currency":"PEN"},"orderNo":"20011563d9094aa7d4d9e9b933bb","status":"PROCESSING","tradeNo":"1512001125042115424463245","transactionTime":"2025-04-21T03:42:47-05:00"}"#;
+const PAY_IN_RESPONSE: &str = samples::SMILEPAYZ_SEED_PAY_IN_RESPONSE;
 
 /// Monnet's create answer example.
 const CREATE_RESPONSE: &str = r#"{"url":"https://test.test","payinErrorCode":"0000","payinErrorMessage":"Successfull process"}"#;
 
 /// The SmilePayz seed's pay-in request.
 fn pay_in_request() -> PayInRequest {
-    PayInRequest::new(
-        Merchant::new("20011"),
-        "200110edbb466abb04682968b40",
-        Money::pen(20000),
-        "Payment for online purchase",
-    )
-    .with_payer(Payer {
-        id_type: Some("DNI".into()),
-        identity: Some("48982488880".into()),
-        name: Some("Carlos Rodriguez Mendoza".into()),
-        phone: Some("51987654321".into()),
-        email: Some("carlos.rodriguez@example.com".into()),
-    })
-    .with_redirect_url("https://www.example.com/success")
+    samples::smilepayz_seed_pay_in()
 }
 
 /// A Monnet create with every field set (Monnet's test card).
 fn create_request() -> Result<CreateRequest, String> {
-    let e = |e: pasarela_core::ValidationError| e.to_string();
-    CreateRequest::builder()
-        .amount("150.00".parse::<Amount>().map_err(e)?)
-        .currency("PEN")
-        .operation_number("ORD-000123")
-        .method("TCTD")
-        .customer_name("Rosa")
-        .customer_last_name("Quispe")
-        .customer_email("rosa@example.com")
-        .customer_phone("987654321")
-        .customer_document_type("DNI")
-        .customer_document("44556677")
-        .discount_coupon("0")
-        .language("ES")
-        .expiration_minutes(30)
-        .date_time("2025-07-01")
-        .ok_url("https://shop.example/ok")
-        .error_url("https://shop.example/error")
-        .customer_address("Av. Arequipa 123")
-        .customer_city("Lima")
-        .customer_country("Peru")
-        .customer_zip_code("15001")
-        .shipping_name("Rosa Quispe")
-        .shipping_phone("987654321")
-        .shipping_address("Av. Arequipa 123")
-        .shipping_city("Lima")
-        .shipping_region("Lima")
-        .shipping_country("Peru")
-        .shipping_zip_code("15001")
-        .product_id("0")
-        .product_description("0")
-        .product_amount("0")
-        .product_sku("0")
-        .product_quantity("0")
-        .pan(Pan::new("4517721004856075").map_err(e)?)
-        .cvv(Cvv::new("123").map_err(e)?)
-        .card_expiration(CardExpiration::new("2025-07").map_err(e)?)
-        .build()
-        .map_err(e)
+    samples::monnet_create("ORD-000123", "150.00").map_err(|e| e.to_string())
 }
 
 /// A JSON object's string entries in document order, serialized back as a

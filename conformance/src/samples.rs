@@ -3,7 +3,7 @@
 
 use pasarela_core::ValidationError;
 use pasarela_core::monnet::{Amount, CardExpiration, CreateRequest, Cvv, Pan};
-use pasarela_core::smilepayz::{Merchant, Money, PayInRequest};
+use pasarela_core::smilepayz::{Merchant, Money, PayInRequest, Payer};
 
 /// Monnet's public test card number (from its docs). TEST ONLY.
 pub const TEST_PAN: &str = "4517721004856075";
@@ -11,6 +11,29 @@ pub const TEST_PAN: &str = "4517721004856075";
 pub const TEST_CVV: &str = "123";
 /// The test card's expiry used in samples. TEST ONLY.
 pub const TEST_EXPIRY: &str = "2030-12";
+
+/// The SmilePayz seed's pay-in response example, minified.
+pub const SMILEPAYZ_SEED_PAY_IN_RESPONSE: &str = r#"{"channel":{"additionalInfo":{"paymentUrl":"https://pay-met.pe:8080/#/metodo-pago/VE9LRU4gR0VORVJBIFJFQ1VETzg5OTc0MA=="},"paymentMethod":"CASHIER_PE","paymentUrl":"https://gateway.smilepayz.com/cashier/#/loading?tradeNo=1512001125042115424463245"},"code":"00","merchant":{"accountNo":"11520011202402290943","merchantId":"20011","merchantName":"bradytest123www"},"message":"Successful","money":{"amount":20000,"currency":"PEN"},"orderNo":"20011563d9094aa7d4d9e9b933bb","status":"PROCESSING","tradeNo":"1512001125042115424463245","transactionTime":"2025-04-21T03:42:47-05:00"}"#;
+
+/// The SmilePayz seed's pay-in request example, through the typed model
+/// (the seed's e-mail is an artifact of the page it was copied from; a
+/// real address stands in).
+pub fn smilepayz_seed_pay_in() -> PayInRequest {
+    PayInRequest::new(
+        Merchant::new("20011"),
+        "200110edbb466abb04682968b40",
+        Money::pen(20000),
+        "Payment for online purchase",
+    )
+    .with_payer(Payer {
+        id_type: Some("DNI".into()),
+        identity: Some("48982488880".into()),
+        name: Some("Carlos Rodriguez Mendoza".into()),
+        phone: Some("51987654321".into()),
+        email: Some("carlos.rodriguez@example.com".into()),
+    })
+    .with_redirect_url("https://www.example.com/success")
+}
 
 /// A valid `CASHIER_PE` pay-in for `merchant_id`.
 pub fn smilepayz_pay_in(merchant_id: &str, order_no: &str, centimos: u64) -> PayInRequest {

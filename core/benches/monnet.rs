@@ -9,9 +9,7 @@
 use std::hint::black_box;
 
 use criterion::Criterion;
-use pasarela_core::monnet::{
-    self, Amount, CardExpiration, Config, CreateRequest, Cvv, Environment, Pan, payin_verification,
-};
+use pasarela_core::monnet::{self, Config, CreateRequest, Environment, payin_verification};
 use pasarela_core::{MonnetKey, RawResponse};
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, Serializer};
@@ -20,44 +18,7 @@ use sha2::{Digest, Sha512};
 const KEY: &str = "test-key-monnet";
 
 fn request() -> CreateRequest {
-    CreateRequest::builder()
-        .amount("150.00".parse::<Amount>().unwrap())
-        .currency("PEN")
-        .operation_number("ORD-000123")
-        .method("TCTD")
-        .customer_name("Rosa")
-        .customer_last_name("Quispe")
-        .customer_email("rosa@example.com")
-        .customer_phone("987654321")
-        .customer_document_type("DNI")
-        .customer_document("44556677")
-        .discount_coupon("0")
-        .language("ES")
-        .expiration_minutes(30)
-        .date_time("2025-07-01")
-        .ok_url("https://shop.example/ok")
-        .error_url("https://shop.example/error")
-        .customer_address("Av. Arequipa 123")
-        .customer_city("Lima")
-        .customer_country("Peru")
-        .customer_zip_code("15001")
-        .shipping_name("Rosa Quispe")
-        .shipping_phone("987654321")
-        .shipping_address("Av. Arequipa 123")
-        .shipping_city("Lima")
-        .shipping_region("Lima")
-        .shipping_country("Peru")
-        .shipping_zip_code("15001")
-        .product_id("0")
-        .product_description("0")
-        .product_amount("0")
-        .product_sku("0")
-        .product_quantity("0")
-        .pan(Pan::new("4517721004856075").unwrap())
-        .cvv(Cvv::new("123").unwrap())
-        .card_expiration(CardExpiration::new("2025-07").unwrap())
-        .build()
-        .unwrap()
+    pasarela_conformance::samples::monnet_create("ORD-000123", "150.00").unwrap()
 }
 
 /// A JSON object's string entries in document order, serialized back as a

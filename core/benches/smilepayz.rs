@@ -14,8 +14,8 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use pasarela_core::crypto::{Backend, PrivateKey, PublicKey};
 use pasarela_core::smilepayz::{
-    self, Config, DEFAULT_CALLBACK_TOLERANCE, Environment, Merchant, Money, PayInRequest, Payer,
-    request_string_to_sign, sign_callback,
+    self, Config, DEFAULT_CALLBACK_TOLERANCE, Environment, PayInRequest, request_string_to_sign,
+    sign_callback,
 };
 use pasarela_core::{MerchantSecret, RawResponse};
 use time::OffsetDateTime;
@@ -34,24 +34,11 @@ const SECRET: &str = "TEST-ONLY-merchant-secret";
 const CALLBACK_BODY: &[u8] = br#"{"merchantId":"20001","merchantName":"test","money":{"amount":20000,"currency":"PEN"},"orderNo":"2000102900000000000001","status":"SUCCESS","tradeNo":"151200012410241325417215","transactionTime":"2020-12-17T10:55:00-05:00"}"#;
 
 /// The seed's pay-in response example.
-const PAY_IN_RESPONSE: &str = r#"{"channel":{"additionalInfo":{"paymentUrl":"https://pay-met.pe:8080/#/metodo-pago/VE9LRU4gR0VORVJBIFJFQ1VETzg5OTc0MA=="},"paymentMethod":"CASHIER_PE","paymentUrl":"https://gateway.smilepayz.com/cashier/#/loading?tradeNo=1512001125042115424463245"},"code":"00","merchant":{"accountNo":"11520011202402290943","merchantId":"20011","merchantName":"bradytest123www"},"message":"Successful","money":{"amount":20000,"currency":"PEN"},"orderNo":"20011563d9094aa7d4d9e9b933bb","status":"PROCESSING","tradeNo":"1512001125042115424463245","transactionTime":"2025-04-21T03:42:47-05:00"}"#;
+const PAY_IN_RESPONSE: &str = pasarela_conformance::samples::SMILEPAYZ_SEED_PAY_IN_RESPONSE;
 
 /// The seed's pay-in request example.
 fn seed_request() -> PayInRequest {
-    PayInRequest::new(
-        Merchant::new("20011"),
-        "200110edbb466abb04682968b40",
-        Money::pen(20000),
-        "Payment for online purchase",
-    )
-    .with_payer(Payer {
-        id_type: Some("DNI".into()),
-        identity: Some("48982488880".into()),
-        name: Some("Carlos Rodriguez Mendoza".into()),
-        phone: Some("51987654321".into()),
-        email: Some("carlos.rodriguez@example.com".into()),
-    })
-    .with_redirect_url("https://www.example.com/success")
+    pasarela_conformance::samples::smilepayz_seed_pay_in()
 }
 
 fn prepare_pay_in(c: &mut Criterion) {
