@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use pasarela_conformance::samples;
+use pasarela_conformance::samples::{self, OrderedStrings};
 use pasarela_core::crypto::{Backend, PrivateKey, PublicKey, Signer, Verifier};
 use pasarela_core::monnet::{self, CreateRequest};
 use pasarela_core::smilepayz::{
@@ -19,8 +19,6 @@ use pasarela_core::smilepayz::{
     request_string_to_sign, sign_callback,
 };
 use pasarela_core::{MerchantSecret, MonnetKey, RawResponse};
-use serde::de::{Deserializer, MapAccess, Visitor};
-use serde::ser::{Serialize, Serializer};
 use serde_json::json;
 use sha2::{Digest, Sha512};
 use time::OffsetDateTime;
@@ -225,36 +223,6 @@ fn create_request() -> Result<CreateRequest, String> {
     samples::monnet_create("ORD-000123", "150.00").map_err(|e| e.to_string())
 }
 
-/// A JSON object's string entries in document order, serialized back as a
-/// map: what a plain `#[derive(Serialize)]` body would cost.
-struct Ordered(Vec<(String, String)>);
-
-impl<'de> serde::Deserialize<'de> for Ordered {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Ordered;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an object of strings")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ordered, A::Error> {
-                let mut out = Vec::new();
-                while let Some(entry) = map.next_entry()? {
-                    out.push(entry);
-                }
-                Ok(Ordered(out))
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
-impl Serialize for Ordered {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
-    }
-}
-
 fn setup(what: &str) -> impl Fn(String) -> Failure + '_ {
     move |e| Failure::usage(format!("bench setup ({what}): {e}"))
 }
@@ -374,7 +342,7 @@ fn operations() -> Result<Vec<Operation>, Failure> {
     let prepared = monnet::prepare_create(&monnet_config, &create)
         .map_err(|e| s(&e))
         .map_err(setup("Monnet prepare"))?;
-    let ordered: Ordered = serde_json::from_slice(prepared.body())
+    let ordered: OrderedStrings = serde_json::from_slice(prepared.body())
         .map_err(|e| s(&e))
         .map_err(setup("Monnet body"))?;
     let key = MonnetKey::new(MONNET_KEY);

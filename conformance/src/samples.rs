@@ -102,3 +102,56 @@ pub fn monnet_create_with_card(
         .card_expiration(expiry)
         .build()
 }
+
+/// A JSON object of strings, its entries kept in document order and
+/// serialized back as a map: what a plain `#[derive(Serialize)]` of the
+/// same body writes. The benchmarks' baseline for the Monnet create body
+/// (`serde_json`'s own map would sort the keys).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderedStrings(pub Vec<(String, String)>);
+
+impl<'de> serde::Deserialize<'de> for OrderedStrings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = OrderedStrings;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of strings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<OrderedStrings, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    out.push(entry);
+                }
+                Ok(OrderedStrings(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl serde::Serialize for OrderedStrings {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordered_strings_round_trip_in_document_order() {
+        let body = br#"{"b":"1","a":"2","\u00e9":"x"}"#;
+        let ordered: OrderedStrings = serde_json::from_slice(body).unwrap();
+        assert_eq!(ordered.0[0].0, "b");
+        assert_eq!(
+            String::from_utf8(serde_json::to_vec(&ordered).unwrap()).unwrap(),
+            r#"{"b":"1","a":"2","é":"x"}"#
+        );
+        assert!(serde_json::from_slice::<OrderedStrings>(br#"{"a":1}"#).is_err());
+    }
+}

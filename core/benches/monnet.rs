@@ -11,9 +11,9 @@ use std::hint::black_box;
 use criterion::Criterion;
 use pasarela_core::monnet::{self, Config, CreateRequest, Environment, payin_verification};
 use pasarela_core::{MonnetKey, RawResponse};
-use serde::de::{Deserializer, MapAccess, Visitor};
-use serde::ser::{Serialize, Serializer};
 use sha2::{Digest, Sha512};
+
+use pasarela_conformance::samples::OrderedStrings;
 
 const KEY: &str = "test-key-monnet";
 
@@ -21,41 +21,11 @@ fn request() -> CreateRequest {
     pasarela_conformance::samples::monnet_create("ORD-000123", "150.00").unwrap()
 }
 
-/// A JSON object's string entries in document order, serialized back as a
-/// map: what a straightforward `#[derive(Serialize)]` body would write.
-struct Ordered(Vec<(String, String)>);
-
-impl<'de> serde::Deserialize<'de> for Ordered {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Ordered;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an object of strings")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ordered, A::Error> {
-                let mut out = Vec::new();
-                while let Some(entry) = map.next_entry()? {
-                    out.push(entry);
-                }
-                Ok(Ordered(out))
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
-impl Serialize for Ordered {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
-    }
-}
-
 fn prepare_create(c: &mut Criterion) {
     let config = Config::new("4001", KEY, Environment::Certification);
     let request = request();
     let prepared = monnet::prepare_create(&config, &request).unwrap();
-    let ordered: Ordered = serde_json::from_slice(prepared.body()).unwrap();
+    let ordered: OrderedStrings = serde_json::from_slice(prepared.body()).unwrap();
     assert_eq!(serde_json::to_vec(&ordered).unwrap(), prepared.body());
     let key = MonnetKey::new(KEY);
 
