@@ -409,7 +409,7 @@ fn operations() -> Result<Vec<Operation>, Failure> {
 fn transport_operations(ops: &mut Vec<Operation>) -> Result<(), Failure> {
     use std::sync::Arc;
 
-    use pasarela_conformance::simulator::{LoopbackServer, Simulator};
+    use pasarela_simulator::{LoopbackServer, Simulator};
     use pasarela_conformance::transport_suite::{loopback_any, smilepayz_config};
     use pasarela_core::transport::BlockingTransport;
     use pasarela_ureq::{UreqConfig, UreqTransport, ureq};

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use pasarela_conformance::simulator::{
+use pasarela_simulator::{
     Credentials, LoopbackServer, RetryPolicy, Simulator, SimulatorConfig, TRIGGER_TABLE,
 };
 use pasarela_core::crypto::PublicKey;

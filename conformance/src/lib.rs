@@ -1,17 +1,17 @@
 //! # pasarela-conformance
 //!
-//! Test machinery for pasarela, not published:
+//! Test machinery for pasarela, not published: the fixture replay of the
+//! gateways' documented examples, shared sample requests, a std-only
+//! merchant webhook server, and the transport behaviour suite. The offline
+//! gateway simulator itself is the published crate `pasarela-simulator`
+//! (`conformance/simulator/`).
 //!
-//! - [`simulator`]: an offline stand-in for the SmilePayz and Monnet
-//!   gateways, run in-process (as a transport) or as a loopback HTTP
-//!   server. It verifies what the gateways verify, keeps order state,
-//!   answers status queries from it, delivers signed callbacks with retries,
-//!   and answers bad cases on documented magic inputs (see
-//!   [`simulator::TRIGGER_TABLE`]).
+//! - [`samples`]: the sample requests every test and benchmark shares;
+//! - [`merchant`]: a std-only merchant callback server (the webhook example);
+//! - [`transport_suite`]: one behaviour suite run against every transport.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod merchant;
 pub mod samples;
-pub mod simulator;
 pub mod transport_suite;

@@ -28,7 +28,7 @@ use pasarela_core::transport::{AsyncTransport, BlockingTransport};
 use pasarela_core::{MerchantSecret, MonnetKey, PreparedRequest, RawResponse};
 
 use crate::samples;
-use crate::simulator::{Credentials, LoopbackServer, Simulator, SimulatorConfig, codes};
+use pasarela_simulator::{Credentials, LoopbackServer, Simulator, SimulatorConfig, codes};
 
 /// Runs a blocking transport as an async one, inline: the suite's futures
 /// complete on first poll.

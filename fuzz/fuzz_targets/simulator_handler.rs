@@ -15,7 +15,7 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use pasarela_conformance::simulator::{ManualClock, Outcome, SimRequest, Simulator, SimulatorConfig};
+use pasarela_simulator::{ManualClock, Outcome, SimRequest, Simulator, SimulatorConfig};
 use pasarela_core::MerchantSecret;
 use pasarela_core::crypto::{Backend, PrivateKey, Signer};
 use pasarela_core::monnet::payin_verification;

@@ -8,7 +8,7 @@
 use std::process::ExitCode;
 
 use pasarela_conformance::samples;
-use pasarela_conformance::simulator::{Credentials, LoopbackServer, Simulator};
+use pasarela_simulator::{Credentials, LoopbackServer, Simulator};
 use pasarela_core::client::{
     MonnetClient, OperationReconciliation, PayInReconciliation, SmilepayzClient,
 };

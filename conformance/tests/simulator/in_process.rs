@@ -6,7 +6,7 @@ use std::pin::pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
-use pasarela_conformance::simulator::{InProcess, ManualClock, Simulator, codes};
+use pasarela_simulator::{InProcess, ManualClock, Simulator, codes};
 use pasarela_core::crypto::{Backend, PublicKey};
 use pasarela_core::http::Method;
 use pasarela_core::smilepayz::{

@@ -1,6 +1,6 @@
 //! Monnet on the loopback server: the proxy create and the status query.
 
-use pasarela_conformance::simulator::codes::monnet as code;
+use pasarela_simulator::codes::monnet as code;
 use pasarela_core::MonnetKey;
 use pasarela_core::PreparedRequest;
 use pasarela_core::http::Method;

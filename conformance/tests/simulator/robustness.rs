@@ -1,8 +1,8 @@
 //! The handler never panics, whatever comes in, and never loses an accepted
 //! order (property tests against `Simulator::handle`).
 
-use pasarela_conformance::simulator::SimResponseExt as _;
-use pasarela_conformance::simulator::{IN_PROCESS_ORIGIN, Outcome, SimRequest, Simulator};
+use pasarela_simulator::SimResponseExt as _;
+use pasarela_simulator::{IN_PROCESS_ORIGIN, Outcome, SimRequest, Simulator};
 use pasarela_core::smilepayz::PAY_IN_PATH;
 use proptest::prelude::*;
 use time::OffsetDateTime;
@@ -89,7 +89,7 @@ fn run(sim: &Simulator, request: &SimRequest) {
     if let Outcome::Deliver(job) = &outcome {
         let _ = sim.finish_delivery(
             job,
-            &pasarela_conformance::simulator::DeliveryReport::not_attempted("test"),
+            &pasarela_simulator::DeliveryReport::not_attempted("test"),
         );
     }
     let after = sim.smilepayz_orders();

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use pasarela_conformance::simulator::{
+use pasarela_simulator::{
     Credentials, LoopbackServer, Simulator, SimulatorConfig, TRIGGER_TABLE,
 };
 use pasarela_core::crypto::PublicKey;

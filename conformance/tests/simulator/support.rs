@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use pasarela_conformance::simulator::{
+use pasarela_simulator::{
     Credentials, LoopbackServer, RetryPolicy, Simulator, SimulatorConfig,
 };
 use pasarela_core::crypto::{Backend, PrivateKey};

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use pasarela_conformance::simulator::codes;
+use pasarela_simulator::codes;
 use pasarela_core::monnet::{self, PayinState, StatusQuery};
 use pasarela_core::smilepayz::{self, InquiryStatusRequest, TransactionStatus};
 use pasarela_core::transport::{Delivery, TransportErrorKind, TransportFailure};
@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use super::support::*;
 
 fn smilepayz_status(
-    creds: &pasarela_conformance::simulator::Credentials,
+    creds: &pasarela_simulator::Credentials,
     order: &str,
 ) -> smilepayz::InquiryStatusResponse {
     let prepared = smilepayz::prepare_inquiry_status(
@@ -23,7 +23,7 @@ fn smilepayz_status(
     smilepayz::parse_inquiry_status_response(send(prepared)).unwrap()
 }
 
-fn monnet_state(creds: &pasarela_conformance::simulator::Credentials, op: &str) -> PayinState {
+fn monnet_state(creds: &pasarela_simulator::Credentials, op: &str) -> PayinState {
     let today = OffsetDateTime::now_utc()
         .to_offset(smilepayz::PERU_OFFSET)
         .date();

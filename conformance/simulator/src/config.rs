@@ -12,14 +12,14 @@ use super::clock::{Clock, SystemClock};
 
 /// The simulator's default SmilePayz merchant private key (TEST ONLY, PKCS#8 PEM).
 pub const TEST_MERCHANT_PRIVATE_KEY: &str =
-    include_str!("../../../core/testdata/keys/merchant_private_pkcs8.pem");
+    include_str!("../keys/merchant_private_pkcs8.pem");
 /// The simulated SmilePayz platform's callback signing key (TEST ONLY, PKCS#8 PEM).
 pub const TEST_PLATFORM_PRIVATE_KEY: &str =
-    include_str!("../../../core/testdata/keys/platform_private_pkcs8.pem");
+    include_str!("../keys/platform_private_pkcs8.pem");
 /// The simulated SmilePayz platform's public key (TEST ONLY, SPKI PEM): what
 /// merchants verify callbacks with.
 pub const TEST_PLATFORM_PUBLIC_KEY: &str =
-    include_str!("../../../core/testdata/keys/platform_public_spki.pem");
+    include_str!("../keys/platform_public_spki.pem");
 
 /// The PCI proxy push id of Monnet's certification environment, which the
 /// simulator serves at `/v1/push/{id}` by default.
@@ -87,7 +87,7 @@ pub(crate) enum MerchantKey {
 ///
 /// ```
 /// use std::time::Duration;
-/// use pasarela_conformance::simulator::{RetryPolicy, SimulatorConfig};
+/// use pasarela_simulator::{RetryPolicy, SimulatorConfig};
 ///
 /// let config = SimulatorConfig::default()
 ///     .with_retry(RetryPolicy { max_attempts: 3, ..RetryPolicy::default() })

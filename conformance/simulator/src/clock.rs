@@ -13,7 +13,7 @@ pub use pasarela_core::client::{Clock, SystemClock};
 /// A clock that only moves when told to. Clones share the same time.
 ///
 /// ```
-/// use pasarela_conformance::simulator::{Clock, ManualClock};
+/// use pasarela_simulator::{Clock, ManualClock};
 /// use time::macros::datetime;
 ///
 /// let clock = ManualClock::new(datetime!(2020-12-17 15:55:00 UTC));

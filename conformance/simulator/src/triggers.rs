@@ -46,7 +46,7 @@ pub fn monnet_trigger(amount: &str) -> Option<Trigger> {
 }
 
 /// The trigger table, as printed by `pasarela simulate --help` and written
-/// in the conformance crate's README.
+/// in this crate's README.
 pub const TRIGGER_TABLE: &str = "\
 Error triggers (magic amounts; any other amount behaves normally; they act on
 creates only, after headers, signature/hash, body and duplicates passed):
@@ -89,7 +89,7 @@ mod tests {
 
     #[test]
     fn readme_carries_the_table() {
-        let readme = include_str!("../../README.md");
+        let readme = include_str!("../README.md");
         assert!(readme.contains(TRIGGER_TABLE), "README is out of date");
     }
 }

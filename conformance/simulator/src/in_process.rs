@@ -11,7 +11,7 @@
 //! reported as not attempted.
 //!
 //! ```
-//! use pasarela_conformance::simulator::{InProcess, Simulator};
+//! use pasarela_simulator::{InProcess, Simulator};
 //! use pasarela_core::transport::{BlockingTransport, TransportError};
 //! use pasarela_core::{PreparedRequest, RawResponse};
 //!

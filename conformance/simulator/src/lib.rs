@@ -1,4 +1,7 @@
-//! An offline stand-in for the SmilePayz and Monnet gateways.
+//! # pasarela-simulator
+//!
+//! An offline stand-in for the SmilePayz and Monnet gateways, for pasarela's
+//! tests and for yours.
 //!
 //! The [`Simulator`] is a pure request handler with state behind a mutex:
 //! [`Simulator::handle`] takes a [`SimRequest`] and the current time and
@@ -11,7 +14,7 @@
 //!   you pick), usable from any language; callbacks go out over plain HTTP.
 //!
 //! ```no_run
-//! use pasarela_conformance::simulator::{LoopbackServer, Simulator, SimulatorConfig};
+//! use pasarela_simulator::{LoopbackServer, Simulator, SimulatorConfig};
 //!
 //! let server = LoopbackServer::start(Simulator::new(SimulatorConfig::default())?, "127.0.0.1:0".parse()?)?;
 //! let credentials = server.credentials();
@@ -26,6 +29,8 @@
 //!
 //! [`BlockingTransport`]: pasarela_core::transport::BlockingTransport
 //! [`AsyncTransport`]: pasarela_core::transport::AsyncTransport
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod callback_http;
 mod clock;
