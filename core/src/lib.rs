@@ -199,6 +199,7 @@ pub mod crypto;
 pub mod error;
 pub mod http;
 mod json;
+mod money;
 pub mod monnet;
 pub mod secret;
 pub mod smilepayz;
@@ -213,4 +214,5 @@ pub use error::{
     ValidationError, VerifyError,
 };
 pub use http::{PreparedRequest, RawResponse};
+pub use money::{Currency, Money, MoneyError};
 pub use secret::{MerchantSecret, MonnetKey};
