@@ -303,11 +303,9 @@ fn operations() -> Result<Vec<Operation>, Failure> {
         let raw_verifier = verifier.clone();
         let message = callback_message.clone();
         ops.push(Operation::new("rsa.verify", Some(name), move || {
-            if raw_verifier.verify(black_box(message.as_bytes()), black_box(&raw_signature)) {
-                Ok(())
-            } else {
-                Err("signature did not verify".to_owned())
-            }
+            raw_verifier
+                .verify(black_box(message.as_bytes()), black_box(&raw_signature))
+                .map_err(|e| format!("signature did not verify: {e}"))
         }));
         let signature = callback_signature.clone();
         ops.push(Operation::new(
@@ -409,9 +407,9 @@ fn operations() -> Result<Vec<Operation>, Failure> {
 fn transport_operations(ops: &mut Vec<Operation>) -> Result<(), Failure> {
     use std::sync::Arc;
 
-    use pasarela_simulator::{LoopbackServer, Simulator};
     use pasarela_conformance::transport_suite::{loopback_any, smilepayz_config};
     use pasarela_core::transport::BlockingTransport;
+    use pasarela_simulator::{LoopbackServer, Simulator};
     use pasarela_ureq::{UreqConfig, UreqTransport, ureq};
 
     let simulator = Simulator::with_test_keys().map_err(|e| setup("simulator")(e.to_string()))?;
