@@ -504,6 +504,33 @@ mod tests {
     }
 
     #[test]
+    fn rsa_8192_verifies_and_signs_on_every_backend() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/keys");
+        let read = |name: &str| std::fs::read_to_string(format!("{dir}/{name}")).unwrap();
+        let public = PublicKey::load(&read("rsa8192_public_spki.pem")).unwrap();
+        let openssl = base64::engine::general_purpose::STANDARD
+            .decode(read("rsa8192_callback_signature.b64").trim())
+            .unwrap();
+        let message = b"151200012410241325417215|2020-12-17T10:55:00-05:00";
+        for backend in Backend::ALL {
+            let v = backend.verifier(&public).unwrap();
+            assert_eq!(v.verify(message, &openssl), Ok(()), "{}", backend.name());
+            assert_eq!(
+                v.verify(
+                    b"151200012410241325417216|2020-12-17T10:55:00-05:00",
+                    &openssl
+                ),
+                Err(SignatureError::Mismatch)
+            );
+        }
+        let private = PrivateKey::load(&read("rsa8192_private_pkcs8.pem")).unwrap();
+        for backend in Backend::ALL {
+            let sig = backend.signer(&private).unwrap().sign(message).unwrap();
+            assert_eq!(sig, openssl, "{}", backend.name());
+        }
+    }
+
+    #[test]
     fn backends_agree_on_many_messages() {
         let key = PrivateKey::load(MERCHANT).unwrap();
         let signers: Vec<_> = Backend::ALL
