@@ -143,7 +143,7 @@ impl std::fmt::Debug for RsaSigner {
 
 /// RSASSA-PKCS1-v1_5 / SHA-256 verifier on the `rsa` crate (public-key
 /// operations only; RUSTSEC-2023-0071 does not concern them).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RsaVerifier {
     key: VerifyingKey<Sha256>,
     modulus_len: usize,
@@ -156,6 +156,13 @@ impl RsaVerifier {
             key: VerifyingKey::<Sha256>::new(key.rsa_key().clone()),
             modulus_len: key.rsa_key().size(),
         }
+    }
+}
+
+impl std::fmt::Debug for RsaVerifier {
+    /// The key size only: the modulus digits are public, but noise in logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RsaVerifier({} bits)", self.modulus_len * 8)
     }
 }
 
