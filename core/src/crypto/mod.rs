@@ -1,15 +1,18 @@
 //! Signing and verification: the seam between the protocols and RSA.
 //!
-//! Both gateways' signatures are RSASSA-PKCS1-v1_5 with SHA-256. The
-//! protocols only ever see the [`Signer`] and [`Verifier`] traits, so a key
-//! held in an HSM or a cloud KMS signs by implementing [`Signer`], and a
-//! change of algorithm is one new implementation.
+//! Both gateways' signatures are RSASSA-PKCS1-v1_5 with SHA-256
+//! ([`SignatureAlgorithm::RsaPkcs1v15Sha256`]). The protocols only ever see
+//! the [`Signer`] and [`Verifier`] traits (`Send + Sync`, each naming its
+//! algorithm), so a key held in an HSM or a cloud KMS signs by implementing
+//! [`Signer`], and a change of algorithm is one new implementation.
+//! [`Verifier::verify`] says why a signature did not verify
+//! ([`SignatureError`]), keeping "could not check" apart from "forged".
 //!
 //! Two software backends ship:
 //!
 //! | backend | feature | notes |
 //! |---|---|---|
-//! | [`RsaSigner`] / [`RsaVerifier`] | always | pure Rust (`rsa` crate); its private-key operation is not constant-time (RUSTSEC-2023-0071) |
+//! | [`RsaSigner`] / [`RsaVerifier`] | always | pure Rust (`rsa` crate); signs blinded, but its private-key operation is not constant-time (RUSTSEC-2023-0071) |
 //! | [`AwsLcSigner`] / [`AwsLcVerifier`] | `aws-lc` | AWS-LC: constant-time private-key operations, several times faster |
 //!
 //! PKCS#1 v1.5 signatures are deterministic, so both backends give the same

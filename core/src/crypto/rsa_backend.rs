@@ -1,30 +1,6 @@
 //! The pure-Rust backend on the `rsa` crate, signing with blinding.
 //!
-//! # Blinding, and what it does not fix
-//!
-//! [`RsaSigner`] signs through the crate's randomized path
-//! ([`RandomizedSigner::try_sign_with_rng`]): before the private-key
-//! exponentiation the message representative is multiplied by `r^e` for a
-//! fresh random `r`, and the result by `r^-1` afterwards. The exponentiation
-//! then works on a value the caller neither chose nor knows, so its timing no
-//! longer correlates with the message, which is what a timing attack on the
-//! private exponent needs. PKCS#1 v1.5 padding is deterministic and blinding
-//! cancels out, so the signature is byte-identical to an unblinded one (and
-//! to `openssl dgst -sha256 -sign`; tested against a pinned OpenSSL fixture).
-//!
-//! Blinding does **not** make the `rsa` crate constant-time: RUSTSEC-2023-0071
-//! ("Marvin") stays open for it, its big-integer arithmetic still leaks
-//! timing that a patient, well-placed attacker may exploit. The remedy is the
-//! `aws-lc` backend (constant-time) or a key that never leaves an HSM/KMS,
-//! behind the [`Signer`] trait.
-//!
-//! # Where the randomness comes from
-//!
-//! The signer owns the RNG it was given. [`RsaSigner::new`] gives it the
-//! operating system's generator (`getrandom`); [`RsaSigner::with_rng`] takes
-//! any cryptographic RNG (for a target without `getrandom`, or a test). The
-//! RNG only ever feeds the blinding factor: the signature does not depend on
-//! it, and protocol code never sees it.
+//! See [`RsaSigner`] for blinding and where its randomness comes from.
 
 use std::sync::{Arc, Mutex};
 
@@ -85,8 +61,33 @@ impl RngCore for PerDraw<'_> {
 // The wrapped generator is a `CryptoRngCore`, so draws through it are too.
 impl CryptoRng for PerDraw<'_> {}
 
-/// RSASSA-PKCS1-v1_5 / SHA-256 signer on the `rsa` crate, blinded (see the
-/// [module docs](self) for what that does and does not protect against).
+/// RSASSA-PKCS1-v1_5 / SHA-256 signer on the `rsa` crate, blinded.
+///
+/// # Blinding, and what it does not fix
+///
+/// [`RsaSigner`] signs through the crate's randomized path
+/// ([`RandomizedSigner::try_sign_with_rng`]): before the private-key
+/// exponentiation the message representative is multiplied by `r^e` for a
+/// fresh random `r`, and the result by `r^-1` afterwards. The exponentiation
+/// then works on a value the caller neither chose nor knows, so its timing no
+/// longer correlates with the message, which is what a timing attack on the
+/// private exponent needs. PKCS#1 v1.5 padding is deterministic and blinding
+/// cancels out, so the signature is byte-identical to an unblinded one (and
+/// to `openssl dgst -sha256 -sign`; tested against a pinned OpenSSL fixture).
+///
+/// Blinding does **not** make the `rsa` crate constant-time: RUSTSEC-2023-0071
+/// ("Marvin") stays open for it, its big-integer arithmetic still leaks
+/// timing that a patient, well-placed attacker may exploit. The remedy is the
+/// `aws-lc` backend (constant-time) or a key that never leaves an HSM/KMS,
+/// behind the [`Signer`] trait.
+///
+/// # Where the randomness comes from
+///
+/// The signer owns the RNG it was given. [`RsaSigner::new`] gives it the
+/// operating system's generator (`getrandom`); [`RsaSigner::with_rng`] takes
+/// any cryptographic RNG (for a target without `getrandom`, or a test). The
+/// RNG only ever feeds the blinding factor: the signature does not depend on
+/// it, and protocol code never sees it.
 #[derive(Clone)]
 pub struct RsaSigner {
     key: SigningKey<Sha256>,
