@@ -303,11 +303,9 @@ fn operations() -> Result<Vec<Operation>, Failure> {
         let raw_verifier = verifier.clone();
         let message = callback_message.clone();
         ops.push(Operation::new("rsa.verify", Some(name), move || {
-            if raw_verifier.verify(black_box(message.as_bytes()), black_box(&raw_signature)) {
-                Ok(())
-            } else {
-                Err("signature did not verify".to_owned())
-            }
+            raw_verifier
+                .verify(black_box(message.as_bytes()), black_box(&raw_signature))
+                .map_err(|e| format!("signature did not verify: {e}"))
         }));
         let signature = callback_signature.clone();
         ops.push(Operation::new(

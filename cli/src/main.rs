@@ -51,23 +51,22 @@ fn main() -> ExitCode {
             use clap::error::ErrorKind;
             if matches!(
                 err.kind(),
-                ErrorKind::DisplayHelp
-                    | ErrorKind::DisplayVersion
-                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
             ) {
                 let _ = err.print();
-                return if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-                    ExitCode::from(output::USAGE)
-                } else {
-                    ExitCode::SUCCESS
-                };
+                return ExitCode::SUCCESS;
             }
-            let rendered = err.render().to_string();
-            let first = rendered.split("\n\n").next().unwrap_or(&rendered);
-            eprintln!(
-                "pasarela: {}",
-                output::one_line(first.trim_start_matches("error: "))
-            );
+            if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                // A failure like any other: the help goes to stdout, the
+                // one-line reason to stderr.
+                print!("{}", err.render());
+                eprintln!(
+                    "pasarela: a subcommand is required (see `{} --help`)",
+                    command_path()
+                );
+                return ExitCode::from(output::USAGE);
+            }
+            eprintln!("pasarela: {}", usage_error(&err));
             return ExitCode::from(output::USAGE);
         }
     };
@@ -78,4 +77,127 @@ fn main() -> ExitCode {
         Command::Monnet(cmd) => monnet_cmd::run(cmd),
         Command::Bench(args) => bench::run(args),
     })
+}
+
+/// A one-line usage error built from what clap found, naming flags only.
+///
+/// clap's own message quotes what was typed: `unexpected argument
+/// '--kye=SECRET'`, `invalid value 'SECRET' for '--json'`, `unexpected
+/// argument 'SECRET'` for a stray positional. Any of those may be a secret
+/// typed into the wrong place, so the message is rebuilt from the error's
+/// kind and the names of our own arguments; a typed token appears only when
+/// it is one of our flag names.
+fn usage_error(err: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let strings = |kind: ContextKind| -> Vec<String> {
+        match err.get(kind) {
+            Some(ContextValue::String(s)) => vec![s.clone()],
+            Some(ContextValue::Strings(v)) => v.clone(),
+            Some(ContextValue::StyledStr(s)) => vec![s.to_string()],
+            Some(ContextValue::StyledStrs(v)) => v.iter().map(|s| s.to_string()).collect(),
+            _ => Vec::new(),
+        }
+    };
+    // An argument as we declared it (`--key <K>`): our text, never the user's.
+    let arg = || {
+        strings(ContextKind::InvalidArg)
+            .into_iter()
+            .next()
+            .map(|a| flag_name(&a))
+            .unwrap_or_else(|| "an argument".to_owned())
+    };
+    let suggestion = || {
+        let mut hint = String::new();
+        if let Some(s) = strings(ContextKind::SuggestedArg).first() {
+            hint = format!("; did you mean {}?", flag_name(s));
+        } else if let Some(s) = strings(ContextKind::SuggestedSubcommand).first() {
+            hint = format!("; did you mean `{s}`?");
+        }
+        hint
+    };
+    let message = match err.kind() {
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            format!("invalid value for {} (value not shown)", arg())
+        }
+        ErrorKind::UnknownArgument => {
+            // The typed token: shown only up to `=`, and only when it is
+            // flag-shaped (`--kye`), never a bare value or `-x…` cluster.
+            let token = strings(ContextKind::InvalidArg)
+                .into_iter()
+                .next()
+                .unwrap_or_default();
+            let name = token.split('=').next().unwrap_or_default();
+            let flag_shaped = name.len() <= 40
+                && name.strip_prefix("--").is_some_and(|rest| {
+                    !rest.is_empty()
+                        && rest
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                });
+            if flag_shaped {
+                format!("unexpected argument {name}{}", suggestion())
+            } else {
+                format!("unexpected argument (not shown){}", suggestion())
+            }
+        }
+        ErrorKind::InvalidSubcommand => {
+            let valid = strings(ContextKind::ValidSubcommand);
+            let mut m = format!("unrecognized subcommand (not shown){}", suggestion());
+            if !valid.is_empty() {
+                m.push_str(&format!("; expected one of: {}", valid.join(", ")));
+            }
+            m
+        }
+        ErrorKind::NoEquals => format!("{} needs `=` before its value", arg()),
+        ErrorKind::TooManyValues => format!("{} takes no more values", arg()),
+        ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
+            format!("wrong number of values for {}", arg())
+        }
+        ErrorKind::ArgumentConflict => {
+            let prior = strings(ContextKind::PriorArg);
+            match prior.first() {
+                Some(p) if flag_name(p) == arg() => format!("{} is given more than once", arg()),
+                Some(p) => format!("{} cannot be used with {}", arg(), flag_name(p)),
+                None => format!("{} cannot be used with another argument given", arg()),
+            }
+        }
+        ErrorKind::MissingRequiredArgument => {
+            let missing: Vec<String> = strings(ContextKind::InvalidArg)
+                .iter()
+                .map(|a| flag_name(a))
+                .collect();
+            format!("missing required arguments: {}", missing.join(", "))
+        }
+        ErrorKind::MissingSubcommand => "a subcommand is required (see --help)".to_owned(),
+        ErrorKind::InvalidUtf8 => "an argument is not valid UTF-8".to_owned(),
+        _ => "invalid arguments".to_owned(),
+    };
+    output::one_line(&format!("{message} (see `{} --help`)", command_path()))
+}
+
+/// `pasarela smilepayz sign`: the subcommands named on the command line, as
+/// far as they are ours (only our own names are ever printed).
+fn command_path() -> String {
+    use clap::CommandFactory as _;
+    let mut command = Cli::command();
+    let mut path = vec!["pasarela".to_owned()];
+    for arg in std::env::args_os().skip(1) {
+        let Some(arg) = arg.to_str() else { break };
+        let Some(sub) = command.find_subcommand(arg).cloned() else {
+            break;
+        };
+        path.push(sub.get_name().to_owned());
+        command = sub;
+    }
+    path.join(" ")
+}
+
+/// `--key <K>` → `--key`: the flag as we declared it, without value names.
+fn flag_name(declared: &str) -> String {
+    declared
+        .split_whitespace()
+        .next()
+        .unwrap_or(declared)
+        .trim_matches(['\'', '`'])
+        .to_owned()
 }

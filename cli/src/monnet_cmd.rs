@@ -7,7 +7,21 @@ use pasarela_core::MonnetKey;
 use pasarela_core::monnet::{payin_verification, verify_notification};
 use serde_json::json;
 
-use crate::output::{Failure, print_json, read_file, report_invalid};
+use crate::output::{Failure, SecretSources, escape, print_json, read_body, report_invalid};
+
+/// The environment variable that may hold KeyMonnet.
+pub const KEY_ENV: &str = "PASARELA_MONNET_KEY";
+
+fn monnet_key(value: Option<String>, file: Option<&std::path::Path>) -> Result<MonnetKey, Failure> {
+    SecretSources {
+        what: "KeyMonnet",
+        value_flag: ("--key", value),
+        file_flag: ("--key-file", file),
+        env: KEY_ENV,
+    }
+    .resolve()
+    .map(MonnetKey::new)
+}
 
 /// Monnet hash debugging commands.
 // No `Debug`: these arguments carry secrets (merchant secret, KeyMonnet).
@@ -21,6 +35,10 @@ pub enum MonnetCommand {
 
 /// Arguments of `monnet verification`.
 #[derive(clap::Args)]
+#[command(
+    after_help = "KeyMonnet comes from exactly one of --key-file FILE, the environment \
+variable PASARELA_MONNET_KEY, or --key K."
+)]
 pub struct VerificationArgs {
     /// payinMerchantID, exactly as sent.
     #[arg(long, value_name = "ID")]
@@ -34,9 +52,13 @@ pub struct VerificationArgs {
     /// payinCurrency, exactly as sent (e.g. PEN).
     #[arg(long, value_name = "C")]
     currency: String,
-    /// KeyMonnet.
-    #[arg(long, value_name = "K")]
-    key: String,
+    /// KeyMonnet. Visible to other users in the process list: prefer
+    /// --key-file or PASARELA_MONNET_KEY.
+    #[arg(long, value_name = "K", allow_hyphen_values = true)]
+    key: Option<String>,
+    /// A file holding KeyMonnet (one trailing line break is ignored).
+    #[arg(long, value_name = "FILE")]
+    key_file: Option<PathBuf>,
     /// Print one JSON object: {"payinVerification": "<128 lowercase hex>"}.
     #[arg(long)]
     json: bool,
@@ -44,10 +66,18 @@ pub struct VerificationArgs {
 
 /// Arguments of `monnet verify-notification`.
 #[derive(clap::Args)]
+#[command(
+    after_help = "KeyMonnet comes from exactly one of --key-file FILE, the environment \
+variable PASARELA_MONNET_KEY, or --key K."
+)]
 pub struct VerifyNotificationArgs {
-    /// KeyMonnet.
-    #[arg(long, value_name = "K")]
-    key: String,
+    /// KeyMonnet. Visible to other users in the process list: prefer
+    /// --key-file or PASARELA_MONNET_KEY.
+    #[arg(long, value_name = "K", allow_hyphen_values = true)]
+    key: Option<String>,
+    /// A file holding KeyMonnet (one trailing line break is ignored).
+    #[arg(long, value_name = "FILE")]
+    key_file: Option<PathBuf>,
     /// The notification body as received.
     #[arg(long, value_name = "FILE")]
     body: PathBuf,
@@ -65,7 +95,7 @@ pub fn run(command: MonnetCommand) -> Result<ExitCode, Failure> {
 }
 
 fn verification(args: VerificationArgs) -> Result<ExitCode, Failure> {
-    let key = MonnetKey::new(args.key);
+    let key = monnet_key(args.key, args.key_file.as_deref())?;
     let hash = payin_verification(
         &args.merchant_id,
         &args.operation_number,
@@ -82,8 +112,20 @@ fn verification(args: VerificationArgs) -> Result<ExitCode, Failure> {
 }
 
 fn verify(args: VerifyNotificationArgs) -> Result<ExitCode, Failure> {
-    let key = MonnetKey::new(args.key);
-    let body = read_file("body", &args.body)?;
+    let key = monnet_key(args.key, args.key_file.as_deref())?;
+    let body = read_body(&args.body)?;
+    if let Some(kind) = crate::smilepayz_cmd::not_an_object(&body) {
+        return Ok(report_invalid(
+            args.json,
+            "notification",
+            &format!("malformed body: the notification must be a JSON object, not {kind}"),
+        ));
+    }
+    // Both official examples carry `"payinVerification": ""`: a notification
+    // without a hash proves nothing, whatever else it says.
+    if let Some(reason) = missing_verification(&body) {
+        return Ok(report_invalid(args.json, "notification", reason));
+    }
     match verify_notification(&body, &key) {
         Ok(n) => {
             if args.json {
@@ -95,15 +137,16 @@ fn verify(args: VerifyNotificationArgs) -> Result<ExitCode, Failure> {
                     "payinState": n.state_text,
                     "payinAmount": n.amount_text,
                     "payinCurrency": n.currency,
+                    "stateSigned": false,
                 }));
             } else {
                 println!(
-                    "valid: operation {} state {} ({}) amount {} {}",
-                    n.merchant_operation_number,
+                    "valid: operation {} amount {} {} (hashed); unsigned claim: state {} ({})",
+                    escape(&n.merchant_operation_number),
+                    escape(&n.amount_text),
+                    escape(&n.currency),
                     n.state.id(),
-                    n.state_text.as_deref().unwrap_or("-"),
-                    n.amount_text,
-                    n.currency
+                    escape(n.state_text.as_deref().unwrap_or("-")),
                 );
                 println!(
                     "note: the hash does not cover the state; confirm it with a status query before shipping"
@@ -112,5 +155,21 @@ fn verify(args: VerifyNotificationArgs) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => Ok(report_invalid(args.json, "notification", &e.to_string())),
+    }
+}
+
+/// Why the body's `payinVerification` cannot verify anything: absent, not a
+/// string, or blank.
+fn missing_verification(body: &[u8]) -> Option<&'static str> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    match value.get("payinVerification") {
+        None | Some(serde_json::Value::Null) => {
+            Some("payinVerification is missing: the notification is unverified")
+        }
+        Some(serde_json::Value::String(s)) if s.trim().is_empty() => {
+            Some("payinVerification is empty: the notification is unverified")
+        }
+        Some(serde_json::Value::String(_)) => None,
+        Some(_) => Some("payinVerification is not a string: the notification is unverified"),
     }
 }

@@ -11,7 +11,12 @@ use pasarela_core::smilepayz::{
 };
 use serde_json::json;
 
-use crate::output::{Failure, print_json, read_file, read_text, report_invalid};
+use crate::output::{
+    Failure, SecretSources, escape, print_json, read_body, read_text, report_invalid,
+};
+
+/// The environment variable that may hold the merchant secret.
+pub const MERCHANT_SECRET_ENV: &str = "PASARELA_SMILEPAYZ_MERCHANT_SECRET";
 
 /// SmilePayz debugging commands.
 // No `Debug`: these arguments carry secrets (merchant secret, KeyMonnet).
@@ -23,15 +28,26 @@ pub enum SmilepayzCommand {
     VerifyCallback(VerifyCallbackArgs),
 }
 
-/// Arguments of `smilepayz sign`.
+/// Arguments of `smilepayz sign`. The merchant secret comes from exactly one
+/// of --merchant-secret-file, the environment variable
+/// PASARELA_SMILEPAYZ_MERCHANT_SECRET, or --merchant-secret.
 #[derive(clap::Args)]
+#[command(
+    after_help = "The merchant secret comes from exactly one of --merchant-secret-file FILE, \
+the environment variable PASARELA_SMILEPAYZ_MERCHANT_SECRET, or --merchant-secret S."
+)]
 pub struct SignArgs {
     /// Merchant private key: PKCS#8 or PKCS#1 PEM, or bare base64 PKCS#8 DER.
     #[arg(long, value_name = "FILE")]
     private_key: PathBuf,
-    /// The merchant secret (the middle part of the string to sign).
-    #[arg(long, value_name = "S")]
-    merchant_secret: String,
+    /// The merchant secret (the middle part of the string to sign). Visible
+    /// to other users in the process list: prefer --merchant-secret-file or
+    /// PASARELA_SMILEPAYZ_MERCHANT_SECRET.
+    #[arg(long, value_name = "S", allow_hyphen_values = true)]
+    merchant_secret: Option<String>,
+    /// A file holding the merchant secret (one trailing line break is ignored).
+    #[arg(long, value_name = "FILE")]
+    merchant_secret_file: Option<PathBuf>,
     /// The X-TIMESTAMP value, e.g. 2020-12-17T10:55:00-05:00.
     #[arg(long, value_name = "T")]
     timestamp: String,
@@ -87,22 +103,31 @@ fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
             "--timestamp must be yyyy-MM-ddTHH:mm:ss±HH:mm, e.g. 2020-12-17T10:55:00-05:00",
         ));
     }
-    let key = PrivateKey::load(&read_text("private key", &args.private_key)?).map_err(|e| {
-        Failure::usage(format!(
-            "cannot load private key {}: {e}",
-            args.private_key.display()
-        ))
-    })?;
-    let mut body = read_file("body", &args.body)?;
+    let secret = MerchantSecret::new(
+        SecretSources {
+            what: "the merchant secret",
+            value_flag: ("--merchant-secret", args.merchant_secret),
+            file_flag: (
+                "--merchant-secret-file",
+                args.merchant_secret_file.as_deref(),
+            ),
+            env: MERCHANT_SECRET_ENV,
+        }
+        .resolve()?,
+    );
+    let key = PrivateKey::load(&read_text(
+        "private key (--private-key)",
+        &args.private_key,
+    )?)
+    .map_err(|e| Failure::usage(format!("cannot load private key (--private-key): {e}")))?;
+    let mut body = read_body(&args.body)?;
     if args.minify {
-        body = minify_json(&body).map_err(|e| {
-            Failure::usage(format!("--minify: body {} is {e}", args.body.display()))
-        })?;
+        body = minify_json(&body)
+            .map_err(|e| Failure::usage(format!("--minify: the body (--body) is {e}")))?;
     }
-    let secret = MerchantSecret::new(args.merchant_secret);
     let signer = Backend::default()
         .signer(&key)
-        .map_err(|e| Failure::usage(format!("cannot use private key: {e}")))?;
+        .map_err(|e| Failure::usage(format!("cannot use private key (--private-key): {e}")))?;
     let signature = sign_request(&*signer, &args.timestamp, &secret, &body)
         .map_err(|e| Failure::usage(e.to_string()))?;
     let string_to_sign = request_string_to_sign(&args.timestamp, &secret, &body);
@@ -114,23 +139,21 @@ fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
         }
         print_json(&out);
     } else {
+        // The string to sign is the user's own input, but a body file may
+        // still carry line breaks or escape sequences: shown escaped.
         if args.minify {
-            println!("body:         {}", String::from_utf8_lossy(&body));
+            println!("body:         {}", escape(&String::from_utf8_lossy(&body)));
         }
-        println!("stringToSign: {string_to_sign}");
+        println!("stringToSign: {}", escape(&string_to_sign));
         println!("signature:    {signature}");
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn verify(args: VerifyCallbackArgs) -> Result<ExitCode, Failure> {
-    let key = PublicKey::load(&read_text("public key", &args.public_key)?).map_err(|e| {
-        Failure::usage(format!(
-            "cannot load public key {}: {e}",
-            args.public_key.display()
-        ))
-    })?;
-    let body = read_file("body", &args.body)?;
+    let key = PublicKey::load(&read_text("public key (--public-key)", &args.public_key)?)
+        .map_err(|e| Failure::usage(format!("cannot load public key (--public-key): {e}")))?;
+    let body = read_body(&args.body)?;
     let now = match &args.now {
         Some(text) => parse_timestamp(text)
             .ok_or_else(|| Failure::usage("--now must be yyyy-MM-ddTHH:mm:ss±HH:mm"))?,
@@ -141,7 +164,16 @@ fn verify(args: VerifyCallbackArgs) -> Result<ExitCode, Failure> {
         .map_err(|_| Failure::usage("--tolerance-secs is too large"))?;
     let verifier = Backend::default()
         .verifier(&key)
-        .map_err(|e| Failure::usage(format!("cannot use public key: {e}")))?;
+        .map_err(|e| Failure::usage(format!("cannot use public key (--public-key): {e}")))?;
+    // A callback is a JSON object; an array (which serde would read field by
+    // field, in order) or any other value is not one.
+    if let Some(kind) = not_an_object(&body) {
+        return Ok(report_invalid(
+            args.json,
+            "callback",
+            &format!("malformed body: the callback must be a JSON object, not {kind}"),
+        ));
+    }
     match verify_callback(
         Some(&args.timestamp),
         Some(&args.signature),
@@ -155,6 +187,7 @@ fn verify(args: VerifyCallbackArgs) -> Result<ExitCode, Failure> {
                 print_json(&json!({
                     "valid": true,
                     "tradeNo": cb.trade_no,
+                    "bodySigned": false,
                     "orderNo": cb.order_no,
                     "merchantId": cb.merchant_id,
                     "status": cb.status.as_str(),
@@ -163,15 +196,32 @@ fn verify(args: VerifyCallbackArgs) -> Result<ExitCode, Failure> {
                 }));
             } else {
                 println!(
-                    "valid: tradeNo {} orderNo {} status {} amount {}",
-                    cb.trade_no, cb.order_no, cb.status, cb.money
+                    "valid: tradeNo {} (signed); unsigned claims: orderNo {} status {} amount {}",
+                    escape(&cb.trade_no),
+                    escape(&cb.order_no),
+                    escape(&cb.status.to_string()),
+                    escape(&cb.money.to_string())
                 );
                 println!(
-                    "note: the signature covers tradeNo and timestamp only; confirm amount and status with inquiry-status"
+                    "note: the signature covers tradeNo and timestamp only (bodySigned: false); confirm amount and status with inquiry-status"
                 );
             }
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => Ok(report_invalid(args.json, "callback", &e.to_string())),
+    }
+}
+
+/// What the body is when it is valid JSON but not an object (`None` when it
+/// is an object, or not JSON at all: the verifier reports that itself).
+pub fn not_an_object(body: &[u8]) -> Option<&'static str> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    match value {
+        serde_json::Value::Object(_) => None,
+        serde_json::Value::Array(_) => Some("an array"),
+        serde_json::Value::String(_) => Some("a string"),
+        serde_json::Value::Number(_) => Some("a number"),
+        serde_json::Value::Bool(_) => Some("a boolean"),
+        serde_json::Value::Null => Some("null"),
     }
 }

@@ -684,3 +684,879 @@ fn bench_refuses_short_durations_without_quick() {
     assert!(stdout(&o).contains("--duration-ms"));
     assert!(!stdout(&o).contains("--quick"), "--quick is hidden");
 }
+
+// ---------------------------------------------------------------------------
+// cli-crypto: secrets (flag, file or environment; exactly one; never echoed),
+// capped regular-file input, escaped output, what is and is not a callback.
+// ---------------------------------------------------------------------------
+
+/// A distinctive TEST ONLY secret that must never come back in any output.
+const ECHO_SECRET: &str = "TEST-ONLY-s3cr3t-Qz9w";
+
+/// Runs the CLI with extra environment variables (and none of ours inherited).
+fn pasarela_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pasarela"));
+    cmd.args(args)
+        .env_remove("PASARELA_SMILEPAYZ_MERCHANT_SECRET")
+        .env_remove("PASARELA_MONNET_KEY");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+/// Runs the CLI, killing it (and failing) if it has not finished in 20 s.
+fn pasarela_within_timeout(args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pasarela"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("pasarela {args:?} hung");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+fn assert_no_echo(o: &Output, context: &str) {
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert!(
+        !out.contains(ECHO_SECRET) && !err.contains(ECHO_SECRET),
+        "{context}: secret echoed: stdout {out} stderr {err}"
+    );
+    // and no fragment of it either (a truncated echo is still an echo)
+    for window in ECHO_SECRET.as_bytes().windows(8) {
+        let w = std::str::from_utf8(window).unwrap();
+        assert!(!err.contains(w), "{context}: fragment {w:?} in {err}");
+    }
+}
+
+const MONNET_FIELDS: [&str; 8] = [
+    "--merchant-id",
+    "4001",
+    "--operation-number",
+    "ORD-000123",
+    "--amount",
+    "150.00",
+    "--currency",
+    "PEN",
+];
+
+#[test]
+fn secret_is_never_echoed_by_a_mistyped_or_invalid_invocation() {
+    let dir = scratch();
+    let body = write(&dir, "body.json", "{}");
+    let bad_json = write(&dir, "bad.json", "{\"a\": ");
+    let secret_file = write(&dir, "secret", ECHO_SECRET);
+    let private = key("merchant_private_pkcs8.pem");
+    let ts = "2020-12-17T10:55:00-05:00";
+    let eq = format!("--key={ECHO_SECRET}");
+    let kye_eq = format!("--kye={ECHO_SECRET}");
+    let json_eq = format!("--json={ECHO_SECRET}");
+    let ms_eq = format!("--merchant-secret={ECHO_SECRET}");
+    let dash = format!("-{ECHO_SECRET}");
+    let sign = |extra: &[&str]| {
+        let mut v = vec![
+            "smilepayz",
+            "sign",
+            "--private-key",
+            private.as_str(),
+            "--timestamp",
+            ts,
+            "--body",
+            body.as_str(),
+        ];
+        v.extend_from_slice(extra);
+        v.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let monnet = |sub: &str, extra: &[&str]| {
+        let mut v = vec!["monnet", sub];
+        if sub == "verification" {
+            v.extend_from_slice(&MONNET_FIELDS);
+        } else {
+            v.extend_from_slice(&["--body", body.as_str()]);
+        }
+        v.extend_from_slice(extra);
+        v.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let owned = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    /// Arguments, environment, expected exit code.
+    type Case<'a> = (Vec<String>, Vec<(&'a str, &'a str)>, i32);
+    let cases: Vec<Case> = vec![
+        // clap: a mistyped flag, with and without `=`
+        (monnet("verification", &[&kye_eq]), vec![], 2),
+        (monnet("verification", &["--kye", ECHO_SECRET]), vec![], 2),
+        (monnet("verify-notification", &[&kye_eq]), vec![], 2),
+        (sign(&["--merchant-secert", ECHO_SECRET]), vec![], 2),
+        (
+            sign(&[&format!("--merchant-secert={ECHO_SECRET}")]),
+            vec![],
+            2,
+        ),
+        // clap: the secret where a positional, a subcommand or a value goes
+        (monnet("verification", &[ECHO_SECRET]), vec![], 2),
+        (owned(&["monnet", ECHO_SECRET]), vec![], 2),
+        (owned(&[ECHO_SECRET]), vec![], 2),
+        (owned(&["smilepayz", ECHO_SECRET, "--key", "x"]), vec![], 2),
+        (monnet("verification", &[&json_eq, "--key", "k"]), vec![], 2),
+        (
+            sign(&["--json", ECHO_SECRET, "--merchant-secret", "s"]),
+            vec![],
+            2,
+        ),
+        (
+            owned(&[
+                "smilepayz",
+                "verify-callback",
+                "--tolerance-secs",
+                ECHO_SECRET,
+            ]),
+            vec![],
+            2,
+        ),
+        (
+            owned(&["smilepayz", "verify-callback", "--now", ECHO_SECRET]),
+            vec![],
+            2,
+        ),
+        // clap: twice, or a flag swallowed as a missing value
+        (
+            monnet("verification", &[&eq, "--key", ECHO_SECRET]),
+            vec![],
+            2,
+        ),
+        (
+            monnet("verification", &["--key", ECHO_SECRET, "--key"]),
+            vec![],
+            2,
+        ),
+        // ours: more than one source, or a secret pasted as a path
+        (
+            monnet("verification", &["--key", ECHO_SECRET]),
+            vec![("PASARELA_MONNET_KEY", ECHO_SECRET)],
+            2,
+        ),
+        (
+            monnet(
+                "verification",
+                &["--key", ECHO_SECRET, "--key-file", &secret_file],
+            ),
+            vec![],
+            2,
+        ),
+        (
+            monnet("verification", &["--key-file", ECHO_SECRET]),
+            vec![],
+            2,
+        ),
+        (
+            monnet("verify-notification", &["--key-file", ECHO_SECRET]),
+            vec![],
+            2,
+        ),
+        (sign(&["--merchant-secret-file", ECHO_SECRET]), vec![], 2),
+        (
+            sign(&[&ms_eq]),
+            vec![("PASARELA_SMILEPAYZ_MERCHANT_SECRET", ECHO_SECRET)],
+            2,
+        ),
+        (
+            owned(&[
+                "smilepayz",
+                "sign",
+                "--private-key",
+                ECHO_SECRET,
+                "--merchant-secret",
+                "s",
+                "--timestamp",
+                ts,
+                "--body",
+                &body,
+            ]),
+            vec![],
+            2,
+        ),
+        (
+            owned(&[
+                "smilepayz",
+                "sign",
+                "--private-key",
+                &private,
+                "--merchant-secret",
+                "s",
+                "--timestamp",
+                ts,
+                "--body",
+                ECHO_SECRET,
+            ]),
+            vec![],
+            2,
+        ),
+        // ours: other errors while the secret is in play
+        (sign(&[&ms_eq, "--minify", "--body", &bad_json]), vec![], 2),
+        (
+            owned(&[
+                "smilepayz",
+                "sign",
+                "--private-key",
+                &key("merchant_public_spki.pem"),
+                "--merchant-secret",
+                ECHO_SECRET,
+                "--timestamp",
+                ts,
+                "--body",
+                &body,
+            ]),
+            vec![],
+            2,
+        ),
+        (
+            monnet("verify-notification", &[]),
+            vec![("PASARELA_MONNET_KEY", ECHO_SECRET)],
+            1,
+        ),
+        (
+            monnet("verify-notification", &["--key", ECHO_SECRET, "--json"]),
+            vec![],
+            1,
+        ),
+        // a secret that starts with `-` is a value, not a flag cluster
+        (monnet("verification", &["--key", &dash]), vec![], 0),
+    ];
+    for (args, env, code) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = pasarela_env(&args, &env);
+        let context = format!("{args:?} env {env:?}");
+        assert_eq!(
+            o.status.code(),
+            Some(code),
+            "{context}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_no_echo(&o, &context);
+        if code != 0 {
+            let err = stderr(&o);
+            assert_eq!(err.lines().count(), 1, "{context}: one line: {err}");
+            assert!(err.starts_with("pasarela: "), "{context}: {err}");
+        }
+    }
+}
+
+#[test]
+fn usage_errors_name_the_flag() {
+    let o = pasarela(&["monnet", "verification", "--kye=x"]);
+    assert_one_line_failure(&o, 2, "unexpected argument --kye");
+    let o = pasarela(&["monnet", "verification", "--ke", "x"]);
+    assert_one_line_failure(&o, 2, "did you mean --key?");
+    let o = pasarela(&["smilepayz", "verify-callback", "--tolerance-secs", "x"]);
+    assert_one_line_failure(&o, 2, "invalid value for --tolerance-secs");
+    assert!(stderr(&o).contains("see `pasarela smilepayz verify-callback --help`"));
+    let mut args = MONNET_FIELDS.to_vec();
+    args.splice(0..0, ["monnet", "verification"]);
+    args.extend(["--key", "a", "--key", "b"]);
+    assert_one_line_failure(&pasarela(&args), 2, "--key is given more than once");
+    // a missing subcommand prints the help on stdout, one line on stderr
+    let o = pasarela(&["smilepayz"]);
+    assert_one_line_failure(&o, 2, "a subcommand is required");
+    assert!(stdout(&o).contains("Usage:"));
+    assert_one_line_failure(&pasarela(&[]), 2, "a subcommand is required");
+}
+
+fn monnet_verification(extra: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut args = vec!["monnet", "verification"];
+    args.extend_from_slice(&MONNET_FIELDS);
+    args.extend_from_slice(extra);
+    args.push("--json");
+    pasarela_env(&args, env)
+}
+
+#[test]
+fn monnet_key_from_flag_file_or_environment() {
+    // printf '%s' '4001ORD-000123150.00PENtest-key-monnet' | sha512sum
+    const EXPECTED: &str = "82ae4109cc444296ffb17ee2aef5c999f519dbd7ad09a262d0892148668e21b23e8f351ac0dd099d72a3bf072b333ae13b07f779c605e27188a7cbb7e734613e";
+    let dir = scratch();
+    let file = write(&dir, "key", "test-key-monnet");
+    let file_nl = write(&dir, "key-nl", "test-key-monnet\n");
+    let file_crlf = write(&dir, "key-crlf", "test-key-monnet\r\n");
+    let empty = write(&dir, "empty", "");
+    let only_nl = write(&dir, "nl", "\n");
+    for (extra, env) in [
+        (vec!["--key", "test-key-monnet"], vec![]),
+        (vec!["--key-file", file.as_str()], vec![]),
+        (vec!["--key-file", file_nl.as_str()], vec![]),
+        (vec!["--key-file", file_crlf.as_str()], vec![]),
+        (vec![], vec![("PASARELA_MONNET_KEY", "test-key-monnet")]),
+        // an empty variable counts as unset
+        (
+            vec!["--key-file", file.as_str()],
+            vec![("PASARELA_MONNET_KEY", "")],
+        ),
+    ] {
+        let o = monnet_verification(&extra, &env);
+        assert_eq!(o.status.code(), Some(0), "{extra:?}: {}", stderr(&o));
+        assert_eq!(json(&o)["payinVerification"], EXPECTED, "{extra:?} {env:?}");
+    }
+    // two more newlines are part of the key: only one line break is dropped
+    let two = write(&dir, "key-2nl", "test-key-monnet\n\n");
+    assert_ne!(
+        json(&monnet_verification(&["--key-file", &two], &[]))["payinVerification"],
+        EXPECTED
+    );
+    assert_one_line_failure(
+        &monnet_verification(&[], &[]),
+        2,
+        "KeyMonnet is required: give --key-file FILE, the environment variable PASARELA_MONNET_KEY, or --key",
+    );
+    assert_one_line_failure(
+        &monnet_verification(&["--key-file", &file], &[("PASARELA_MONNET_KEY", "k")]),
+        2,
+        "KeyMonnet is given more than once (--key-file and PASARELA_MONNET_KEY)",
+    );
+    assert_one_line_failure(
+        &monnet_verification(&["--key", "k", "--key-file", &file], &[]),
+        2,
+        "(--key and --key-file)",
+    );
+    for f in [&empty, &only_nl] {
+        assert_one_line_failure(
+            &monnet_verification(&["--key-file", f], &[]),
+            2,
+            "KeyMonnet (--key-file) is empty",
+        );
+    }
+    // verify-notification takes the same three sources
+    let hash = pasarela_core::monnet::payin_verification(
+        "4001",
+        "OP1",
+        "150.0",
+        "PEN",
+        &pasarela_core::MonnetKey::new("test-key-monnet"),
+    );
+    let body = write(
+        &dir,
+        "n.json",
+        format!(
+            r#"{{"payinStateID":5,"payinState":"Autorizado","payinMerchantID":4001,"payinAmount":150.0,"payinCurrency":"PEN","payinMerchantOperationNumber":"OP1","payinVerification":"{hash}"}}"#
+        ),
+    );
+    for (extra, env) in [
+        (vec!["--key-file", file_nl.as_str()], vec![]),
+        (vec![], vec![("PASARELA_MONNET_KEY", "test-key-monnet")]),
+    ] {
+        let mut args = vec!["monnet", "verify-notification", "--body", &body, "--json"];
+        args.extend_from_slice(&extra);
+        let o = pasarela_env(&args, &env);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_eq!(json(&o)["valid"], true);
+        assert_eq!(json(&o)["stateSigned"], false);
+    }
+}
+
+#[test]
+fn merchant_secret_from_flag_file_or_environment() {
+    let pinned = std::fs::read_to_string(format!("{PINNED}/string-to-sign.txt")).unwrap();
+    let mut parts = pinned.splitn(3, '|');
+    let (ts, secret, body) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    let expected = std::fs::read_to_string(format!("{PINNED}/signature.b64")).unwrap();
+    let dir = scratch();
+    let body_file = write(&dir, "body.json", body);
+    let secret_file = write(&dir, "secret", format!("{secret}\n"));
+    let private = key("merchant_private_pkcs8.pem");
+    let sign = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut args = vec![
+            "smilepayz",
+            "sign",
+            "--private-key",
+            &private,
+            "--timestamp",
+            ts,
+            "--body",
+            &body_file,
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        pasarela_env(&args, env)
+    };
+    for (extra, env) in [
+        (vec!["--merchant-secret", secret], vec![]),
+        (vec!["--merchant-secret-file", secret_file.as_str()], vec![]),
+        (vec![], vec![("PASARELA_SMILEPAYZ_MERCHANT_SECRET", secret)]),
+    ] {
+        let o = sign(&extra, &env);
+        assert_eq!(o.status.code(), Some(0), "{extra:?}: {}", stderr(&o));
+        assert_eq!(json(&o)["signature"], expected.trim(), "{extra:?} {env:?}");
+    }
+    assert_one_line_failure(
+        &sign(&[], &[]),
+        2,
+        "the merchant secret is required: give --merchant-secret-file FILE, the environment variable PASARELA_SMILEPAYZ_MERCHANT_SECRET, or --merchant-secret",
+    );
+    assert_one_line_failure(
+        &sign(
+            &["--merchant-secret-file", &secret_file],
+            &[("PASARELA_SMILEPAYZ_MERCHANT_SECRET", "x")],
+        ),
+        2,
+        "the merchant secret is given more than once (--merchant-secret-file and PASARELA_SMILEPAYZ_MERCHANT_SECRET)",
+    );
+    assert_one_line_failure(
+        &sign(
+            &[
+                "--merchant-secret",
+                "x",
+                "--merchant-secret-file",
+                &secret_file,
+            ],
+            &[],
+        ),
+        2,
+        "more than once (--merchant-secret and --merchant-secret-file)",
+    );
+    let help = stdout(&pasarela(&["smilepayz", "sign", "--help"]));
+    assert!(help.contains("--merchant-secret-file"), "{help}");
+    assert!(
+        help.contains("PASARELA_SMILEPAYZ_MERCHANT_SECRET"),
+        "{help}"
+    );
+    let help = stdout(&pasarela(&["monnet", "verify-notification", "--help"]));
+    assert!(help.contains("--key-file") && help.contains("PASARELA_MONNET_KEY"));
+}
+
+#[test]
+fn input_files_are_capped_regular_files() {
+    let dir = scratch();
+    let body = write(&dir, "body.json", "{}");
+    let big = write(&dir, "big.json", vec![b' '; 1024 * 1024 + 1]);
+    let big_key = write(&dir, "big.pem", vec![b'A'; 64 * 1024 + 1]);
+    let big_secret = write(&dir, "big-secret", vec![b's'; 4 * 1024 + 1]);
+    let fifo = dir.join("fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    let fifo = fifo.to_str().unwrap().to_owned();
+    let private = key("merchant_private_pkcs8.pem");
+    let ts = "2020-12-17T10:55:00-05:00";
+    let sign = |private: &str, body: &str, extra: &[&str]| {
+        let mut args = vec![
+            "smilepayz",
+            "sign",
+            "--private-key",
+            private,
+            "--timestamp",
+            ts,
+            "--body",
+            body,
+        ];
+        args.extend_from_slice(extra);
+        if !extra.contains(&"--merchant-secret-file") {
+            args.extend_from_slice(&["--merchant-secret", "s"]);
+        }
+        args.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let mut cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            sign(&private, "/dev/zero", &[]),
+            "cannot read body (--body): a regular file is accepted, not a device",
+        ),
+        (
+            sign("/dev/zero", &body, &[]),
+            "cannot read private key (--private-key): a regular file is accepted, not a device",
+        ),
+        (
+            sign(&private, &body, &["--merchant-secret-file", "/dev/zero"]),
+            "cannot read the merchant secret (--merchant-secret-file): a regular file is accepted, not a device",
+        ),
+        (
+            sign(&private, dir.to_str().unwrap(), &[]),
+            "not a directory",
+        ),
+        (
+            sign(&private, &big, &[]),
+            "cannot read body (--body): larger than the 1048576-byte limit",
+        ),
+        (
+            sign(&big_key, &body, &[]),
+            "cannot read private key (--private-key): larger than the 65536-byte limit",
+        ),
+        (
+            sign(&private, &body, &["--merchant-secret-file", &big_secret]),
+            "larger than the 4096-byte limit",
+        ),
+        (
+            vec![
+                "monnet".into(),
+                "verify-notification".into(),
+                "--key-file".into(),
+                "/dev/zero".into(),
+                "--body".into(),
+                body.clone(),
+            ],
+            "cannot read KeyMonnet (--key-file): a regular file is accepted, not a device",
+        ),
+        (
+            vec![
+                "monnet".into(),
+                "verify-notification".into(),
+                "--key".into(),
+                "k".into(),
+                "--body".into(),
+                "/dev/zero".into(),
+            ],
+            "cannot read body (--body)",
+        ),
+        (
+            vec![
+                "smilepayz".into(),
+                "verify-callback".into(),
+                "--public-key".into(),
+                "/dev/zero".into(),
+                "--timestamp".into(),
+                ts.into(),
+                "--signature".into(),
+                "AAAA".into(),
+                "--body".into(),
+                body.clone(),
+            ],
+            "cannot read public key (--public-key): a regular file is accepted, not a device",
+        ),
+    ];
+    if made.is_ok_and(|s| s.success()) {
+        cases.push((
+            sign(&private, &fifo, &[]),
+            "cannot read body (--body): a regular file is accepted, not a FIFO (named pipe)",
+        ));
+        cases.push((
+            sign(&fifo, &body, &[]),
+            "private key (--private-key): a regular file is accepted, not a FIFO",
+        ));
+        cases.push((
+            sign(&private, &body, &["--merchant-secret-file", &fifo]),
+            "not a FIFO",
+        ));
+    } else {
+        eprintln!("mkfifo unavailable: FIFO cases skipped");
+    }
+    for (args, needle) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = pasarela_within_timeout(&args);
+        assert_one_line_failure(&o, 2, needle);
+    }
+    // a symlink to a regular file is fine
+    #[cfg(unix)]
+    {
+        let link = dir.join("link.json");
+        std::os::unix::fs::symlink(&body, &link).unwrap();
+        let o = pasarela(
+            &sign(&private, link.to_str().unwrap(), &[])
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+}
+
+/// A callback whose unsigned fields try to draw on the terminal.
+fn crafted_callback(dir: &Path, trade_no: &str, order_no: &str) -> (String, String) {
+    let ts = "2020-12-17T10:55:00-05:00";
+    let body = serde_json::json!({
+        "merchantId": "20001",
+        "merchantName": "test",
+        "money": {"amount": 20000, "currency": "PEN"},
+        "orderNo": order_no,
+        "status": "SUCCESS",
+        "tradeNo": trade_no,
+        "transactionTime": ts,
+    })
+    .to_string();
+    let key = pasarela_core::crypto::PrivateKey::load(
+        &std::fs::read_to_string(key("platform_private_pkcs8.pem")).unwrap(),
+    )
+    .unwrap();
+    let signer = pasarela_core::crypto::Backend::Rsa.signer(&key).unwrap();
+    let sig = pasarela_core::smilepayz::sign_callback(&*signer, trade_no, ts).unwrap();
+    (write(dir, "crafted.json", body), sig)
+}
+
+fn verify_callback_args<'a>(body: &'a str, sig: &'a str, json: bool) -> Vec<&'a str> {
+    let mut v = vec![
+        "smilepayz",
+        "verify-callback",
+        "--public-key",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../core/testdata/keys/platform_public_spki.pem"
+        ),
+        "--timestamp",
+        "2020-12-17T10:55:00-05:00",
+        "--signature",
+        sig,
+        "--body",
+        body,
+        "--now",
+        "2020-12-17T10:56:00-05:00",
+    ];
+    if json {
+        v.push("--json");
+    }
+    v
+}
+
+fn assert_terminal_safe(o: &Output) {
+    for (name, bytes) in [("stdout", &o.stdout), ("stderr", &o.stderr)] {
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        for c in text.chars() {
+            assert!(
+                c == '\n' || !(c.is_control() || ('\u{202A}'..='\u{202E}').contains(&c)),
+                "{name} carries {c:?}: {text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn text_output_escapes_control_characters_from_unsigned_input() {
+    let dir = scratch();
+    let order_no =
+        "1\nvalid: tradeNo FAKE orderNo PAID status SUCCESS amount 999999.00\r\x1b[2K\u{202E}";
+    let (body, sig) = crafted_callback(&dir, "151200012410241325417215", order_no);
+    let o = pasarela(&verify_callback_args(&body, &sig, false));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert_eq!(
+        out.matches("valid:").count(),
+        2,
+        "the fake is inside line one: {out}"
+    );
+    assert!(
+        out.lines()
+            .next()
+            .unwrap()
+            .starts_with("valid: tradeNo 151200012410241325417215")
+    );
+    assert!(out.contains(r"orderNo 1\u{a}valid: tradeNo FAKE"), "{out}");
+    assert!(out.contains(r"\u{d}\u{1b}[2K\u{202e}"), "{out}");
+    assert_terminal_safe(&o);
+    // the signed tradeNo is escaped too (the platform key signs what it is given)
+    let (body, sig) = crafted_callback(&dir, "15\n\x07valid: x", "2000102900000000000001");
+    let o = pasarela(&verify_callback_args(&body, &sig, false));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 2);
+    assert_terminal_safe(&o);
+    // JSON output keeps the exact values, escaped as JSON
+    let o = pasarela(&verify_callback_args(&body, &sig, true));
+    assert_eq!(json(&o)["tradeNo"], "15\n\x07valid: x");
+    assert_terminal_safe(&o);
+    // an invalid body's reason is escaped and on one line, stdout and stderr
+    let hostile = write(
+        &dir,
+        "hostile.json",
+        "{\"tradeNo\": 5, \"x\": \"\u{1b}]0;owned\u{7}\n\"}",
+    );
+    let o = pasarela(&verify_callback_args(&hostile, &sig, false));
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o).lines().count(), 1);
+    assert_eq!(stderr(&o).lines().count(), 1);
+    assert_terminal_safe(&o);
+    // Monnet's text output too
+    let hash = pasarela_core::monnet::payin_verification(
+        "4001",
+        "OP1\n\x1b[1Avalid:",
+        "150.0",
+        "PEN",
+        &pasarela_core::MonnetKey::new("K"),
+    );
+    let n = write(
+        &dir,
+        "n.json",
+        serde_json::json!({
+            "payinStateID": 5, "payinState": "Autorizado\r\nvalid: operation X",
+            "payinMerchantID": "4001", "payinAmount": "150.0", "payinCurrency": "PEN",
+            "payinMerchantOperationNumber": "OP1\n\x1b[1Avalid:", "payinVerification": hash,
+        })
+        .to_string(),
+    );
+    let o = pasarela(&["monnet", "verify-notification", "--key", "K", "--body", &n]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 2, "{}", stdout(&o));
+    assert_terminal_safe(&o);
+}
+
+#[test]
+fn verify_callback_json_says_the_body_is_not_signed() {
+    let dir = scratch();
+    let (body, sig) = crafted_callback(&dir, "151200012410241325417215", "2000102900000000000001");
+    let o = pasarela(&verify_callback_args(&body, &sig, true));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["bodySigned"], false);
+    assert_eq!(v["tradeNo"], "151200012410241325417215");
+    let text = stdout(&pasarela(&verify_callback_args(&body, &sig, false)));
+    assert!(text.contains("bodySigned: false"), "{text}");
+    assert!(text.contains("unsigned claims"), "{text}");
+}
+
+#[test]
+fn a_json_array_or_other_non_object_is_not_a_callback() {
+    let dir = scratch();
+    let (_, sig) = crafted_callback(&dir, "151200012410241325417215", "2000102900000000000001");
+    // serde reads a struct from an array field by field, in order: refused
+    let array = r#"["20001","test",null,null,null,"2000102900000000000001","151200012410241325417215","2020-12-17T10:55:00-05:00","SUCCESS",{"amount":20000,"currency":"PEN"},null]"#;
+    for (body, kind) in [
+        (array, "an array"),
+        ("[]", "an array"),
+        ("\"151200012410241325417215\"", "a string"),
+        ("42", "a number"),
+        ("true", "a boolean"),
+        ("null", "null"),
+    ] {
+        let file = write(&dir, "not-object.json", body);
+        let o = pasarela(&verify_callback_args(&file, &sig, true));
+        assert_eq!(o.status.code(), Some(1), "{body}: {}", stderr(&o));
+        let v = json(&o);
+        assert_eq!(v["valid"], false);
+        assert_eq!(
+            v["reason"],
+            format!("malformed body: the callback must be a JSON object, not {kind}")
+        );
+        assert_eq!(stderr(&o).lines().count(), 1);
+        let o = pasarela(&[
+            "monnet",
+            "verify-notification",
+            "--key",
+            "K",
+            "--body",
+            &file,
+            "--json",
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{body}");
+        assert!(
+            json(&o)["reason"]
+                .as_str()
+                .unwrap()
+                .contains("must be a JSON object")
+        );
+    }
+}
+
+#[test]
+fn monnet_empty_or_missing_payin_verification_is_invalid() {
+    let dir = scratch();
+    let base = serde_json::json!({
+        "payinStateID": 5, "payinState": "Autorizado", "payinMerchantID": 4001,
+        "payinAmount": 150.0, "payinCurrency": "PEN", "payinMerchantOperationNumber": "OP1",
+    });
+    for (verification, reason) in [
+        (Some(serde_json::json!("")), "payinVerification is empty"),
+        (Some(serde_json::json!("   ")), "payinVerification is empty"),
+        (
+            Some(serde_json::Value::Null),
+            "payinVerification is missing",
+        ),
+        (None, "payinVerification is missing"),
+    ] {
+        let mut body = base.clone();
+        if let Some(v) = verification {
+            body["payinVerification"] = v;
+        }
+        let file = write(&dir, "n.json", body.to_string());
+        for json_flag in [true, false] {
+            let mut args = vec![
+                "monnet",
+                "verify-notification",
+                "--key",
+                "K",
+                "--body",
+                &file,
+            ];
+            if json_flag {
+                args.push("--json");
+            }
+            let o = pasarela(&args);
+            assert_eq!(o.status.code(), Some(1), "{body}");
+            assert!(stderr(&o).contains(reason), "{}", stderr(&o));
+            assert_eq!(stderr(&o).lines().count(), 1);
+            if json_flag {
+                let v = json(&o);
+                assert_eq!(v["valid"], false);
+                assert!(v["reason"].as_str().unwrap().contains("unverified"), "{v}");
+            }
+        }
+    }
+}
+
+#[test]
+fn keys_of_other_kinds_are_named_and_rsa_8192_verifies() {
+    let dir = scratch();
+    let body = write(&dir, "body.json", "{}");
+    for (file, needle) in [
+        ("ec_p256_private_pkcs8.pem", "found an EC private key"),
+        (
+            "ec_p256_private_sec1.pem",
+            "found an EC private key (PEM, SEC1)",
+        ),
+        ("ed25519_private_pkcs8.pem", "found an Ed25519 private key"),
+        ("dsa_private_pkcs8.pem", "found a DSA private key"),
+        (
+            "merchant_private_encrypted_pkcs8.pem",
+            "found an encrypted PKCS#8 private key",
+        ),
+        ("merchant_certificate.pem", "found an X.509 certificate"),
+    ] {
+        let o = pasarela(&[
+            "smilepayz",
+            "sign",
+            "--private-key",
+            &key(file),
+            "--merchant-secret",
+            "s",
+            "--timestamp",
+            "2020-12-17T10:55:00-05:00",
+            "--body",
+            &body,
+        ]);
+        assert_one_line_failure(&o, 2, needle);
+        assert!(stderr(&o).contains("accepted formats: RSA private keys"));
+    }
+    // an 8192-bit platform key verifies (OpenSSL made the signature)
+    let sig = std::fs::read_to_string(key("rsa8192_callback_signature.b64")).unwrap();
+    let cb = write(
+        &dir,
+        "cb.json",
+        r#"{"merchantId":"20001","merchantName":"test","money":{"amount":20000,"currency":"PEN"},"orderNo":"2000102900000000000001","status":"SUCCESS","tradeNo":"151200012410241325417215","transactionTime":"2020-12-17T10:55:00-05:00"}"#,
+    );
+    let o = pasarela(&[
+        "smilepayz",
+        "verify-callback",
+        "--public-key",
+        &key("rsa8192_public_spki.pem"),
+        "--timestamp",
+        "2020-12-17T10:55:00-05:00",
+        "--signature",
+        sig.trim(),
+        "--body",
+        &cb,
+        "--now",
+        "2020-12-17T10:56:00-05:00",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(json(&o)["valid"], true);
+}

@@ -282,6 +282,23 @@ pub enum VerifyError {
     /// The recomputed hash differs from the one received.
     #[error("hash does not match")]
     HashMismatch,
+    /// The verifier could not check the signature (it checks another
+    /// algorithm, or a remote verifier is unavailable): neither valid nor
+    /// proven forged; answer with a retryable error.
+    #[error("signature could not be checked: {0}")]
+    VerifierFailed(crate::crypto::SignatureError),
+}
+
+impl From<crate::crypto::SignatureError> for VerifyError {
+    /// A wrong or wrong-length signature is [`VerifyError::SignatureMismatch`];
+    /// a verifier that could not check is [`VerifyError::VerifierFailed`].
+    fn from(e: crate::crypto::SignatureError) -> Self {
+        use crate::crypto::SignatureError as S;
+        match e {
+            S::Mismatch | S::WrongLength { .. } => VerifyError::SignatureMismatch,
+            other => VerifyError::VerifierFailed(other),
+        }
+    }
 }
 
 /// A key could not be loaded.

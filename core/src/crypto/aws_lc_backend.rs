@@ -6,7 +6,8 @@ use aws_lc_rs::signature::{
     KeyPair as _, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair,
 };
 
-use super::{PrivateKey, PublicKey, Signer, Verifier};
+use super::rsa_backend::check_length;
+use super::{PrivateKey, PublicKey, SignatureAlgorithm, SignatureError, Signer, Verifier};
 use crate::error::{KeyError, SignError};
 
 const ACCEPTED: &str = "RSA keys of 2048 to 8192 bits";
@@ -32,6 +33,10 @@ impl AwsLcSigner {
 }
 
 impl Signer for AwsLcSigner {
+    fn algorithm(&self) -> SignatureAlgorithm {
+        SignatureAlgorithm::RsaPkcs1v15Sha256
+    }
+
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
         let mut sig = vec![0u8; self.pair.public_modulus_len()];
         self.pair
@@ -52,22 +57,37 @@ impl std::fmt::Debug for AwsLcSigner {
 }
 
 /// RSASSA-PKCS1-v1_5 / SHA-256 verifier on AWS-LC; the key is parsed once.
-#[derive(Debug)]
 pub struct AwsLcVerifier {
     key: ParsedPublicKey,
+    modulus_len: usize,
 }
 
 impl AwsLcVerifier {
     /// A verifier for this key.
     pub fn new(key: &PublicKey) -> Result<Self, KeyError> {
+        let modulus_len = key.bits() / 8;
         let key = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, key.spki_der())
             .map_err(|e| KeyError::new(format!("aws-lc rejected the key: {e}"), ACCEPTED))?;
-        Ok(Self { key })
+        Ok(Self { key, modulus_len })
+    }
+}
+
+impl std::fmt::Debug for AwsLcVerifier {
+    /// The key size only: the key bytes are public, but noise in logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AwsLcVerifier({} bits)", self.modulus_len * 8)
     }
 }
 
 impl Verifier for AwsLcVerifier {
-    fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        self.key.verify_sig(message, signature).is_ok()
+    fn algorithm(&self) -> SignatureAlgorithm {
+        SignatureAlgorithm::RsaPkcs1v15Sha256
+    }
+
+    fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), SignatureError> {
+        check_length(self.modulus_len, signature)?;
+        self.key
+            .verify_sig(message, signature)
+            .map_err(|_| SignatureError::Mismatch)
     }
 }

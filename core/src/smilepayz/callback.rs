@@ -139,9 +139,12 @@ pub fn verify_callback(
     let wire: WireCallback = json::decode_callback(body)?;
     let trade_no = wire.trade_no.ok_or(VerifyError::MissingField("tradeNo"))?;
     let message = callback_string_to_sign(&trade_no, timestamp_text.trim());
-    if !platform.verify(message.as_bytes(), &signature) {
-        return Err(VerifyError::SignatureMismatch);
-    }
+    crate::crypto::verify_as(
+        platform,
+        super::signature::SIGNATURE_ALGORITHM,
+        message.as_bytes(),
+        &signature,
+    )?;
     check_timestamp_window(signed_at, now, tolerance)?;
     let transaction_time =
         parse_timestamp(&wire.transaction_time).ok_or_else(|| VerifyError::MalformedBody {

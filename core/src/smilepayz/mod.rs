@@ -44,6 +44,7 @@ pub use payin::{
     ResponseMerchant, parse_pay_in_response, prepare_pay_in,
 };
 pub use response::SUCCESS_CODE;
+pub use signature::SIGNATURE_ALGORITHM;
 pub use signature::{
     callback_string_to_sign, request_string_to_sign, sign_callback, sign_request,
     verify_request_signature,

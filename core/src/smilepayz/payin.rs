@@ -671,6 +671,9 @@ mod wire_tests {
     fn failing_signer_is_a_sign_error() {
         struct Down;
         impl crate::crypto::Signer for Down {
+            fn algorithm(&self) -> crate::crypto::SignatureAlgorithm {
+                crate::crypto::SignatureAlgorithm::RsaPkcs1v15Sha256
+            }
             fn sign(&self, _: &[u8]) -> Result<Vec<u8>, crate::SignError> {
                 Err(crate::SignError::new("HSM offline", None))
             }

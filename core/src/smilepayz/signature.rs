@@ -10,9 +10,12 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use zeroize::Zeroizing;
 
-use crate::crypto::{Signer, Verifier};
+use crate::crypto::{SignatureAlgorithm, Signer, Verifier, require_signer, verify_as};
 use crate::error::{SignError, VerifyError};
 use crate::secret::MerchantSecret;
+
+/// The scheme of every SmilePayz signature, requests and callbacks alike.
+pub const SIGNATURE_ALGORITHM: SignatureAlgorithm = SignatureAlgorithm::RsaPkcs1v15Sha256;
 
 /// The request string to sign: `timestamp|merchantSecret|body`.
 ///
@@ -39,6 +42,7 @@ pub fn sign_request(
     secret: &MerchantSecret,
     body: &[u8],
 ) -> Result<String, SignError> {
+    require_signer(signer, SIGNATURE_ALGORITHM)?;
     let message = request_string_to_sign(timestamp, secret, body);
     Ok(STANDARD.encode(signer.sign(&message)?))
 }
@@ -54,11 +58,8 @@ pub fn verify_request_signature(
 ) -> Result<(), VerifyError> {
     let signature = decode_signature(signature_b64)?;
     let message = request_string_to_sign(timestamp, secret, body);
-    if verifier.verify(&message, &signature) {
-        Ok(())
-    } else {
-        Err(VerifyError::SignatureMismatch)
-    }
+    verify_as(verifier, SIGNATURE_ALGORITHM, &message, &signature)?;
+    Ok(())
 }
 
 /// The callback string to sign: `tradeNo|timestamp`.
@@ -72,6 +73,7 @@ pub fn sign_callback(
     trade_no: &str,
     timestamp: &str,
 ) -> Result<String, SignError> {
+    require_signer(signer, SIGNATURE_ALGORITHM)?;
     let message = callback_string_to_sign(trade_no, timestamp);
     Ok(STANDARD.encode(signer.sign(message.as_bytes())?))
 }

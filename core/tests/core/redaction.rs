@@ -130,6 +130,8 @@ fn nothing_formatted_leaks_secrets_or_card_data() {
         &pasarela_core::crypto::AwsLcSigner::new(&private).unwrap(),
     );
 
+    scan_crypto(&mut scan, &private);
+
     // Card data, valid and invalid (errors must not echo the value).
     let (pan, cvv, exp) = card();
     scan.debug("Pan", &pan);
@@ -296,4 +298,91 @@ fn nothing_formatted_leaks_secrets_or_card_data() {
     );
 
     scan.assert_clean();
+}
+
+/// The crypto seam's public types: signers with a given RNG, algorithms,
+/// signature errors, and every key-loading refusal made from the TEST ONLY
+/// merchant key (whose material is among the needles).
+fn scan_crypto(scan: &mut Scan, private: &PrivateKey) {
+    use pasarela_core::crypto::rand_core::OsRng;
+    use pasarela_core::crypto::{
+        RsaSigner, RsaVerifier, SignatureAlgorithm, SignatureError, Signer as _, Verifier as _,
+    };
+    scan.debug(
+        "RsaSigner (given RNG)",
+        &RsaSigner::with_rng(private, OsRng),
+    );
+    let signer = RsaSigner::new(private);
+    scan.debug("SignatureAlgorithm", &signer.algorithm());
+    scan.display("SignatureAlgorithm", &SignatureAlgorithm::RsaPssSha256);
+    let verifier = RsaVerifier::new(&private.public_key());
+    scan.debug("RsaVerifier", &verifier);
+    assert_eq!(format!("{verifier:?}"), "RsaVerifier(2048 bits)");
+    #[cfg(feature = "aws-lc")]
+    scan.debug(
+        "AwsLcVerifier",
+        &pasarela_core::crypto::AwsLcVerifier::new(&private.public_key()).unwrap(),
+    );
+    let sig = signer.sign(SECRET.as_bytes()).unwrap();
+    for (what, err) in [
+        ("mismatch", verifier.verify(b"other", &sig).unwrap_err()),
+        (
+            "length",
+            verifier.verify(SECRET.as_bytes(), &sig[1..]).unwrap_err(),
+        ),
+    ] {
+        scan.error(&format!("SignatureError ({what})"), &err);
+        scan.error(
+            &format!("VerifyError from SignatureError ({what})"),
+            &pasarela_core::VerifyError::from(err),
+        );
+    }
+    let failed = pasarela_core::VerifyError::from(SignatureError::WrongAlgorithm {
+        required: SignatureAlgorithm::RsaPkcs1v15Sha256,
+        found: SignatureAlgorithm::RsaPssSha256,
+    });
+    scan.error("VerifyError::VerifierFailed", &failed);
+
+    // The merchant key's own body under every label and container the
+    // loaders refuse: the messages name what was found, never its bytes.
+    let body = PRIVATE_PEM
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for label in [
+        "ENCRYPTED PRIVATE KEY",
+        "EC PRIVATE KEY",
+        "DSA PRIVATE KEY",
+        "OPENSSH PRIVATE KEY",
+        "CERTIFICATE",
+        "RSA PUBLIC KEY",
+        "SOMETHING ELSE",
+    ] {
+        let pem = format!("-----BEGIN {label}-----\n{body}\n-----END {label}-----\n");
+        scan.error(
+            &format!("KeyError (private, {label})"),
+            &PrivateKey::load(&pem).unwrap_err(),
+        );
+        if let Err(e) = PublicKey::load(&pem) {
+            scan.error(&format!("KeyError (public, {label})"), &e);
+        }
+    }
+    let encrypted = format!(
+        "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,00\n\n{body}\n-----END RSA PRIVATE KEY-----\n"
+    );
+    scan.error(
+        "KeyError (legacy encrypted)",
+        &PrivateKey::load(&encrypted).unwrap_err(),
+    );
+    scan.error(
+        "KeyError (public from private PEM)",
+        &PublicKey::load(PRIVATE_PEM).unwrap_err(),
+    );
+    let mut truncated = PRIVATE_B64.trim().to_owned();
+    truncated.truncate(truncated.len() - 40);
+    scan.error(
+        "KeyError (truncated base64)",
+        &PrivateKey::load(&truncated).unwrap_err(),
+    );
 }
