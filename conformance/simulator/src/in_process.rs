@@ -8,7 +8,12 @@
 //! calls that deliver callbacks send them through the
 //! [`CallbackTransport`] given to [`InProcess::with_callback_transport`]
 //! (any blocking transport, e.g. a closure); without one, a delivery is
-//! reported as not attempted.
+//! reported as not attempted. The callback host rule is the same as on
+//! loopback: a URL whose host is neither loopback nor allowed
+//! ([`SimulatorConfig::with_allowed_callback_host`]) is refused before the
+//! transport sees it, whatever the transport is.
+//!
+//! [`SimulatorConfig::with_allowed_callback_host`]: super::SimulatorConfig::with_allowed_callback_host
 //!
 //! ```
 //! use pasarela_simulator::{InProcess, Simulator};
@@ -39,9 +44,9 @@ use pasarela_core::transport::{
 };
 use pasarela_core::{PreparedRequest, RawResponse};
 
-use super::delivery::{DeliveryReport, deliver_async, deliver_blocking};
-use super::wire::{Outcome, SimRequest};
-use super::{Credentials, Simulator};
+use super::delivery::{DeliveryJob, DeliveryReport, deliver_async, deliver_blocking};
+use super::wire::{Outcome, SimRequest, SimResponse};
+use super::{AttemptLog, Credentials, Simulator};
 
 /// The origin the in-process simulator's credentials use. `.invalid` never
 /// resolves, so a request meant for the in-process simulator that reaches a
@@ -135,8 +140,55 @@ impl InProcess {
                 Delivery::MaybeSent,
                 "simulated gateway closed the connection after reading the request (dropped-connection trigger)",
             ))),
-            Outcome::Deliver(job) => Step::Deliver(job),
+            Outcome::Deliver(job) => Step::Deliver(job, None),
+            Outcome::DeliverThen { job, reply } => Step::Deliver(job, Some(reply)),
         }
+    }
+
+    /// The host check, then the attempts through the callback transport.
+    fn deliver_blocking(&self, job: &DeliveryJob) -> SimResponse {
+        let log = AttemptLog::new();
+        let report = match (self.simulator.refusal(job), &self.callbacks) {
+            (Some(refused), _) => refused,
+            (None, Some(callbacks)) => deliver_blocking(
+                job,
+                self.simulator.config().retry(),
+                &|req| {
+                    let started = log.begin(&self.simulator, &job.url);
+                    let result = callbacks.deliver(req);
+                    log.end(started, job, &result);
+                    result
+                },
+                &std::thread::sleep,
+            ),
+            (None, None) => Self::no_callbacks(),
+        };
+        self.simulator
+            .finish_delivery_logged(job, &report, log.take())
+    }
+
+    async fn deliver_async(&self, job: &DeliveryJob) -> SimResponse {
+        let log = AttemptLog::new();
+        let report = match (self.simulator.refusal(job), &self.callbacks) {
+            (Some(refused), _) => refused,
+            (None, Some(callbacks)) => {
+                deliver_async(
+                    job,
+                    self.simulator.config().retry(),
+                    |req| {
+                        let started = log.begin(&self.simulator, &job.url);
+                        let result = callbacks.deliver(req);
+                        log.end(started, job, &result);
+                        std::future::ready(result)
+                    },
+                    ThreadSleep::new,
+                )
+                .await
+            }
+            (None, None) => Self::no_callbacks(),
+        };
+        self.simulator
+            .finish_delivery_logged(job, &report, log.take())
     }
 }
 
@@ -149,17 +201,9 @@ impl BlockingTransport for InProcess {
             .handle(&Self::to_sim_request(&request), self.simulator.now());
         match Self::step(outcome) {
             Step::Done(result) => result,
-            Step::Deliver(job) => {
-                let report = match &self.callbacks {
-                    Some(callbacks) => deliver_blocking(
-                        &job,
-                        self.simulator.config().retry(),
-                        &|req| callbacks.deliver(req),
-                        &std::thread::sleep,
-                    ),
-                    None => Self::no_callbacks(),
-                };
-                Ok(self.simulator.finish_delivery(&job, &report))
+            Step::Deliver(job, then) => {
+                let answer = self.deliver_blocking(&job);
+                Ok(then.unwrap_or(answer))
             }
         }
     }
@@ -174,20 +218,9 @@ impl AsyncTransport for InProcess {
             .handle(&Self::to_sim_request(&request), self.simulator.now());
         match Self::step(outcome) {
             Step::Done(result) => result,
-            Step::Deliver(job) => {
-                let report = match &self.callbacks {
-                    Some(callbacks) => {
-                        deliver_async(
-                            &job,
-                            self.simulator.config().retry(),
-                            |req| std::future::ready(callbacks.deliver(req)),
-                            ThreadSleep::new,
-                        )
-                        .await
-                    }
-                    None => Self::no_callbacks(),
-                };
-                Ok(self.simulator.finish_delivery(&job, &report))
+            Step::Deliver(job, then) => {
+                let answer = self.deliver_async(&job).await;
+                Ok(then.unwrap_or(answer))
             }
         }
     }
@@ -206,8 +239,9 @@ impl fmt::Debug for InProcess {
 enum Step {
     /// The transport's answer.
     Done(Result<RawResponse, TransportError>),
-    /// A delivery to make before answering.
-    Deliver(super::DeliveryJob),
+    /// A delivery to make before answering (with the control call's answer,
+    /// or the given one).
+    Deliver(DeliveryJob, Option<SimResponse>),
 }
 
 /// Whether the sleep is over, and whom to wake when it is.
