@@ -272,10 +272,12 @@ impl SimulatorConfig {
         self
     }
 
-    /// Lets callbacks and notifications go to `host` besides loopback
-    /// (`127.0.0.0/8`, `::1`, `localhost`). Repeatable; a host name or an
-    /// IP address (IPv6 with or without brackets), compared without the
-    /// port, case-insensitively. `--allow-callback-host` on the command line.
+    /// Lets the loopback server's callbacks and notifications go to `host`
+    /// besides loopback (`127.0.0.0/8`, `::1`, `localhost`). Repeatable; a
+    /// host name or an IP address (IPv6 with or without brackets), compared
+    /// without the port, case-insensitively. `--allow-callback-host` on the
+    /// command line. (In-process, callbacks go through your own transport,
+    /// which decides where they go: this rule does not apply there.)
     pub fn with_allowed_callback_host(mut self, host: impl Into<String>) -> Self {
         let host = host.into();
         let host = host.trim().trim_start_matches('[').trim_end_matches(']');

@@ -8,10 +8,11 @@
 //! calls that deliver callbacks send them through the
 //! [`CallbackTransport`] given to [`InProcess::with_callback_transport`]
 //! (any blocking transport, e.g. a closure); without one, a delivery is
-//! reported as not attempted. The callback host rule is the same as on
-//! loopback: a URL whose host is neither loopback nor allowed
-//! ([`SimulatorConfig::with_allowed_callback_host`]) is refused before the
-//! transport sees it, whatever the transport is.
+//! reported as not attempted. The loopback server's callback host rule
+//! (loopback or [`SimulatorConfig::with_allowed_callback_host`]) does not
+//! apply here: the callback transport is yours, and where it carries a
+//! callback (a closure calling your handler, an HTTP client) is your
+//! choice.
 //!
 //! [`SimulatorConfig::with_allowed_callback_host`]: super::SimulatorConfig::with_allowed_callback_host
 //!
@@ -148,9 +149,8 @@ impl InProcess {
     /// The host check, then the attempts through the callback transport.
     fn deliver_blocking(&self, job: &DeliveryJob) -> SimResponse {
         let log = AttemptLog::new();
-        let report = match (self.simulator.refusal(job), &self.callbacks) {
-            (Some(refused), _) => refused,
-            (None, Some(callbacks)) => deliver_blocking(
+        let report = match &self.callbacks {
+            Some(callbacks) => deliver_blocking(
                 job,
                 self.simulator.config().retry(),
                 &|req| {
@@ -161,17 +161,16 @@ impl InProcess {
                 },
                 &std::thread::sleep,
             ),
-            (None, None) => Self::no_callbacks(),
+            None => Self::no_callbacks(),
         };
         self.simulator
-            .finish_delivery_logged(job, &report, log.take())
+            .finish_delivery_logged(job, &report, log.take(), None)
     }
 
     async fn deliver_async(&self, job: &DeliveryJob) -> SimResponse {
         let log = AttemptLog::new();
-        let report = match (self.simulator.refusal(job), &self.callbacks) {
-            (Some(refused), _) => refused,
-            (None, Some(callbacks)) => {
+        let report = match &self.callbacks {
+            Some(callbacks) => {
                 deliver_async(
                     job,
                     self.simulator.config().retry(),
@@ -185,10 +184,10 @@ impl InProcess {
                 )
                 .await
             }
-            (None, None) => Self::no_callbacks(),
+            None => Self::no_callbacks(),
         };
         self.simulator
-            .finish_delivery_logged(job, &report, log.take())
+            .finish_delivery_logged(job, &report, log.take(), None)
     }
 }
 

@@ -195,30 +195,29 @@ impl Simulator {
         }
     }
 
-    /// Why `job` must not be attempted at all, when it must not: its host
-    /// is neither loopback nor allowed
-    /// ([`SimulatorConfig::check_callback_url`]). Both runners ask before
+    /// Why the loopback server must not attempt `job` at all, when it must
+    /// not: its host is neither loopback nor allowed
+    /// ([`SimulatorConfig::check_callback_url`]). The server asks before
     /// any attempt, so a refused URL sees no connection.
-    pub fn refusal(&self, job: &DeliveryJob) -> Option<DeliveryReport> {
-        self.inner
-            .config
-            .check_callback_url(&job.url)
-            .err()
-            .map(DeliveryReport::not_attempted)
+    pub fn refusal(&self, job: &DeliveryJob) -> Option<String> {
+        self.inner.config.check_callback_url(&job.url).err()
     }
 
     /// Records how a delivery asked for by [`Outcome::Deliver`] went and
-    /// returns the control call's answer, `{"delivered", "attempts"}` (and
-    /// `"lastError"` when it was not delivered).
+    /// returns the control call's answer, `{"delivered", "attempts"}`.
     pub fn finish_delivery(&self, job: &DeliveryJob, report: &DeliveryReport) -> SimResponse {
-        self.finish_delivery_logged(job, report, Vec::new())
+        self.finish_delivery_logged(job, report, Vec::new(), None)
     }
 
+    /// As [`finish_delivery`](Self::finish_delivery), with the attempts
+    /// made; `refused` (the host check's reason) is added to the answer as
+    /// `"refused"`.
     pub(crate) fn finish_delivery_logged(
         &self,
         job: &DeliveryJob,
         report: &DeliveryReport,
         attempt_log: Vec<AttemptRecord>,
+        refused: Option<String>,
     ) -> SimResponse {
         self.inner.lock().record_delivery(
             job.gateway,
@@ -233,8 +232,8 @@ impl Simulator {
         );
         let mut answer =
             serde_json::json!({"delivered": report.delivered, "attempts": report.attempts});
-        if let (false, Some(error)) = (report.delivered, &report.last_error) {
-            answer["lastError"] = serde_json::json!(error);
+        if let Some(reason) = refused {
+            answer["refused"] = serde_json::json!(reason);
         }
         SimResponse::json(200, &answer)
     }

@@ -36,7 +36,7 @@ use tokio::sync::{Semaphore, oneshot};
 
 use super::callback_http;
 use super::config::ServerLimits;
-use super::delivery::{DeliveryJob, deliver_async};
+use super::delivery::{DeliveryJob, DeliveryReport, deliver_async};
 use super::wire::{Outcome, SimRequest, SimResponse, SimResponseExt};
 use super::{AttemptLog, Credentials, Simulator};
 
@@ -264,8 +264,9 @@ async fn connection(
 /// connection), then the attempts, each logged; records it.
 async fn deliver(simulator: &Simulator, job: &DeliveryJob) -> SimResponse {
     let log = AttemptLog::new();
-    let report = match simulator.refusal(job) {
-        Some(refused) => refused,
+    let refused = simulator.refusal(job);
+    let report = match &refused {
+        Some(reason) => DeliveryReport::not_attempted(reason.clone()),
         None => {
             let policy = simulator.config().retry();
             deliver_async(
@@ -285,7 +286,7 @@ async fn deliver(simulator: &Simulator, job: &DeliveryJob) -> SimResponse {
             .await
         }
     };
-    simulator.finish_delivery_logged(job, &report, log.take())
+    simulator.finish_delivery_logged(job, &report, log.take(), refused)
 }
 
 /// The service's error: returning it makes hyper close the connection

@@ -6,6 +6,7 @@ mod in_process;
 mod independent_client;
 mod monnet;
 mod robustness;
+mod safety;
 mod server;
 mod smilepayz;
 mod support;
