@@ -143,9 +143,10 @@ pub(crate) fn render(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> SimR
             )
         };
         smilepayz_rows.push_str(&format!(
-            "<tr><td>{order}</td><td>{trade}</td><td>{status}{remark}</td><td>{amount}</td>\
-             <td>{age}</td><td>{expires}</td><td>{callback}</td>\
-             <td><a href=\"{page}\">cashier</a></td><td>{actions}</td></tr>",
+            "<tr><td>{order}<br><small>tradeNo {trade}</small></td><td>{status}{remark}</td>\
+             <td class=\"nowrap\">{amount}</td><td class=\"nowrap\">{age}</td><td>{expires}</td>\
+             <td><a href=\"{page}\">cashier</a><br><small>callback: {callback}</small></td>\
+             <td>{actions}</td></tr>",
             order = escape(&o.order_no),
             trade = escape(&o.trade_no),
             status = escape(o.status.as_str()),
@@ -185,7 +186,7 @@ pub(crate) fn render(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> SimR
         );
         monnet_rows.push_str(&format!(
             "<tr><td>{operation}</td><td>{payin}</td><td>{state} {name}{reason}</td>\
-             <td>{amount} {currency}</td><td>{age}</td>\
+             <td class=\"nowrap\">{amount} {currency}</td><td class=\"nowrap\">{age}</td>\
              <td><a href=\"{page}\">payment page</a></td><td>{actions}</td></tr>",
             operation = escape(&op.operation_number),
             payin = escape(&op.payin_id),
@@ -244,20 +245,19 @@ pub(crate) fn render(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> SimR
          <a href=\"/_simulator/orders\">orders (JSON)</a> · \
          <a href=\"/_simulator/triggers\">error triggers</a>{refresh_note}</p>\
          <h2 id=\"smilepayz\">SmilePayz orders</h2>\
-         <table><thead><tr><th scope=\"col\">Order</th><th scope=\"col\">Trade no</th>\
+         <div class=\"scroll\"><table><thead><tr><th scope=\"col\">Order</th>\
          <th scope=\"col\">Status</th><th scope=\"col\">Amount</th><th scope=\"col\">Age</th>\
-         <th scope=\"col\">Expires</th><th scope=\"col\">Callback URL</th>\
-         <th scope=\"col\">Page</th><th scope=\"col\">Actions</th></tr></thead><tbody>{sp}</tbody></table>\
+         <th scope=\"col\">Expires</th><th scope=\"col\">Page</th><th scope=\"col\">Actions</th></tr></thead><tbody>{sp}</tbody></table></div>\
          <h2 id=\"monnet\">Monnet operations</h2>\
-         <table><thead><tr><th scope=\"col\">Operation</th><th scope=\"col\">payinID</th>\
+         <div class=\"scroll\"><table><thead><tr><th scope=\"col\">Operation</th><th scope=\"col\">payinID</th>\
          <th scope=\"col\">State</th><th scope=\"col\">Amount</th><th scope=\"col\">Age</th>\
-         <th scope=\"col\">Page</th><th scope=\"col\">Actions</th></tr></thead><tbody>{mn}</tbody></table>{more}\
+         <th scope=\"col\">Page</th><th scope=\"col\">Actions</th></tr></thead><tbody>{mn}</tbody></table></div>{more}\
          <h2 id=\"deliveries\">Delivery attempts</h2>\
          <p>{attempts_total} attempt(s), newest first{shown}.</p>\
-         <table><thead><tr><th scope=\"col\">Time</th><th scope=\"col\">Gateway</th>\
+         <div class=\"scroll\"><table><thead><tr><th scope=\"col\">Time</th><th scope=\"col\">Gateway</th>\
          <th scope=\"col\">Reference</th><th scope=\"col\">Announced</th><th scope=\"col\">URL</th>\
          <th scope=\"col\">HTTP status</th><th scope=\"col\">Latency</th><th scope=\"col\">Result</th>\
-         </tr></thead><tbody>{at}</tbody></table>",
+         </tr></thead><tbody>{at}</tbody></table></div>",
         sp_notify = notify(sim.config.smilepayz_notify_url.as_deref()),
         mn_notify = notify(sim.config.monnet_notify_url.as_deref()),
         refresh_note = if refresh {
@@ -266,7 +266,7 @@ pub(crate) fn render(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> SimR
             " · <a href=\"/_simulator/\">reload every 5 s</a>"
         },
         sp = if smilepayz_rows.is_empty() {
-            empty(9, "orders")
+            empty(7, "orders")
         } else {
             smilepayz_rows
         },

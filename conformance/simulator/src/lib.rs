@@ -1,34 +1,12 @@
-//! # pasarela-simulator
+#![doc = include_str!("../README.md")]
 //!
-//! An offline stand-in for the SmilePayz and Monnet gateways, for pasarela's
-//! tests and for yours.
+//! ## In this crate
 //!
 //! The [`Simulator`] is a pure request handler with state behind a mutex:
 //! [`Simulator::handle`] takes a [`SimRequest`] and the current time and
-//! returns an [`Outcome`]. Two runners carry outcomes out:
-//!
-//! - [`InProcess`]: a transport (both [`BlockingTransport`] and
-//!   [`AsyncTransport`]), no sockets; callbacks go through a transport you
-//!   give it.
-//! - [`LoopbackServer`]: an HTTP/1.1 server on `127.0.0.1:0` (or an address
-//!   you pick), usable from any language; callbacks go out over plain HTTP.
-//!
-//! ```no_run
-//! use pasarela_simulator::{LoopbackServer, Simulator, SimulatorConfig};
-//!
-//! let server = LoopbackServer::start(Simulator::new(SimulatorConfig::default())?, "127.0.0.1:0".parse()?)?;
-//! let credentials = server.credentials();
-//! println!("{}", credentials.to_json_line());
-//! server.shutdown();
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
-//!
-//! What it serves, what it rejects with which code, the control API and the
-//! error triggers are in the crate README; the codes are in [`codes`], the
-//! triggers in [`TRIGGER_TABLE`].
-//!
-//! [`BlockingTransport`]: pasarela_core::transport::BlockingTransport
-//! [`AsyncTransport`]: pasarela_core::transport::AsyncTransport
+//! returns an [`Outcome`]; [`InProcess`] and [`LoopbackServer`] carry
+//! outcomes out. The codes are in [`codes`], the triggers in
+//! [`TRIGGER_TABLE`], the limits in [`ServerLimits`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -75,7 +75,7 @@ button.danger{background:#c22;color:#fff;border:1px solid #911}\
 table{border-collapse:collapse;width:100%;font-size:.85rem;margin-bottom:1.5rem}\
 th,td{border:1px solid #ccc;padding:.25rem .4rem;text-align:left;vertical-align:top}\
 td form{display:inline}td button{font-size:.8rem;padding:.15rem .4rem;margin:.1rem}\
-.wide{max-width:none}";
+.wide{max-width:none}.scroll{overflow-x:auto}.nowrap{white-space:nowrap}small{color:#555}";
 
 /// A whole page: `lang`, charset, title, inline style, no external assets.
 pub(crate) fn html_page(status: u16, title: &str, head_extra: &str, body: &str) -> SimResponse {
