@@ -6,6 +6,7 @@ mod callbacks;
 mod in_process;
 mod independent_client;
 mod monnet;
+mod pages;
 mod robustness;
 mod safety;
 mod server;
