@@ -63,7 +63,7 @@ pub struct SimulateArgs {
           value_parser = positive)]
     pub max_orders: usize,
     /// Connections served at once; beyond it a connection gets 503 and is closed.
-    #[arg(long, default_value_t = 512, value_name = "N",
+    #[arg(long, default_value_t = 1024, value_name = "N",
           value_parser = positive)]
     pub max_connections: usize,
     /// Print one JSON object (address and credentials) on one line, then serve.

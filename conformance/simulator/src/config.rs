@@ -121,7 +121,7 @@ pub const DEFAULT_MAX_ORDERS: usize = 10_000;
 /// Defaults: a connection that has not sent a complete request head within
 /// 10 s is closed (this also closes keep-alive connections idle for 10 s);
 /// a request body must arrive within 10 s of its head (else `408`); at most
-/// 512 connections are served at once, and a connection beyond that is
+/// 1024 connections are served at once, and a connection beyond that is
 /// answered `503` with `Retry-After: 1` and closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -139,7 +139,7 @@ impl Default for ServerLimits {
         Self {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
-            max_connections: 512,
+            max_connections: 1024,
         }
     }
 }

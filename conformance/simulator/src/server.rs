@@ -4,7 +4,7 @@
 //!
 //! A listen backlog of 4096 and one cheap task per connection let it hold
 //! many concurrent keep-alive connections, up to a cap
-//! ([`ServerLimits::max_connections`], 512 by default; beyond it a
+//! ([`ServerLimits::max_connections`], 1024 by default; beyond it a
 //! connection is answered `503` and closed). A connection that has not sent
 //! a complete request head within [`ServerLimits::header_timeout`] (10 s)
 //! is closed, silent or dribbling, which also closes idle keep-alive

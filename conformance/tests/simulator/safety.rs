@@ -232,7 +232,7 @@ fn the_default_limits_are_ten_seconds_and_a_cap() {
     let limits = ServerLimits::default();
     assert_eq!(limits.header_timeout, Duration::from_secs(10));
     assert_eq!(limits.body_timeout, Duration::from_secs(10));
-    assert_eq!(limits.max_connections, 512);
+    assert_eq!(limits.max_connections, 1024);
     assert_eq!(SimulatorConfig::default().server_limits(), limits);
 }
 
