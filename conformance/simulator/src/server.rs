@@ -60,12 +60,8 @@ impl LoopbackServer {
     /// stderr: anyone who can reach it can create orders and read the TEST
     /// ONLY credentials.
     pub fn start(simulator: Simulator, addr: SocketAddr) -> io::Result<Self> {
-        if !addr.ip().is_loopback() {
-            eprintln!(
-                "pasarela-simulator: WARNING: listening on {addr}, beyond loopback: anyone who \
-                 can reach it can create orders and read the TEST ONLY credentials; use \
-                 127.0.0.1 unless you mean it"
-            );
+        if let Some(warning) = bind_warning(addr) {
+            eprintln!("{warning}");
         }
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<SocketAddr>>();
         let (stop_tx, stop_rx) = oneshot::channel();
@@ -179,6 +175,23 @@ impl fmt::Debug for LoopbackServer {
             .field("addr", &self.addr)
             .finish_non_exhaustive()
     }
+}
+
+/// The warning printed when told to listen beyond loopback.
+fn bind_warning(addr: SocketAddr) -> Option<String> {
+    let loopback = match addr.ip() {
+        std::net::IpAddr::V4(ip) => ip.is_loopback(),
+        std::net::IpAddr::V6(ip) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    };
+    (!loopback).then(|| {
+        format!(
+            "pasarela-simulator: WARNING: listening on {addr}, beyond loopback: anyone who can \
+             reach it can create orders and read the TEST ONLY credentials; use 127.0.0.1 \
+             unless you mean it"
+        )
+    })
 }
 
 fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
@@ -376,4 +389,28 @@ fn to_hyper(response: SimResponse) -> Response<Full<Bytes>> {
             *fallback.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
             fallback
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binding_beyond_loopback_warns() {
+        for quiet in [
+            "127.0.0.1:0",
+            "127.9.9.9:80",
+            "[::1]:0",
+            "[::ffff:127.0.0.1]:0",
+        ] {
+            assert_eq!(bind_warning(quiet.parse().unwrap()), None, "{quiet}");
+        }
+        for loud in ["0.0.0.0:8080", "192.168.1.5:0", "[::]:0"] {
+            let warning = bind_warning(loud.parse().unwrap()).unwrap();
+            assert!(
+                warning.contains("WARNING") && warning.contains(loud),
+                "{warning}"
+            );
+        }
+    }
 }
