@@ -2,7 +2,8 @@
 //! its state, amount and age, every delivery attempt with its time, URL,
 //! HTTP status and latency, links to the hosted pages, and buttons for the
 //! control actions (form posts to `/_simulator/ui/…`, answered `303` back
-//! here). It reloads itself every 5 seconds while open (a meta refresh;
+//! here). Attempts are listed for the orders on the page shown, so one
+//! page costs the same however many orders are kept. It reloads itself every 5 seconds while open (a meta refresh;
 //! `?refresh=0` turns it off). Newest first, 100 orders per gateway per
 //! page (`?page=2` for the next ones).
 
@@ -115,11 +116,11 @@ pub(crate) fn render(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> SimR
     let mut smilepayz_rows = String::new();
     for (index, kept) in orders.kept().rev().enumerate() {
         let o = &kept.item;
-        for d in &o.deliveries {
-            attempts.extend(attempt_rows("SmilePayz", &o.order_no, d));
-        }
         if index < skip || index >= skip + PER_PAGE {
             continue;
+        }
+        for d in &o.deliveries {
+            attempts.extend(attempt_rows("SmilePayz", &o.order_no, d));
         }
         let actions = if o.status == TransactionStatus::Processing {
             format!(
@@ -168,11 +169,11 @@ pub(crate) fn render(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> SimR
     let mut monnet_rows = String::new();
     for (index, kept) in operations.kept().rev().enumerate() {
         let op = &kept.item;
-        for d in &op.deliveries {
-            attempts.extend(attempt_rows("Monnet", &op.operation_number, d));
-        }
         if index < skip || index >= skip + PER_PAGE {
             continue;
+        }
+        for d in &op.deliveries {
+            attempts.extend(attempt_rows("Monnet", &op.operation_number, d));
         }
         let actions = format!(
             "<form method=\"post\" action=\"/_simulator/ui/monnet/complete\">\
@@ -253,7 +254,7 @@ pub(crate) fn render(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> SimR
          <th scope=\"col\">State</th><th scope=\"col\">Amount</th><th scope=\"col\">Age</th>\
          <th scope=\"col\">Page</th><th scope=\"col\">Actions</th></tr></thead><tbody>{mn}</tbody></table></div>{more}\
          <h2 id=\"deliveries\">Delivery attempts</h2>\
-         <p>{attempts_total} attempt(s), newest first{shown}.</p>\
+         <p>{attempts_total} attempt(s) for the orders above, newest first{shown}.</p>\
          <div class=\"scroll\"><table><thead><tr><th scope=\"col\">Time</th><th scope=\"col\">Gateway</th>\
          <th scope=\"col\">Reference</th><th scope=\"col\">Announced</th><th scope=\"col\">URL</th>\
          <th scope=\"col\">HTTP status</th><th scope=\"col\">Latency</th><th scope=\"col\">Result</th>\

@@ -472,13 +472,17 @@ fn monnet_details(op: &MonnetOperation, page: &PageInfo) -> String {
 }
 
 fn monnet_outcome(op: &MonnetOperation, page: &PageInfo) -> String {
-    let back = match (op.state_id, &page.ok_url, &page.error_url) {
-        (5 | 9, Some(url), _) | (_, _, Some(url)) => format!(
+    let target = if matches!(op.state_id, 5 | 9) {
+        &page.ok_url
+    } else {
+        &page.error_url
+    };
+    let back = target.as_deref().map_or_else(String::new, |url| {
+        format!(
             "<p><a id=\"return\" href=\"{}\">Return to the merchant</a></p>",
             escape(url)
-        ),
-        _ => String::new(),
-    };
+        )
+    });
     let reason = page
         .decline_code
         .as_deref()

@@ -278,3 +278,59 @@ fn dashboard_lists_and_acts() {
     );
     assert_eq!(status, 405);
 }
+
+#[test]
+fn in_process_page_actions_deliver_then_redirect() {
+    use pasarela_core::transport::{BlockingTransport, TransportError};
+    use pasarela_core::{PreparedRequest, RawResponse};
+    use std::sync::{Arc, Mutex};
+
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let sim = pasarela_simulator::InProcess::new(simulator()).with_callback_transport(
+        move |req: PreparedRequest| {
+            log.lock().unwrap().push(req.body().to_vec());
+            Ok::<_, TransportError>(RawResponse::new(200, "SUCCESS"))
+        },
+    );
+    let creds = sim.credentials();
+    let order = order_no("PGIP");
+    let mut request = pasarela_core::smilepayz::PayInRequest::new(
+        pasarela_core::smilepayz::Merchant::new(creds.smilepayz.merchant_id.clone()),
+        order.as_str(),
+        pasarela_core::smilepayz::Money::pen(990),
+        "Pedido de prueba",
+    );
+    request = request
+        .with_callback_url("https://shop.example/cb")
+        .with_redirect_url("https://shop.example/thanks");
+    let prepared = pasarela_core::smilepayz::prepare_pay_in(
+        &smilepayz_config(&creds),
+        &request,
+        time::OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    let created = json(&BlockingTransport::send(&sim, prepared).unwrap());
+    let trade = created["tradeNo"].as_str().unwrap();
+    let action = PreparedRequest::new(
+        pasarela_core::http::Method::POST,
+        format!("{}/cashier/order/{trade}", creds.smilepayz.base_url)
+            .parse()
+            .unwrap(),
+        vec![(
+            "Content-Type".into(),
+            "application/x-www-form-urlencoded".into(),
+        )],
+        b"action=pay".to_vec(),
+    );
+    let answer = BlockingTransport::send(&sim, action).unwrap();
+    assert_eq!(answer.status, 303);
+    assert_eq!(
+        answer.header("Location"),
+        Some("https://shop.example/thanks")
+    );
+    assert_eq!(seen.lock().unwrap().len(), 1);
+    let body: serde_json::Value = serde_json::from_slice(&seen.lock().unwrap()[0]).unwrap();
+    assert_eq!(body["status"], "SUCCESS");
+    assert_eq!(body["orderNo"], order.as_str());
+}
