@@ -4,6 +4,25 @@
 //! (one JSON line with `--json`, the object `GET /_simulator/credentials`
 //! also answers), then serves until killed.
 
+/// What `pasarela simulate --help` shows before the trigger table.
+const BROWSER_FLOW: &str = "\
+Browser flow (hosted pages, as a shopper sees them):
+  SmilePayz  the pay-in answer's paymentUrl opens the simulated cashier: merchant,
+             order number, amount in soles, expiry; Pay / Fail / Let it expire settle
+             the order, send the signed callback (callbackUrl, else
+             --smilepayz-notify-url) and redirect to the order's redirectUrl.
+  Monnet     the create answer's url opens the payment page: amount, currency, card
+             masked to its last four digits, then a simulated 3-D Secure step;
+             Authorize (state 5) / Deny (state 6, decline 9005 or 9051) send the
+             hashed notification to --monnet-notify-url and redirect to
+             payinTransactionOKURL / payinTransactionErrorURL.
+  Dashboard  dashboardUrl (http://ADDR/_simulator/): every order, operation and
+             delivery attempt (time, URL, HTTP status, latency), links to the pages,
+             buttons for the control actions; reloads every 5 s.
+Callbacks go only to loopback hosts (127.0.0.0/8, ::1, localhost) unless
+--allow-callback-host names others; a refused URL is reported, never attempted.
+";
+
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -12,18 +31,41 @@ use std::time::Duration;
 
 use pasarela_core::crypto::PublicKey;
 use pasarela_simulator::{
-    Credentials, LoopbackServer, RetryPolicy, Simulator, SimulatorConfig, TRIGGER_TABLE,
+    Credentials, LoopbackServer, RetryPolicy, ServerLimits, Simulator, SimulatorConfig,
+    TRIGGER_TABLE,
 };
 
 use crate::output::{self, Failure};
 
 /// Arguments of `pasarela simulate`.
 #[derive(Debug, Clone, clap::Args)]
-#[command(after_long_help = TRIGGER_TABLE, after_help = TRIGGER_TABLE)]
+#[command(after_long_help = help_text(), after_help = help_text())]
 pub struct SimulateArgs {
-    /// Address to listen on; port 0 picks a free port.
+    /// Address to listen on; port 0 picks a free port. Loopback by default;
+    /// a wider address (0.0.0.0, a LAN address) prints a warning on stderr.
     #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
     pub addr: SocketAddr,
+    /// Where SmilePayz callbacks go for orders created without callbackUrl
+    /// (the back office's "API Notify Address").
+    #[arg(long, value_name = "URL", value_parser = http_url)]
+    pub smilepayz_notify_url: Option<String>,
+    /// The merchant's Monnet notification URL (Monnet's create carries none):
+    /// where hosted-page and `/_simulator/monnet/complete` notifications go.
+    #[arg(long, value_name = "URL", value_parser = http_url)]
+    pub monnet_notify_url: Option<String>,
+    /// A host callbacks and notifications may go to besides loopback
+    /// (repeatable). Anything else is refused before any connection.
+    #[arg(long = "allow-callback-host", value_name = "HOST")]
+    pub allow_callback_hosts: Vec<String>,
+    /// Orders kept per gateway; beyond it the oldest final order is evicted
+    /// (the oldest order when none is final).
+    #[arg(long, default_value_t = pasarela_simulator::DEFAULT_MAX_ORDERS, value_name = "N",
+          value_parser = positive)]
+    pub max_orders: usize,
+    /// Connections served at once; beyond it a connection gets 503 and is closed.
+    #[arg(long, default_value_t = 1024, value_name = "N",
+          value_parser = positive)]
+    pub max_connections: usize,
     /// Print one JSON object (address and credentials) on one line, then serve.
     #[arg(long)]
     pub json: bool,
@@ -41,6 +83,29 @@ pub struct SimulateArgs {
     /// How long the slow-answer trigger waits before answering.
     #[arg(long, default_value_t = 40_000, value_name = "MS")]
     pub slow_delay_ms: u64,
+}
+
+fn help_text() -> String {
+    format!("{BROWSER_FLOW}\n{TRIGGER_TABLE}")
+}
+
+/// A whole number of at least 1.
+fn positive(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("must be a whole number of at least 1".to_owned()),
+    }
+}
+
+/// An absolute `http` URL (the simulator delivers over plain HTTP).
+fn http_url(text: &str) -> Result<String, String> {
+    match url::Url::parse(text) {
+        Ok(url) if url.scheme() == "http" && url.host().is_some() => Ok(url.to_string()),
+        Ok(_) => {
+            Err("must be an absolute http:// URL (the simulator does not speak TLS)".to_owned())
+        }
+        Err(e) => Err(format!("not a URL: {e}")),
+    }
 }
 
 /// Runs the simulator until the process is killed. Exit 2 with a one-line
@@ -66,7 +131,18 @@ fn config(args: &SimulateArgs) -> Result<SimulatorConfig, Failure> {
             max_delay: delay.saturating_mul(20),
             ..RetryPolicy::default()
         })
-        .with_slow_delay(Duration::from_millis(args.slow_delay_ms));
+        .with_slow_delay(Duration::from_millis(args.slow_delay_ms))
+        .with_max_orders(args.max_orders)
+        .with_server_limits(ServerLimits::default().with_max_connections(args.max_connections));
+    for host in &args.allow_callback_hosts {
+        config = config.with_allowed_callback_host(host.as_str());
+    }
+    if let Some(url) = &args.smilepayz_notify_url {
+        config = config.with_smilepayz_notify_url(url.as_str());
+    }
+    if let Some(url) = &args.monnet_notify_url {
+        config = config.with_monnet_notify_url(url.as_str());
+    }
     if let Some(path) = &args.smilepayz_merchant_public_key {
         let text = output::read_text("SmilePayz merchant public key", path)?;
         let key = PublicKey::load(&text).map_err(|e| {
@@ -120,6 +196,7 @@ fn readable(c: &Credentials) -> String {
     };
     format!(
         "pasarela simulator listening on http://{addr}   (TEST ONLY credentials; Ctrl-C stops it)
+Dashboard: {dashboard}
 
 SmilePayz
   base URL         {base}
@@ -137,11 +214,13 @@ Monnet
 
 Control API
   GET  {base}/_simulator/credentials     these credentials as JSON
-  GET  {base}/_simulator/orders          every accepted order
+  GET  {base}/_simulator/orders          kept orders, paginated (?offset=0&limit=100)
   POST {base}/_simulator/smilepayz/complete  {{\"orderNo\", \"status\"}}
   POST {base}/_simulator/monnet/complete     {{\"payinMerchantOperationNumber\", \"payinStateID\", \"notificationUrl\"}}
+       (notificationUrl optional with --monnet-notify-url)
 Magic amounts trigger declines, expiries and failures: pasarela simulate --help",
         addr = c.addr,
+        dashboard = c.dashboard_url,
         base = s.base_url,
         mid = s.merchant_id,
         secret = s.merchant_secret,
@@ -189,6 +268,39 @@ mod tests {
         assert_eq!(config.retry().max_attempts, 2);
         assert_eq!(config.slow_delay(), Duration::from_millis(5));
         assert!(Wrapper::try_parse_from(["simulate", "--callback-attempts", "0"]).is_err());
+        let a = args(&[
+            "--smilepayz-notify-url",
+            "http://127.0.0.1:9/sp",
+            "--monnet-notify-url",
+            "http://localhost:9/mn",
+            "--allow-callback-host",
+            "shop.example",
+            "--allow-callback-host",
+            "10.0.0.7",
+            "--max-orders",
+            "7",
+            "--max-connections",
+            "3",
+        ]);
+        let cfg = super::config(&a).unwrap();
+        assert_eq!(cfg.smilepayz_notify_url(), Some("http://127.0.0.1:9/sp"));
+        assert_eq!(cfg.monnet_notify_url(), Some("http://localhost:9/mn"));
+        assert_eq!(cfg.allowed_callback_hosts(), ["shop.example", "10.0.0.7"]);
+        assert_eq!(cfg.max_orders(), 7);
+        assert_eq!(cfg.server_limits().max_connections, 3);
+        assert!(cfg.check_callback_url("http://shop.example/cb").is_ok());
+        assert!(cfg.check_callback_url("http://other.example/cb").is_err());
+        for bad in [
+            ["--monnet-notify-url", "https://shop.example/n"],
+            ["--smilepayz-notify-url", "not a url"],
+            ["--max-orders", "0"],
+            ["--max-connections", "0"],
+        ] {
+            assert!(
+                Wrapper::try_parse_from(std::iter::once("simulate").chain(bad)).is_err(),
+                "{bad:?}"
+            );
+        }
         assert!(Wrapper::try_parse_from(["simulate", "--addr", "nowhere"]).is_err());
     }
 
@@ -205,7 +317,12 @@ mod tests {
                 .unwrap()
                 .contains("PRIVATE KEY")
         );
+        assert_eq!(
+            value["dashboardUrl"],
+            format!("http://{}/_simulator/", server.addr())
+        );
         let text = readable(&creds);
+        assert!(text.contains(&creds.dashboard_url));
         assert!(text.contains(&creds.smilepayz.base_url));
         assert!(text.contains(&creds.monnet.key_monnet));
         server.shutdown();

@@ -103,6 +103,6 @@ fuzz_target!(|data: &[u8]| {
         Outcome::Reply(response) | Outcome::Slow { response, .. } => {
             assert!((100..600).contains(&response.status), "status {}", response.status);
         }
-        Outcome::Drop | Outcome::Deliver(_) => {}
+        Outcome::Drop | Outcome::Deliver(_) | Outcome::DeliverThen { .. } => {}
     }
 });

@@ -10,6 +10,8 @@ use hyper_util::rt::TokioIo;
 use pasarela_core::{PreparedRequest, RawResponse};
 use tokio::net::TcpStream;
 
+use super::config::is_loopback_host;
+
 /// Largest acknowledgement body read, in bytes.
 const MAX_ANSWER: usize = 64 * 1024;
 
@@ -37,6 +39,13 @@ async fn attempt(request: PreparedRequest) -> Result<RawResponse, String> {
     let stream = match url.host() {
         Some(url::Host::Ipv4(ip)) => TcpStream::connect((ip, port)).await,
         Some(url::Host::Ipv6(ip)) => TcpStream::connect((ip, port)).await,
+        // Loopback names go to loopback addresses, never through a resolver.
+        Some(host @ url::Host::Domain(_)) if is_loopback_host(&host) => {
+            match TcpStream::connect((std::net::Ipv4Addr::LOCALHOST, port)).await {
+                Ok(stream) => Ok(stream),
+                Err(_) => TcpStream::connect((std::net::Ipv6Addr::LOCALHOST, port)).await,
+            }
+        }
         Some(url::Host::Domain(name)) => TcpStream::connect((name, port)).await,
         None => return Err(format!("callback URL {url} has no host")),
     }

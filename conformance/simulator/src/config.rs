@@ -105,6 +105,78 @@ pub struct SimulatorConfig {
     pub(crate) slow_delay: Duration,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) backend: Backend,
+    pub(crate) allowed_callback_hosts: Vec<String>,
+    pub(crate) smilepayz_notify_url: Option<String>,
+    pub(crate) monnet_notify_url: Option<String>,
+    pub(crate) max_orders: usize,
+    pub(crate) limits: ServerLimits,
+}
+
+/// The default cap on kept orders, per gateway ([`SimulatorConfig::with_max_orders`]).
+pub const DEFAULT_MAX_ORDERS: usize = 10_000;
+
+/// How the loopback server protects itself from slow, silent or too many
+/// clients.
+///
+/// Defaults: a connection that has not sent a complete request head within
+/// 10 s is closed (this also closes keep-alive connections idle for 10 s);
+/// a request body must arrive within 10 s of its head (else `408`); at most
+/// 1024 connections are served at once, and a connection beyond that is
+/// answered `503` with `Retry-After: 1` and closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServerLimits {
+    /// Longest wait for a complete request head (also the keep-alive idle timeout).
+    pub header_timeout: Duration,
+    /// Longest wait for a request body, once its head arrived.
+    pub body_timeout: Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+        }
+    }
+}
+
+impl ServerLimits {
+    /// Sets the request-head timeout (at least 1 ms).
+    pub fn with_header_timeout(mut self, timeout: Duration) -> Self {
+        self.header_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Sets the body timeout (at least 1 ms).
+    pub fn with_body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Sets the connection cap (at least 1).
+    pub fn with_max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max.max(1);
+        self
+    }
+}
+
+/// Whether a callback host is loopback: `127.0.0.0/8`, `::1` (also as an
+/// IPv4-mapped address), `localhost` and names under `.localhost`.
+pub(crate) fn is_loopback_host(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        url::Host::Domain(name) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+    }
 }
 
 impl Default for SimulatorConfig {
@@ -126,6 +198,11 @@ impl Default for SimulatorConfig {
             slow_delay: Duration::from_secs(40),
             clock: Arc::new(SystemClock),
             backend: Backend::default(),
+            allowed_callback_hosts: Vec::new(),
+            smilepayz_notify_url: None,
+            monnet_notify_url: None,
+            max_orders: DEFAULT_MAX_ORDERS,
+            limits: ServerLimits::default(),
         }
     }
 }
@@ -195,6 +272,105 @@ impl SimulatorConfig {
         self
     }
 
+    /// Lets the loopback server's callbacks and notifications go to `host`
+    /// besides loopback (`127.0.0.0/8`, `::1`, `localhost`). Repeatable; a
+    /// host name or an IP address (IPv6 with or without brackets), compared
+    /// without the port, case-insensitively. `--allow-callback-host` on the
+    /// command line. (In-process, callbacks go through your own transport,
+    /// which decides where they go: this rule does not apply there.)
+    pub fn with_allowed_callback_host(mut self, host: impl Into<String>) -> Self {
+        let host = host.into();
+        let host = host.trim().trim_start_matches('[').trim_end_matches(']');
+        self.allowed_callback_hosts
+            .push(host.trim_end_matches('.').to_ascii_lowercase());
+        self
+    }
+
+    /// Where SmilePayz callbacks go for orders created without
+    /// `callbackUrl` (the back office's "API Notify Address"). An order's own
+    /// `callbackUrl` wins when it has one.
+    pub fn with_smilepayz_notify_url(mut self, url: impl Into<String>) -> Self {
+        self.smilepayz_notify_url = Some(url.into());
+        self
+    }
+
+    /// The merchant's Monnet notification URL (configured once in Monnet's
+    /// back office): where every notification goes unless a
+    /// `/_simulator/monnet/complete` call names another `notificationUrl`.
+    pub fn with_monnet_notify_url(mut self, url: impl Into<String>) -> Self {
+        self.monnet_notify_url = Some(url.into());
+        self
+    }
+
+    /// Caps the orders kept per gateway (default [`DEFAULT_MAX_ORDERS`],
+    /// at least 1). Creating one more evicts the oldest order in a final
+    /// state (SmilePayz `SUCCESS`/`FAILED`/`CANCELLED`, Monnet any state but
+    /// 1 and 2), or the oldest order when none is final. An evicted order is
+    /// gone: status queries answer not found, its number can be used again.
+    pub fn with_max_orders(mut self, max: usize) -> Self {
+        self.max_orders = max.max(1);
+        self
+    }
+
+    /// Sets the loopback server's limits on slow and concurrent clients.
+    pub fn with_server_limits(mut self, limits: ServerLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Whether a callback may go to `url`: loopback hosts always, others
+    /// only when allowed. `Err` says why not, in one line.
+    pub fn check_callback_url(&self, url: &str) -> Result<(), String> {
+        let parsed = url::Url::parse(url).map_err(|e| format!("bad callback URL {url:?}: {e}"))?;
+        let Some(host) = parsed.host() else {
+            return Err(format!("callback URL {url:?} has no host"));
+        };
+        if is_loopback_host(&host) {
+            return Ok(());
+        }
+        let text = match &host {
+            url::Host::Domain(d) => d.trim_end_matches('.').to_ascii_lowercase(),
+            url::Host::Ipv4(ip) => ip.to_string(),
+            url::Host::Ipv6(ip) => ip.to_string(),
+        };
+        if self.allowed_callback_hosts.iter().any(|h| {
+            *h == text
+                || h.parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.to_string() == text)
+        }) {
+            return Ok(());
+        }
+        Err(format!(
+            "refused, not attempted: callback host {text} is not loopback and not allowed \
+             (--allow-callback-host {text}, SimulatorConfig::with_allowed_callback_host)"
+        ))
+    }
+
+    /// The hosts allowed besides loopback.
+    pub fn allowed_callback_hosts(&self) -> &[String] {
+        &self.allowed_callback_hosts
+    }
+
+    /// The configured SmilePayz notify URL.
+    pub fn smilepayz_notify_url(&self) -> Option<&str> {
+        self.smilepayz_notify_url.as_deref()
+    }
+
+    /// The configured Monnet notification URL.
+    pub fn monnet_notify_url(&self) -> Option<&str> {
+        self.monnet_notify_url.as_deref()
+    }
+
+    /// The cap on kept orders per gateway.
+    pub fn max_orders(&self) -> usize {
+        self.max_orders
+    }
+
+    /// The loopback server's limits.
+    pub fn server_limits(&self) -> ServerLimits {
+        self.limits
+    }
+
     /// The SmilePayz merchant id.
     pub fn smilepayz_merchant_id(&self) -> &str {
         &self.smilepayz_merchant_id
@@ -226,6 +402,11 @@ impl fmt::Debug for SimulatorConfig {
             .field("timestamp_tolerance", &self.timestamp_tolerance)
             .field("retry", &self.retry)
             .field("slow_delay", &self.slow_delay)
+            .field("allowed_callback_hosts", &self.allowed_callback_hosts)
+            .field("smilepayz_notify_url", &self.smilepayz_notify_url)
+            .field("monnet_notify_url", &self.monnet_notify_url)
+            .field("max_orders", &self.max_orders)
+            .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
 }
@@ -233,6 +414,59 @@ impl fmt::Debug for SimulatorConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn callback_hosts_loopback_or_allowed() {
+        let config = SimulatorConfig::default();
+        for ok in [
+            "http://127.0.0.1:9/cb",
+            "http://127.8.9.10/cb",
+            "http://[::1]:80/cb",
+            "http://[::ffff:127.0.0.1]/cb",
+            "http://localhost:1/cb",
+            "http://LocalHost./cb",
+            "http://shop.localhost/cb",
+            "http://2130706433/cb",
+            "http://127.1/cb",
+        ] {
+            assert_eq!(config.check_callback_url(ok), Ok(()), "{ok}");
+        }
+        for refused in [
+            "http://10.0.0.1/cb",
+            "http://169.254.169.254/latest/meta-data",
+            "http://0.0.0.0:80/",
+            "http://[::]/",
+            "http://localhost.example.com/cb",
+            "http://example.com/cb",
+            "http://127.0.0.1.nip.io/cb",
+            "not a url",
+        ] {
+            assert!(config.check_callback_url(refused).is_err(), "{refused}");
+        }
+        let message = config
+            .check_callback_url("http://shop.example/cb")
+            .unwrap_err();
+        assert!(
+            message.contains("--allow-callback-host shop.example"),
+            "{message}"
+        );
+        let config = config
+            .with_allowed_callback_host("Shop.Example")
+            .with_allowed_callback_host("[fd00::1]")
+            .with_allowed_callback_host("10.1.2.3");
+        assert_eq!(
+            config.check_callback_url("http://shop.example:8080/cb"),
+            Ok(())
+        );
+        assert_eq!(config.check_callback_url("http://[fd00::1]/cb"), Ok(()));
+        assert_eq!(config.check_callback_url("http://10.1.2.3/cb"), Ok(()));
+        assert!(config.check_callback_url("http://evil.example/cb").is_err());
+        assert!(
+            config
+                .check_callback_url("http://sub.shop.example/cb")
+                .is_err()
+        );
+    }
 
     #[test]
     fn backoff_doubles_and_caps() {

@@ -4,11 +4,13 @@
 //! | call | answer |
 //! |---|---|
 //! | `GET /_simulator/credentials` | the start-up credentials object |
-//! | `GET /_simulator/orders` | `{"smilepayz": [order…], "monnet": [operation…]}` |
+//! | `GET /_simulator/` | the dashboard (HTML) |
+//! | `GET /_simulator/orders?offset=0&limit=100&gateway=smilepayz` | `{"smilepayz": [order…], "monnet": [operation…], "total", "offset", "limit", "nextOffset"}`, one page |
 //! | `GET /_simulator/health` | `{"status": "ok"}` |
 //! | `GET /_simulator/triggers` | the trigger table, as text |
 //! | `POST /_simulator/smilepayz/complete` `{"orderNo", "status"}` | settles, delivers the signed callback, `{"delivered", "attempts"}` |
-//! | `POST /_simulator/monnet/complete` `{"payinMerchantOperationNumber", "payinStateID", "notificationUrl"}` | settles, delivers the hashed notification, `{"delivered", "attempts"}` |
+//! | `POST /_simulator/monnet/complete` `{"payinMerchantOperationNumber", "payinStateID", "notificationUrl", "codeErrorTrx"}` | settles, delivers the hashed notification (to `notificationUrl` or the configured Monnet notify URL), `{"delivered", "attempts"}` |
+//! | `POST /_simulator/ui/smilepayz/complete`, `POST /_simulator/ui/monnet/complete` | the dashboard's buttons (form posts), `303` back to the dashboard |
 //!
 //! Errors answer 4xx with `{"error": "..."}`.
 
@@ -25,6 +27,117 @@ use super::wire::{Outcome, SimRequest, SimResponse, SimResponseExt};
 /// The control API's path prefix.
 pub(crate) const PREFIX: &str = "/_simulator/";
 
+/// Orders per page of `GET /_simulator/orders` unless `limit` says otherwise.
+pub const DEFAULT_PAGE_SIZE: usize = 100;
+/// The largest `limit` of `GET /_simulator/orders`.
+pub const MAX_PAGE_SIZE: usize = 1000;
+
+/// The documented Monnet decline reasons (`codeErrorTrx`) and their messages.
+pub(crate) const DECLINE_REASONS: [(&str, &str); 4] = [
+    ("9005", "Do not honor"),
+    ("9012", "Invalid transaction"),
+    ("9051", "Insufficient funds"),
+    ("9054", "Expired card"),
+];
+
+/// The message of a decline code.
+pub(crate) fn decline_message(code: &str) -> &'static str {
+    DECLINE_REASONS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or("Declined", |(_, m)| m)
+}
+
+/// The value of `name` in a query string or form body.
+pub(crate) fn form_value(encoded: &[u8], name: &str) -> Option<String> {
+    url::form_urlencoded::parse(encoded)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// One page of `GET /_simulator/orders`.
+fn orders_page(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> SimResponse {
+    let query = req.path.split_once('?').map_or("", |(_, q)| q).as_bytes();
+    let number = |name: &str, default: usize| -> Result<usize, SimResponse> {
+        match form_value(query, name) {
+            None => Ok(default),
+            Some(text) => text.parse::<usize>().map_err(|_| {
+                error(
+                    400,
+                    format!("{name} must be a non-negative integer, not {text:?}"),
+                )
+            }),
+        }
+    };
+    let (offset, limit) = match (number("offset", 0), number("limit", DEFAULT_PAGE_SIZE)) {
+        (Ok(o), Ok(l)) => (o, l),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    if limit == 0 || limit > MAX_PAGE_SIZE {
+        return error(400, format!("limit must be 1..={MAX_PAGE_SIZE}"));
+    }
+    let gateway = form_value(query, "gateway");
+    let (want_smilepayz, want_monnet) = match gateway.as_deref() {
+        None => (true, true),
+        Some("smilepayz") => (true, false),
+        Some("monnet") => (false, true),
+        Some(other) => {
+            return error(
+                400,
+                format!("gateway must be smilepayz or monnet, not {other:?}"),
+            );
+        }
+    };
+    let mut state = sim.lock();
+    let (evicted_smilepayz, evicted_monnet) = state.evicted();
+    let max_orders = state.max_orders();
+    let page = |total: usize| offset.min(total)..offset.saturating_add(limit).min(total);
+    let (smilepayz, smilepayz_total) = if want_smilepayz {
+        let orders = state.smilepayz_orders(now);
+        let total = orders.len();
+        let range = page(total);
+        let items: Vec<_> = orders
+            .iter()
+            .skip(range.start)
+            .take(range.len())
+            .cloned()
+            .collect();
+        (items, total)
+    } else {
+        (Vec::new(), 0)
+    };
+    let (monnet, monnet_total) = if want_monnet {
+        let operations = state.monnet_operations(now);
+        let total = operations.len();
+        let range = page(total);
+        let items: Vec<_> = operations
+            .iter()
+            .skip(range.start)
+            .take(range.len())
+            .cloned()
+            .collect();
+        (items, total)
+    } else {
+        (Vec::new(), 0)
+    };
+    drop(state);
+    let end = offset.saturating_add(limit);
+    let next = (end < smilepayz_total.max(monnet_total)).then_some(end);
+    SimResponse::json(
+        200,
+        &json!({
+            "smilepayz": smilepayz,
+            "monnet": monnet,
+            "offset": offset,
+            "limit": limit,
+            "nextOffset": next,
+            "total": {"smilepayz": smilepayz_total, "monnet": monnet_total},
+            "evicted": {"smilepayz": evicted_smilepayz, "monnet": evicted_monnet},
+            "maxOrders": max_orders,
+        }),
+    )
+}
+
 pub(crate) fn error(status: u16, message: impl Into<String>) -> SimResponse {
     SimResponse::json(status, &json!({"error": message.into()}))
 }
@@ -37,23 +150,27 @@ pub(crate) fn handle(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Outc
         ("GET", "/_simulator/credentials") => {
             SimResponse::json(200, &sim.credentials(&req.origin, req.authority()))
         }
-        ("GET", "/_simulator/orders") => {
-            let mut state = sim.lock();
-            let smilepayz = state.smilepayz_orders(now).to_vec();
-            let monnet = state.monnet_operations(now).to_vec();
-            SimResponse::json(200, &json!({"smilepayz": smilepayz, "monnet": monnet}))
-        }
+        ("GET", "/_simulator/" | "/_simulator") => super::dashboard::render(sim, req, now),
+        ("GET", "/_simulator/orders") => orders_page(sim, req, now),
         ("GET", "/_simulator/health") => SimResponse::json(200, &json!({"status": "ok"})),
         ("GET", "/_simulator/triggers") => {
             SimResponse::with_type(200, "text/plain; charset=utf-8", TRIGGER_TABLE)
         }
         ("POST", "/_simulator/smilepayz/complete") => return smilepayz_complete(sim, req, now),
-        ("POST", "/_simulator/monnet/complete") => {
-            return super::monnet::complete(sim, req, now);
+        ("POST", "/_simulator/monnet/complete") => return monnet_complete(sim, req, now),
+        ("POST", "/_simulator/ui/smilepayz/complete") => {
+            return super::dashboard::smilepayz_action(sim, req, now);
+        }
+        ("POST", "/_simulator/ui/monnet/complete") => {
+            return super::dashboard::monnet_action(sim, req, now);
         }
         (
             _,
-            "/_simulator/credentials"
+            "/_simulator/"
+            | "/_simulator"
+            | "/_simulator/ui/smilepayz/complete"
+            | "/_simulator/ui/monnet/complete"
+            | "/_simulator/credentials"
             | "/_simulator/orders"
             | "/_simulator/health"
             | "/_simulator/triggers"
@@ -102,14 +219,32 @@ fn smilepayz_complete(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Out
     let partner = input
         .merchant_id
         .unwrap_or_else(|| sim.config.smilepayz_merchant_id.clone());
+    match settle_smilepayz(sim, &partner, &input.order_no, asked, now) {
+        Ok(Some(job)) => Outcome::Deliver(job),
+        Ok(None) => Outcome::Reply(SimResponse::json(
+            200,
+            &json!({"delivered": false, "attempts": 0}),
+        )),
+        Err(response) => Outcome::Reply(response),
+    }
+}
+
+/// Settles a SmilePayz order at `status` (see [`smilepayz_complete`]) and
+/// returns its signed callback, or `None` when it has neither a
+/// `callbackUrl` nor a configured notify URL. Control API, hosted page and
+/// dashboard all settle through here.
+pub(crate) fn settle_smilepayz(
+    sim: &Inner,
+    partner: &str,
+    order_no: &str,
+    asked: Option<TransactionStatus>,
+    now: OffsetDateTime,
+) -> Result<Option<DeliveryJob>, SimResponse> {
     let mut state = sim.lock();
-    let Some(order) = state.smilepayz_by_order(&partner, &input.order_no) else {
-        return Outcome::Reply(error(
+    let Some(order) = state.smilepayz_by_order(partner, order_no) else {
+        return Err(error(
             404,
-            format!(
-                "no SmilePayz order {:?} for merchant {partner:?}",
-                input.order_no
-            ),
+            format!("no SmilePayz order {order_no:?} for merchant {partner:?}"),
         ));
     };
     order.refresh(now);
@@ -122,11 +257,14 @@ fn smilepayz_complete(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Out
         order.remark = None;
     }
     order.status = status.clone();
-    let Some(url) = order.callback_url.clone() else {
-        return Outcome::Reply(SimResponse::json(
-            200,
-            &json!({"delivered": false, "attempts": 0}),
-        ));
+    // The order's own callbackUrl wins over the back-office notify address
+    // (which one wins is undocumented: GATEWAYS.md, "Callback").
+    let Some(url) = order
+        .callback_url
+        .clone()
+        .or_else(|| sim.config.smilepayz_notify_url.clone())
+    else {
+        return Ok(None);
     };
     let mut body = json!({
         "merchantId": order.merchant_id,
@@ -145,13 +283,11 @@ fn smilepayz_complete(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Out
     let order_no = order.order_no.clone();
     drop(state);
     let timestamp = format_timestamp(now);
-    let signature = match sign_callback(&*sim.platform_signer, &trade_no, &timestamp) {
-        Ok(s) => s,
-        Err(e) => return Outcome::Reply(error(500, format!("signing the callback failed: {e}"))),
-    };
-    Outcome::Deliver(DeliveryJob {
+    let signature = sign_callback(&*sim.platform_signer, &trade_no, &timestamp)
+        .map_err(|e| error(500, format!("signing the callback failed: {e}")))?;
+    Ok(Some(DeliveryJob {
         gateway: Gateway::SmilePayz,
-        merchant_id: partner,
+        merchant_id: partner.to_owned(),
         reference: order_no,
         status: status.to_string(),
         url,
@@ -161,5 +297,108 @@ fn smilepayz_complete(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Out
             ("X-SIGNATURE".to_owned(), signature),
         ],
         body: serde_json::to_vec(&body).unwrap_or_default(),
-    })
+    }))
+}
+
+/// `POST /_simulator/monnet/complete`: `notificationUrl` may be left out
+/// when a Monnet notify URL is configured; `codeErrorTrx` (optional) adds
+/// `errorDetails` to the notification.
+fn monnet_complete(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Outcome {
+    let Ok(serde_json::Value::Object(mut body)) =
+        serde_json::from_slice::<serde_json::Value>(&req.body)
+    else {
+        return super::monnet::complete(sim, req, now);
+    };
+    if !body.contains_key("notificationUrl") {
+        let Some(url) = &sim.config.monnet_notify_url else {
+            return Outcome::Reply(error(
+                400,
+                "notificationUrl is required: no Monnet notify URL is configured \
+                 (--monnet-notify-url, SimulatorConfig::with_monnet_notify_url)",
+            ));
+        };
+        body.insert("notificationUrl".to_owned(), json!(url));
+    }
+    let code = match body.remove("codeErrorTrx") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(c))
+            if c.len() == 4 && c.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Some(c)
+        }
+        Some(other) => {
+            return Outcome::Reply(error(
+                400,
+                format!("codeErrorTrx must be four digits such as \"9005\", not {other}"),
+            ));
+        }
+    };
+    let forwarded = SimRequest {
+        body: serde_json::to_vec(&body).unwrap_or_default(),
+        ..req.clone()
+    };
+    match super::monnet::complete(sim, &forwarded, now) {
+        Outcome::Deliver(job) => Outcome::Deliver(with_decline(sim, job, code.as_deref())),
+        other => other,
+    }
+}
+
+/// Adds `errorDetails` with the decline code to a notification (the hash
+/// does not cover it) and remembers the code for the dashboard.
+pub(crate) fn with_decline(sim: &Inner, mut job: DeliveryJob, code: Option<&str>) -> DeliveryJob {
+    if let Some(kept) = sim
+        .lock()
+        .monnet_kept_by_operation(&job.merchant_id, &job.reference)
+    {
+        kept.page.decline_code = code.map(str::to_owned);
+    }
+    let Some(code) = code else { return job };
+    if let Ok(serde_json::Value::Object(mut body)) =
+        serde_json::from_slice::<serde_json::Value>(&job.body)
+    {
+        body.insert(
+            "errorDetails".to_owned(),
+            json!({"codeErrorTrx": code, "messageErrorTrx": decline_message(code)}),
+        );
+        job.body = serde_json::to_vec(&body).unwrap_or(job.body);
+    }
+    job
+}
+
+/// Settles a Monnet operation at `state_id` as the control API does and
+/// returns its notification; with no URL (none given, none configured) the
+/// state changes and nothing is delivered (`None`).
+pub(crate) fn settle_monnet(
+    sim: &Inner,
+    merchant: &str,
+    operation: &str,
+    state_id: u32,
+    code: Option<&str>,
+    origin: &str,
+    now: OffsetDateTime,
+) -> Result<Option<DeliveryJob>, SimResponse> {
+    let Some(url) = sim.config.monnet_notify_url.clone() else {
+        let mut state = sim.lock();
+        let Some(kept) = state.monnet_kept_by_operation(merchant, operation) else {
+            return Err(error(404, format!("no Monnet operation {operation:?}")));
+        };
+        kept.item.refresh(now);
+        kept.item.state_id = state_id;
+        kept.page.decline_code = code.map(str::to_owned);
+        return Ok(None);
+    };
+    let body = json!({
+        "payinMerchantID": merchant,
+        "payinMerchantOperationNumber": operation,
+        "payinStateID": state_id,
+        "notificationUrl": url,
+    });
+    let request = SimRequest::new("POST", "/_simulator/monnet/complete", origin)
+        .with_header("Content-Type", "application/json")
+        .with_body(serde_json::to_vec(&body).unwrap_or_default());
+    match super::monnet::complete(sim, &request, now) {
+        Outcome::Deliver(job) => Ok(Some(with_decline(sim, job, code))),
+        Outcome::Reply(response) => Err(response),
+        _ => Err(error(500, "unexpected outcome settling the operation")),
+    }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// ```json
 /// {"addr": "127.0.0.1:40123",
+///  "dashboardUrl": "http://127.0.0.1:40123/_simulator/",
 ///  "smilepayz": {"baseUrl", "merchantId", "merchantSecret", "merchantPrivateKey", "platformPublicKey"},
 ///  "monnet": {"proxyUrl", "statusUrl", "merchantId", "keyMonnet"}}
 /// ```
@@ -18,6 +19,10 @@ pub struct Credentials {
     /// `host:port` the simulator listens on (`in-process` host for the
     /// in-process simulator).
     pub addr: String,
+    /// The dashboard: every order, operation and delivery attempt, with
+    /// links to the hosted pages and buttons for the control actions.
+    #[serde(rename = "dashboardUrl", default)]
+    pub dashboard_url: String,
     /// SmilePayz side.
     pub smilepayz: SmilePayzCredentials,
     /// Monnet side.

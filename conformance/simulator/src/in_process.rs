@@ -8,7 +8,13 @@
 //! calls that deliver callbacks send them through the
 //! [`CallbackTransport`] given to [`InProcess::with_callback_transport`]
 //! (any blocking transport, e.g. a closure); without one, a delivery is
-//! reported as not attempted.
+//! reported as not attempted. The loopback server's callback host rule
+//! (loopback or [`SimulatorConfig::with_allowed_callback_host`]) does not
+//! apply here: the callback transport is yours, and where it carries a
+//! callback (a closure calling your handler, an HTTP client) is your
+//! choice.
+//!
+//! [`SimulatorConfig::with_allowed_callback_host`]: super::SimulatorConfig::with_allowed_callback_host
 //!
 //! ```
 //! use pasarela_simulator::{InProcess, Simulator};
@@ -39,9 +45,9 @@ use pasarela_core::transport::{
 };
 use pasarela_core::{PreparedRequest, RawResponse};
 
-use super::delivery::{DeliveryReport, deliver_async, deliver_blocking};
-use super::wire::{Outcome, SimRequest};
-use super::{Credentials, Simulator};
+use super::delivery::{DeliveryJob, DeliveryReport, deliver_async, deliver_blocking};
+use super::wire::{Outcome, SimRequest, SimResponse};
+use super::{AttemptLog, Credentials, Simulator};
 
 /// The origin the in-process simulator's credentials use. `.invalid` never
 /// resolves, so a request meant for the in-process simulator that reaches a
@@ -135,8 +141,53 @@ impl InProcess {
                 Delivery::MaybeSent,
                 "simulated gateway closed the connection after reading the request (dropped-connection trigger)",
             ))),
-            Outcome::Deliver(job) => Step::Deliver(job),
+            Outcome::Deliver(job) => Step::Deliver(job, None),
+            Outcome::DeliverThen { job, reply } => Step::Deliver(job, Some(reply)),
         }
+    }
+
+    /// The host check, then the attempts through the callback transport.
+    fn deliver_blocking(&self, job: &DeliveryJob) -> SimResponse {
+        let log = AttemptLog::new();
+        let report = match &self.callbacks {
+            Some(callbacks) => deliver_blocking(
+                job,
+                self.simulator.config().retry(),
+                &|req| {
+                    let started = log.begin(&self.simulator, &job.url);
+                    let result = callbacks.deliver(req);
+                    log.end(started, job, &result);
+                    result
+                },
+                &std::thread::sleep,
+            ),
+            None => Self::no_callbacks(),
+        };
+        self.simulator
+            .finish_delivery_logged(job, &report, log.take(), None)
+    }
+
+    async fn deliver_async(&self, job: &DeliveryJob) -> SimResponse {
+        let log = AttemptLog::new();
+        let report = match &self.callbacks {
+            Some(callbacks) => {
+                deliver_async(
+                    job,
+                    self.simulator.config().retry(),
+                    |req| {
+                        let started = log.begin(&self.simulator, &job.url);
+                        let result = callbacks.deliver(req);
+                        log.end(started, job, &result);
+                        std::future::ready(result)
+                    },
+                    ThreadSleep::new,
+                )
+                .await
+            }
+            None => Self::no_callbacks(),
+        };
+        self.simulator
+            .finish_delivery_logged(job, &report, log.take(), None)
     }
 }
 
@@ -149,17 +200,9 @@ impl BlockingTransport for InProcess {
             .handle(&Self::to_sim_request(&request), self.simulator.now());
         match Self::step(outcome) {
             Step::Done(result) => result,
-            Step::Deliver(job) => {
-                let report = match &self.callbacks {
-                    Some(callbacks) => deliver_blocking(
-                        &job,
-                        self.simulator.config().retry(),
-                        &|req| callbacks.deliver(req),
-                        &std::thread::sleep,
-                    ),
-                    None => Self::no_callbacks(),
-                };
-                Ok(self.simulator.finish_delivery(&job, &report))
+            Step::Deliver(job, then) => {
+                let answer = self.deliver_blocking(&job);
+                Ok(then.unwrap_or(answer))
             }
         }
     }
@@ -174,20 +217,9 @@ impl AsyncTransport for InProcess {
             .handle(&Self::to_sim_request(&request), self.simulator.now());
         match Self::step(outcome) {
             Step::Done(result) => result,
-            Step::Deliver(job) => {
-                let report = match &self.callbacks {
-                    Some(callbacks) => {
-                        deliver_async(
-                            &job,
-                            self.simulator.config().retry(),
-                            |req| std::future::ready(callbacks.deliver(req)),
-                            ThreadSleep::new,
-                        )
-                        .await
-                    }
-                    None => Self::no_callbacks(),
-                };
-                Ok(self.simulator.finish_delivery(&job, &report))
+            Step::Deliver(job, then) => {
+                let answer = self.deliver_async(&job).await;
+                Ok(then.unwrap_or(answer))
             }
         }
     }
@@ -206,8 +238,9 @@ impl fmt::Debug for InProcess {
 enum Step {
     /// The transport's answer.
     Done(Result<RawResponse, TransportError>),
-    /// A delivery to make before answering.
-    Deliver(super::DeliveryJob),
+    /// A delivery to make before answering (with the control call's answer,
+    /// or the given one).
+    Deliver(DeliveryJob, Option<SimResponse>),
 }
 
 /// Whether the sleep is over, and whom to wake when it is.

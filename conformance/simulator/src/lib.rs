@@ -1,34 +1,12 @@
-//! # pasarela-simulator
+#![doc = include_str!("../README.md")]
 //!
-//! An offline stand-in for the SmilePayz and Monnet gateways, for pasarela's
-//! tests and for yours.
+//! ## In this crate
 //!
 //! The [`Simulator`] is a pure request handler with state behind a mutex:
 //! [`Simulator::handle`] takes a [`SimRequest`] and the current time and
-//! returns an [`Outcome`]. Two runners carry outcomes out:
-//!
-//! - [`InProcess`]: a transport (both [`BlockingTransport`] and
-//!   [`AsyncTransport`]), no sockets; callbacks go through a transport you
-//!   give it.
-//! - [`LoopbackServer`]: an HTTP/1.1 server on `127.0.0.1:0` (or an address
-//!   you pick), usable from any language; callbacks go out over plain HTTP.
-//!
-//! ```no_run
-//! use pasarela_simulator::{LoopbackServer, Simulator, SimulatorConfig};
-//!
-//! let server = LoopbackServer::start(Simulator::new(SimulatorConfig::default())?, "127.0.0.1:0".parse()?)?;
-//! let credentials = server.credentials();
-//! println!("{}", credentials.to_json_line());
-//! server.shutdown();
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
-//!
-//! What it serves, what it rejects with which code, the control API and the
-//! error triggers are in the crate README; the codes are in [`codes`], the
-//! triggers in [`TRIGGER_TABLE`].
-//!
-//! [`BlockingTransport`]: pasarela_core::transport::BlockingTransport
-//! [`AsyncTransport`]: pasarela_core::transport::AsyncTransport
+//! returns an [`Outcome`]; [`InProcess`] and [`LoopbackServer`] carry
+//! outcomes out. The codes are in [`codes`], the triggers in
+//! [`TRIGGER_TABLE`], the limits in [`ServerLimits`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -38,6 +16,7 @@ pub mod codes;
 mod config;
 mod control;
 mod credentials;
+mod dashboard;
 mod delivery;
 mod in_process;
 mod monnet;
@@ -49,21 +28,23 @@ mod triggers;
 mod wire;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
-use pasarela_core::KeyError;
 use pasarela_core::crypto::{PrivateKey, PublicKey, Signer, Verifier};
+use pasarela_core::smilepayz::format_timestamp;
+use pasarela_core::{KeyError, RawResponse};
 use time::OffsetDateTime;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    DEFAULT_MONNET_PUSH_ID, RetryPolicy, SimulatorConfig, TEST_MERCHANT_PRIVATE_KEY,
-    TEST_PLATFORM_PRIVATE_KEY, TEST_PLATFORM_PUBLIC_KEY,
+    DEFAULT_MAX_ORDERS, DEFAULT_MONNET_PUSH_ID, RetryPolicy, ServerLimits, SimulatorConfig,
+    TEST_MERCHANT_PRIVATE_KEY, TEST_PLATFORM_PRIVATE_KEY, TEST_PLATFORM_PUBLIC_KEY,
 };
 pub use credentials::{Credentials, MonnetCredentials, SmilePayzCredentials};
 pub use delivery::{DeliveryJob, DeliveryReport, Gateway, deliver_async, deliver_blocking};
 pub use in_process::{CallbackTransport, IN_PROCESS_ORIGIN, InProcess};
 pub use server::LoopbackServer;
-pub use state::{DeliveryRecord, MonnetOperation, SmilePayzOrder};
+pub use state::{AttemptRecord, DeliveryRecord, MonnetOperation, SmilePayzOrder};
 pub use triggers::{TRIGGER_TABLE, Trigger, monnet_trigger, smilepayz_trigger};
 pub use wire::{Outcome, SimRequest, SimResponse, SimResponseExt};
 
@@ -96,6 +77,7 @@ impl Inner {
         let config = &self.config;
         Credentials {
             addr: authority.to_owned(),
+            dashboard_url: format!("{origin}{}", control::PREFIX),
             smilepayz: SmilePayzCredentials {
                 base_url: origin.to_owned(),
                 merchant_id: config.smilepayz_merchant_id.clone(),
@@ -138,8 +120,8 @@ impl Simulator {
             inner: Arc::new(Inner {
                 merchant_verifier: config.backend.verifier(&merchant_public)?,
                 platform_signer: config.backend.signer(&platform)?,
+                state: Mutex::new(State::new(config.max_orders)),
                 config,
-                state: Mutex::new(State::default()),
             }),
         })
     }
@@ -168,17 +150,19 @@ impl Simulator {
     pub fn handle(&self, request: &SimRequest, now: OffsetDateTime) -> Outcome {
         let inner = &*self.inner;
         let path = request.path_only();
-        if path.starts_with(control::PREFIX) {
+        if path.starts_with(control::PREFIX) || path == "/_simulator" {
             control::handle(inner, request, now)
         } else if smilepayz::PATHS.contains(&path) {
-            smilepayz::handle(inner, request, now)
-        } else if let Some(outcome) = monnet::handle(inner, request, now) {
-            outcome
-        } else if let Some(page) = pages::page(request) {
-            if let Some(payin_id) = request.path_only().strip_prefix(pages::MONNET_PAGE) {
-                monnet::shopper_arrived(inner, payin_id);
+            let outcome = smilepayz::handle(inner, request, now);
+            if path == pasarela_core::smilepayz::PAY_IN_PATH {
+                pages::remember_smilepayz(inner, request, &outcome);
             }
-            Outcome::Reply(page)
+            outcome
+        } else if let Some(outcome) = monnet::handle(inner, request, now) {
+            pages::remember_monnet(inner, request, &outcome);
+            outcome
+        } else if let Some(outcome) = pages::handle(inner, request, now) {
+            outcome
         } else {
             Outcome::Reply(smilepayz::reject(
                 404,
@@ -189,9 +173,30 @@ impl Simulator {
         }
     }
 
+    /// Why the loopback server must not attempt `job` at all, when it must
+    /// not: its host is neither loopback nor allowed
+    /// ([`SimulatorConfig::check_callback_url`]). The server asks before
+    /// any attempt, so a refused URL sees no connection.
+    pub fn refusal(&self, job: &DeliveryJob) -> Option<String> {
+        self.inner.config.check_callback_url(&job.url).err()
+    }
+
     /// Records how a delivery asked for by [`Outcome::Deliver`] went and
     /// returns the control call's answer, `{"delivered", "attempts"}`.
     pub fn finish_delivery(&self, job: &DeliveryJob, report: &DeliveryReport) -> SimResponse {
+        self.finish_delivery_logged(job, report, Vec::new(), None)
+    }
+
+    /// As [`finish_delivery`](Self::finish_delivery), with the attempts
+    /// made; `refused` (the host check's reason) is added to the answer as
+    /// `"refused"`.
+    pub(crate) fn finish_delivery_logged(
+        &self,
+        job: &DeliveryJob,
+        report: &DeliveryReport,
+        attempt_log: Vec<AttemptRecord>,
+        refused: Option<String>,
+    ) -> SimResponse {
         self.inner.lock().record_delivery(
             job.gateway,
             &job.merchant_id,
@@ -200,12 +205,15 @@ impl Simulator {
                 status: job.status.clone(),
                 url: job.url.clone(),
                 report: report.clone(),
+                attempt_log,
             },
         );
-        SimResponse::json(
-            200,
-            &serde_json::json!({"delivered": report.delivered, "attempts": report.attempts}),
-        )
+        let mut answer =
+            serde_json::json!({"delivered": report.delivered, "attempts": report.attempts});
+        if let Some(reason) = refused {
+            answer["refused"] = serde_json::json!(reason);
+        }
+        SimResponse::json(200, &answer)
     }
 
     /// The credentials for a client reaching the simulator at `origin`
@@ -218,16 +226,84 @@ impl Simulator {
         self.inner.credentials(origin, authority)
     }
 
-    /// Every accepted SmilePayz order, oldest first.
+    /// Every kept SmilePayz order, oldest first (at most
+    /// [`SimulatorConfig::with_max_orders`] of them).
     pub fn smilepayz_orders(&self) -> Vec<SmilePayzOrder> {
         let now = self.now();
         self.inner.lock().smilepayz_orders(now).to_vec()
     }
 
-    /// Every accepted Monnet operation, oldest first.
+    /// Every kept Monnet operation, oldest first.
     pub fn monnet_operations(&self) -> Vec<MonnetOperation> {
         let now = self.now();
         self.inner.lock().monnet_operations(now).to_vec()
+    }
+}
+
+/// The attempts of one delivery, as they happen: runners wrap each attempt
+/// in [`AttemptLog::begin`] and [`AttemptLog::end`].
+pub(crate) struct AttemptLog {
+    records: Mutex<Vec<AttemptRecord>>,
+}
+
+/// An attempt under way.
+pub(crate) struct Started {
+    at: String,
+    url: String,
+    since: Instant,
+}
+
+impl AttemptLog {
+    pub(crate) fn new() -> Self {
+        Self {
+            records: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// An attempt to `url` starts now.
+    pub(crate) fn begin(&self, simulator: &Simulator, url: &str) -> Started {
+        Started {
+            at: format_timestamp(simulator.now()),
+            url: url.to_owned(),
+            since: Instant::now(),
+        }
+    }
+
+    /// The attempt ended with `result`.
+    pub(crate) fn end(
+        &self,
+        started: Started,
+        job: &DeliveryJob,
+        result: &Result<RawResponse, String>,
+    ) {
+        let latency_ms = u64::try_from(started.since.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let record = match result {
+            Ok(response) => AttemptRecord {
+                at: started.at,
+                url: started.url,
+                http_status: Some(response.status),
+                acknowledged: job.is_acknowledged(response),
+                latency_ms,
+                error: None,
+            },
+            Err(e) => AttemptRecord {
+                at: started.at,
+                url: started.url,
+                http_status: None,
+                acknowledged: false,
+                latency_ms,
+                error: Some(e.clone()),
+            },
+        };
+        self.records
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(record);
+    }
+
+    /// Every attempt so far.
+    pub(crate) fn take(&self) -> Vec<AttemptRecord> {
+        std::mem::take(&mut *self.records.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
 

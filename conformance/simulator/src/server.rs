@@ -3,8 +3,18 @@
 //! sync and async code and from any language.
 //!
 //! A listen backlog of 4096 and one cheap task per connection let it hold
-//! thousands of concurrent keep-alive connections; request bodies are
-//! limited to 1 MiB.
+//! many concurrent keep-alive connections, up to a cap
+//! ([`ServerLimits::max_connections`], 1024 by default; beyond it a
+//! connection is answered `503` and closed). A connection that has not sent
+//! a complete request head within [`ServerLimits::header_timeout`] (10 s)
+//! is closed, silent or dribbling, which also closes idle keep-alive
+//! connections; a body must arrive within [`ServerLimits::body_timeout`]
+//! (10 s) and is limited to 1 MiB. It listens on loopback unless told
+//! otherwise, and warns on stderr when told to listen wider.
+//!
+//! [`ServerLimits::max_connections`]: super::ServerLimits::max_connections
+//! [`ServerLimits::header_timeout`]: super::ServerLimits::header_timeout
+//! [`ServerLimits::body_timeout`]: super::ServerLimits::body_timeout
 
 use std::fmt;
 use std::io;
@@ -19,14 +29,16 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpSocket};
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, oneshot};
 
 use super::callback_http;
-use super::delivery::deliver_async;
+use super::config::ServerLimits;
+use super::delivery::{DeliveryJob, DeliveryReport, deliver_async};
 use super::wire::{Outcome, SimRequest, SimResponse, SimResponseExt};
-use super::{Credentials, Simulator};
+use super::{AttemptLog, Credentials, Simulator};
 
 /// Largest request body read, in bytes.
 const MAX_BODY: usize = 1 << 20;
@@ -43,8 +55,14 @@ pub struct LoopbackServer {
 
 impl LoopbackServer {
     /// Starts serving `simulator` on `addr` (`127.0.0.1:0` picks a free
-    /// port). Returns once the socket listens.
+    /// port). Returns once the socket listens. An address that is not
+    /// loopback (`0.0.0.0`, a LAN address) works but prints a warning on
+    /// stderr: anyone who can reach it can create orders and read the TEST
+    /// ONLY credentials.
     pub fn start(simulator: Simulator, addr: SocketAddr) -> io::Result<Self> {
+        if let Some(warning) = bind_warning(addr) {
+            eprintln!("{warning}");
+        }
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<SocketAddr>>();
         let (stop_tx, stop_rx) = oneshot::channel();
         let sim = simulator.clone();
@@ -159,6 +177,23 @@ impl fmt::Debug for LoopbackServer {
     }
 }
 
+/// The warning printed when told to listen beyond loopback.
+fn bind_warning(addr: SocketAddr) -> Option<String> {
+    let loopback = match addr.ip() {
+        std::net::IpAddr::V4(ip) => ip.is_loopback(),
+        std::net::IpAddr::V6(ip) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    };
+    (!loopback).then(|| {
+        format!(
+            "pasarela-simulator: WARNING: listening on {addr}, beyond loopback: anyone who can \
+             reach it can create orders and read the TEST ONLY credentials; use 127.0.0.1 \
+             unless you mean it"
+        )
+    })
+}
+
 fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
     let socket = if addr.is_ipv4() {
         TcpSocket::new_v4()?
@@ -176,13 +211,26 @@ async fn serve(
     origin: Arc<str>,
     mut stop: oneshot::Receiver<()>,
 ) {
+    let limits = simulator.config().server_limits();
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     loop {
         tokio::select! {
             _ = &mut stop => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     let _ = stream.set_nodelay(true);
-                    tokio::spawn(connection(stream, simulator.clone(), origin.clone()));
+                    match slots.clone().try_acquire_owned() {
+                        Ok(slot) => {
+                            let (sim, origin) = (simulator.clone(), origin.clone());
+                            tokio::spawn(async move {
+                                connection(stream, sim, origin, limits).await;
+                                drop(slot);
+                            });
+                        }
+                        Err(_) => {
+                            tokio::spawn(refuse(stream, limits.max_connections));
+                        }
+                    }
                 }
                 // Out of file descriptors or similar: back off, keep serving.
                 Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
@@ -191,12 +239,67 @@ async fn serve(
     }
 }
 
-async fn connection(stream: tokio::net::TcpStream, simulator: Simulator, origin: Arc<str>) {
-    let service = service_fn(move |request| respond(simulator.clone(), origin.clone(), request));
+/// Answers a connection beyond the cap with `503` and closes it, without
+/// reading its request (bounded: at most one second of writing).
+async fn refuse(mut stream: tokio::net::TcpStream, cap: usize) {
+    let body = format!(
+        "{{\"error\": \"too many connections: the simulator serves at most {cap} at once\"}}"
+    );
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n\
+         Retry-After: 1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        let _ = stream.write_all(answer.as_bytes()).await;
+        let _ = stream.shutdown().await;
+    })
+    .await;
+}
+
+async fn connection(
+    stream: tokio::net::TcpStream,
+    simulator: Simulator,
+    origin: Arc<str>,
+    limits: ServerLimits,
+) {
+    let service =
+        service_fn(move |request| respond(simulator.clone(), origin.clone(), limits, request));
     let _ = http1::Builder::new()
         .keep_alive(true)
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
         .serve_connection(TokioIo::new(stream), service)
         .await;
+}
+
+/// Carries out a delivery: the host check first (a refused URL sees no
+/// connection), then the attempts, each logged; records it.
+async fn deliver(simulator: &Simulator, job: &DeliveryJob) -> SimResponse {
+    let log = AttemptLog::new();
+    let refused = simulator.refusal(job);
+    let report = match &refused {
+        Some(reason) => DeliveryReport::not_attempted(reason.clone()),
+        None => {
+            let policy = simulator.config().retry();
+            deliver_async(
+                job,
+                policy,
+                |req| {
+                    let log = &log;
+                    async move {
+                        let started = log.begin(simulator, &job.url);
+                        let result = callback_http::post(req, policy.attempt_timeout).await;
+                        log.end(started, job, &result);
+                        result
+                    }
+                },
+                tokio::time::sleep,
+            )
+            .await
+        }
+    };
+    simulator.finish_delivery_logged(job, &report, log.take(), refused)
 }
 
 /// The service's error: returning it makes hyper close the connection
@@ -215,16 +318,29 @@ impl std::error::Error for DropConnection {}
 async fn respond(
     simulator: Simulator,
     origin: Arc<str>,
+    limits: ServerLimits,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
     let (parts, body) = request.into_parts();
-    let body = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => {
+    let read = tokio::time::timeout(limits.body_timeout, Limited::new(body, MAX_BODY).collect());
+    let body = match read.await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(_)) => {
             return Ok(to_hyper(SimResponse::json(
                 413,
                 &serde_json::json!({"code": "05", "message": "request body unreadable or larger than 1 MiB"}),
             )));
+        }
+        Err(_) => {
+            let mut answer = to_hyper(SimResponse::json(
+                408,
+                &serde_json::json!({"code": "05", "message": format!("request body not received within {:?}", limits.body_timeout)}),
+            ));
+            answer.headers_mut().insert(
+                hyper::header::CONNECTION,
+                hyper::header::HeaderValue::from_static("close"),
+            );
+            return Ok(answer);
         }
     };
     let request = SimRequest {
@@ -253,16 +369,10 @@ async fn respond(
             Ok(to_hyper(response))
         }
         Outcome::Drop => Err(DropConnection),
-        Outcome::Deliver(job) => {
-            let policy = simulator.config().retry();
-            let report = deliver_async(
-                &job,
-                policy,
-                |req| callback_http::post(req, policy.attempt_timeout),
-                tokio::time::sleep,
-            )
-            .await;
-            Ok(to_hyper(simulator.finish_delivery(&job, &report)))
+        Outcome::Deliver(job) => Ok(to_hyper(deliver(&simulator, &job).await)),
+        Outcome::DeliverThen { job, reply } => {
+            let _ = deliver(&simulator, &job).await;
+            Ok(to_hyper(reply))
         }
     }
 }
@@ -279,4 +389,28 @@ fn to_hyper(response: SimResponse) -> Response<Full<Bytes>> {
             *fallback.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
             fallback
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binding_beyond_loopback_warns() {
+        for quiet in [
+            "127.0.0.1:0",
+            "127.9.9.9:80",
+            "[::1]:0",
+            "[::ffff:127.0.0.1]:0",
+        ] {
+            assert_eq!(bind_warning(quiet.parse().unwrap()), None, "{quiet}");
+        }
+        for loud in ["0.0.0.0:8080", "192.168.1.5:0", "[::]:0"] {
+            let warning = bind_warning(loud.parse().unwrap()).unwrap();
+            assert!(
+                warning.contains("WARNING") && warning.contains(loud),
+                "{warning}"
+            );
+        }
+    }
 }

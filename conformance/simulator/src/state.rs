@@ -1,8 +1,12 @@
 //! What the simulator remembers: accepted SmilePayz orders and Monnet
-//! operations, indexed by merchant and reference. Nothing is ever removed,
-//! so an accepted order is never lost.
+//! operations, indexed by merchant and reference, up to a cap per gateway
+//! ([`SimulatorConfig::with_max_orders`](super::SimulatorConfig::with_max_orders)):
+//! beyond it the oldest final order is evicted (the oldest order when none
+//! is final). Besides what the gateways answer, each order keeps what its
+//! hosted page needs (return URLs, the card's last four digits) and the
+//! delivery attempts made for it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use pasarela_core::smilepayz::{Money, Payer, TransactionStatus, format_timestamp};
 use serde::Serialize;
@@ -21,7 +25,32 @@ pub struct DeliveryRecord {
     /// How it went.
     #[serde(flatten)]
     pub report: DeliveryReport,
+    /// Every attempt, in order (none when it was refused or not attempted).
+    pub attempt_log: Vec<AttemptRecord>,
 }
+
+/// One attempt of a delivery: when, where, what came back, how long it took.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptRecord {
+    /// When it started, by the simulator's clock, as an `X-TIMESTAMP`.
+    pub at: String,
+    /// Where it went.
+    pub url: String,
+    /// The merchant's HTTP status, when one came back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    /// Whether it acknowledged the delivery.
+    pub acknowledged: bool,
+    /// Wall-clock time the attempt took, in milliseconds.
+    pub latency_ms: u64,
+    /// Why it failed, when it failed without an answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Deliveries kept per order; older ones are dropped first.
+pub(crate) const MAX_DELIVERIES_PER_ORDER: usize = 50;
 
 /// An accepted SmilePayz pay-in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -120,18 +149,206 @@ impl MonnetOperation {
     }
 }
 
+/// What an order's hosted page needs beyond the gateway's own record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct PageInfo {
+    /// SmilePayz `redirectUrl`.
+    pub(crate) redirect_url: Option<String>,
+    /// Monnet `payinTransactionOKURL`.
+    pub(crate) ok_url: Option<String>,
+    /// Monnet `payinTransactionErrorURL`.
+    pub(crate) error_url: Option<String>,
+    /// The last four digits of the card, never more.
+    pub(crate) card_last_four: Option<String>,
+    /// The decline reason (`codeErrorTrx`) given when the operation was denied.
+    pub(crate) decline_code: Option<String>,
+    /// Set by the first action on the hosted page: later clicks only show
+    /// the outcome.
+    pub(crate) acted: Option<String>,
+}
+
+/// One kept order with its page data.
+#[derive(Debug, Clone)]
+pub(crate) struct Kept<T> {
+    pub(crate) item: T,
+    pub(crate) page: PageInfo,
+}
+
+/// Orders of one gateway: insertion order, two indexes, a cap.
+#[derive(Debug)]
+pub(crate) struct Book<T> {
+    items: BTreeMap<u64, Kept<T>>,
+    by_key: HashMap<(String, String), u64>,
+    by_ref: HashMap<String, u64>,
+    next: u64,
+    evicted: u64,
+}
+
+impl<T> Default for Book<T> {
+    fn default() -> Self {
+        Self {
+            items: BTreeMap::new(),
+            by_key: HashMap::new(),
+            by_ref: HashMap::new(),
+            next: 0,
+            evicted: 0,
+        }
+    }
+}
+
+/// How a [`Book`] reads its items' keys and finality.
+pub(crate) trait Keyed {
+    /// (merchant, merchant's reference).
+    fn key(&self) -> (String, String);
+    /// The simulator's own reference (`tradeNo`, `payinID`).
+    fn reference(&self) -> String;
+    /// Whether it reached a final state.
+    fn is_final(&self) -> bool;
+    /// Brings time-dependent state up to `now`.
+    fn refresh_to(&mut self, now: OffsetDateTime);
+}
+
+impl Keyed for SmilePayzOrder {
+    fn key(&self) -> (String, String) {
+        (self.partner_id.clone(), self.order_no.clone())
+    }
+    fn reference(&self) -> String {
+        self.trade_no.clone()
+    }
+    fn is_final(&self) -> bool {
+        self.status.is_final()
+    }
+    fn refresh_to(&mut self, now: OffsetDateTime) {
+        self.refresh(now);
+    }
+}
+
+impl Keyed for MonnetOperation {
+    fn key(&self) -> (String, String) {
+        (self.merchant_id.clone(), self.operation_number.clone())
+    }
+    fn reference(&self) -> String {
+        self.payin_id.clone()
+    }
+    fn is_final(&self) -> bool {
+        !matches!(self.state_id, 1 | 2)
+    }
+    fn refresh_to(&mut self, now: OffsetDateTime) {
+        self.refresh(now);
+    }
+}
+
+impl<T: Keyed> Book<T> {
+    fn contains(&self, merchant: &str, reference: &str) -> bool {
+        self.by_key
+            .contains_key(&(merchant.to_owned(), reference.to_owned()))
+    }
+
+    /// Keeps `item`, evicting to stay within `max`. `false` on a duplicate.
+    fn insert(&mut self, item: T, max: usize) -> bool {
+        let key = item.key();
+        if self.by_key.contains_key(&key) {
+            return false;
+        }
+        while self.items.len() >= max.max(1) {
+            let victim = self
+                .items
+                .iter()
+                .find(|(_, k)| k.item.is_final())
+                .or_else(|| self.items.iter().next())
+                .map(|(seq, _)| *seq);
+            let Some(seq) = victim else { break };
+            if let Some(gone) = self.items.remove(&seq) {
+                self.by_key.remove(&gone.item.key());
+                self.by_ref.remove(&gone.item.reference());
+                self.evicted = self.evicted.saturating_add(1);
+            }
+        }
+        let seq = self.next;
+        self.next = self.next.wrapping_add(1);
+        self.by_ref.insert(item.reference(), seq);
+        self.by_key.insert(key, seq);
+        self.items.insert(
+            seq,
+            Kept {
+                item,
+                page: PageInfo::default(),
+            },
+        );
+        true
+    }
+
+    fn by_key_mut(&mut self, merchant: &str, reference: &str) -> Option<&mut Kept<T>> {
+        let seq = *self
+            .by_key
+            .get(&(merchant.to_owned(), reference.to_owned()))?;
+        self.items.get_mut(&seq)
+    }
+
+    fn by_ref_mut(&mut self, reference: &str) -> Option<&mut Kept<T>> {
+        let seq = *self.by_ref.get(reference)?;
+        self.items.get_mut(&seq)
+    }
+
+    fn refreshed(&mut self, now: OffsetDateTime) -> Orders<'_, T> {
+        for kept in self.items.values_mut() {
+            kept.item.refresh_to(now);
+        }
+        Orders(&self.items)
+    }
+}
+
+/// A read-only view of one gateway's kept orders, oldest first.
+pub(crate) struct Orders<'a, T>(&'a BTreeMap<u64, Kept<T>>);
+
+impl<'a, T: Clone> Orders<'a, T> {
+    /// The orders, oldest first.
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &'a T> + 'a {
+        self.0.values().map(|k| &k.item)
+    }
+
+    /// The orders with their page data, oldest first.
+    pub(crate) fn kept(&self) -> impl DoubleEndedIterator<Item = &'a Kept<T>> + 'a {
+        self.0.values()
+    }
+
+    /// How many.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Copies of every order, oldest first.
+    pub(crate) fn to_vec(&self) -> Vec<T> {
+        self.iter().cloned().collect()
+    }
+}
+
 /// The state behind the simulator's mutex.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct State {
-    smilepayz: Vec<SmilePayzOrder>,
-    smilepayz_by_order: HashMap<(String, String), usize>,
-    smilepayz_by_trade: HashMap<String, usize>,
-    monnet: Vec<MonnetOperation>,
-    monnet_by_operation: HashMap<(String, String), usize>,
+    smilepayz: Book<SmilePayzOrder>,
+    monnet: Book<MonnetOperation>,
+    max_orders: usize,
     sequence: u64,
 }
 
+impl Default for State {
+    fn default() -> Self {
+        Self::new(super::config::DEFAULT_MAX_ORDERS)
+    }
+}
+
 impl State {
+    /// Empty, keeping at most `max_orders` per gateway.
+    pub(crate) fn new(max_orders: usize) -> Self {
+        Self {
+            smilepayz: Book::default(),
+            monnet: Book::default(),
+            max_orders: max_orders.max(1),
+            sequence: 0,
+        }
+    }
+
     /// A fresh, never repeated number.
     pub(crate) fn next_sequence(&mut self) -> u64 {
         self.sequence = self.sequence.wrapping_add(1);
@@ -151,24 +368,15 @@ impl State {
         format!("1{stamp}{seq:08}")
     }
 
-    /// Whether this merchant used this order number.
+    /// Whether this merchant used this order number (among kept orders).
     pub(crate) fn has_smilepayz_order(&self, partner: &str, order_no: &str) -> bool {
-        self.smilepayz_by_order
-            .contains_key(&(partner.to_owned(), order_no.to_owned()))
+        self.smilepayz.contains(partner, order_no)
     }
 
-    /// Keeps an order. Returns `false` (and keeps nothing) on a duplicate.
+    /// Keeps an order, evicting beyond the cap. Returns `false` (and keeps
+    /// nothing) on a duplicate.
     pub(crate) fn insert_smilepayz(&mut self, order: SmilePayzOrder) -> bool {
-        let key = (order.partner_id.clone(), order.order_no.clone());
-        if self.smilepayz_by_order.contains_key(&key) {
-            return false;
-        }
-        let index = self.smilepayz.len();
-        self.smilepayz_by_trade
-            .insert(order.trade_no.clone(), index);
-        self.smilepayz_by_order.insert(key, index);
-        self.smilepayz.push(order);
-        true
+        self.smilepayz.insert(order, self.max_orders)
     }
 
     /// The order of `partner` with this order number.
@@ -177,10 +385,9 @@ impl State {
         partner: &str,
         order_no: &str,
     ) -> Option<&mut SmilePayzOrder> {
-        let index = *self
-            .smilepayz_by_order
-            .get(&(partner.to_owned(), order_no.to_owned()))?;
-        self.smilepayz.get_mut(index)
+        self.smilepayz
+            .by_key_mut(partner, order_no)
+            .map(|k| &mut k.item)
     }
 
     /// The order of `partner` with this trade number.
@@ -189,38 +396,40 @@ impl State {
         partner: &str,
         trade_no: &str,
     ) -> Option<&mut SmilePayzOrder> {
-        let index = *self.smilepayz_by_trade.get(trade_no)?;
         self.smilepayz
-            .get_mut(index)
+            .by_ref_mut(trade_no)
+            .map(|k| &mut k.item)
             .filter(|o| o.partner_id == partner)
     }
 
-    /// Every SmilePayz order, oldest first, refreshed to `now`.
-    pub(crate) fn smilepayz_orders(&mut self, now: OffsetDateTime) -> &[SmilePayzOrder] {
-        for order in &mut self.smilepayz {
-            order.refresh(now);
-        }
-        &self.smilepayz
+    /// The order with this trade number and its page data, any merchant.
+    pub(crate) fn smilepayz_kept(&mut self, trade_no: &str) -> Option<&mut Kept<SmilePayzOrder>> {
+        self.smilepayz.by_ref_mut(trade_no)
     }
 
-    /// Keeps an operation. Returns `false` (and keeps nothing) on a duplicate.
+    /// The order of `partner` with this order number, with its page data.
+    pub(crate) fn smilepayz_kept_by_order(
+        &mut self,
+        partner: &str,
+        order_no: &str,
+    ) -> Option<&mut Kept<SmilePayzOrder>> {
+        self.smilepayz.by_key_mut(partner, order_no)
+    }
+
+    /// Every kept SmilePayz order, oldest first, refreshed to `now`.
+    pub(crate) fn smilepayz_orders(&mut self, now: OffsetDateTime) -> Orders<'_, SmilePayzOrder> {
+        self.smilepayz.refreshed(now)
+    }
+
+    /// Keeps an operation, evicting beyond the cap. Returns `false` (and
+    /// keeps nothing) on a duplicate.
     pub(crate) fn insert_monnet(&mut self, operation: MonnetOperation) -> bool {
-        let key = (
-            operation.merchant_id.clone(),
-            operation.operation_number.clone(),
-        );
-        if self.monnet_by_operation.contains_key(&key) {
-            return false;
-        }
-        self.monnet_by_operation.insert(key, self.monnet.len());
-        self.monnet.push(operation);
-        true
+        self.monnet.insert(operation, self.max_orders)
     }
 
-    /// Whether this merchant used this operation number.
+    /// Whether this merchant used this operation number (among kept ones).
     pub(crate) fn has_monnet_operation(&self, merchant: &str, operation: &str) -> bool {
-        self.monnet_by_operation
-            .contains_key(&(merchant.to_owned(), operation.to_owned()))
+        self.monnet.contains(merchant, operation)
     }
 
     /// The operation of `merchant` with this number.
@@ -229,26 +438,47 @@ impl State {
         merchant: &str,
         operation: &str,
     ) -> Option<&mut MonnetOperation> {
-        let index = *self
-            .monnet_by_operation
-            .get(&(merchant.to_owned(), operation.to_owned()))?;
-        self.monnet.get_mut(index)
+        self.monnet
+            .by_key_mut(merchant, operation)
+            .map(|k| &mut k.item)
     }
 
     /// The operation with this `payinID`.
     pub(crate) fn monnet_by_payin_id(&mut self, payin_id: &str) -> Option<&mut MonnetOperation> {
-        self.monnet.iter_mut().find(|op| op.payin_id == payin_id)
+        self.monnet.by_ref_mut(payin_id).map(|k| &mut k.item)
     }
 
-    /// Every Monnet operation, oldest first, refreshed to `now`.
-    pub(crate) fn monnet_operations(&mut self, now: OffsetDateTime) -> &mut [MonnetOperation] {
-        for op in &mut self.monnet {
-            op.refresh(now);
-        }
-        &mut self.monnet
+    /// The operation with this `payinID` and its page data.
+    pub(crate) fn monnet_kept(&mut self, payin_id: &str) -> Option<&mut Kept<MonnetOperation>> {
+        self.monnet.by_ref_mut(payin_id)
     }
 
-    /// Records a finished delivery on the order or operation it was for.
+    /// The operation of `merchant` with this number, with its page data.
+    pub(crate) fn monnet_kept_by_operation(
+        &mut self,
+        merchant: &str,
+        operation: &str,
+    ) -> Option<&mut Kept<MonnetOperation>> {
+        self.monnet.by_key_mut(merchant, operation)
+    }
+
+    /// Every kept Monnet operation, oldest first, refreshed to `now`.
+    pub(crate) fn monnet_operations(&mut self, now: OffsetDateTime) -> Orders<'_, MonnetOperation> {
+        self.monnet.refreshed(now)
+    }
+
+    /// How many orders the cap evicted so far: (SmilePayz, Monnet).
+    pub(crate) fn evicted(&self) -> (u64, u64) {
+        (self.smilepayz.evicted, self.monnet.evicted)
+    }
+
+    /// The cap per gateway.
+    pub(crate) fn max_orders(&self) -> usize {
+        self.max_orders
+    }
+
+    /// Records a finished delivery on the order or operation it was for
+    /// (nothing when it was evicted meanwhile).
     pub(crate) fn record_delivery(
         &mut self,
         gateway: super::delivery::Gateway,
@@ -256,17 +486,20 @@ impl State {
         reference: &str,
         record: DeliveryRecord,
     ) {
-        match gateway {
-            super::delivery::Gateway::SmilePayz => {
-                if let Some(order) = self.smilepayz_by_order(merchant, reference) {
-                    order.deliveries.push(record);
-                }
+        let deliveries = match gateway {
+            super::delivery::Gateway::SmilePayz => self
+                .smilepayz_by_order(merchant, reference)
+                .map(|o| &mut o.deliveries),
+            super::delivery::Gateway::Monnet => self
+                .monnet_by_operation(merchant, reference)
+                .map(|o| &mut o.deliveries),
+        };
+        if let Some(deliveries) = deliveries {
+            if deliveries.len() >= MAX_DELIVERIES_PER_ORDER {
+                let excess = deliveries.len() + 1 - MAX_DELIVERIES_PER_ORDER;
+                deliveries.drain(..excess);
             }
-            super::delivery::Gateway::Monnet => {
-                if let Some(op) = self.monnet_by_operation(merchant, reference) {
-                    op.deliveries.push(record);
-                }
-            }
+            deliveries.push(record);
         }
     }
 }
@@ -285,5 +518,52 @@ mod tests {
         assert_eq!(a, "1250421034247".to_owned() + "00000001");
         assert_ne!(a, b);
         assert_eq!(a.len(), 21);
+    }
+
+    fn operation(number: &str, state_id: u32) -> MonnetOperation {
+        let now = datetime!(2025-04-21 08:42:47 UTC);
+        MonnetOperation {
+            merchant_id: "4001".into(),
+            operation_number: number.into(),
+            payin_id: format!("p{number}"),
+            amount: "1.00".into(),
+            currency: "PEN".into(),
+            method: "TCTD".into(),
+            state_id,
+            url: String::new(),
+            created_at: String::new(),
+            deliveries: Vec::new(),
+            expiry: now,
+            created_on: now.date(),
+        }
+    }
+
+    #[test]
+    fn the_cap_evicts_the_oldest_final_order_first() {
+        let mut state = State::new(3);
+        assert!(state.insert_monnet(operation("A", 1)));
+        assert!(state.insert_monnet(operation("B", 5)));
+        assert!(state.insert_monnet(operation("C", 6)));
+        assert!(!state.insert_monnet(operation("A", 1)), "duplicate");
+        assert!(state.insert_monnet(operation("D", 1)));
+        // B was the oldest final one; A (pending) stays.
+        assert!(!state.has_monnet_operation("4001", "B"));
+        assert!(state.monnet_by_payin_id("pB").is_none());
+        assert!(state.has_monnet_operation("4001", "A"));
+        assert!(state.insert_monnet(operation("E", 1)));
+        assert!(!state.has_monnet_operation("4001", "C"));
+        // Nothing final left: the oldest goes.
+        assert!(state.insert_monnet(operation("F", 1)));
+        assert!(!state.has_monnet_operation("4001", "A"));
+        let now = datetime!(2025-04-21 08:40:00 UTC);
+        let kept: Vec<_> = state
+            .monnet_operations(now)
+            .iter()
+            .map(|o| o.operation_number.clone())
+            .collect();
+        assert_eq!(kept, ["D", "E", "F"]);
+        assert_eq!(state.evicted(), (0, 3));
+        // An evicted number can be used again.
+        assert!(state.insert_monnet(operation("B", 1)));
     }
 }

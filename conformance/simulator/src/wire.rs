@@ -140,6 +140,16 @@ pub enum Outcome {
     /// A control call that delivers a callback or notification: deliver it
     /// with retries, then answer [`Simulator::finish_delivery`](super::Simulator::finish_delivery).
     Deliver(DeliveryJob),
+    /// A hosted-page or dashboard action that delivers a callback or
+    /// notification: deliver it as for [`Outcome::Deliver`] (and record it
+    /// with [`Simulator::finish_delivery`](super::Simulator::finish_delivery)),
+    /// then answer `reply` (a `303` redirect).
+    DeliverThen {
+        /// What to deliver.
+        job: DeliveryJob,
+        /// What to answer once delivered.
+        reply: SimResponse,
+    },
 }
 
 impl Outcome {

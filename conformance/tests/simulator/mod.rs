@@ -1,11 +1,14 @@
 //! End-to-end tests of the gateway simulator: every accept and reject rule,
 //! callbacks with retries, triggers, the control API, both ways to run it.
 
+mod browser;
 mod callbacks;
 mod in_process;
 mod independent_client;
 mod monnet;
+mod pages;
 mod robustness;
+mod safety;
 mod server;
 mod smilepayz;
 mod support;

@@ -22,7 +22,10 @@ fn credentials_endpoint_answers_the_start_up_object() {
         k.sort();
         k
     };
-    assert_eq!(keys(&value), ["addr", "monnet", "smilepayz"]);
+    assert_eq!(
+        keys(&value),
+        ["addr", "dashboardUrl", "monnet", "smilepayz"]
+    );
     assert_eq!(
         keys(&value["smilepayz"]),
         [
