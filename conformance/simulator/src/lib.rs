@@ -42,6 +42,7 @@ mod delivery;
 mod in_process;
 mod monnet;
 mod pages;
+mod rules;
 mod server;
 mod smilepayz;
 mod state;
@@ -63,7 +64,7 @@ pub use credentials::{Credentials, MonnetCredentials, SmilePayzCredentials};
 pub use delivery::{DeliveryJob, DeliveryReport, Gateway, deliver_async, deliver_blocking};
 pub use in_process::{CallbackTransport, IN_PROCESS_ORIGIN, InProcess};
 pub use server::LoopbackServer;
-pub use state::{DeliveryRecord, MonnetOperation, SmilePayzOrder};
+pub use state::{DeliveryRecord, MonnetOperation, OrderMoney, SmilePayzOrder};
 pub use triggers::{TRIGGER_TABLE, Trigger, monnet_trigger, smilepayz_trigger};
 pub use wire::{Outcome, SimRequest, SimResponse, SimResponseExt};
 

@@ -5,6 +5,7 @@ mod callbacks;
 mod in_process;
 mod independent_client;
 mod monnet;
+mod raw;
 mod robustness;
 mod server;
 mod smilepayz;
