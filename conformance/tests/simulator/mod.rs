@@ -3,6 +3,7 @@
 
 mod callbacks;
 mod in_process;
+mod independence;
 mod independent_client;
 mod monnet;
 mod raw;
