@@ -2,6 +2,7 @@
 //! callbacks with retries, triggers, the control API, both ways to run it.
 
 mod callbacks;
+mod client_shapes;
 mod in_process;
 mod independence;
 mod independent_client;
