@@ -264,7 +264,6 @@ pub(crate) fn complete(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Ou
     };
     op.refresh(now);
     op.state_id = state_id;
-    let paid = matches!(state_id, 5 | 9);
     let verification = rules::payin_verification(
         &op.merchant_id,
         &op.operation_number,
@@ -272,17 +271,28 @@ pub(crate) fn complete(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Ou
         &op.currency,
         &sim.config.monnet_key,
     );
+    // The current notification version: numbers as strings, the reserved
+    // payinStatusError* fields empty ("should not be evaluated"), the
+    // homologated decline reason in errorDetails (9000 succeeded, 9005 do
+    // not honor), additionalInformation from the processor.
+    let (reason, reason_text) = match state_id {
+        5 | 9 => ("9000", "Transaccion exitosa"),
+        6 => ("9005", "No honrar"),
+        _ => ("", ""),
+    };
     let body = json!({
         "payinStateID": state_id.to_string(),
         "payinState": state_name(state_id),
-        "payinStatusErrorCode": if paid { code::SUCCESS } else { "0001" },
-        "payinStatusErrorMessage": if paid { "Operacion exitosa" } else { state_name(state_id) },
+        "payinStatusErrorCode": "",
+        "payinStatusErrorMessage": "",
         "payinMerchantID": op.merchant_id,
         "payinAmount": op.amount,
         "payinCurrency": op.currency,
         "payinMerchantOperationNumber": op.operation_number,
         "payinMethod": op.method,
         "payinVerification": verification,
+        "additionalInformation": [],
+        "errorDetails": {"codeErrorTrx": reason, "messageErrorTrx": reason_text},
     });
     let job = DeliveryJob {
         gateway: Gateway::Monnet,

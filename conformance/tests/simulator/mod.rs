@@ -7,6 +7,7 @@ mod in_process;
 mod independence;
 mod independent_client;
 mod monnet;
+mod notifications;
 mod raw;
 mod robustness;
 mod server;
