@@ -129,7 +129,7 @@ fn accept(sim: &Inner, req: &SimRequest, fields: &Fields, now: OffsetDateTime) -
     let kept = state.insert_monnet(MonnetOperation {
         merchant_id: merchant_id.to_owned(),
         operation_number: operation_number.to_owned(),
-        payin_id,
+        payin_id: payin_id.clone(),
         amount: amount_text.to_owned(),
         currency: field(fields, "payinCurrency").to_owned(),
         method: field(fields, "payinMethod").to_owned(),
@@ -150,7 +150,12 @@ fn accept(sim: &Inner, req: &SimRequest, fields: &Fields, now: OffsetDateTime) -
     }
     let response = SimResponse::json(
         200,
-        &json!({"url": url, "payinErrorCode": code::SUCCESS, "payinErrorMessage": "Successfull process"}),
+        &json!({
+            "url": url,
+            "payinErrorCode": code::SUCCESS,
+            "payinErrorMessage": "Successfull process",
+            "payinTrxOperation": payin_id,
+        }),
     );
     match trigger {
         Some(Trigger::Slow) => Outcome::Slow {

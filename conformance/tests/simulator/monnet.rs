@@ -32,6 +32,8 @@ fn accepted_create_answers_a_url_and_is_kept() {
     let url = created["url"].as_str().unwrap().to_owned();
     assert!(url.starts_with(&server.base_url()));
     let ops = server.simulator().monnet_operations();
+    // The Peru page's create response names Monnet's operation reference.
+    assert_eq!(created["payinTrxOperation"], ops[0].payin_id.as_str());
     assert_eq!(ops.len(), 1);
     assert_eq!(
         (

@@ -293,9 +293,9 @@ fn respond(mut stream: TcpStream, status: u16, body: &str) -> std::io::Result<()
     stream.flush()
 }
 
-/// A complete Monnet create, prepared by the SDK.
+/// A complete Monnet create, built by hand (every field of the seed's table,
+/// the may-be-empty ones as ""), hashed with the simulator's KeyMonnet.
 pub fn monnet_create(creds: &Credentials, operation: &str, amount_cents: u64) -> PreparedRequest {
-    let amount = monnet::Amount::from_cents(amount_cents).to_string();
-    let request = pasarela_conformance::samples::monnet_create(operation, &amount).unwrap();
-    monnet::prepare_create(&monnet_config(creds), &request).unwrap()
+    let amount = format!("{}.{:02}", amount_cents / 100, amount_cents % 100);
+    super::raw::monnet(creds, &super::raw::monnet_body(creds, operation, &amount))
 }
