@@ -35,7 +35,8 @@ pub fn smilepayz_seed_pay_in() -> PayInRequest {
     .with_redirect_url("https://www.example.com/success")
 }
 
-/// A valid `CASHIER_PE` pay-in for `merchant_id`.
+/// A valid `CASHIER_PE` pay-in for `merchant_id`, with the payer name the
+/// gateway requires (GATEWAYS.md: `payer` M with `name` M).
 pub fn smilepayz_pay_in(merchant_id: &str, order_no: &str, centimos: u64) -> PayInRequest {
     PayInRequest::new(
         Merchant::new(merchant_id),
@@ -43,6 +44,10 @@ pub fn smilepayz_pay_in(merchant_id: &str, order_no: &str, centimos: u64) -> Pay
         Money::pen(centimos),
         "pasarela sample order",
     )
+    .with_payer(Payer {
+        name: Some("Ana Quispe".into()),
+        ..Payer::default()
+    })
 }
 
 /// A valid card create (every field set) with the public test card.

@@ -298,7 +298,7 @@ impl Suite {
                     .await
                 {
                     Err(ClientError::Rejected(r)) => {
-                        expect(r.code == codes::monnet::GATEWAY_ERROR, "code 9999")
+                        expect(r.code == codes::monnet::GATEWAY_ERROR, "code 0099")
                     }
                     other => Err(describe(&other)),
                 }

@@ -225,8 +225,8 @@ class SmilePayz:
         self.wrong_key = ssl.generate_key("wrong_private")
 
     def pay_in_body(self, order_no, callback_url=None, amount=20000):
-        # Field set from the seed's example body; payer is optional per
-        # GATEWAYS.md but mandatory in the seed's table, so it is sent.
+        # Field set from the seed's example body; payer with payer.name is
+        # mandatory (GATEWAYS.md, "Create pay-in fields").
         body = {
             "merchant": {"merchantId": self.merchant_id},
             "payer": {
@@ -269,12 +269,14 @@ class SmilePayz:
         timestamp = timestamp or peru_timestamp()
         return self.post(path, body, self.headers(timestamp, self.signature(timestamp, body)))
 
-    def inquiry(self, order_no=None, trade_no=None):
-        body = {"tradeType": 1}
-        if order_no:
-            body["orderNo"] = order_no
-        if trade_no:
-            body["tradeNo"] = trade_no
+    def inquiry(self, order_no=None, trade_no=None, trade_type=1, empty_unset=False):
+        """tradeType a number or, as the PHP demo sends it, a string; the id
+        not used sent as "" when `empty_unset` (the Python and PHP demos)."""
+        body = {"tradeType": trade_type}
+        if order_no or empty_unset:
+            body["orderNo"] = order_no or ""
+        if trade_no or empty_unset:
+            body["tradeNo"] = trade_no or ""
         return self.signed_post("/v2.0/inquiry-status", minified(body))
 
 
@@ -322,10 +324,42 @@ def run_smilepayz(creds, ssl, workdir, control):
             "merchant": {"merchantId": sp.merchant_id},
             "money": {"amount": 100, "currency": "PEN"},
             "orderNo": new_order_no(),
+            "payer": {"name": "Ana"},
             "paymentMethod": "CASHIER_PE",
             "purpose": "Pedido Ñandú, año 2025",
         })
-        accepted("no payer, no optionals, UTF-8 purpose", *drop_headers(sp.signed_post(path, minimal)))
+        accepted("only payer.name, no optionals, UTF-8 purpose",
+                 *drop_headers(sp.signed_post(path, minimal)))
+        # The Python, PHP, Go and C# demos send unset optionals as "" or
+        # null, and fields our documents do not list (area, productDetail,
+        # the Go demo's empty merchant.accountNo/bankName).
+        demo_shape = minified({
+            "orderNo": new_order_no(),
+            "purpose": "Purpose For Transaction",
+            "productDetail": None,
+            "additionalParam": None,
+            "money": {"currency": "PEN", "amount": 100},
+            "merchant": {"merchantId": sp.merchant_id, "merchantName": "",
+                         "subMerchantId": None, "accountNo": "", "bankName": ""},
+            "payer": {"name": "test", "idType": None, "identity": "", "email": ""},
+            "paymentMethod": "CASHIER_PE",
+            "area": 15,
+            "expiryPeriod": None,
+            "callbackUrl": "",
+            "redirectUrl": None,
+        })
+        accepted("unset optionals as \"\" and null, and extra fields",
+                 *drop_headers(sp.signed_post(path, demo_shape)))
+        # PHP's json_encode escapes slashes: the signed bytes are the sent bytes.
+        escaped = minified({
+            "orderNo": new_order_no(), "purpose": "p",
+            "money": {"currency": "PEN", "amount": 100},
+            "merchant": {"merchantId": sp.merchant_id},
+            "payer": {"name": "test", "idType": "DNI", "idNumber": "12345678"},
+            "paymentMethod": "CASHIER_PE",
+            "redirectUrl": "https://docs.example/ok",
+        }).replace(b"/", b"\\/")
+        accepted("escaped slashes and payer.idNumber", *drop_headers(sp.signed_post(path, escaped)))
         accepted("a timestamp 4 minutes old",
                  *drop_headers(sp.signed_post(path, sp.pay_in_body(new_order_no()),
                                               peru_timestamp(-240))))
@@ -333,6 +367,13 @@ def run_smilepayz(creds, ssl, workdir, control):
         utc_ts = utc.strftime("%Y-%m-%dT%H:%M:%S+00:00")
         accepted("a timestamp with another explicit offset (+00:00)",
                  *drop_headers(sp.signed_post(path, sp.pay_in_body(new_order_no()), utc_ts)))
+        accepted("a timestamp in Z (the Java demo)",
+                 *drop_headers(sp.signed_post(path, sp.pay_in_body(new_order_no()),
+                                              utc.strftime("%Y-%m-%dT%H:%M:%SZ"))))
+        bangkok = utc.astimezone(datetime.timezone(datetime.timedelta(hours=7)))
+        accepted("a timestamp in +07:00 (the PHP demo)",
+                 *drop_headers(sp.signed_post(path, sp.pay_in_body(new_order_no()),
+                                              bangkok.isoformat())))
 
         # 2. Tamperings: each on a fresh order number, so that the tampering
         #    is the only thing wrong with the request.
@@ -399,6 +440,24 @@ def run_smilepayz(creds, ssl, workdir, control):
         status, _, answer, raw = sp.post(path, b, sp.headers(peru_timestamp(), None))
         rejected("missing X-SIGNATURE", status, answer, raw)
 
+        # a timestamp with fractional seconds, or without an offset
+        for name, ts in (("fractional seconds", utc.strftime("%Y-%m-%dT%H:%M:%S.123Z")),
+                         ("no offset", utc.strftime("%Y-%m-%dT%H:%M:%S"))):
+            number, b = fresh()
+            rejected(f"X-TIMESTAMP with {name}", *drop_headers(sp.signed_post(path, b, ts)))
+
+        # payer is mandatory, with a name
+        for name, payer in (("no payer", None), ("payer without a name", {"email": "a@b.pe"}),
+                            ("an empty payer.name", {"name": ""})):
+            number = new_order_no()
+            tampered_orders.append(number)
+            value = json.loads(sp.pay_in_body(number))
+            if payer is None:
+                del value["payer"]
+            else:
+                value["payer"] = payer
+            rejected(name, *drop_headers(sp.signed_post(path, minified(value))))
+
         # the accepted order number again, freshly and correctly signed
         if created:
             status, _, answer, raw = sp.signed_post(path, body)
@@ -458,7 +517,20 @@ def run_smilepayz(creds, ssl, workdir, control):
             short(cb_raw),
         )
 
-        # 4. Confirm through a signed inquiry-status, as a careful merchant does.
+        # 4. Confirm through a signed inquiry-status, as a careful merchant does;
+        #    also in the PHP demo's shape ("1", the unused id as "").
+        status, _, answer, raw = sp.inquiry(trade_no=trade_no, trade_type="1", empty_unset=True)
+        check(
+            "smilepayz inquiry-status takes tradeType \"1\" and an empty orderNo",
+            answer.get("code") == "00" and answer.get("orderNo") == order_no,
+            f"HTTP {status}: {short(raw)}",
+        )
+        status, _, answer, raw = sp.inquiry(trade_type=1, empty_unset=True)
+        check(
+            "smilepayz inquiry-status rejects both ids empty",
+            answer.get("code") not in (None, "00"),
+            f"HTTP {status}: {short(raw)}",
+        )
         status, _, answer, raw = sp.inquiry(order_no=order_no, trade_no=trade_no)
         check(
             "smilepayz inquiry-status says SUCCESS",
@@ -537,7 +609,7 @@ class Monnet:
             "payinCustomerDocument": "48982488",
             "payinRegularCustomer": "",
             "payinCustomerID": "",
-            "payinDiscountCoupon": "0",
+            "payinDiscountCoupon": "",
             "payinLanguage": "ES",
             "payinExpirationTime": "30",
             "payinDateTime": today,
@@ -576,14 +648,34 @@ class Monnet:
             {"Content-Type": "application/json"})
         return status, as_json(raw), raw
 
-    def status_query(self, operation, authorization=None):
+    def status_query(self, operation, authorization=None, start=None, end=None):
         auth = authorization if authorization is not None else sha256_hex(
             self.merchant_id + self.key)
+        query = {"payinMerchantOperationNumber": operation}
+        if start is not None:
+            query["payinStartDate"] = start
+        if end is not None:
+            query["payinEndDate"] = end
         status, _, raw = http(
-            "POST", self.status_url,
-            json.dumps({"payinMerchantOperationNumber": operation}).encode(),
+            "POST", self.status_url, json.dumps(query).encode(),
             {"Content-Type": "application/json", "authorization": auth})
         return status, as_json(raw), raw
+
+
+def without_optionals(body):
+    """A create without document, address, shipping or coupon: every field
+    GATEWAYS.md lets be empty sent as "" ("Which fields may be empty")."""
+    body = dict(body)
+    for name in ("payinCustomerTypeDocument", "payinCustomerDocument",
+                 "payinCustomerAddress", "payinCustomerCity", "payinCustomerRegion",
+                 "payinCustomerCountry", "payinCustomerZipCode",
+                 "payinCustomerShippingName", "payinCustomerShippingPhone",
+                 "payinCustomerShippingAddress", "payinCustomerShippingCity",
+                 "payinCustomerShippingRegion", "payinCustomerShippingCountry",
+                 "payinCustomerShippingZipCode", "payinDiscountCoupon",
+                 "payinRegularCustomer", "payinCustomerID", "payinFilterBy"):
+        body[name] = ""
+    return body
 
 
 def new_operation():
@@ -614,12 +706,30 @@ def run_monnet(creds, control):
             f"HTTP {status}: {short(raw)}",
         )
 
-        # 2. Tamperings, each on a fresh operation number.
-        def rejected(name, tampered):
+        # 1b. A merchant without coupon, shipping or document.
+        status, answer, raw = mn.create(without_optionals(mn.create_body(new_operation())))
+        check(
+            "monnet accepts every may-be-empty field as \"\"",
+            status == 200 and answer.get("payinErrorCode") == "0000",
+            f"HTTP {status}: {short(raw)}",
+        )
+        long_email = mn.create_body(new_operation())
+        long_email["payinCustomerEmail"] = "a" * 42 + "@shop.pe"  # 50 characters
+        status, answer, raw = mn.create(long_email)
+        check(
+            "monnet accepts an email of 50 characters",
+            status == 200 and answer.get("payinErrorCode") == "0000",
+            f"HTTP {status}: {short(raw)}",
+        )
+
+        # 2. Tamperings, each on a fresh operation number. Where Monnet
+        #    documents a code for the refusal, it must be that code.
+        def rejected(name, tampered, code=None):
             status, answer, raw = mn.create(tampered)
+            got = answer.get("payinErrorCode")
             return check(
-                f"monnet rejects {name}",
-                answer.get("payinErrorCode") not in (None, "0000"),
+                f"monnet rejects {name}" + (f" with {code}" if code else ""),
+                got not in (None, "0000") and (code is None or got == code),
                 f"HTTP {status}: {short(raw)}",
             )
 
@@ -632,11 +742,43 @@ def run_monnet(creds, control):
 
         b = fresh()
         b["payinVerification"] = mn.verification(b, key=mn.key + "x")
-        rejected("payinVerification made with a wrong key", b)
+        rejected("payinVerification made with a wrong key", b, "0010")
 
         b = fresh()
         b["payinAmount"] = "151.00"  # changed after hashing
-        rejected("amount changed after hashing", b)
+        rejected("amount changed after hashing", b, "0010")
+
+        b = fresh()
+        b["payinAmount"] = "150.0"
+        b["payinVerification"] = mn.verification(b)
+        rejected("an amount with one decimal", b, "0015")
+
+        b = fresh()
+        b["payinMerchantID"] = mn.merchant_id + "9"
+        b["payinVerification"] = mn.verification(b)
+        rejected("a wrong payinMerchantID", b, "0009")
+
+        b = fresh()
+        b["payinMerchantID"] = ""
+        b["payinVerification"] = mn.verification(b)
+        rejected("an empty payinMerchantID", b, "0001")
+
+        b = fresh()
+        b["payinTransactionOKURL"] = ""
+        rejected("an empty payinTransactionOKURL", b, "0007")
+
+        b = fresh()
+        b["payinCurrency"] = "PE"
+        b["payinVerification"] = mn.verification(b)
+        rejected("a currency that is not ISO 4217", b, "0017")
+
+        b = fresh()
+        b["payinProductID"] = ""
+        rejected("an empty payinProductID", b)
+
+        b = fresh()
+        b["payinCustomerEmail"] = "a" * 43 + "@shop.pe"  # 51 characters
+        rejected("an email of 51 characters", b)
 
         b = fresh()
         b["payinCustomerName"] = ""
@@ -661,7 +803,22 @@ def run_monnet(creds, control):
         if not created:
             return
 
-        # 3. Status query.
+        # 3. Status query; an empty operation number with a date range lists
+        #    operations; the start date can't be today.
+        today = datetime.datetime.now(PERU).date()
+        yesterday = (today - datetime.timedelta(days=1)).isoformat()
+        status, answer, raw = mn.status_query("", start=yesterday, end=today.isoformat())
+        check(
+            "monnet status query lists a date range",
+            status == 200 and listed(answer, operation) is not None,
+            f"HTTP {status}: {short(raw)}",
+        )
+        status, answer, raw = mn.status_query("", start=today.isoformat(), end=today.isoformat())
+        check(
+            "monnet status query rejects a start date of today",
+            status >= 400 and answer.get("payinErrorCode") not in (None, "0000"),
+            f"HTTP {status}: {short(raw)}",
+        )
         status, answer, raw = mn.status_query(operation)
         item = listed(answer, operation)
         check(

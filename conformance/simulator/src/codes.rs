@@ -1,31 +1,36 @@
 //! The codes the simulator answers with, one per reject reason.
 //!
-//! The real gateways do not publish a complete code list; these are the
-//! simulator's own, documented in the crate README, and stable. Clients
-//! should treat any code other than the success code as a rejection (which
-//! is what GATEWAYS.md says), and may use these to tell reasons apart in
-//! tests.
+//! Monnet documents its create codes (`0000`–`0099`, GATEWAYS.md "Create
+//! response"): the simulator answers with them where one fits, and with its
+//! own (`0090`–`0096`) only where the docs give none. SmilePayz publishes no
+//! code list: every SmilePayz code here except `00` is the simulator's own.
+//! All are documented in the crate README and stable. Clients should treat
+//! any code other than the success code as a rejection, and may use these
+//! to tell reasons apart in tests.
 
-/// SmilePayz `code` values (with the HTTP status they come with).
+/// SmilePayz `code` values (with the HTTP status they come with). Only
+/// `00` is the gateway's; the rest are the simulator's own.
 pub mod smilepayz {
     /// Success (HTTP 200).
     pub const SUCCESS: &str = "00";
     /// `X-PARTNER-ID` is not a merchant the simulator knows (HTTP 401).
     pub const UNKNOWN_PARTNER: &str = "01";
     /// A required header is missing or malformed: `Content-Type` not
-    /// `application/json`, `X-PARTNER-ID`, `X-TIMESTAMP` not
-    /// `yyyy-MM-ddTHH:mm:ss±HH:mm`, `X-SIGNATURE` not base64 (HTTP 400).
+    /// `application/json`, `X-PARTNER-ID` not digits or `sandbox-` +
+    /// digits, `X-TIMESTAMP` not RFC 3339 with seconds and an offset (`Z`
+    /// or `±HH:mm`, no fraction), `X-SIGNATURE` not base64 (HTTP 400).
     pub const BAD_HEADER: &str = "02";
     /// `X-TIMESTAMP` is more than 5 minutes from the simulator's clock (HTTP 401).
     pub const TIMESTAMP_OUT_OF_WINDOW: &str = "03";
     /// `X-SIGNATURE` does not verify over `timestamp|secret|body` with the
     /// merchant's public key (HTTP 401).
     pub const BAD_SIGNATURE: &str = "04";
-    /// The body is not JSON of the call's shape: not JSON, a missing field,
-    /// a wrong type (HTTP 400).
+    /// The body is not JSON of the call's shape: not a JSON object, a
+    /// mandatory field missing, a value of the wrong JSON type; the message
+    /// names the JSON path (HTTP 400).
     pub const MALFORMED_BODY: &str = "05";
-    /// A field breaks a rule of GATEWAYS.md; the message names field and rule
-    /// (HTTP 400).
+    /// A field breaks a rule of GATEWAYS.md; the message names field and
+    /// rule (HTTP 400).
     pub const INVALID_FIELD: &str = "06";
     /// `orderNo` was used before by this merchant (HTTP 200).
     pub const DUPLICATE_ORDER: &str = "07";
@@ -40,29 +45,92 @@ pub mod smilepayz {
 }
 
 /// Monnet `payinErrorCode` values (with the HTTP status they come with).
+///
+/// `0000`–`0026` and `0099` are Monnet's documented create codes; `0090`–
+/// `0096` are the simulator's own, for refusals the docs give no code for.
+/// The docs list `0001`–`0007` as "a required field empty (merchant id, …,
+/// OK URL)"; the simulator numbers them in the order of Monnet's field
+/// table, and splits the documented range `0022`–`0026` ("document type /
+/// number errors") as below. `0011` (merchant not enabled) is never
+/// answered: the simulated merchant is enabled.
 pub mod monnet {
     /// Success (HTTP 200).
     pub const SUCCESS: &str = "0000";
-    /// A field of the seed's table is absent (HTTP 400).
-    pub const MISSING_FIELD: &str = "0001";
-    /// `payinCustomerName`, `payinCustomerLastName`, `payinCustomerEmail` or
-    /// `payinCustomerPhone` is empty (HTTP 400).
-    pub const EMPTY_CUSTOMER_FIELD: &str = "0002";
-    /// A value breaks a rule (amount not two decimals, phone not 8–9 digits,
-    /// non-https URL, …); the message names the field (HTTP 400).
-    pub const INVALID_VALUE: &str = "0003";
-    /// `payinVerification` is not the SHA-512 of the fields and KeyMonnet (HTTP 401).
-    pub const BAD_VERIFICATION: &str = "0004";
-    /// `payinMerchantOperationNumber` was used before (HTTP 409).
-    pub const DUPLICATE_OPERATION: &str = "0005";
-    /// `payinMerchantID` (or the `{MID}` of a status query) is unknown (HTTP 401).
-    pub const UNKNOWN_MERCHANT: &str = "0006";
-    /// The body is not a JSON object of string/number values (HTTP 400).
-    pub const MALFORMED_BODY: &str = "0007";
-    /// The status query's `authorization` header is missing or wrong (HTTP 401).
-    pub const BAD_AUTHORIZATION: &str = "0008";
-    /// No such proxy push id or endpoint (HTTP 404).
-    pub const NO_SUCH_ENDPOINT: &str = "0009";
-    /// The gateway-error trigger (HTTP 200).
-    pub const GATEWAY_ERROR: &str = "9999";
+    /// `payinMerchantID` is empty (HTTP 400; documented).
+    pub const EMPTY_MERCHANT_ID: &str = "0001";
+    /// `payinAmount` is empty (HTTP 400; documented range).
+    pub const EMPTY_AMOUNT: &str = "0002";
+    /// `payinCurrency` is empty (HTTP 400; documented range).
+    pub const EMPTY_CURRENCY: &str = "0003";
+    /// `payinMerchantOperationNumber` is empty (HTTP 400; documented range).
+    pub const EMPTY_OPERATION_NUMBER: &str = "0004";
+    /// `payinMethod` is empty (HTTP 400; documented range).
+    pub const EMPTY_METHOD: &str = "0005";
+    /// `payinVerification` is empty (HTTP 400; documented range).
+    pub const EMPTY_VERIFICATION: &str = "0006";
+    /// `payinTransactionOKURL` is empty (HTTP 400; documented).
+    pub const EMPTY_OK_URL: &str = "0007";
+    /// `payinMethod` (the processor code) is not `TCTD`, `TC` or `TD`
+    /// (HTTP 400; documented).
+    pub const INVALID_METHOD: &str = "0008";
+    /// `payinMerchantID` (or the `{MID}` of a status query) is wrong (HTTP
+    /// 401; documented).
+    pub const UNKNOWN_MERCHANT: &str = "0009";
+    /// `payinVerification` is not the SHA-512 of the fields and KeyMonnet
+    /// (HTTP 401; documented).
+    pub const BAD_VERIFICATION: &str = "0010";
+    /// `payinTransactionErrorURL` is not https or longer than 250 characters
+    /// (HTTP 400; documented).
+    pub const INVALID_ERROR_URL: &str = "0012";
+    /// `payinTransactionOKURL` is not https or longer than 250 characters
+    /// (HTTP 400; documented).
+    pub const INVALID_OK_URL: &str = "0013";
+    /// `payinAmount` is not more than zero with exactly two decimals
+    /// (HTTP 400; documented).
+    pub const INVALID_AMOUNT: &str = "0015";
+    /// `payinCurrency` is not three capital letters (HTTP 400; documented).
+    pub const INVALID_CURRENCY: &str = "0017";
+    /// `payinCurrency` is not enabled for the merchant (the simulated one
+    /// takes PEN and USD) (HTTP 400; documented).
+    pub const CURRENCY_NOT_ENABLED: &str = "0019";
+    /// `payinCustomerTypeDocument` is not DNI, CE, RUC or PAS (HTTP 400;
+    /// documented range).
+    pub const INVALID_DOCUMENT_TYPE: &str = "0022";
+    /// `payinCustomerDocument` is empty while its type is set (HTTP 400;
+    /// documented range).
+    pub const EMPTY_DOCUMENT: &str = "0023";
+    /// `payinCustomerTypeDocument` is empty while a number is set (HTTP
+    /// 400; documented range).
+    pub const EMPTY_DOCUMENT_TYPE: &str = "0024";
+    /// A DNI that is not 8 digits (HTTP 400; documented range).
+    pub const INVALID_DNI: &str = "0025";
+    /// Another document number that does not fit its type: RUC not 11
+    /// digits, CE or PAS not up to 20 letters and digits (HTTP 400;
+    /// documented range).
+    pub const INVALID_DOCUMENT: &str = "0026";
+    /// The gateway-error trigger: Monnet's "internal error" (HTTP 200;
+    /// documented).
+    pub const GATEWAY_ERROR: &str = "0099";
+    /// A field of the seed's table is absent (HTTP 400; simulator's own).
+    pub const MISSING_FIELD: &str = "0090";
+    /// A field that must not be empty and has no documented code is empty:
+    /// the four customer fields, product fields, `payinDateTime`, error URL,
+    /// expiration time, language, `URLMonnet`, `typePost`, PAN, CVV, card
+    /// expiration (HTTP 400; simulator's own).
+    pub const EMPTY_FIELD: &str = "0091";
+    /// A value breaks a rule without a documented code (phone not 8–9
+    /// digits, email over 50, language, PAN, dates, …); the message names
+    /// the field (HTTP 400; simulator's own).
+    pub const INVALID_VALUE: &str = "0092";
+    /// `payinMerchantOperationNumber` was used before (HTTP 409; simulator's own).
+    pub const DUPLICATE_OPERATION: &str = "0093";
+    /// The body is not a JSON object of string/number values (HTTP 400;
+    /// simulator's own).
+    pub const MALFORMED_BODY: &str = "0094";
+    /// The status query's `authorization` header is missing or wrong (HTTP
+    /// 401; simulator's own).
+    pub const BAD_AUTHORIZATION: &str = "0095";
+    /// No such proxy push id or endpoint, or not a POST (HTTP 404 or 405;
+    /// simulator's own).
+    pub const NO_SUCH_ENDPOINT: &str = "0096";
 }

@@ -21,6 +21,7 @@ mod delivery;
 mod in_process;
 mod monnet;
 mod pages;
+mod rules;
 mod server;
 mod smilepayz;
 mod state;
@@ -44,7 +45,7 @@ pub use credentials::{Credentials, MonnetCredentials, SmilePayzCredentials};
 pub use delivery::{DeliveryJob, DeliveryReport, Gateway, deliver_async, deliver_blocking};
 pub use in_process::{CallbackTransport, IN_PROCESS_ORIGIN, InProcess};
 pub use server::LoopbackServer;
-pub use state::{AttemptRecord, DeliveryRecord, MonnetOperation, SmilePayzOrder};
+pub use state::{AttemptRecord, DeliveryRecord, MonnetOperation, OrderMoney, SmilePayzOrder};
 pub use triggers::{TRIGGER_TABLE, Trigger, monnet_trigger, smilepayz_trigger};
 pub use wire::{Outcome, SimRequest, SimResponse, SimResponseExt};
 

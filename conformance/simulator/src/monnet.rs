@@ -1,26 +1,18 @@
 //! The Monnet side: the PCI proxy's create endpoint (`POST /v1/push/{id}`)
 //! and the status query
-//! (`POST /ms-experience-payin/merchant/{MID}/operations`), checked with the
-//! core's own code: the create body goes through
-//! [`CreateRequest::builder`]'s rules, hashes through
-//! [`payin_verification`] and [`status_authorization`].
+//! (`POST /ms-experience-payin/merchant/{MID}/operations`). Every check is
+//! the simulator's own ([`super::rules::monnet`]): the field rules, the
+//! SHA-512 `payinVerification` and the SHA-256 `authorization`.
 
-use std::collections::HashMap;
-
-use pasarela_core::monnet::{
-    Amount, CREATE_FIELDS, CardExpiration, CreateRequest, CreateRequestBuilder, Cvv, Pan,
-    PayinState, Scalar, StatusQuery, payin_verification, payin_verification_matches,
-    status_authorization,
-};
-use pasarela_core::smilepayz::{PERU_OFFSET, format_timestamp};
-use pasarela_core::{MonnetKey, Rule};
 use serde_json::json;
-use time::{Date, Duration, OffsetDateTime};
+use time::{Duration, OffsetDateTime};
 
 use super::Inner;
 use super::codes::monnet as code;
 use super::control::error;
 use super::delivery::{DeliveryJob, Gateway};
+use super::rules::monnet::{self as rules, Fields, Refusal};
+use super::rules::{PERU, format_peru_timestamp};
 use super::smilepayz::server_error;
 use super::state::MonnetOperation;
 use super::triggers::{Trigger, monnet_trigger};
@@ -29,63 +21,6 @@ use super::wire::{Outcome, SimRequest, SimResponse, SimResponseExt};
 const PUSH_PREFIX: &str = "/v1/push/";
 const STATUS_PREFIX: &str = "/ms-experience-payin/merchant/";
 const STATUS_SUFFIX: &str = "/operations";
-/// The path `URLMonnet` must end with (certification, production, or the
-/// SDK's custom base URL).
-const URL_MONNET_PATH: &str = "/api-payin/v3/online-payments";
-
-/// Every field of the seed's sample, in its order: all must be present.
-const FIELDS: [&str; 43] = CREATE_FIELDS;
-
-/// The four customer fields that must never be empty.
-const NEVER_EMPTY: [&str; 4] = [
-    "payinCustomerName",
-    "payinCustomerLastName",
-    "payinCustomerEmail",
-    "payinCustomerPhone",
-];
-
-type Setter = fn(CreateRequestBuilder, String) -> CreateRequestBuilder;
-
-/// The builder's text setters, by wire name.
-const TEXT_SETTERS: [(&str, Setter); 33] = [
-    ("payinCurrency", |b, v| b.currency(v)),
-    ("payinMerchantOperationNumber", |b, v| b.operation_number(v)),
-    ("payinMethod", |b, v| b.method(v)),
-    ("payinCustomerName", |b, v| b.customer_name(v)),
-    ("payinCustomerLastName", |b, v| b.customer_last_name(v)),
-    ("payinCustomerEmail", |b, v| b.customer_email(v)),
-    ("payinCustomerPhone", |b, v| b.customer_phone(v)),
-    ("payinCustomerTypeDocument", |b, v| {
-        b.customer_document_type(v)
-    }),
-    ("payinCustomerDocument", |b, v| b.customer_document(v)),
-    ("payinRegularCustomer", |b, v| b.regular_customer(v)),
-    ("payinCustomerID", |b, v| b.customer_id(v)),
-    ("payinDiscountCoupon", |b, v| b.discount_coupon(v)),
-    ("payinLanguage", |b, v| b.language(v)),
-    ("payinDateTime", |b, v| b.date_time(v)),
-    ("payinTransactionOKURL", |b, v| b.ok_url(v)),
-    ("payinTransactionErrorURL", |b, v| b.error_url(v)),
-    ("payinFilterBy", |b, v| b.filter_by(v)),
-    ("payinCustomerAddress", |b, v| b.customer_address(v)),
-    ("payinCustomerCity", |b, v| b.customer_city(v)),
-    ("payinCustomerRegion", |b, v| b.customer_region(v)),
-    ("payinCustomerCountry", |b, v| b.customer_country(v)),
-    ("payinCustomerZipCode", |b, v| b.customer_zip_code(v)),
-    ("payinCustomerShippingName", |b, v| b.shipping_name(v)),
-    ("payinCustomerShippingPhone", |b, v| b.shipping_phone(v)),
-    ("payinCustomerShippingAddress", |b, v| b.shipping_address(v)),
-    ("payinCustomerShippingCity", |b, v| b.shipping_city(v)),
-    ("payinCustomerShippingRegion", |b, v| b.shipping_region(v)),
-    ("payinCustomerShippingCountry", |b, v| b.shipping_country(v)),
-    ("payinCustomerShippingZipCode", |b, v| {
-        b.shipping_zip_code(v)
-    }),
-    ("payinProductID", |b, v| b.product_id(v)),
-    ("payinProductDescription", |b, v| b.product_description(v)),
-    ("payinProductAmount", |b, v| b.product_amount(v)),
-    ("payinProductSku", |b, v| b.product_sku(v)),
-];
 
 /// A Monnet answer: `{"payinErrorCode", "payinErrorMessage"}`.
 fn reject(status: u16, code: &str, message: impl Into<String>) -> SimResponse {
@@ -97,17 +32,7 @@ fn reject(status: u16, code: &str, message: impl Into<String>) -> SimResponse {
 
 /// The Spanish name Monnet gives a state id.
 pub(crate) fn state_name(id: u32) -> &'static str {
-    match PayinState::from_id(id, None) {
-        PayinState::Created => "Creado",
-        PayinState::Pending => "Pendiente de pago",
-        PayinState::Expired => "Expirado",
-        PayinState::Authorized => "Autorizado",
-        PayinState::Denied => "Denegado",
-        PayinState::Settled => "Liquidado",
-        PayinState::Refunded => "Reembolsado",
-        PayinState::Returned => "Devuelto",
-        _ => "Desconocido",
-    }
+    rules::state_name(id)
 }
 
 /// Handles a Monnet path; `None` when the path is not one.
@@ -141,147 +66,40 @@ fn guard_post(req: &SimRequest) -> Option<Outcome> {
     })
 }
 
-/// The body as field name → text: strings as their value, numbers as their
-/// exact text. Anything else is malformed.
-fn scalar_fields(body: &[u8]) -> Result<HashMap<String, String>, SimResponse> {
-    // Each value a JSON string or number, kept as text: the SDK's own reader.
-    let raw: HashMap<String, Scalar> = serde_json::from_slice(body).map_err(|e| {
-        reject(
-            400,
-            code::MALFORMED_BODY,
-            format!("malformed body: a JSON object of strings and numbers is expected: {e}"),
-        )
-    })?;
-    Ok(raw
-        .into_iter()
-        .map(|(name, value)| (name, value.0))
-        .collect())
+fn refused(refusal: Refusal) -> SimResponse {
+    reject(refusal.status, refusal.code, refusal.message)
 }
 
 fn create(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Outcome {
-    let fields = match scalar_fields(&req.body) {
-        Ok(f) => f,
-        Err(response) => return Outcome::Reply(response),
-    };
-    match check_create(sim, &fields) {
-        Ok(request) => accept(sim, req, &fields, &request, now),
-        Err(response) => Outcome::Reply(response),
+    let checked = rules::fields(&req.body).and_then(|fields| {
+        rules::create(
+            &fields,
+            &sim.config.monnet_merchant_id,
+            &sim.config.monnet_key,
+        )
+        .map(|()| fields)
+    });
+    match checked {
+        Ok(fields) => accept(sim, req, &fields, now),
+        Err(refusal) => Outcome::Reply(refused(refusal)),
     }
 }
 
-fn field<'a>(fields: &'a HashMap<String, String>, name: &str) -> &'a str {
+fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
     fields.get(name).map_or("", String::as_str)
 }
 
-/// Every check of the create call, in the order the gateway reports them.
-fn check_create(
-    sim: &Inner,
-    fields: &HashMap<String, String>,
-) -> Result<CreateRequest, SimResponse> {
-    if let Some(missing) = FIELDS.iter().find(|f| !fields.contains_key(**f)) {
-        return Err(reject(
-            400,
-            code::MISSING_FIELD,
-            format!("missing field {missing}: every field is sent, optional ones as \"\""),
-        ));
-    }
+fn accept(sim: &Inner, req: &SimRequest, fields: &Fields, now: OffsetDateTime) -> Outcome {
     let merchant_id = field(fields, "payinMerchantID");
-    if merchant_id != sim.config.monnet_merchant_id {
-        return Err(reject(
-            401,
-            code::UNKNOWN_MERCHANT,
-            format!("unknown payinMerchantID {merchant_id:?}"),
-        ));
-    }
-    if let Some(empty) = NEVER_EMPTY
-        .iter()
-        .find(|f| field(fields, f).trim().is_empty())
-    {
-        return Err(reject(
-            400,
-            code::EMPTY_CUSTOMER_FIELD,
-            format!("{empty} must not be empty"),
-        ));
-    }
-    let invalid = |message: String| reject(400, code::INVALID_VALUE, message);
-    if field(fields, "typePost") != "json" {
-        return Err(invalid("invalid `typePost`: must be \"json\"".to_owned()));
-    }
-    let url_monnet = field(fields, "URLMonnet");
-    let url_ok = url::Url::parse(url_monnet)
-        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.path() == URL_MONNET_PATH);
-    if !url_ok {
-        return Err(invalid(format!(
-            "invalid `URLMonnet`: must be Monnet's online-payments endpoint (…{URL_MONNET_PATH})"
-        )));
-    }
-    let amount_text = field(fields, "payinAmount");
-    let amount = Amount::parse(amount_text).map_err(|e| invalid(e.to_string()))?;
-    if amount.to_string() != amount_text {
-        return Err(invalid(
-            "invalid `payinAmount`: must have exactly two decimals, such as 150.00".to_owned(),
-        ));
-    }
-    let expiration = field(fields, "payinExpirationTime");
-    let minutes = expiration
-        .parse::<u32>()
-        .ok()
-        .filter(|_| expiration.bytes().all(|b| b.is_ascii_digit()))
-        .ok_or_else(|| {
-            invalid("invalid `payinExpirationTime`: must be whole minutes".to_owned())
-        })?;
-    let pan = Pan::new(field(fields, "payinPan")).map_err(|e| invalid(e.to_string()))?;
-    let cvv = Cvv::new(field(fields, "payinCvv")).map_err(|e| invalid(e.to_string()))?;
-    let expiry = CardExpiration::new(field(fields, "payinCardExpiration"))
-        .map_err(|e| invalid(e.to_string()))?;
-    let builder = TEXT_SETTERS.iter().fold(
-        CreateRequest::builder()
-            .amount(amount)
-            .expiration_minutes(minutes)
-            .pan(pan)
-            .cvv(cvv)
-            .card_expiration(expiry),
-        |b, (name, set)| set(b, field(fields, name).to_owned()),
-    );
-    let builder = builder.product_quantity(field(fields, "payinProductQuantity"));
-    let request = builder.build().map_err(|e| invalid(e.to_string()))?;
-    let matches = payin_verification_matches(
-        merchant_id,
-        field(fields, "payinMerchantOperationNumber"),
-        amount_text,
-        field(fields, "payinCurrency"),
-        &MonnetKey::new(sim.config.monnet_key.as_str()),
-        field(fields, "payinVerification"),
-    );
-    if !matches {
-        return Err(reject(
-            401,
-            code::BAD_VERIFICATION,
-            "payinVerification is not the SHA-512 of payinMerchantID + payinMerchantOperationNumber + payinAmount + payinCurrency + KeyMonnet",
-        ));
-    }
-    Ok(request)
-}
-
-fn accept(
-    sim: &Inner,
-    req: &SimRequest,
-    fields: &HashMap<String, String>,
-    request: &CreateRequest,
-    now: OffsetDateTime,
-) -> Outcome {
-    let merchant_id = field(fields, "payinMerchantID");
+    let operation_number = field(fields, "payinMerchantOperationNumber");
     let amount_text = field(fields, "payinAmount");
     let trigger = monnet_trigger(amount_text);
     let mut state = sim.lock();
-    if state.has_monnet_operation(merchant_id, request.operation_number()) {
+    if state.has_monnet_operation(merchant_id, operation_number) {
         return Outcome::Reply(reject(
             409,
             code::DUPLICATE_OPERATION,
-            format!(
-                "duplicate payinMerchantOperationNumber {:?}",
-                request.operation_number()
-            ),
+            format!("duplicate payinMerchantOperationNumber {operation_number:?}"),
         ));
     }
     match trigger {
@@ -310,17 +128,17 @@ fn accept(
     };
     let kept = state.insert_monnet(MonnetOperation {
         merchant_id: merchant_id.to_owned(),
-        operation_number: request.operation_number().to_owned(),
-        payin_id,
+        operation_number: operation_number.to_owned(),
+        payin_id: payin_id.clone(),
         amount: amount_text.to_owned(),
-        currency: request.currency().to_owned(),
+        currency: field(fields, "payinCurrency").to_owned(),
         method: field(fields, "payinMethod").to_owned(),
         state_id,
         url: url.clone(),
-        created_at: format_timestamp(now),
+        created_at: format_peru_timestamp(now),
         deliveries: Vec::new(),
         expiry,
-        created_on: now.to_offset(PERU_OFFSET).date(),
+        created_on: now.to_offset(PERU).date(),
     });
     drop(state);
     if !kept {
@@ -332,7 +150,12 @@ fn accept(
     }
     let response = SimResponse::json(
         200,
-        &json!({"url": url, "payinErrorCode": code::SUCCESS, "payinErrorMessage": "Successfull process"}),
+        &json!({
+            "url": url,
+            "payinErrorCode": code::SUCCESS,
+            "payinErrorMessage": "Successfull process",
+            "payinTrxOperation": payin_id,
+        }),
     );
     match trigger {
         Some(Trigger::Slow) => Outcome::Slow {
@@ -355,11 +178,6 @@ pub(crate) fn shopper_arrived(sim: &Inner, payin_id: &str) {
     }
 }
 
-fn parse_date(text: &str) -> Option<Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text, format).ok()
-}
-
 fn status(sim: &Inner, req: &SimRequest, merchant: &str, now: OffsetDateTime) -> SimResponse {
     if merchant != sim.config.monnet_merchant_id {
         return reject(
@@ -368,10 +186,8 @@ fn status(sim: &Inner, req: &SimRequest, merchant: &str, now: OffsetDateTime) ->
             format!("unknown merchant {merchant:?}"),
         );
     }
-    let key = MonnetKey::new(sim.config.monnet_key.as_str());
-    let expected = status_authorization(merchant, &key);
     match req.header("authorization") {
-        Some(given) if given.trim().eq_ignore_ascii_case(&expected) => {}
+        Some(given) if rules::authorization_matches(given, merchant, &sim.config.monnet_key) => {}
         Some(_) => {
             return reject(
                 401,
@@ -387,36 +203,13 @@ fn status(sim: &Inner, req: &SimRequest, merchant: &str, now: OffsetDateTime) ->
             );
         }
     }
-    let fields = match scalar_fields(&req.body) {
-        Ok(f) => f,
-        Err(response) => return response,
+    let today = now.to_offset(PERU).date();
+    let query = match rules::fields(&req.body).and_then(|f| rules::status_query(&f, today)) {
+        Ok(q) => q,
+        Err(refusal) => return refused(refusal),
     };
-    // Dates must parse; every other rule is the SDK's own StatusQuery check.
-    let date = |name: &str| match fields.get(name) {
-        None => Ok(None),
-        Some(text) => parse_date(text).map(Some).ok_or(()),
-    };
-    let (Ok(start_date), Ok(end_date)) = (date("payinStartDate"), date("payinEndDate")) else {
-        return reject(
-            400,
-            code::INVALID_VALUE,
-            "invalid payinStartDate/payinEndDate: YYYY-MM-DD",
-        );
-    };
-    let query = StatusQuery {
-        operation_number: fields.get("payinMerchantOperationNumber").cloned(),
-        start_date,
-        end_date,
-    };
-    if let Err(invalid) = query.validate(now.to_offset(PERU_OFFSET).date()) {
-        let code = match invalid.rule() {
-            Rule::Combination(_) => code::MISSING_FIELD,
-            _ => code::INVALID_VALUE,
-        };
-        return reject(400, code, invalid.to_string());
-    }
     let operation = query.operation_number.as_ref();
-    let range = query.start_date.zip(query.end_date);
+    let range = query.range;
     let mut state = sim.lock();
     let operations: Vec<_> = state
         .monnet_operations(now)
@@ -426,8 +219,8 @@ fn status(sim: &Inner, req: &SimRequest, merchant: &str, now: OffsetDateTime) ->
         .filter(|op| range.is_none_or(|(s, e)| s <= op.created_on && op.created_on <= e))
         .map(|op| {
             json!({
-                "payinStateID": op.state_id,
-                "payinState": state_name(op.state_id),
+                "payinStateID": op.state_id.to_string(),
+                "payinState": state_name(op.state_id).to_uppercase(),
                 "payinAmount": op.amount,
                 "payinCurrency": op.currency,
                 "payinMerchantOperationNumber": op.operation_number,
@@ -445,7 +238,7 @@ fn status(sim: &Inner, req: &SimRequest, merchant: &str, now: OffsetDateTime) ->
 /// hashed notification.
 pub(crate) fn complete(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Outcome {
     let usage = "body must be {\"payinMerchantOperationNumber\": \"...\", \"payinStateID\": 5, \"notificationUrl\": \"http://...\"}";
-    let fields = match scalar_fields(&req.body) {
+    let fields = match rules::fields(&req.body) {
         Ok(f) => f,
         Err(_) => return Outcome::Reply(error(400, usage)),
     };
@@ -476,25 +269,35 @@ pub(crate) fn complete(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Ou
     };
     op.refresh(now);
     op.state_id = state_id;
-    let paid = matches!(state_id, 5 | 9);
-    let verification = payin_verification(
+    let verification = rules::payin_verification(
         &op.merchant_id,
         &op.operation_number,
         &op.amount,
         &op.currency,
-        &MonnetKey::new(sim.config.monnet_key.as_str()),
+        &sim.config.monnet_key,
     );
+    // The current notification version: numbers as strings, the reserved
+    // payinStatusError* fields empty ("should not be evaluated"), the
+    // homologated decline reason in errorDetails (9000 succeeded, 9005 do
+    // not honor), additionalInformation from the processor.
+    let (reason, reason_text) = match state_id {
+        5 | 9 => ("9000", "Transaccion exitosa"),
+        6 => ("9005", "No honrar"),
+        _ => ("", ""),
+    };
     let body = json!({
         "payinStateID": state_id.to_string(),
         "payinState": state_name(state_id),
-        "payinStatusErrorCode": if paid { code::SUCCESS } else { "0001" },
-        "payinStatusErrorMessage": if paid { "Operacion exitosa" } else { state_name(state_id) },
+        "payinStatusErrorCode": "",
+        "payinStatusErrorMessage": "",
         "payinMerchantID": op.merchant_id,
         "payinAmount": op.amount,
         "payinCurrency": op.currency,
         "payinMerchantOperationNumber": op.operation_number,
         "payinMethod": op.method,
         "payinVerification": verification,
+        "additionalInformation": [],
+        "errorDetails": {"codeErrorTrx": reason, "messageErrorTrx": reason_text},
     });
     let job = DeliveryJob {
         gateway: Gateway::Monnet,

@@ -1,21 +1,21 @@
-//! The SmilePayz side: pay-in, inquiry-status and inquiry-balance, with the
-//! gateway's checks done by the core's own code (signature verification,
-//! timestamp parsing, every field rule through `validate()`).
+//! The SmilePayz side: pay-in, inquiry-status and inquiry-balance. Every
+//! check is the simulator's own ([`super::rules::smilepayz`]): headers, the
+//! timestamp window, the signature string and every field rule. Only the
+//! RSA verification itself is the core's crypto primitive.
 
-use pasarela_core::smilepayz::{
-    DEFAULT_EXPIRY_SECS, INQUIRY_BALANCE_PATH, INQUIRY_STATUS_PATH, InquiryBalanceRequest,
-    InquiryStatusRequest, PAY_IN_PATH, PayInRequest, TradeType, TransactionStatus,
-    check_timestamp_window, format_timestamp, parse_timestamp, verify_request_signature,
-};
-use pasarela_core::{MerchantSecret, VerifyError};
 use serde::Serialize;
 use serde_json::json;
-use serde_json::value::RawValue;
 use time::{Duration, OffsetDateTime};
+
+use pasarela_core::smilepayz::TransactionStatus;
 
 use super::Inner;
 use super::codes::smilepayz as code;
-use super::state::SmilePayzOrder;
+use super::rules::smilepayz::{
+    self as rules, INQUIRY_BALANCE_PATH, INQUIRY_STATUS_PATH, PAY_IN_PATH, Refusal,
+};
+use super::rules::{format_peru_timestamp as format_timestamp, parse_timestamp};
+use super::state::{OrderMoney, SmilePayzOrder};
 use super::triggers::{Trigger, smilepayz_trigger};
 use super::wire::{Outcome, SimRequest, SimResponse, SimResponseExt};
 
@@ -84,6 +84,11 @@ fn authenticate(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Result<St
     if partner.is_empty() {
         return Err(bad_header("X-PARTNER-ID header is empty"));
     }
+    if !rules::merchant_id_ok(partner) {
+        return Err(bad_header(
+            "X-PARTNER-ID must be the merchant id: digits, or sandbox-<digits>",
+        ));
+    }
     if partner != sim.config.smilepayz_merchant_id {
         return Err(reject(
             401,
@@ -95,15 +100,25 @@ fn authenticate(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Result<St
     let timestamp = req
         .header("X-TIMESTAMP")
         .ok_or_else(|| bad_header("X-TIMESTAMP header is missing"))?;
-    let signed_at = parse_timestamp(timestamp)
-        .ok_or_else(|| bad_header("X-TIMESTAMP must be yyyy-MM-ddTHH:mm:ss±HH:mm"))?;
-    if let Err(outside) = check_timestamp_window(signed_at, now, sim.config.timestamp_tolerance) {
+    let signed_at = parse_timestamp(timestamp).ok_or_else(|| {
+        bad_header("X-TIMESTAMP must be yyyy-MM-ddTHH:mm:ss with Z or ±HH:mm, no fraction")
+    })?;
+    let tolerance = sim.config.timestamp_tolerance;
+    let skew = signed_at - now;
+    if skew.abs() > tolerance {
+        let (amount, side) = if skew.is_negative() {
+            (-skew, "behind")
+        } else {
+            (skew, "ahead of")
+        };
         return Err(reject(
             401,
             code::TIMESTAMP_OUT_OF_WINDOW,
             format!(
-                "X-TIMESTAMP: {outside} (gateway clock {})",
-                format_timestamp(now)
+                "X-TIMESTAMP is {}s {side} the gateway clock {} (tolerance {}s)",
+                amount.whole_seconds(),
+                format_timestamp(now),
+                tolerance.whole_seconds()
             ),
             now,
         ));
@@ -111,49 +126,35 @@ fn authenticate(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Result<St
     let signature = req
         .header("X-SIGNATURE")
         .ok_or_else(|| bad_header("X-SIGNATURE header is missing"))?;
-    let secret = MerchantSecret::new(sim.config.smilepayz_merchant_secret.as_str());
-    match verify_request_signature(
-        &*sim.merchant_verifier,
-        timestamp,
-        &secret,
-        &req.body,
-        signature,
-    ) {
-        Ok(()) => Ok(partner.to_owned()),
-        Err(VerifyError::BadBase64) => Err(bad_header("X-SIGNATURE is not standard base64")),
-        Err(_) => Err(reject(
+    let signature = rules::decode_signature(signature)
+        .ok_or_else(|| bad_header("X-SIGNATURE is not standard base64"))?;
+    let message =
+        rules::string_to_sign(timestamp, &sim.config.smilepayz_merchant_secret, &req.body);
+    if sim.merchant_verifier.verify(&message, &signature).is_ok() {
+        Ok(partner.to_owned())
+    } else {
+        Err(reject(
             401,
             code::BAD_SIGNATURE,
             "X-SIGNATURE does not verify over X-TIMESTAMP|merchantSecret|body with the merchant's public key",
             now,
-        )),
+        ))
     }
 }
 
-fn parse_body<T: serde::de::DeserializeOwned>(
-    req: &SimRequest,
-    now: OffsetDateTime,
-) -> Result<T, SimResponse> {
-    let de = &mut serde_json::Deserializer::from_slice(&req.body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        reject(
-            400,
-            code::MALFORMED_BODY,
-            format!("malformed body at `{path}`: {}", e.inner()),
-            now,
-        )
-    })
+/// A refusal of the body rules, as the gateway answers it.
+fn refused(refusal: Refusal, now: OffsetDateTime) -> SimResponse {
+    match refusal {
+        Refusal::Malformed(message) => reject(400, code::MALFORMED_BODY, message, now),
+        Refusal::Invalid(message) => reject(400, code::INVALID_FIELD, message, now),
+    }
 }
 
 fn pay_in(sim: &Inner, req: &SimRequest, partner: &str, now: OffsetDateTime) -> Outcome {
-    let request: PayInRequest = match parse_body(req, now) {
+    let request = match rules::pay_in(&req.body) {
         Ok(r) => r,
-        Err(response) => return Outcome::Reply(response),
+        Err(refusal) => return Outcome::Reply(refused(refusal, now)),
     };
-    if let Err(e) = request.validate() {
-        return Outcome::Reply(reject(400, code::INVALID_FIELD, e.to_string(), now));
-    }
     let mut state = sim.lock();
     if state.has_smilepayz_order(partner, &request.order_no) {
         return Outcome::Reply(reject(
@@ -163,7 +164,7 @@ fn pay_in(sim: &Inner, req: &SimRequest, partner: &str, now: OffsetDateTime) -> 
             now,
         ));
     }
-    let trigger = smilepayz_trigger(request.money.amount);
+    let trigger = smilepayz_trigger(request.amount);
     match trigger {
         Some(Trigger::GatewayError) => {
             return Outcome::Reply(reject(
@@ -178,7 +179,7 @@ fn pay_in(sim: &Inner, req: &SimRequest, partner: &str, now: OffsetDateTime) -> 
     }
     let trade_no = state.next_trade_no(now);
     let payment_url = format!("{}/cashier/#/loading?tradeNo={trade_no}", req.origin);
-    let expiry_secs = request.expiry_period.unwrap_or(DEFAULT_EXPIRY_SECS);
+    let expiry_secs = request.expiry_period;
     let expiry = match trigger {
         Some(Trigger::Expire) => now - Duration::seconds(1),
         _ => now + Duration::seconds(i64::from(expiry_secs)),
@@ -188,20 +189,22 @@ fn pay_in(sim: &Inner, req: &SimRequest, partner: &str, now: OffsetDateTime) -> 
         _ => (TransactionStatus::Processing, None),
     };
     let merchant_name = request
-        .merchant
         .merchant_name
         .clone()
         .unwrap_or_else(|| sim.config.smilepayz_merchant_name.clone());
     let order = SmilePayzOrder {
         partner_id: partner.to_owned(),
-        merchant_id: request.merchant.merchant_id.clone(),
+        merchant_id: request.merchant_id.clone(),
         merchant_name: merchant_name.clone(),
         order_no: request.order_no.clone(),
         trade_no: trade_no.clone(),
-        money: request.money,
-        payment_method: request.payment_method.code().to_owned(),
+        money: OrderMoney {
+            amount: request.amount,
+            currency: request.currency.clone(),
+        },
+        payment_method: request.payment_method.clone(),
         purpose: request.purpose.clone(),
-        payer: request.payer.clone(),
+        payer: Some(request.payer.clone()),
         callback_url: request.callback_url.clone(),
         payment_url: payment_url.clone(),
         status: status.clone(),
@@ -223,24 +226,24 @@ fn pay_in(sim: &Inner, req: &SimRequest, partner: &str, now: OffsetDateTime) -> 
     }
     let mut merchant = json!({
         "accountNo": account_no(partner),
-        "merchantId": request.merchant.merchant_id,
+        "merchantId": request.merchant_id,
         "merchantName": merchant_name,
     });
-    if let Some(sub) = &request.merchant.sub_merchant_id {
+    if let Some(sub) = &request.sub_merchant_id {
         merchant["subMerchantId"] = json!(sub);
     }
-    if let Some(sub) = &request.merchant.sub_merchant_name {
+    if let Some(sub) = &request.sub_merchant_name {
         merchant["subMerchantName"] = json!(sub);
     }
     let body = json!({
         "channel": {
-            "paymentMethod": request.payment_method.code(),
+            "paymentMethod": request.payment_method,
             "paymentUrl": payment_url,
         },
         "code": code::SUCCESS,
         "merchant": merchant,
         "message": "Successful",
-        "money": request.money,
+        "money": {"amount": request.amount, "currency": request.currency},
         "orderNo": request.order_no,
         "status": status,
         "tradeNo": trade_no,
@@ -273,15 +276,13 @@ fn inquiry_status(
     partner: &str,
     now: OffsetDateTime,
 ) -> SimResponse {
-    let request: InquiryStatusRequest = match parse_body(req, now) {
+    let request = match rules::inquiry_status(&req.body) {
         Ok(r) => r,
-        Err(response) => return response,
+        Err(refusal) => return refused(refusal, now),
     };
-    if let Err(e) = request.validate() {
-        return reject(400, code::INVALID_FIELD, e.to_string(), now);
-    }
     let not_found = || reject(200, code::NOT_FOUND, "transaction not found", now);
-    if request.trade_type != TradeType::PayIn {
+    if request.trade_type != 1 {
+        // The simulator makes no pay-outs.
         return not_found();
     }
     let mut state = sim.lock();
@@ -319,21 +320,31 @@ fn inquiry_status(
     answer(200, &body, now)
 }
 
+/// The documented balance answer: `accountInfos`, one per balance type,
+/// with `amount` and `availableBalance` as `{currency, value}`, `value` a
+/// string of minor units.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct BalanceAnswer<'a> {
     account_no: &'a str,
-    balance_list: Vec<BalanceLine<'a>>,
+    account_infos: Vec<AccountInfo<'a>>,
+    balance_types: &'a [String],
     code: &'static str,
     message: &'static str,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct BalanceLine<'a> {
-    amount: Box<RawValue>,
+struct AccountInfo<'a> {
+    amount: BalanceValue,
+    available_balance: BalanceValue,
     balance_type: &'a str,
+}
+
+#[derive(Serialize)]
+struct BalanceValue {
     currency: &'static str,
+    value: String,
 }
 
 fn inquiry_balance(
@@ -342,13 +353,10 @@ fn inquiry_balance(
     partner: &str,
     now: OffsetDateTime,
 ) -> SimResponse {
-    let request: InquiryBalanceRequest = match parse_body(req, now) {
+    let request = match rules::inquiry_balance(&req.body) {
         Ok(r) => r,
-        Err(response) => return response,
+        Err(refusal) => return refused(refusal, now),
     };
-    if let Err(e) = request.validate() {
-        return reject(400, code::INVALID_FIELD, e.to_string(), now);
-    }
     if request.account_no != account_no(partner) {
         return reject(200, code::NOT_FOUND, "account not found", now);
     }
@@ -361,31 +369,28 @@ fn inquiry_balance(
             .map(|o| o.money.amount)
             .fold(0u64, u64::saturating_add)
     };
-    let balance_list = request
+    // Both balances hold everything settled (nothing is ever withdrawn).
+    let account_infos = request
         .balance_types
         .iter()
-        .map(|t| {
-            // The balance is in soles with two decimals, as a JSON number
-            // (`12345.60`); `BALANCE` and `AVAILABLE` hold everything
-            // settled, other types nothing.
-            let amount = if t == "BALANCE" || t == "AVAILABLE" {
-                settled
-            } else {
-                0
-            };
-            let text = format!("{}.{:02}", amount / 100, amount % 100);
-            BalanceLine {
-                amount: RawValue::from_string(text).unwrap_or_else(|_| RawValue::NULL.to_owned()),
-                balance_type: t,
+        .map(|t| AccountInfo {
+            amount: BalanceValue {
                 currency: "PEN",
-            }
+                value: settled.to_string(),
+            },
+            available_balance: BalanceValue {
+                currency: "PEN",
+                value: settled.to_string(),
+            },
+            balance_type: t,
         })
         .collect();
     answer(
         200,
         &BalanceAnswer {
             account_no: &request.account_no,
-            balance_list,
+            account_infos,
+            balance_types: &request.balance_types,
             code: code::SUCCESS,
             message: "Successful",
         },

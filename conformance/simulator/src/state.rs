@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use pasarela_core::smilepayz::{Money, Payer, TransactionStatus, format_timestamp};
+use pasarela_core::smilepayz::{TransactionStatus, format_timestamp};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -52,6 +52,16 @@ pub struct AttemptRecord {
 /// Deliveries kept per order; older ones are dropped first.
 pub(crate) const MAX_DELIVERIES_PER_ORDER: usize = 50;
 
+/// A SmilePayz amount as the simulator keeps it: `{"amount", "currency"}`,
+/// the amount in céntimos.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderMoney {
+    /// Céntimos.
+    pub amount: u64,
+    /// Currency code (`PEN`).
+    pub currency: String,
+}
+
 /// An accepted SmilePayz pay-in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -67,14 +77,14 @@ pub struct SmilePayzOrder {
     /// The simulator's transaction number.
     pub trade_no: String,
     /// Amount and currency.
-    pub money: Money,
+    pub money: OrderMoney,
     /// Payment method code.
     pub payment_method: String,
     /// Purpose.
     pub purpose: String,
-    /// Payer, when sent.
+    /// Payer as received (unset fields left out), when sent.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub payer: Option<Payer>,
+    pub payer: Option<serde_json::Value>,
     /// Where callbacks go, when given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,

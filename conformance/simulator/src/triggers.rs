@@ -65,7 +65,8 @@ creates only, after headers, signature/hash, body and duplicates passed):
                       status FAILED, remark EXPIRED; Monnet state 3 Expirado.
                       (Orders also expire when the clock passes expiryPeriod /
                       payinExpirationTime.)
-  gateway error code  SmilePayz code 09 \"System busy\"; Monnet payinErrorCode 9999.
+  gateway error code  SmilePayz code 09 \"System busy\"; Monnet payinErrorCode 0099
+                      (Monnet's documented internal error).
   HTTP 500            HTTP 500, text/html body, no gateway JSON.
   slow answer         accepted, answered after the slow delay (40 s by default,
                       --slow-delay-ms); in-process: a Timeout TransportError,

@@ -3,10 +3,14 @@
 
 mod browser;
 mod callbacks;
+mod client_shapes;
 mod in_process;
+mod independence;
 mod independent_client;
 mod monnet;
+mod notifications;
 mod pages;
+mod raw;
 mod robustness;
 mod safety;
 mod server;

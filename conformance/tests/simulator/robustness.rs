@@ -120,7 +120,7 @@ proptest! {
     fn signed_arbitrary_bodies_never_panic(
         body in prop_oneof![
             proptest::collection::vec(any::<u8>(), 0..200),
-            r#"\{"merchant":\{"merchantId":"(20001|)"\},"money":\{"amount":(-1|0|100|40001|40003|40005|40006|99999999999999999999|1.5|"1"),"currency":"(PEN|USD)"\},"orderNo":"[A-Za-z0-9]{0,34}","paymentMethod":"[A-Z_]{0,12}","purpose":".{0,70}"(,"expiryPeriod":-?[0-9]{1,6})?(,"callbackUrl":".{0,30}")?(,"payer":\{"email":".{0,10}"\})?\}"#
+            r#"\{"merchant":\{"merchantId":"(20001|)"\},"money":\{"amount":(-1|0|100|40001|40003|40005|40006|99999999999999999999|1.5|"1"),"currency":"(PEN|USD)"\},"orderNo":"[A-Za-z0-9]{0,34}","paymentMethod":"[A-Z_]{0,12}","purpose":".{0,70}"(,"expiryPeriod":-?[0-9]{1,6})?(,"callbackUrl":".{0,30}")?(,"payer":\{"name":"[A-Za-z ]{0,6}"(,"email":".{0,10}")?\})?\}"#
                 .prop_map(String::into_bytes),
         ],
         path in proptest::sample::select(&["/v2.0/transaction/pay-in", "/v2.0/inquiry-status", "/v2.0/inquiry-balance"][..]),
@@ -139,7 +139,7 @@ fn shared() -> &'static Simulator {
 #[test]
 fn a_valid_signed_pay_in_is_accepted_by_the_bare_handler() {
     let sim = simulator();
-    let body = br#"{"merchant":{"merchantId":"20001"},"money":{"amount":100,"currency":"PEN"},"orderNo":"ROBUST1","paymentMethod":"CASHIER_PE","purpose":"p"}"#;
+    let body = br#"{"merchant":{"merchantId":"20001"},"money":{"amount":100,"currency":"PEN"},"orderNo":"ROBUST1","payer":{"name":"Ana"},"paymentMethod":"CASHIER_PE","purpose":"p"}"#;
     let outcome = sim.handle(
         &signed_request(body.to_vec(), PAY_IN_PATH),
         OffsetDateTime::now_utc(),

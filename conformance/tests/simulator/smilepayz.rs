@@ -1,14 +1,27 @@
-//! SmilePayz on the loopback server: every accept and reject rule.
+//! SmilePayz: every accept and reject rule of the simulator, with bodies
+//! built by hand (see `raw`), on the loopback server and on the bare
+//! handler.
 
-use pasarela_core::smilepayz::{
-    self, INQUIRY_BALANCE_PATH, INQUIRY_STATUS_PATH, InquiryBalanceRequest, InquiryStatusRequest,
-    PAY_IN_PATH, TransactionStatus, parse_timestamp,
-};
 use pasarela_simulator::codes::smilepayz as code;
-use serde_json::json;
+use pasarela_simulator::{Simulator, SimulatorConfig};
+use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
+use super::raw;
 use super::support::*;
+
+const PAY_IN_PATH: &str = "/v2.0/transaction/pay-in";
+const INQUIRY_STATUS_PATH: &str = "/v2.0/inquiry-status";
+const INQUIRY_BALANCE_PATH: &str = "/v2.0/inquiry-balance";
+
+fn bytes(v: &Value) -> Vec<u8> {
+    serde_json::to_vec(v).unwrap()
+}
+
+/// A pay-in body for the default simulator merchant.
+fn body(prefix: &str) -> Value {
+    raw::pay_in_body("20001", &order_no(prefix), 1000)
+}
 
 #[test]
 fn accepted_pay_in_is_kept_and_answered_like_the_gateway() {
@@ -17,19 +30,19 @@ fn accepted_pay_in_is_kept_and_answered_like_the_gateway() {
     let order = order_no("ACC");
     let response = send(pay_in(&creds, &order, 20000, Some("http://127.0.0.1:9/cb")));
     assert_eq!(response.status, 200);
-    assert!(parse_timestamp(response.header("x-timestamp").unwrap()).is_some());
-    let parsed = smilepayz::parse_pay_in_response(response).unwrap();
-    assert_eq!(parsed.order_no, order);
-    assert_eq!(parsed.status, Some(TransactionStatus::Processing));
-    let trade_no = parsed.trade_no.clone().unwrap();
+    let answer = json(&response);
+    assert_eq!(answer["code"], code::SUCCESS);
+    assert_eq!(answer["orderNo"], order.as_str());
+    assert_eq!(answer["status"], "PROCESSING");
+    assert_eq!(answer["money"], json!({"amount": 20000, "currency": "PEN"}));
+    let timestamp = response.header("x-timestamp").unwrap();
     assert!(
-        parsed
-            .channel
-            .payment_url
-            .as_str()
-            .starts_with(&creds.smilepayz.base_url)
+        timestamp.ends_with("-05:00") && timestamp.len() == 25,
+        "{timestamp}"
     );
-    assert!(parsed.channel.payment_url.as_str().contains(&trade_no));
+    let trade_no = answer["tradeNo"].as_str().unwrap().to_owned();
+    let url = answer["channel"]["paymentUrl"].as_str().unwrap();
+    assert!(url.starts_with(&creds.smilepayz.base_url) && url.contains(&trade_no));
     assert_eq!(get(&server.base_url(), "/cashier/").status, 200);
 
     let orders = json(&get(&server.base_url(), "/_simulator/orders"));
@@ -37,33 +50,203 @@ fn accepted_pay_in_is_kept_and_answered_like_the_gateway() {
     assert_eq!(kept["orderNo"], order.as_str());
     assert_eq!(kept["tradeNo"], trade_no.as_str());
     assert_eq!(kept["status"], "PROCESSING");
+    assert_eq!(kept["payer"], json!({"name": "Ana Quispe"}));
     assert_eq!(server.simulator().smilepayz_orders().len(), 1);
 }
 
 #[test]
-fn inquiry_status_answers_from_state() {
+fn unset_optionals_as_null_or_empty_and_extra_fields_are_accepted() {
+    let sim = simulator();
+    let creds = sim.credentials(pasarela_simulator::IN_PROCESS_ORIGIN);
+    let now = OffsetDateTime::now_utc();
+    let mut b = body("OPT");
+    b["merchant"]["merchantName"] = json!("");
+    b["merchant"]["subMerchantId"] = Value::Null;
+    b["merchant"]["subMerchantName"] = json!("");
+    b["merchant"]["accountNo"] = json!("");
+    b["merchant"]["bankName"] = json!("");
+    b["payer"]["idType"] = Value::Null;
+    b["payer"]["identity"] = json!("");
+    b["payer"]["email"] = json!("");
+    b["payer"]["phone"] = Value::Null;
+    b["expiryPeriod"] = Value::Null;
+    b["redirectUrl"] = json!("");
+    b["callbackUrl"] = Value::Null;
+    b["area"] = json!(15);
+    b["productDetail"] = Value::Null;
+    b["additionalParam"] = json!({});
+    let request = raw::smilepayz(&creds, PAY_IN_PATH, &bytes(&b), &raw::peru_now());
+    let answer = json(&raw::handle(&sim, &request, now));
+    assert_eq!(answer["code"], code::SUCCESS, "{answer}");
+    assert_eq!(answer["merchant"]["merchantName"], "Simulated merchant");
+    let kept = &sim.smilepayz_orders()[0];
+    assert_eq!(kept.callback_url, None);
+    assert_eq!(kept.payer, Some(json!({"name": "Ana Quispe"})));
+}
+
+#[test]
+fn escaped_slashes_and_the_id_number_spelling_are_accepted() {
+    let sim = simulator();
+    let creds = sim.credentials(pasarela_simulator::IN_PROCESS_ORIGIN);
+    let order = order_no("ESC");
+    // PHP's json_encode writes "https:\/\/...": the bytes signed are the bytes sent.
+    let text = format!(
+        r#"{{"orderNo":"{order}","purpose":"Pedido","money":{{"currency":"PEN","amount":100}},"merchant":{{"merchantId":"20001","merchantName":""}},"payer":{{"name":"test","idType":"DNI","idNumber":"12345678"}},"paymentMethod":"CASHIER_PE","area":15,"redirectUrl":"https:\/\/shop.example\/ok","callbackUrl":"https:\/\/shop.example\/cb"}}"#
+    );
+    let request = raw::smilepayz(&creds, PAY_IN_PATH, text.as_bytes(), &raw::peru_now());
+    let answer = json(&raw::handle(&sim, &request, OffsetDateTime::now_utc()));
+    assert_eq!(answer["code"], code::SUCCESS, "{answer}");
+    assert_eq!(
+        sim.smilepayz_orders()[0].callback_url.as_deref(),
+        Some("https://shop.example/cb")
+    );
+}
+
+#[test]
+fn payer_is_mandatory_with_a_name() {
+    let sim = simulator();
+    let creds = sim.credentials(pasarela_simulator::IN_PROCESS_ORIGIN);
+    let now = OffsetDateTime::now_utc();
+    type Case = (fn(&mut Value), &'static str, &'static str);
+    let cases: [Case; 5] = [
+        (
+            |b| {
+                b.as_object_mut().unwrap().remove("payer");
+            },
+            code::MALFORMED_BODY,
+            "`payer`",
+        ),
+        (
+            |b| b["payer"] = Value::Null,
+            code::MALFORMED_BODY,
+            "`payer`",
+        ),
+        (
+            |b| b["payer"] = json!({"email": "ana@shop.pe"}),
+            code::MALFORMED_BODY,
+            "`payer.name`",
+        ),
+        (
+            |b| b["payer"]["name"] = json!(""),
+            code::INVALID_FIELD,
+            "`payer.name`",
+        ),
+        (
+            |b| b["payer"] = json!("Ana"),
+            code::MALFORMED_BODY,
+            "`payer`",
+        ),
+    ];
+    for (edit, expected, field) in cases {
+        let mut b = body("PAY");
+        edit(&mut b);
+        let request = raw::smilepayz(&creds, PAY_IN_PATH, &bytes(&b), &raw::peru_now());
+        let answer = json(&raw::handle(&sim, &request, now));
+        assert_eq!(answer["code"], expected, "{field}: {answer}");
+        assert!(
+            answer["message"].as_str().unwrap().contains(field),
+            "{answer}"
+        );
+    }
+    assert!(sim.smilepayz_orders().is_empty());
+}
+
+#[test]
+fn sandbox_merchant_ids_are_valid_partner_and_merchant_ids() {
+    let sim = Simulator::new(fast_config().with_smilepayz_merchant_id("sandbox-20001")).unwrap();
+    let creds = sim.credentials(pasarela_simulator::IN_PROCESS_ORIGIN);
+    assert_eq!(creds.smilepayz.merchant_id, "sandbox-20001");
+    let now = OffsetDateTime::now_utc();
+    let b = raw::pay_in_body("sandbox-20001", &order_no("S20001"), 1000);
+    let request = raw::smilepayz(&creds, PAY_IN_PATH, &bytes(&b), &raw::peru_now());
+    let answer = json(&raw::handle(&sim, &request, now));
+    assert_eq!(answer["code"], code::SUCCESS, "{answer}");
+    assert_eq!(answer["merchant"]["merchantId"], "sandbox-20001");
+    // Not digits, not sandbox-<digits>: a malformed X-PARTNER-ID.
+    let bad = raw::smilepayz_as(
+        &creds,
+        "sandbox_20001",
+        PAY_IN_PATH,
+        &bytes(&b),
+        &raw::peru_now(),
+    );
+    assert_eq!(
+        json(&raw::handle(&sim, &bad, now))["code"],
+        code::BAD_HEADER
+    );
+    // A well-formed id of another merchant: unknown.
+    let other = raw::smilepayz_as(&creds, "20001", PAY_IN_PATH, &bytes(&b), &raw::peru_now());
+    assert_eq!(
+        json(&raw::handle(&sim, &other, now))["code"],
+        code::UNKNOWN_PARTNER
+    );
+}
+
+#[test]
+fn x_timestamp_takes_any_rfc3339_offset_and_refuses_other_shapes() {
+    let sim = simulator();
+    let creds = sim.credentials(pasarela_simulator::IN_PROCESS_ORIGIN);
+    let now = OffsetDateTime::now_utc();
+    for ts in [
+        raw::timestamp(now, (0, 0), true),
+        raw::timestamp(now, (0, 0), false),
+        raw::timestamp(now, (7, 0), false),
+        raw::timestamp(now, (-5, 0), false),
+        raw::timestamp(now, (5, 30), false),
+        raw::timestamp(now, (-3, -30), false),
+    ] {
+        let request = raw::smilepayz(&creds, PAY_IN_PATH, &bytes(&body("TZ")), &ts);
+        let answer = json(&raw::handle(&sim, &request, now));
+        assert_eq!(answer["code"], code::SUCCESS, "{ts}: {answer}");
+    }
+    let z = raw::timestamp(now, (0, 0), true);
+    let stamp = &z[..19];
+    for ts in [
+        stamp.to_owned(),
+        format!("{stamp}.000Z"),
+        format!("{stamp}.5-05:00"),
+        format!("+{z}"),
+        format!("{} {}Z", &stamp[..10], &stamp[11..]),
+        format!("{stamp}+24:00"),
+        format!("{stamp}-0500"),
+    ] {
+        let request = raw::smilepayz(&creds, PAY_IN_PATH, &bytes(&body("TZ")), &ts);
+        let answer = json(&raw::handle(&sim, &request, now));
+        assert_eq!(answer["code"], code::BAD_HEADER, "{ts}: {answer}");
+        assert!(answer["message"].as_str().unwrap().contains("X-TIMESTAMP"));
+    }
+}
+
+#[test]
+fn inquiry_status_answers_from_state_with_the_demos_shapes() {
     let server = server();
     let creds = server.credentials();
-    let config = smilepayz_config(&creds);
     let order = order_no("INQ");
-    let created =
-        smilepayz::parse_pay_in_response(send(pay_in(&creds, &order, 12345, None))).unwrap();
-    let trade_no = created.trade_no.unwrap();
-    let now = OffsetDateTime::now_utc();
-    for query in [
-        InquiryStatusRequest::pay_in_by_order_no(&order),
-        InquiryStatusRequest::pay_in_by_trade_no(&trade_no),
-        InquiryStatusRequest {
-            trade_no: Some(trade_no.clone()),
-            ..InquiryStatusRequest::pay_in_by_order_no(&order)
-        },
+    let created = json(&send(pay_in(&creds, &order, 12345, None)));
+    let trade_no = created["tradeNo"].as_str().unwrap().to_owned();
+    let query = |q: Value| {
+        json(&send(raw::smilepayz(
+            &creds,
+            INQUIRY_STATUS_PATH,
+            &bytes(&q),
+            &raw::peru_now(),
+        )))
+    };
+    for q in [
+        json!({"tradeType": 1, "orderNo": order}),
+        json!({"tradeType": 1, "tradeNo": trade_no}),
+        json!({"tradeType": 1, "orderNo": order, "tradeNo": trade_no}),
+        // The PHP and Python demos: a string tradeType, "" for the unused id.
+        json!({"tradeType": "1", "tradeNo": trade_no, "orderNo": ""}),
+        json!({"tradeType": "1", "tradeNo": "", "orderNo": order}),
+        json!({"tradeType": 1, "tradeNo": null, "orderNo": order}),
     ] {
-        let prepared = smilepayz::prepare_inquiry_status(&config, &query, now).unwrap();
-        let status = smilepayz::parse_inquiry_status_response(send(prepared)).unwrap();
-        assert_eq!(status.status, Some(TransactionStatus::Processing));
-        assert_eq!(status.trade_no.as_deref(), Some(trade_no.as_str()));
-        assert_eq!(status.order_no.as_deref(), Some(order.as_str()));
-        assert_eq!(status.money, Some(smilepayz::Money::pen(12345)));
+        let status = query(q.clone());
+        assert_eq!(status["code"], code::SUCCESS, "{q}: {status}");
+        assert_eq!(status["status"], "PROCESSING");
+        assert_eq!(status["tradeNo"], trade_no.as_str());
+        assert_eq!(status["orderNo"], order.as_str());
+        assert_eq!(status["money"], json!({"amount": 12345, "currency": "PEN"}));
     }
     let answer = post_json(
         &server.base_url(),
@@ -71,21 +254,16 @@ fn inquiry_status_answers_from_state() {
         &json!({"orderNo": order, "status": "SUCCESS"}),
     );
     assert_eq!(json(&answer), json!({"delivered": false, "attempts": 0}));
-    let prepared = smilepayz::prepare_inquiry_status(
-        &config,
-        &InquiryStatusRequest::pay_in_by_order_no(&order),
-        now,
-    )
-    .unwrap();
-    let status = smilepayz::parse_inquiry_status_response(send(prepared)).unwrap();
-    assert_eq!(status.status, Some(TransactionStatus::Success));
+    assert_eq!(
+        query(json!({"tradeType": 1, "orderNo": order}))["status"],
+        "SUCCESS"
+    );
 }
 
 #[test]
 fn inquiry_status_rejects_unknown_and_invalid_references() {
     let server = server();
     let creds = server.credentials();
-    let now = OffsetDateTime::now_utc();
     let order = order_no("REF");
     send(pay_in(&creds, &order, 500, None));
     let other = order_no("REF");
@@ -95,67 +273,171 @@ fn inquiry_status_rejects_unknown_and_invalid_references() {
         (
             json!({"tradeType": 1, "orderNo": "NOSUCHORDER1"}),
             code::NOT_FOUND,
+            "",
         ),
-        (json!({"tradeType": 1, "tradeNo": "999"}), code::NOT_FOUND),
+        (
+            json!({"tradeType": 1, "tradeNo": "999"}),
+            code::NOT_FOUND,
+            "",
+        ),
         (
             json!({"tradeType": 1, "orderNo": order, "tradeNo": other_trade}),
             code::NOT_FOUND,
+            "",
         ),
-        (json!({"tradeType": 2, "orderNo": order}), code::NOT_FOUND),
-        (json!({"tradeType": 1}), code::INVALID_FIELD),
+        (
+            json!({"tradeType": 2, "orderNo": order}),
+            code::NOT_FOUND,
+            "",
+        ),
+        (
+            json!({"tradeType": "2", "orderNo": order}),
+            code::NOT_FOUND,
+            "",
+        ),
+        (json!({"tradeType": 1}), code::INVALID_FIELD, "`orderNo`"),
+        (
+            json!({"tradeType": 1, "orderNo": "", "tradeNo": ""}),
+            code::INVALID_FIELD,
+            "`orderNo`",
+        ),
         (
             json!({"tradeType": 1, "orderNo": "x".repeat(33)}),
             code::INVALID_FIELD,
+            "`orderNo`",
         ),
-        (json!({"orderNo": order}), code::MALFORMED_BODY),
         (
-            json!({"tradeType": "1", "orderNo": order}),
+            json!({"tradeType": 1, "tradeNo": "9".repeat(33)}),
+            code::INVALID_FIELD,
+            "`tradeNo`",
+        ),
+        (
+            json!({"tradeType": 3, "orderNo": order}),
+            code::INVALID_FIELD,
+            "`tradeType`",
+        ),
+        (
+            json!({"tradeType": "one", "orderNo": order}),
+            code::INVALID_FIELD,
+            "`tradeType`",
+        ),
+        (
+            json!({"orderNo": order}),
             code::MALFORMED_BODY,
+            "`tradeType`",
+        ),
+        (
+            json!({"tradeType": true, "orderNo": order}),
+            code::MALFORMED_BODY,
+            "`tradeType`",
+        ),
+        (
+            json!({"tradeType": 1, "orderNo": 12345678}),
+            code::MALFORMED_BODY,
+            "`orderNo`",
         ),
     ];
-    for (body, expected) in cases {
-        let bytes = serde_json::to_vec(&body).unwrap();
-        let response = send(signed(&creds, INQUIRY_STATUS_PATH, &bytes, now));
-        assert_eq!(code(&response), expected, "{body}: {:?}", json(&response));
+    for (body, expected, field) in cases {
+        let response = send(raw::smilepayz(
+            &creds,
+            INQUIRY_STATUS_PATH,
+            &bytes(&body),
+            &raw::peru_now(),
+        ));
+        let answer = json(&response);
+        assert_eq!(answer["code"], expected, "{body}: {answer}");
+        assert!(
+            answer["message"].as_str().unwrap().contains(field),
+            "{body}: {answer}"
+        );
     }
 }
 
 #[test]
-fn inquiry_balance_reports_settled_money() {
+fn inquiry_balance_answers_the_documented_shape() {
     let server = server();
     let creds = server.credentials();
-    let config = smilepayz_config(&creds);
-    let now = OffsetDateTime::now_utc();
     let order = order_no("BAL");
-    let created =
-        smilepayz::parse_pay_in_response(send(pay_in(&creds, &order, 20050, None))).unwrap();
-    let account = created.merchant.account_no.unwrap();
+    let created = json(&send(pay_in(&creds, &order, 20050, None)));
+    let account = created["merchant"]["accountNo"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     post_json(
         &server.base_url(),
         "/_simulator/smilepayz/complete",
         &json!({"orderNo": order}),
     );
-    let prepared =
-        smilepayz::prepare_inquiry_balance(&config, &InquiryBalanceRequest::balance(&account), now)
-            .unwrap();
-    let balance = smilepayz::parse_inquiry_balance_response(send(prepared)).unwrap();
-    assert_eq!(balance.balance_list[0].balance_type, "BALANCE");
-    assert_eq!(balance.balance_list[0].amount, "200.50");
+    let q = json!({"accountNo": account, "balanceTypes": ["BALANCE", "AVAILABLE"]});
+    let balance = json(&send(raw::smilepayz(
+        &creds,
+        INQUIRY_BALANCE_PATH,
+        &bytes(&q),
+        &raw::peru_now(),
+    )));
+    assert_eq!(balance["code"], code::SUCCESS);
+    assert_eq!(balance["accountNo"], account.as_str());
+    let infos = balance["accountInfos"].as_array().unwrap();
+    assert_eq!(infos.len(), 2);
+    assert_eq!(infos[0]["balanceType"], "BALANCE");
+    assert_eq!(infos[1]["balanceType"], "AVAILABLE");
+    for info in infos {
+        assert_eq!(info["amount"], json!({"currency": "PEN", "value": "20050"}));
+        assert_eq!(
+            info["availableBalance"],
+            json!({"currency": "PEN", "value": "20050"})
+        );
+    }
 
-    for (body, expected) in [
+    for (body, expected, field) in [
         (
             json!({"accountNo": "999", "balanceTypes": ["BALANCE"]}),
             code::NOT_FOUND,
+            "",
         ),
         (
             json!({"accountNo": account, "balanceTypes": []}),
             code::INVALID_FIELD,
+            "`balanceTypes`",
         ),
-        (json!({"accountNo": account}), code::MALFORMED_BODY),
+        (
+            json!({"accountNo": account, "balanceTypes": ["TOTAL"]}),
+            code::INVALID_FIELD,
+            "`balanceTypes[0]`",
+        ),
+        (
+            json!({"accountNo": "x".repeat(129), "balanceTypes": ["BALANCE"]}),
+            code::INVALID_FIELD,
+            "`accountNo`",
+        ),
+        (
+            json!({"accountNo": "", "balanceTypes": ["BALANCE"]}),
+            code::INVALID_FIELD,
+            "`accountNo`",
+        ),
+        (
+            json!({"accountNo": account}),
+            code::MALFORMED_BODY,
+            "`balanceTypes`",
+        ),
+        (
+            json!({"balanceTypes": ["BALANCE"]}),
+            code::MALFORMED_BODY,
+            "`accountNo`",
+        ),
     ] {
-        let bytes = serde_json::to_vec(&body).unwrap();
-        let response = send(signed(&creds, INQUIRY_BALANCE_PATH, &bytes, now));
-        assert_eq!(code(&response), expected, "{body}");
+        let response = send(raw::smilepayz(
+            &creds,
+            INQUIRY_BALANCE_PATH,
+            &bytes(&body),
+            &raw::peru_now(),
+        ));
+        let answer = json(&response);
+        assert_eq!(answer["code"], expected, "{body}");
+        assert!(
+            answer["message"].as_str().unwrap().contains(field),
+            "{body}: {answer}"
+        );
     }
 }
 
@@ -172,6 +454,11 @@ fn every_header_tampering_is_rejected_with_its_code() {
         ),
         (
             with_header(&good, "X-PARTNER-ID", None),
+            code::BAD_HEADER,
+            400,
+        ),
+        (
+            with_header(&good, "X-PARTNER-ID", Some("merchant")),
             code::BAD_HEADER,
             400,
         ),
@@ -231,15 +518,13 @@ fn timestamps_outside_five_minutes_are_rejected() {
         (Duration::minutes(-4), code::SUCCESS),
         (Duration::minutes(4), code::SUCCESS),
     ] {
-        let body = serde_json::to_vec(&json!({
-            "merchant": {"merchantId": "20001"},
-            "money": {"amount": 1000, "currency": "PEN"},
-            "orderNo": order_no("TS"),
-            "paymentMethod": "CASHIER_PE",
-            "purpose": "p",
-        }))
-        .unwrap();
-        let response = send(signed(&creds, PAY_IN_PATH, &body, now + shift));
+        let ts = raw::timestamp(now + shift, (0, 0), true);
+        let response = send(raw::smilepayz(
+            &creds,
+            PAY_IN_PATH,
+            &bytes(&body("TS")),
+            &ts,
+        ));
         assert_eq!(code(&response), expected, "{shift}");
     }
 }
@@ -256,20 +541,28 @@ fn signatures_that_do_not_verify_are_rejected() {
     let mut other = creds.clone();
     other.smilepayz.merchant_private_key =
         Some(include_str!("../../../core/testdata/keys/platform_private_pkcs8.pem").to_owned());
-    let wrong_key = signed(&other, PAY_IN_PATH, good.body(), OffsetDateTime::now_utc());
+    let wrong_key = raw::smilepayz(&other, PAY_IN_PATH, good.body(), &raw::peru_now());
     // signed with another secret
     let mut secret = creds.clone();
     secret.smilepayz.merchant_secret = "not-the-secret".into();
-    let wrong_secret = signed(&secret, PAY_IN_PATH, good.body(), OffsetDateTime::now_utc());
+    let wrong_secret = raw::smilepayz(&secret, PAY_IN_PATH, good.body(), &raw::peru_now());
     // signature of another timestamp
     let other_ts = with_header(
         &good,
         "X-TIMESTAMP",
-        Some(&smilepayz::format_timestamp(
+        Some(&raw::timestamp(
             OffsetDateTime::now_utc() - Duration::seconds(10),
+            (-5, 0),
+            false,
         )),
     );
-    for request in [tampered, wrong_key, wrong_secret, other_ts] {
+    // the same instant written with another offset is another string to sign
+    let same_instant = with_header(
+        &good,
+        "X-TIMESTAMP",
+        Some(&raw::timestamp(raw_instant(good.headers()), (0, 0), true)),
+    );
+    for request in [tampered, wrong_key, wrong_secret, other_ts, same_instant] {
         let response = send(request);
         assert_eq!(
             (code(&response).as_str(), response.status),
@@ -279,122 +572,175 @@ fn signatures_that_do_not_verify_are_rejected() {
     assert!(server.simulator().smilepayz_orders().is_empty());
 }
 
+/// The instant of a request's `X-TIMESTAMP` (a `-05:00` one).
+fn raw_instant(headers: &[(String, String)]) -> OffsetDateTime {
+    let ts = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("X-TIMESTAMP"))
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let format = time::format_description::well_known::Rfc3339;
+    OffsetDateTime::parse(&ts, &format).unwrap()
+}
+
 #[test]
-fn every_field_rule_is_enforced() {
+fn every_field_rule_is_enforced_and_names_its_field() {
     let server = server();
     let creds = server.credentials();
-    let now = OffsetDateTime::now_utc();
-    let base = || {
-        json!({
-            "merchant": {"merchantId": "20001"},
-            "money": {"amount": 1000, "currency": "PEN"},
-            "orderNo": order_no("FLD"),
-            "paymentMethod": "CASHIER_PE",
-            "purpose": "p",
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let set = |path: &'static [&'static str], v: Value| -> Edit {
+        Box::new(move |b| {
+            let mut at = &mut *b;
+            for p in &path[..path.len() - 1] {
+                at = &mut at[*p];
+            }
+            at[path[path.len() - 1]] = v.clone();
         })
     };
-    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
     let invalid: Vec<(&str, Edit)> = vec![
-        ("orderNo", Box::new(|b| b["orderNo"] = json!("ABC12"))),
-        (
-            "orderNo",
-            Box::new(|b| b["orderNo"] = json!("A".repeat(33))),
-        ),
-        ("orderNo", Box::new(|b| b["orderNo"] = json!("ABC-123"))),
-        (
-            "money.amount",
-            Box::new(|b| b["money"]["amount"] = json!(99)),
-        ),
+        ("orderNo", set(&["orderNo"], json!("ABC12"))),
+        ("orderNo", set(&["orderNo"], json!("A".repeat(33)))),
+        ("orderNo", set(&["orderNo"], json!("ABC-123"))),
+        ("orderNo", set(&["orderNo"], json!("ÁBC1234"))),
+        ("money.amount", set(&["money", "amount"], json!(99))),
         (
             "money.amount",
-            Box::new(|b| b["money"]["amount"] = json!(1_000_000_000u64)),
+            set(&["money", "amount"], json!(1_000_000_000u64)),
         ),
-        ("purpose", Box::new(|b| b["purpose"] = json!(""))),
-        (
-            "purpose",
-            Box::new(|b| b["purpose"] = json!("p".repeat(65))),
-        ),
+        ("money.amount", set(&["money", "amount"], json!(-100))),
+        ("money.currency", set(&["money", "currency"], json!("USD"))),
+        ("purpose", set(&["purpose"], json!(""))),
+        ("purpose", set(&["purpose"], json!("p".repeat(65)))),
         (
             "paymentMethod",
-            Box::new(|b| b["paymentMethod"] = json!("cashier pe")),
+            set(&["paymentMethod"], json!("cashier pe")),
         ),
-        ("expiryPeriod", Box::new(|b| b["expiryPeriod"] = json!(299))),
-        (
-            "expiryPeriod",
-            Box::new(|b| b["expiryPeriod"] = json!(86401)),
-        ),
-        (
-            "redirectUrl",
-            Box::new(|b| b["redirectUrl"] = json!("ftp://x.pe/ok")),
-        ),
+        ("paymentMethod", set(&["paymentMethod"], json!(""))),
+        ("expiryPeriod", set(&["expiryPeriod"], json!(299))),
+        ("expiryPeriod", set(&["expiryPeriod"], json!(86401))),
+        ("redirectUrl", set(&["redirectUrl"], json!("ftp://x.pe/ok"))),
         (
             "redirectUrl",
-            Box::new(|b| b["redirectUrl"] = json!(format!("https://x.pe/{}", "a".repeat(250)))),
+            set(
+                &["redirectUrl"],
+                json!(format!("https://x.pe/{}", "a".repeat(250))),
+            ),
         ),
+        ("callbackUrl", set(&["callbackUrl"], json!("x.pe/cb"))),
         (
-            "callbackUrl",
-            Box::new(|b| b["callbackUrl"] = json!("x.pe/cb")),
+            "merchant.merchantId",
+            set(&["merchant", "merchantId"], json!("")),
         ),
         (
             "merchant.merchantId",
-            Box::new(|b| b["merchant"]["merchantId"] = json!("")),
+            set(&["merchant", "merchantId"], json!("M20001")),
         ),
-        (
-            "payer.email",
-            Box::new(|b| b["payer"] = json!({"email": "nobody"})),
-        ),
-        (
-            "payer.phone",
-            Box::new(|b| b["payer"] = json!({"phone": "12"})),
-        ),
+        ("payer.name", set(&["payer", "name"], json!(" "))),
+        ("payer.idType", set(&["payer", "idType"], json!("PASSPORT"))),
+        ("payer.email", set(&["payer", "email"], json!("nobody"))),
+        ("payer.phone", set(&["payer", "phone"], json!("12"))),
     ];
     for (field, mutate) in invalid {
-        let mut body = base();
-        mutate(&mut body);
-        let bytes = serde_json::to_vec(&body).unwrap();
-        let response = send(signed(&creds, PAY_IN_PATH, &bytes, now));
+        let mut b = body("FLD");
+        mutate(&mut b);
+        let response = send(raw::smilepayz(
+            &creds,
+            PAY_IN_PATH,
+            &bytes(&b),
+            &raw::peru_now(),
+        ));
         let answer = json(&response);
         assert_eq!(answer["code"], code::INVALID_FIELD, "{field}: {answer}");
+        assert!(
+            answer["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("`{field}`")),
+            "{field}: {answer}"
+        );
+    }
+    let malformed: Vec<(&str, Vec<u8>)> = vec![
+        ("", b"{not json".to_vec()),
+        ("", Vec::new()),
+        ("", b"[]".to_vec()),
+        ("money.amount", {
+            let mut b = body("FLD");
+            b["money"]["amount"] = json!("1000");
+            bytes(&b)
+        }),
+        ("money.amount", {
+            let mut b = body("FLD");
+            b["money"]["amount"] = json!(10.5);
+            bytes(&b)
+        }),
+        ("expiryPeriod", {
+            let mut b = body("FLD");
+            b["expiryPeriod"] = json!("3600");
+            bytes(&b)
+        }),
+        ("orderNo", {
+            let mut b = body("FLD");
+            b.as_object_mut().unwrap().remove("orderNo");
+            bytes(&b)
+        }),
+        ("merchant", {
+            let mut b = body("FLD");
+            b.as_object_mut().unwrap().remove("merchant");
+            bytes(&b)
+        }),
+        ("money.currency", {
+            let mut b = body("FLD");
+            b["money"]["currency"] = Value::Null;
+            bytes(&b)
+        }),
+        ("purpose", {
+            let mut b = body("FLD");
+            b["purpose"] = json!(7);
+            bytes(&b)
+        }),
+    ];
+    for (field, bytes) in malformed {
+        let response = send(raw::smilepayz(
+            &creds,
+            PAY_IN_PATH,
+            &bytes,
+            &raw::peru_now(),
+        ));
+        let answer = json(&response);
+        assert_eq!(answer["code"], code::MALFORMED_BODY, "{field}: {answer}");
         assert!(
             answer["message"].as_str().unwrap().contains(field),
             "{field}: {answer}"
         );
     }
-    let malformed: Vec<(&str, Vec<u8>)> = vec![
-        ("not JSON", b"{not json".to_vec()),
-        ("empty", Vec::new()),
-        ("array", b"[]".to_vec()),
-        ("amount as string", {
-            let mut b = base();
-            b["money"]["amount"] = json!("1000");
-            serde_json::to_vec(&b).unwrap()
-        }),
-        ("amount with decimals", {
-            let mut b = base();
-            b["money"]["amount"] = json!(10.5);
-            serde_json::to_vec(&b).unwrap()
-        }),
-        ("currency USD", {
-            let mut b = base();
-            b["money"]["currency"] = json!("USD");
-            serde_json::to_vec(&b).unwrap()
-        }),
-        ("no orderNo", {
-            let mut b = base();
-            b.as_object_mut().unwrap().remove("orderNo");
-            serde_json::to_vec(&b).unwrap()
-        }),
-        ("no merchant", {
-            let mut b = base();
-            b.as_object_mut().unwrap().remove("merchant");
-            serde_json::to_vec(&b).unwrap()
-        }),
-    ];
-    for (what, bytes) in malformed {
-        let response = send(signed(&creds, PAY_IN_PATH, &bytes, now));
-        assert_eq!(code(&response), code::MALFORMED_BODY, "{what}");
-    }
     assert!(server.simulator().smilepayz_orders().is_empty());
+}
+
+#[test]
+fn the_boundaries_of_every_range_are_accepted() {
+    let sim = Simulator::new(SimulatorConfig::default()).unwrap();
+    let creds = sim.credentials(pasarela_simulator::IN_PROCESS_ORIGIN);
+    let now = OffsetDateTime::now_utc();
+    let mut bodies = Vec::new();
+    for (amount, expiry, order) in [
+        (100u64, 300, "ABC123".to_owned()),
+        (999_999_999, 86_400, "Z".repeat(32)),
+    ] {
+        let mut b = raw::pay_in_body("20001", &order, amount);
+        b["expiryPeriod"] = json!(expiry);
+        b["purpose"] = json!("ñ".repeat(64));
+        b["callbackUrl"] = json!(format!("https://x.pe/{}", "a".repeat(243)));
+        b["payer"]["idType"] = json!("RUC");
+        b["payer"]["identity"] = json!("20123456789");
+        b["payer"]["email"] = json!("ana@shop.pe");
+        b["payer"]["phone"] = json!("+51987654321");
+        bodies.push(b);
+    }
+    for b in bodies {
+        let request = raw::smilepayz(&creds, PAY_IN_PATH, &bytes(&b), &raw::peru_now());
+        let answer = json(&raw::handle(&sim, &request, now));
+        assert_eq!(answer["code"], code::SUCCESS, "{b}: {answer}");
+    }
 }
 
 #[test]

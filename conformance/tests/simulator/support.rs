@@ -96,28 +96,25 @@ pub fn monnet_config(creds: &Credentials) -> monnet::Config {
     )
 }
 
-/// A pay-in with a callback URL, prepared by the SDK at `now`.
+/// A pay-in with a callback URL, built by hand (with `payer.name`, which
+/// the gateway requires) and signed now.
 pub fn pay_in(
     creds: &Credentials,
     order_no: &str,
     amount: u64,
     callback: Option<&str>,
 ) -> PreparedRequest {
-    let mut request = smilepayz::PayInRequest::new(
-        smilepayz::Merchant::new(creds.smilepayz.merchant_id.clone()),
-        order_no,
-        smilepayz::Money::pen(amount),
-        "Pedido de prueba",
-    );
+    let mut body = super::raw::pay_in_body(&creds.smilepayz.merchant_id, order_no, amount);
     if let Some(url) = callback {
-        request = request.with_callback_url(url);
+        body["callbackUrl"] = Value::String(url.to_owned());
     }
-    smilepayz::prepare_pay_in(
-        &smilepayz_config(creds),
-        &request,
-        OffsetDateTime::now_utc(),
+    let bytes = serde_json::to_vec(&body).unwrap();
+    super::raw::smilepayz(
+        creds,
+        smilepayz::PAY_IN_PATH,
+        &bytes,
+        &super::raw::peru_now(),
     )
-    .unwrap()
 }
 
 /// Any body, signed the SmilePayz way at `at`, posted to `path`.
@@ -296,35 +293,9 @@ fn respond(mut stream: TcpStream, status: u16, body: &str) -> std::io::Result<()
     stream.flush()
 }
 
-/// A complete Monnet create, prepared by the SDK.
+/// A complete Monnet create, built by hand (every field of the seed's table,
+/// the may-be-empty ones as ""), hashed with the simulator's KeyMonnet.
 pub fn monnet_create(creds: &Credentials, operation: &str, amount_cents: u64) -> PreparedRequest {
-    let amount = monnet::Amount::from_cents(amount_cents).to_string();
-    let request = pasarela_conformance::samples::monnet_create(operation, &amount).unwrap();
-    monnet::prepare_create(&monnet_config(creds), &request).unwrap()
-}
-
-/// The body of a Monnet request as an object.
-pub fn object(request: &PreparedRequest) -> serde_json::Map<String, Value> {
-    serde_json::from_slice(request.body()).unwrap()
-}
-
-/// `request` with a new body object; `rehash` recomputes `payinVerification`.
-pub fn with_object(
-    creds: &Credentials,
-    request: &PreparedRequest,
-    mut body: serde_json::Map<String, Value>,
-    rehash: bool,
-) -> PreparedRequest {
-    if rehash {
-        let text = |k: &str| body.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-        let hash = monnet::payin_verification(
-            &text("payinMerchantID"),
-            &text("payinMerchantOperationNumber"),
-            &text("payinAmount"),
-            &text("payinCurrency"),
-            &MonnetKey::new(creds.monnet.key_monnet.as_str()),
-        );
-        body.insert("payinVerification".into(), Value::String(hash));
-    }
-    with_body(request, serde_json::to_vec(&body).unwrap())
+    let amount = format!("{}.{:02}", amount_cents / 100, amount_cents % 100);
+    super::raw::monnet(creds, &super::raw::monnet_body(creds, operation, &amount))
 }
