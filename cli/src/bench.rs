@@ -409,9 +409,9 @@ fn operations() -> Result<Vec<Operation>, Failure> {
 fn transport_operations(ops: &mut Vec<Operation>) -> Result<(), Failure> {
     use std::sync::Arc;
 
-    use pasarela_simulator::{LoopbackServer, Simulator};
     use pasarela_conformance::transport_suite::{loopback_any, smilepayz_config};
     use pasarela_core::transport::BlockingTransport;
+    use pasarela_simulator::{LoopbackServer, Simulator};
     use pasarela_ureq::{UreqConfig, UreqTransport, ureq};
 
     let simulator = Simulator::with_test_keys().map_err(|e| setup("simulator")(e.to_string()))?;

@@ -8,14 +8,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use pasarela_simulator::{
-    Credentials, LoopbackServer, RetryPolicy, Simulator, SimulatorConfig,
-};
 use pasarela_core::crypto::{Backend, PrivateKey};
 use pasarela_core::http::Method;
 use pasarela_core::smilepayz::{self, format_timestamp, sign_request};
 use pasarela_core::transport::BlockingTransport;
 use pasarela_core::{MerchantSecret, MonnetKey, PreparedRequest, RawResponse, monnet};
+use pasarela_simulator::{Credentials, LoopbackServer, RetryPolicy, Simulator, SimulatorConfig};
 use pasarela_ureq::{TransportError, UreqConfig, UreqTransport};
 use serde_json::Value;
 use time::OffsetDateTime;
