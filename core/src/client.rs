@@ -1,12 +1,25 @@
-//! The one driver: convenience clients over any transport.
+//! The clients: one driver over any transport, for both gateways and both
+//! flavours.
 //!
-//! Every call is a [`Call`]: a [`PreparedRequest`] from a `prepare_*`
-//! function, the `parse_*` function for its answer, and whether the call can
-//! create a payment. [`finish`] turns the transport's result into the
-//! caller's result, and it is the only place errors are classified. The
-//! blocking and async clients are generated from one method list by
-//! `client_methods!`; the only code that differs between them is the one
-//! line that calls `send` (with or without `.await`).
+//! A client is a [`Client`]`<Settings, Carrier>`: the gateway's settings
+//! (configuration, clock, signer) and a [`Carrier`] — [`Blocking`] around a
+//! [`BlockingTransport`] or [`Async`] around an [`AsyncTransport`]. The
+//! aliases name the four combinations: [`SmilepayzClient`],
+//! [`AsyncSmilepayzClient`], [`MonnetClient`], [`AsyncMonnetClient`].
+//!
+//! Every call is an [`Operation`]; [`Client::execute`] sends one, and the
+//! convenience methods (`pay_in`, `create`, `reconcile_*`, …) are written
+//! once per gateway: each builds an operation and hands it to the carrier.
+//! There is one driver, async-first: the async carrier awaits it, the
+//! blocking one drives the very same code with a transport whose futures
+//! are ready at once ([`transport::Ready`](crate::transport::Ready)), and
+//! every outcome is classified in one place,
+//! [`Answer::finish`](crate::operation::Answer::finish).
+//!
+//! A method's return type is the carrier's `Output`: the plain
+//! `Result<T, ClientError<E>>` on a blocking client; a boxed `Send` future
+//! of it ([`ClientFuture`]) on an async one, so a call spawns on tokio from
+//! code generic over the transport.
 //!
 //! Errors say what to do ([`ClientError`]):
 //!
@@ -19,22 +32,21 @@
 //! | `InvalidResponse` | yes | a query's answer was not the protocol; retrying is safe |
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use crate::error::{
-    GatewayRejection, ParseError, PrepareError, ResponseError, SignError, ValidationError,
-};
-use crate::http::{PreparedRequest, RawResponse};
-use crate::transport::{Delivery, TransportFailure};
+use crate::error::{GatewayRejection, ParseError, PrepareError, SignError, ValidationError};
+use crate::operation::Operation;
+use crate::transport::{AsyncTransport, BlockingTransport, ByRef, Ready, TransportFailure};
 
 mod monnet;
 mod smilepayz;
 
-pub use monnet::{AsyncMonnetClient, MonnetClient, MonnetSettings, OperationReconciliation};
-pub use smilepayz::{
-    AsyncSmilepayzClient, PayInReconciliation, SmilepayzClient, SmilepayzSettings,
-};
+pub use monnet::{MonnetSettings, OperationReconciliation};
+pub use smilepayz::{PayInReconciliation, SmilepayzSettings};
 
 /// Where the clients read the time (for signatures, timestamps and "today").
 pub trait Clock: Send + Sync {
@@ -167,158 +179,194 @@ impl<E> From<ValidationError> for ClientError<E> {
     }
 }
 
-/// Whether a call can create a payment; decides what an unreadable answer
-/// means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Effect {
-    /// Creates a payment: an unreadable answer leaves the outcome unknown.
-    Creates,
-    /// Only reads: an unreadable answer is just an invalid response.
-    Reads,
+/// The boxed `Send` future an async client's method returns.
+pub type ClientFuture<'a, T, E> =
+    Pin<Box<dyn Future<Output = Result<T, ClientError<E>>> + Send + 'a>>;
+
+/// A blocking SmilePayz client over any [`BlockingTransport`].
+pub type SmilepayzClient<T> = Client<SmilepayzSettings, Blocking<T>>;
+/// An async SmilePayz client over any [`AsyncTransport`].
+pub type AsyncSmilepayzClient<T> = Client<SmilepayzSettings, Async<T>>;
+/// A blocking Monnet client over any [`BlockingTransport`].
+pub type MonnetClient<T> = Client<MonnetSettings, Blocking<T>>;
+/// An async Monnet client over any [`AsyncTransport`].
+pub type AsyncMonnetClient<T> = Client<MonnetSettings, Async<T>>;
+
+/// A gateway client: settings `S` ([`SmilepayzSettings`] or
+/// [`MonnetSettings`]) and a carrier `C` ([`Blocking`] or [`Async`]).
+///
+/// Cheap to clone (the settings are shared) when the transport is; usable
+/// from many threads when the transport is.
+#[derive(Clone)]
+pub struct Client<S, C> {
+    settings: Arc<S>,
+    carrier: C,
 }
 
-/// One gateway call, ready for any transport.
-pub(crate) struct Call<T> {
-    pub(crate) request: PreparedRequest,
-    pub(crate) parse: fn(RawResponse) -> Result<T, ResponseError>,
-    pub(crate) effect: Effect,
-}
+/// The blocking carrier: a [`BlockingTransport`] driven through the one
+/// async driver with futures that are ready at once.
+#[derive(Debug, Clone)]
+pub struct Blocking<T>(T);
 
-/// Classifies the transport's result of a call. The single place where
-/// transport failures, rejections and unreadable answers become
-/// [`ClientError`]s, for blocking and async clients alike.
-pub(crate) fn finish<T, E: TransportFailure>(
-    parse: fn(RawResponse) -> Result<T, ResponseError>,
-    effect: Effect,
-    sent: Result<RawResponse, E>,
-) -> Result<T, ClientError<E>> {
-    let response = match sent {
-        Ok(response) => response,
-        Err(e) => {
-            return Err(match e.delivery() {
-                Delivery::NotSent => ClientError::NotSent(e),
-                Delivery::MaybeSent => ClientError::OutcomeUnknown(Unknown::Transport(e)),
-            });
-        }
-    };
-    match parse(response) {
-        Ok(value) => Ok(value),
-        // A 5xx with an error code after a create may follow a recorded
-        // payment (a crash after the write): not a clean refusal.
-        Err(ResponseError::Rejected(r)) if effect == Effect::Creates && r.http_status >= 500 => {
-            Err(ClientError::OutcomeUnknown(Unknown::ServerRejection(r)))
-        }
-        Err(ResponseError::Rejected(r)) => Err(ClientError::Rejected(r)),
-        Err(ResponseError::Parse(p)) => Err(match effect {
-            Effect::Creates => ClientError::OutcomeUnknown(Unknown::Response(p)),
-            Effect::Reads => ClientError::InvalidResponse(p),
-        }),
+/// The async carrier: an [`AsyncTransport`]; methods return a
+/// [`ClientFuture`], `Send` and borrowing only the client.
+#[derive(Debug, Clone)]
+pub struct Async<T>(T);
+
+mod sealed {
+    use crate::error::PrepareError;
+    use crate::operation::{Operation, UnsignedOperation};
+
+    pub trait Sealed {}
+
+    /// A call on its way to the driver (not nameable outside the crate).
+    #[allow(private_interfaces)]
+    pub enum Call<R> {
+        /// Ready to send.
+        Ready(Operation<R>),
+        /// Waits for an async signer first.
+        SignAsync(
+            UnsignedOperation<R>,
+            std::sync::Arc<dyn crate::crypto::DynAsyncSigner>,
+        ),
+        /// Failed before anything could be sent.
+        Failed(PrepareError),
     }
 }
 
-/// Generates a blocking and an async client struct with the same methods
-/// from one definition. Inside method bodies, `call!(call)` sends a
-/// [`Call`] and classifies its result.
-macro_rules! clients {
-    (@common $client:ident $shared:ty) => {
-        impl<T> $client<T> {
-            /// A client sending through `transport`. Pass the gateway's
-            /// `Config` for the defaults (system clock), or settings built
-            /// from it.
-            pub fn new(settings: impl Into<$shared>, transport: T) -> Self {
-                Self { shared: ::std::sync::Arc::new(settings.into()), transport }
-            }
+pub(crate) use sealed::Call;
 
-            /// The settings.
-            pub fn settings(&self) -> &$shared {
-                &self.shared
-            }
+impl<T> sealed::Sealed for Blocking<T> {}
+impl<T> sealed::Sealed for Async<T> {}
 
-            /// The transport.
-            pub fn transport(&self) -> &T {
-                &self.transport
-            }
-        }
-    };
-    (
-        $(#[$blocking_meta:meta])* blocking $blocking:ident;
-        $(#[$async_meta:meta])* async $async_name:ident;
-        shared $shared:ty;
-        methods { $($methods:tt)* }
-    ) => {
-        $(#[$blocking_meta])*
-        #[derive(Clone)]
-        pub struct $blocking<T> {
-            shared: ::std::sync::Arc<$shared>,
-            transport: T,
-        }
+/// How a client carries a call: blocking ([`Blocking`]) or async
+/// ([`Async`]). Sealed: the two flavours are all there is; a new HTTP stack
+/// is a new transport, not a new carrier.
+#[allow(private_interfaces)]
+pub trait Carrier: sealed::Sealed {
+    /// The transport's error type.
+    type Error: TransportFailure;
+    /// What a client method returns: `Result<T, ClientError<Error>>`
+    /// (blocking) or a [`ClientFuture`] of it (async).
+    type Output<'a, T: Send + 'a>
+    where
+        Self: 'a;
 
-        $(#[$async_meta])*
-        #[derive(Clone)]
-        pub struct $async_name<T> {
-            shared: ::std::sync::Arc<$shared>,
-            transport: T,
-        }
-
-        $crate::client::clients!(@common $blocking $shared);
-        $crate::client::clients!(@common $async_name $shared);
-
-        impl<T: $crate::transport::BlockingTransport> $blocking<T> {
-            fn execute<R>(
-                &self,
-                call: $crate::client::Call<R>,
-            ) -> Result<R, $crate::client::ClientError<T::Error>> {
-                let sent = self.transport.send(call.request);
-                $crate::client::finish(call.parse, call.effect, sent)
-            }
-
-            $crate::client::client_methods!({} {} $($methods)*);
-        }
-
-        impl<T: $crate::transport::AsyncTransport> $async_name<T> {
-            async fn execute<R>(
-                &self,
-                call: $crate::client::Call<R>,
-            ) -> Result<R, $crate::client::ClientError<T::Error>> {
-                let sent = self.transport.send(call.request).await;
-                $crate::client::finish(call.parse, call.effect, sent)
-            }
-
-            $crate::client::client_methods!({async} {.await} $($methods)*);
-        }
-    };
+    #[doc(hidden)]
+    fn run<'a, T: Send + 'a>(&'a self, call: Call<T>) -> Self::Output<'a, T>;
 }
 
-/// Expands a method list for one flavour: `{async}` `{.await}` for the async
-/// client, `{}` `{}` for the blocking one. In a body, `call!(expr)` executes
-/// a `Call`.
-macro_rules! client_methods {
-    ($flavor:tt $awaits:tt
-        $(
-            $(#[$meta:meta])*
-            fn $name:ident(&$self:ident $(, $arg:ident : $ty:ty)*) -> $out:ty $body:block
-        )*
-    ) => {
-        $(
-            $crate::client::client_methods!(@one $flavor $awaits
-                $(#[$meta])* fn $name(&$self $(, $arg: $ty)*) -> $out $body);
-        )*
+/// The one driver: signs when an async signer is needed, sends, classifies.
+async fn drive<Tr: AsyncTransport + ?Sized, T>(
+    transport: &Tr,
+    call: Call<T>,
+) -> Result<T, ClientError<Tr::Error>> {
+    let operation = match call {
+        Call::Ready(operation) => operation,
+        Call::SignAsync(unsigned, signer) => unsigned
+            .sign_dyn(&*signer)
+            .await
+            .map_err(ClientError::Sign)?,
+        Call::Failed(e) => return Err(e.into()),
     };
-    (@one {$($async:tt)?} {$($await:tt)*}
-        $(#[$meta:meta])* fn $name:ident(&$self:ident $(, $arg:ident : $ty:ty)*) -> $out:ty $body:block
-    ) => {
-        $(#[$meta])*
-        pub $($async)? fn $name(&$self $(, $arg: $ty)*) -> Result<$out, $crate::client::ClientError<T::Error>> {
-            #[allow(unused_macros)]
-            macro_rules! call {
-                ($call:expr) => { $self.execute($call) $($await)* };
-            }
-            $body
-        }
-    };
+    operation.send(transport).await
 }
 
-pub(crate) use {client_methods, clients};
+impl<Tr: BlockingTransport> Carrier for Blocking<Tr> {
+    type Error = Tr::Error;
+    type Output<'a, T: Send + 'a>
+        = Result<T, ClientError<Tr::Error>>
+    where
+        Self: 'a;
+
+    fn run<'a, T: Send + 'a>(&'a self, call: Call<T>) -> Self::Output<'a, T> {
+        crate::transport::block_on(drive(&Ready(ByRef(&self.0)), call))
+    }
+}
+
+impl<Tr: AsyncTransport + Sync> Carrier for Async<Tr> {
+    type Error = Tr::Error;
+    type Output<'a, T: Send + 'a>
+        = ClientFuture<'a, T, Tr::Error>
+    where
+        Self: 'a;
+
+    fn run<'a, T: Send + 'a>(&'a self, call: Call<T>) -> Self::Output<'a, T> {
+        Box::pin(drive(&self.0, call))
+    }
+}
+
+impl<S, T: BlockingTransport> Client<S, Blocking<T>> {
+    /// A blocking client sending through `transport`. Pass the gateway's
+    /// `Config` for the defaults (system clock), or settings built from it.
+    pub fn new(settings: impl Into<S>, transport: T) -> Self {
+        Self {
+            settings: Arc::new(settings.into()),
+            carrier: Blocking(transport),
+        }
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &T {
+        &self.carrier.0
+    }
+}
+
+impl<S, T: AsyncTransport + Sync> Client<S, Async<T>> {
+    /// An async client sending through `transport`. Pass the gateway's
+    /// `Config` for the defaults (system clock), or settings built from it.
+    pub fn new(settings: impl Into<S>, transport: T) -> Self {
+        Self {
+            settings: Arc::new(settings.into()),
+            carrier: Async(transport),
+        }
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &T {
+        &self.carrier.0
+    }
+}
+
+impl<S, C: Carrier> Client<S, C> {
+    /// The settings.
+    pub fn settings(&self) -> &S {
+        &self.settings
+    }
+
+    /// Sends any operation (one from [`crate::operation`] or your own) and
+    /// classifies the outcome.
+    pub fn execute<T: Send + 'static>(&self, operation: Operation<T>) -> C::Output<'_, T> {
+        self.carrier.run(Call::Ready(operation))
+    }
+
+    pub(crate) fn run<T: Send + 'static>(&self, call: Call<T>) -> C::Output<'_, T> {
+        self.carrier.run(call)
+    }
+}
+
+impl<S: fmt::Debug, C> fmt::Debug for Client<S, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> From<Result<Operation<T>, ValidationError>> for Call<T> {
+    fn from(value: Result<Operation<T>, ValidationError>) -> Self {
+        match value {
+            Ok(op) => Call::Ready(op),
+            Err(e) => Call::Failed(e.into()),
+        }
+    }
+}
+
+impl<T> Call<T> {
+    pub(crate) fn failed(e: impl Into<PrepareError>) -> Self {
+        Call::Failed(e.into())
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -328,10 +376,11 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
+    use crate::PreparedRequest;
     use crate::crypto::{Backend, PrivateKey};
     use crate::smilepayz::{self, Merchant, Money, PayInRequest};
     use crate::transport::tests::block_on;
-    use crate::transport::{TransportError, TransportErrorKind};
+    use crate::transport::{Delivery, TransportError, TransportErrorKind};
     use crate::{MerchantSecret, RawResponse};
 
     fn config() -> smilepayz::Config {
@@ -343,6 +392,7 @@ mod tests {
             Backend::Rsa.signer(&key).unwrap(),
             smilepayz::Environment::Sandbox,
         )
+        .unwrap()
     }
 
     fn settings() -> SmilepayzSettings {
@@ -516,7 +566,8 @@ mod tests {
             "4001",
             "TEST-ONLY-key",
             crate::monnet::Environment::Certification,
-        );
+        )
+        .unwrap();
         let settings = MonnetSettings::new(cfg).with_clock(|| datetime!(2025-07-01 12:00:00 UTC));
         let client = MonnetClient::new(
             settings.clone(),

@@ -31,7 +31,7 @@
 //!     MerchantSecret::new("TEST-ONLY-secret"),
 //!     Backend::default().signer(&key)?,           // or your own HSM/KMS `Signer`
 //!     Environment::Sandbox,
-//! );
+//! )?;
 //! let request = PayInRequest::new(Merchant::new("20011"), "ORDER20240001", Money::pen(20000), "Pedido 1")
 //!     .with_callback_url("https://shop.example/cb");
 //!
@@ -75,7 +75,7 @@
 //! };
 //! use pasarela_core::RawResponse;
 //!
-//! let config = Config::new("4001", "test-key-monnet", Environment::Certification);
+//! let config = Config::new("4001", "test-key-monnet", Environment::Certification)?;
 //! let request = CreateRequest::builder()
 //!     .amount("150.00".parse::<Amount>()?)
 //!     .currency("PEN")
@@ -200,6 +200,7 @@ pub mod error;
 pub mod http;
 mod json;
 pub mod monnet;
+pub mod operation;
 pub mod secret;
 pub mod smilepayz;
 pub mod transport;

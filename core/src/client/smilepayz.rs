@@ -1,27 +1,30 @@
-//! SmilePayz clients: pay-in, inquiries, and reconciliation after an
-//! unknown outcome.
+//! SmilePayz: settings and the calls, written once for both flavours.
 
 use std::sync::Arc;
 
-use super::{Call, Clock, Effect, SystemClock};
+use super::{Call, Carrier, Client, Clock, SystemClock};
+use crate::crypto::{AsyncSigner, DynAsyncSigner};
 use crate::error::ResponseError;
+use crate::operation::{self, AnswerError, UnsignedOperation};
 use crate::smilepayz::{
     Config, InquiryBalanceRequest, InquiryBalanceResponse, InquiryStatusRequest,
-    InquiryStatusResponse, PayInRequest, PayInResponse, parse_inquiry_balance_response,
-    parse_inquiry_status_response, parse_pay_in_response, prepare_inquiry_balance,
-    prepare_inquiry_status, prepare_pay_in,
+    InquiryStatusResponse, PayInRequest, PayInResponse,
 };
 
-/// What a SmilePayz client needs besides its transport.
+/// What a SmilePayz client needs besides its transport: the configuration,
+/// the clock, the codes your account manager gave you, and optionally an
+/// async signer.
 #[derive(Clone)]
 pub struct SmilepayzSettings {
     config: Config,
     clock: Arc<dyn Clock>,
     not_found_codes: Vec<String>,
+    async_signer: Option<Arc<dyn DynAsyncSigner>>,
 }
 
 impl SmilepayzSettings {
-    /// Settings with the system clock and no not-found codes.
+    /// Settings with the system clock, no not-found codes, and the
+    /// configuration's own signer.
     ///
     /// SmilePayz's public docs do not say which inquiry-status code means
     /// "no such transaction". Until you set the codes your account manager
@@ -34,6 +37,7 @@ impl SmilepayzSettings {
             config,
             clock: Arc::new(SystemClock),
             not_found_codes: Vec::new(),
+            async_signer: None,
         }
     }
 
@@ -52,9 +56,77 @@ impl SmilepayzSettings {
         self
     }
 
+    /// Signs with an async signer (a KMS or a remote service) instead of
+    /// the configuration's synchronous one: the async client awaits it and
+    /// never blocks the executor (a blocking client waits for it on its own
+    /// thread).
+    pub fn with_async_signer(mut self, signer: impl AsyncSigner + 'static) -> Self {
+        self.async_signer = Some(Arc::new(signer));
+        self
+    }
+
     /// The gateway configuration.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Signs an operation with the signer in force and readies it for the
+    /// driver.
+    fn call<T: Send + 'static>(
+        &self,
+        op: Result<UnsignedOperation<T>, crate::ValidationError>,
+    ) -> Call<T> {
+        let op = match op {
+            Ok(op) => op,
+            Err(e) => return Call::failed(e),
+        };
+        if let Some(signer) = &self.async_signer {
+            return Call::SignAsync(op, signer.clone());
+        }
+        match self.config.signer() {
+            Some(signer) => match op.sign(signer) {
+                Ok(op) => Call::Ready(op),
+                Err(e) => Call::failed(e),
+            },
+            None => Call::failed(crate::smilepayz::no_signer_error()),
+        }
+    }
+
+    /// The pay-in operation, at the clock's time.
+    pub fn pay_in_operation(
+        &self,
+        request: &PayInRequest,
+    ) -> Result<UnsignedOperation<PayInResponse>, crate::ValidationError> {
+        operation::smilepayz::pay_in(&self.config, request, self.clock.now())
+    }
+
+    /// The status-inquiry operation, at the clock's time.
+    pub fn inquiry_status_operation(
+        &self,
+        request: &InquiryStatusRequest,
+    ) -> Result<UnsignedOperation<InquiryStatusResponse>, crate::ValidationError> {
+        operation::smilepayz::inquiry_status(&self.config, request, self.clock.now())
+    }
+
+    /// The balance-inquiry operation, at the clock's time.
+    pub fn inquiry_balance_operation(
+        &self,
+        request: &InquiryBalanceRequest,
+    ) -> Result<UnsignedOperation<InquiryBalanceResponse>, crate::ValidationError> {
+        operation::smilepayz::inquiry_balance(&self.config, request, self.clock.now())
+    }
+
+    /// The reconciliation of a pay-in by order number: a status inquiry
+    /// whose configured not-found codes become [`PayInReconciliation::NotFound`].
+    pub fn reconcile_pay_in_operation(
+        &self,
+        order_no: &str,
+    ) -> Result<UnsignedOperation<PayInReconciliation>, crate::ValidationError> {
+        let query = InquiryStatusRequest::pay_in_by_order_no(order_no);
+        let not_found = self.not_found_codes.clone();
+        Ok(self
+            .inquiry_status_operation(&query)?
+            .map_answer(move |answer| reconcile(&not_found, answer)))
     }
 }
 
@@ -69,12 +141,14 @@ impl std::fmt::Debug for SmilepayzSettings {
         f.debug_struct("SmilepayzSettings")
             .field("config", &self.config)
             .field("not_found_codes", &self.not_found_codes)
+            .field("async_signer", &self.async_signer.is_some())
             .finish_non_exhaustive()
     }
 }
 
 /// Whether a pay-in exists at the gateway, per its status inquiry.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PayInReconciliation {
     /// The gateway answered one of the configured not-found codes: it has no
     /// transaction with this order number, so creating it again is safe.
@@ -96,12 +170,14 @@ impl PayInReconciliation {
 }
 
 fn reconcile(
-    settings: &SmilepayzSettings,
-    answer: Result<InquiryStatusResponse, ResponseError>,
-) -> Result<PayInReconciliation, ResponseError> {
+    not_found_codes: &[String],
+    answer: Result<InquiryStatusResponse, AnswerError>,
+) -> Result<PayInReconciliation, AnswerError> {
     match answer {
         Ok(found) => Ok(PayInReconciliation::Found(found)),
-        Err(ResponseError::Rejected(r)) if settings.not_found_codes.contains(&r.code) => {
+        Err(AnswerError::Response(ResponseError::Rejected(r)))
+            if not_found_codes.contains(&r.code) =>
+        {
             Ok(PayInReconciliation::NotFound {
                 code: r.code,
                 message: r.message,
@@ -111,63 +187,52 @@ fn reconcile(
     }
 }
 
-fn parse_pay_in(r: crate::RawResponse) -> Result<PayInResponse, ResponseError> {
-    parse_pay_in_response(r)
-}
+/// The SmilePayz calls, for the blocking and the async client alike.
+impl<C: Carrier> Client<SmilepayzSettings, C> {
+    /// Creates a pay-in. On [`ClientError::OutcomeUnknown`](super::ClientError::OutcomeUnknown),
+    /// call [`reconcile_pay_in`](Self::reconcile_pay_in) with the same order
+    /// number before retrying.
+    pub fn pay_in(&self, request: &PayInRequest) -> C::Output<'_, PayInResponse> {
+        self.run(self.settings.call(self.settings.pay_in_operation(request)))
+    }
 
-fn parse_status(r: crate::RawResponse) -> Result<InquiryStatusResponse, ResponseError> {
-    parse_inquiry_status_response(r)
-}
+    /// Asks for a transaction's status.
+    pub fn inquiry_status(
+        &self,
+        request: &InquiryStatusRequest,
+    ) -> C::Output<'_, InquiryStatusResponse> {
+        self.run(
+            self.settings
+                .call(self.settings.inquiry_status_operation(request)),
+        )
+    }
 
-fn parse_balance(r: crate::RawResponse) -> Result<InquiryBalanceResponse, ResponseError> {
-    parse_inquiry_balance_response(r)
-}
+    /// Asks for account balances.
+    pub fn inquiry_balance(
+        &self,
+        request: &InquiryBalanceRequest,
+    ) -> C::Output<'_, InquiryBalanceResponse> {
+        self.run(
+            self.settings
+                .call(self.settings.inquiry_balance_operation(request)),
+        )
+    }
 
-super::clients! {
-    /// Blocking SmilePayz client over any [`BlockingTransport`](crate::transport::BlockingTransport).
-    ///
-    /// Cheap to clone (settings are shared); usable from many threads when
-    /// the transport is.
-    blocking SmilepayzClient;
-    /// Async SmilePayz client over any [`AsyncTransport`](crate::transport::AsyncTransport).
-    /// Its futures are `Send` exactly when the transport's are.
-    async AsyncSmilepayzClient;
-    shared SmilepayzSettings;
-    methods {
-        /// Creates a pay-in. On [`ClientError::OutcomeUnknown`](super::ClientError::OutcomeUnknown),
-        /// call `reconcile_pay_in` with the same order number before retrying.
-        fn pay_in(&self, request: &PayInRequest) -> PayInResponse {
-            let now = self.shared.clock.now();
-            let request = prepare_pay_in(&self.shared.config, request, now)?;
-            call!(Call { request, parse: parse_pay_in, effect: Effect::Creates })
-        }
+    /// Tells whether a pay-in with this order number exists, and in
+    /// which state: the step after an unknown outcome.
+    pub fn reconcile_pay_in(&self, order_no: &str) -> C::Output<'_, PayInReconciliation> {
+        self.run(
+            self.settings
+                .call(self.settings.reconcile_pay_in_operation(order_no)),
+        )
+    }
 
-        /// Asks for a transaction's status.
-        fn inquiry_status(&self, request: &InquiryStatusRequest) -> InquiryStatusResponse {
-            let now = self.shared.clock.now();
-            let request = prepare_inquiry_status(&self.shared.config, request, now)?;
-            call!(Call { request, parse: parse_status, effect: Effect::Reads })
-        }
-
-        /// Asks for account balances.
-        fn inquiry_balance(&self, request: &InquiryBalanceRequest) -> InquiryBalanceResponse {
-            let now = self.shared.clock.now();
-            let request = prepare_inquiry_balance(&self.shared.config, request, now)?;
-            call!(Call { request, parse: parse_balance, effect: Effect::Reads })
-        }
-
-        /// Tells whether a pay-in with this order number exists, and in
-        /// which state: the step after an unknown outcome, and the way to
-        /// confirm amount and status before shipping goods on a callback.
-        fn reconcile_pay_in(&self, order_no: &str) -> PayInReconciliation {
-            let now = self.shared.clock.now();
-            let query = InquiryStatusRequest::pay_in_by_order_no(order_no);
-            let request = prepare_inquiry_status(&self.shared.config, &query, now)?;
-            let answer = call!(Call { request, parse: |r| Ok(parse_status(r)), effect: Effect::Reads })?;
-            reconcile(&self.shared, answer).map_err(|e| match e {
-                ResponseError::Rejected(r) => super::ClientError::Rejected(r),
-                ResponseError::Parse(p) => super::ClientError::InvalidResponse(p),
-            })
-        }
+    /// Signs (with the signer in force) and sends an unsigned SmilePayz
+    /// operation of your own.
+    pub fn execute_unsigned<T: Send + 'static>(
+        &self,
+        operation: UnsignedOperation<T>,
+    ) -> C::Output<'_, T> {
+        self.run(self.settings.call(Ok(operation)))
     }
 }

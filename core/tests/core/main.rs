@@ -2,4 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
 mod redaction;
+#[path = "../support/samples.rs"]
+#[allow(dead_code)]
+mod samples;
 mod send_spawn;
