@@ -6,3 +6,4 @@ mod redaction;
 #[allow(dead_code)]
 mod samples;
 mod send_spawn;
+mod signing;
