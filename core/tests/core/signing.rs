@@ -101,8 +101,10 @@ fn expected_signature() -> String {
         .to_owned()
 }
 
+type Seen = Arc<Mutex<Vec<String>>>;
+
 fn recording() -> (
-    Arc<Mutex<Vec<String>>>,
+    Seen,
     impl Fn(PreparedRequest) -> Result<RawResponse, TransportError> + Clone,
 ) {
     let seen = Arc::new(Mutex::new(Vec::new()));
