@@ -48,7 +48,7 @@
 //! {"merchant":{"merchantId":"20011"},"money":{"amount":20000,"currency":"PEN"},"orderNo":"ORDER20240001","paymentMethod":"CASHIER_PE","purpose":"Pedido 1","callbackUrl":"https://shop.example/cb"}"#);
 //!
 //! // Hand it to any transport, or convert it for your own HTTP stack:
-//! let http_request: pasarela_core::http_types::Request<Vec<u8>> = prepared.into_http()?;
+//! let http_request: pasarela_core::http::Request<Vec<u8>> = prepared.into_http()?;
 //! assert_eq!(http_request.headers()["x-partner-id"], "20001");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -208,7 +208,6 @@ mod urls;
 mod validate;
 pub mod webhook;
 
-pub use ::http as http_types;
 pub use error::{
     GatewayRejection, KeyError, ParseError, PrepareError, ResponseError, Rule, SignError,
     ValidationError, VerifyError,
