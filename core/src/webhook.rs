@@ -34,7 +34,7 @@
 //!     }
 //!     Err(rejected) => rejected.response(), // 401 (forged, stale) or 400 (malformed)
 //! };
-//! assert_eq!((response.status(), response.body().as_str()), (200, "SUCCESS"));
+//! assert_eq!((response.status().as_u16(), response.body().as_str()), (200, "SUCCESS"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
