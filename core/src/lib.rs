@@ -201,6 +201,7 @@ pub mod http;
 mod json;
 pub mod monnet;
 pub mod operation;
+pub mod outcome;
 pub mod secret;
 pub mod smilepayz;
 pub mod transport;

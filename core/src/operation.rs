@@ -47,7 +47,7 @@ use std::fmt;
 
 use crate::client::{ClientError, Unknown};
 use crate::crypto::{AsyncSigner, Signer};
-use crate::error::{ResponseError, SignError};
+use crate::error::{GatewayRejection, ResponseError, SignError};
 use crate::http::{PreparedRequest, RawResponse};
 use crate::smilepayz::UnsignedRequest;
 use crate::transport::{
@@ -73,6 +73,14 @@ pub enum AnswerError {
     /// The answer is not the protocol, or the gateway refused the request.
     #[error(transparent)]
     Response(#[from] ResponseError),
+    /// A refusal whose code says the order/operation number is already
+    /// used: a payment with it exists.
+    #[error("duplicate: {0}")]
+    Duplicate(GatewayRejection),
+    /// A refusal whose code does not settle the outcome (an internal error
+    /// on a create): the payment may exist.
+    #[error("indeterminate: {0}")]
+    Indeterminate(GatewayRejection),
 }
 
 type Parser<T> = Box<dyn FnOnce(RawResponse) -> Result<T, AnswerError> + Send>;
@@ -105,6 +113,8 @@ impl<T> Answer<T> {
     /// | transport failed, [`Delivery::MaybeSent`] | `OutcomeUnknown` | `OutcomeUnknown` |
     /// | rejection code, HTTP < 500 | `Rejected` | `Rejected` |
     /// | rejection code, HTTP ≥ 500 | `OutcomeUnknown` | `Rejected` |
+    /// | a code meaning "duplicate" ([`AnswerError::Duplicate`]) | `Duplicate` | `Duplicate` |
+    /// | a code that settles nothing ([`AnswerError::Indeterminate`]) | `OutcomeUnknown` | `Rejected` |
     /// | answer not the protocol | `OutcomeUnknown` | `InvalidResponse` |
     pub fn finish<E: TransportFailure>(
         self,
@@ -134,6 +144,12 @@ impl<T> Answer<T> {
                 ClientError::OutcomeUnknown(Unknown::Response(p))
             } else {
                 ClientError::InvalidResponse(p)
+            }),
+            Err(AnswerError::Duplicate(r)) => Err(ClientError::Duplicate(r)),
+            Err(AnswerError::Indeterminate(r)) => Err(if creates {
+                ClientError::OutcomeUnknown(Unknown::ServerRejection(r))
+            } else {
+                ClientError::Rejected(r)
             }),
         }
     }
@@ -398,21 +414,31 @@ pub mod smilepayz {
 pub mod monnet {
     use time::Date;
 
-    use super::{Effect, Operation, answer};
-    use crate::error::ValidationError;
+    use super::{AnswerError, Effect, Operation, answer};
+    use crate::error::{ResponseError, ValidationError};
     use crate::monnet::{
         self as mn, Config, CreateRequest, CreateResponse, StatusQuery, StatusResponse,
     };
+    use crate::outcome::MonnetCreateCode;
 
     /// Create a card pay-in through the PCI proxy ([`Effect::CreatesPayment`]).
     pub fn create(
         config: &Config,
         request: &CreateRequest,
     ) -> Result<Operation<CreateResponse>, ValidationError> {
-        Ok(Operation {
+        let operation = Operation {
             request: mn::prepare_create(config, request)?,
             answer: answer(Effect::CreatesPayment, mn::parse_create_response),
-        })
+        };
+        // `0099` (internal error) does not say whether the payment exists.
+        Ok(operation.map_answer(|answer| match answer {
+            Err(AnswerError::Response(ResponseError::Rejected(r)))
+                if !MonnetCreateCode::parse(&r.code).settles_outcome() =>
+            {
+                Err(AnswerError::Indeterminate(r))
+            }
+            other => other,
+        }))
     }
 
     /// Query operations by number or date range ([`Effect::ReadOnly`]).

@@ -3,10 +3,11 @@
 use std::sync::Arc;
 
 use super::{Call, Carrier, Client, Clock, SystemClock};
+use crate::error::{GatewayRejection, ResponseError};
 use crate::monnet::{
     Config, CreateRequest, CreateResponse, StatusOperation, StatusQuery, StatusResponse,
 };
-use crate::operation::{self, Operation};
+use crate::operation::{self, AnswerError, Operation};
 use crate::smilepayz::PERU_OFFSET;
 
 /// What a Monnet client needs besides its transport.
@@ -65,9 +66,16 @@ impl MonnetSettings {
         operation_number: &str,
     ) -> Result<Operation<OperationReconciliation>, crate::ValidationError> {
         let wanted = operation_number.to_owned();
+        let merchant = self.config.merchant_id().to_owned();
         Ok(self
             .status_operation(&StatusQuery::by_operation_number(operation_number))?
-            .map(move |answer| reconcile(&wanted, answer)))
+            .map_answer(move |answer| match answer {
+                Ok(answer) => Ok(reconcile(&merchant, &wanted, answer)),
+                Err(AnswerError::Response(ResponseError::Rejected(r))) => {
+                    Ok(OperationReconciliation::CannotTell(CannotTell::Rejected(r)))
+                }
+                Err(e) => Err(e),
+            }))
     }
 }
 
@@ -85,27 +93,61 @@ impl std::fmt::Debug for MonnetSettings {
     }
 }
 
-/// Whether an operation exists at Monnet, per its status query.
+/// Whether an operation exists at Monnet, per its status query: found, not
+/// found, or cannot tell.
+///
+/// | answer | means | do |
+/// |---|---|---|
+/// | `Found` | Monnet lists it | use its state; do **not** create again |
+/// | `NotFound` | Monnet answered for this merchant and lists no such operation | creating it again is safe (after a short wait: a create that timed out a moment ago may not be listed yet) |
+/// | `CannotTell` | a refusal, or an answer for another merchant | reconcile again later, or escalate; never create anew |
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum OperationReconciliation {
-    /// Monnet lists no operation with this number: nothing was created, as
-    /// far as its status service knows. A create that timed out a moment
-    /// ago may not be listed yet: query again after a short wait before
-    /// creating it anew.
+    /// Monnet answered for this merchant and lists no operation with this
+    /// number: nothing was created, as far as its status service knows.
     NotFound,
     /// The operation exists, in this state.
     Found(StatusOperation),
+    /// The answer does not say.
+    CannotTell(CannotTell),
+}
+
+/// Why a Monnet reconciliation cannot tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CannotTell {
+    /// Monnet refused the status query with a code.
+    Rejected(GatewayRejection),
+    /// The answer is about another merchant id than ours.
+    ForeignMerchant {
+        /// The `payinMerchantID` Monnet answered with.
+        answered: String,
+    },
 }
 
 impl OperationReconciliation {
-    /// Whether the operation exists.
+    /// Whether the operation certainly exists.
     pub fn exists(&self) -> bool {
         matches!(self, OperationReconciliation::Found(_))
     }
+
+    /// Whether the operation certainly does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, OperationReconciliation::NotFound)
+    }
 }
 
-fn reconcile(operation_number: &str, answer: StatusResponse) -> OperationReconciliation {
+fn reconcile(
+    merchant_id: &str,
+    operation_number: &str,
+    answer: StatusResponse,
+) -> OperationReconciliation {
+    if answer.merchant_id.trim() != merchant_id {
+        return OperationReconciliation::CannotTell(CannotTell::ForeignMerchant {
+            answered: answer.merchant_id,
+        });
+    }
     answer
         .operations
         .into_iter()

@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use super::{Call, Carrier, Client, Clock, SystemClock};
 use crate::crypto::{AsyncSigner, DynAsyncSigner};
-use crate::error::ResponseError;
+use crate::error::{GatewayRejection, ResponseError};
 use crate::operation::{self, AnswerError, UnsignedOperation};
+use crate::outcome::SmilepayzCodeMeaning;
 use crate::smilepayz::{
     Config, InquiryBalanceRequest, InquiryBalanceResponse, InquiryStatusRequest,
     InquiryStatusResponse, PayInRequest, PayInResponse,
@@ -18,25 +19,26 @@ use crate::smilepayz::{
 pub struct SmilepayzSettings {
     config: Config,
     clock: Arc<dyn Clock>,
-    not_found_codes: Vec<String>,
+    code_meanings: Arc<Vec<(String, SmilepayzCodeMeaning)>>,
     async_signer: Option<Arc<dyn DynAsyncSigner>>,
 }
 
 impl SmilepayzSettings {
-    /// Settings with the system clock, no not-found codes, and the
+    /// Settings with the system clock, no code meanings, and the
     /// configuration's own signer.
     ///
-    /// SmilePayz's public docs do not say which inquiry-status code means
-    /// "no such transaction". Until you set the codes your account manager
-    /// gives you ([`with_not_found_codes`](Self::with_not_found_codes)),
-    /// `reconcile_pay_in` never answers `NotFound`: an unknown order comes
-    /// back as a rejection, which is the safe side (a wrong "not found"
-    /// would invite a duplicate payment).
+    /// SmilePayz's public docs do not say which code means "no such
+    /// transaction" or "order number already used". Until you set the codes
+    /// your account manager gives you
+    /// ([`with_code_meaning`](Self::with_code_meaning)),
+    /// `reconcile_pay_in` never answers `NotFound` (an unknown order comes
+    /// back as `CannotTell`: a wrong "not found" would invite a duplicate
+    /// payment) and no pay-in rejection is reported as a duplicate.
     pub fn new(config: Config) -> Self {
         Self {
             config,
             clock: Arc::new(SystemClock),
-            not_found_codes: Vec::new(),
+            code_meanings: Arc::new(Vec::new()),
             async_signer: None,
         }
     }
@@ -47,13 +49,35 @@ impl SmilepayzSettings {
         self
     }
 
-    /// The inquiry-status codes that mean the transaction does not exist.
+    /// The inquiry-status codes that mean the transaction does not exist
+    /// (each as [`SmilepayzCodeMeaning::NotFound`]).
     pub fn with_not_found_codes(
         mut self,
         codes: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.not_found_codes = codes.into_iter().map(Into::into).collect();
+        for code in codes {
+            self = self.with_code_meaning(code, SmilepayzCodeMeaning::NotFound);
+        }
         self
+    }
+
+    /// Gives a SmilePayz response code the meaning your account manager
+    /// confirmed (a later meaning for the same code replaces the earlier).
+    pub fn with_code_meaning(
+        mut self,
+        code: impl Into<String>,
+        meaning: SmilepayzCodeMeaning,
+    ) -> Self {
+        let code = code.into();
+        let meanings = Arc::make_mut(&mut self.code_meanings);
+        meanings.retain(|(c, _)| *c != code);
+        meanings.push((code, meaning));
+        self
+    }
+
+    /// The configured meaning of a code, if any.
+    pub fn code_meaning(&self, code: &str) -> Option<SmilepayzCodeMeaning> {
+        meaning(&self.code_meanings, code)
     }
 
     /// Signs with an async signer (a KMS or a remote service) instead of
@@ -92,12 +116,29 @@ impl SmilepayzSettings {
         }
     }
 
-    /// The pay-in operation, at the clock's time.
+    /// The pay-in operation, at the clock's time; rejections with a
+    /// configured meaning become duplicates or unknown outcomes.
     pub fn pay_in_operation(
         &self,
         request: &PayInRequest,
     ) -> Result<UnsignedOperation<PayInResponse>, crate::ValidationError> {
-        operation::smilepayz::pay_in(&self.config, request, self.clock.now())
+        let meanings = self.code_meanings.clone();
+        Ok(
+            operation::smilepayz::pay_in(&self.config, request, self.clock.now())?.map_answer(
+                move |answer| match answer {
+                    Err(AnswerError::Response(ResponseError::Rejected(r))) => {
+                        Err(match meaning(&meanings, &r.code) {
+                            Some(SmilepayzCodeMeaning::DuplicateOrder) => AnswerError::Duplicate(r),
+                            Some(SmilepayzCodeMeaning::Indeterminate) => {
+                                AnswerError::Indeterminate(r)
+                            }
+                            _ => AnswerError::Response(ResponseError::Rejected(r)),
+                        })
+                    }
+                    other => other,
+                },
+            ),
+        )
     }
 
     /// The status-inquiry operation, at the clock's time.
@@ -117,16 +158,17 @@ impl SmilepayzSettings {
     }
 
     /// The reconciliation of a pay-in by order number: a status inquiry
-    /// whose configured not-found codes become [`PayInReconciliation::NotFound`].
+    /// read as found, not found (a configured not-found code only) or
+    /// cannot tell.
     pub fn reconcile_pay_in_operation(
         &self,
         order_no: &str,
     ) -> Result<UnsignedOperation<PayInReconciliation>, crate::ValidationError> {
         let query = InquiryStatusRequest::pay_in_by_order_no(order_no);
-        let not_found = self.not_found_codes.clone();
+        let meanings = self.code_meanings.clone();
         Ok(self
             .inquiry_status_operation(&query)?
-            .map_answer(move |answer| reconcile(&not_found, answer)))
+            .map_answer(move |answer| reconcile(&meanings, answer)))
     }
 }
 
@@ -140,13 +182,30 @@ impl std::fmt::Debug for SmilepayzSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SmilepayzSettings")
             .field("config", &self.config)
-            .field("not_found_codes", &self.not_found_codes)
+            .field("code_meanings", &self.code_meanings)
             .field("async_signer", &self.async_signer.is_some())
             .finish_non_exhaustive()
     }
 }
 
-/// Whether a pay-in exists at the gateway, per its status inquiry.
+fn meaning(
+    meanings: &[(String, SmilepayzCodeMeaning)],
+    code: &str,
+) -> Option<SmilepayzCodeMeaning> {
+    meanings.iter().find(|(c, _)| c == code).map(|(_, m)| *m)
+}
+
+/// Whether a pay-in exists at the gateway, per its status inquiry: found,
+/// not found, or cannot tell — never "not found" on a guess.
+///
+/// | answer | means | do |
+/// |---|---|---|
+/// | `Found` | the gateway has it | use its status; do **not** create again |
+/// | `NotFound` | a configured not-found code | creating it again (same order number) is safe |
+/// | `CannotTell` | any other refusal | wait and reconcile again, or escalate; never create anew |
+///
+/// A transport failure of the inquiry itself is the call's `Err`
+/// (`NotSent`/`OutcomeUnknown` of a read: just ask again).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PayInReconciliation {
@@ -160,28 +219,39 @@ pub enum PayInReconciliation {
     },
     /// The transaction exists; its status and amount are in the answer.
     Found(InquiryStatusResponse),
+    /// The gateway refused the inquiry with a code not configured as
+    /// "not found" (a bad signature, an unknown order, anything): it is
+    /// not known whether the payment exists.
+    CannotTell(GatewayRejection),
 }
 
 impl PayInReconciliation {
-    /// Whether the payment exists.
+    /// Whether the payment certainly exists.
     pub fn exists(&self) -> bool {
         matches!(self, PayInReconciliation::Found(_))
+    }
+
+    /// Whether the payment certainly does not exist (so creating it again
+    /// is safe).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, PayInReconciliation::NotFound { .. })
     }
 }
 
 fn reconcile(
-    not_found_codes: &[String],
+    meanings: &[(String, SmilepayzCodeMeaning)],
     answer: Result<InquiryStatusResponse, AnswerError>,
 ) -> Result<PayInReconciliation, AnswerError> {
     match answer {
         Ok(found) => Ok(PayInReconciliation::Found(found)),
-        Err(AnswerError::Response(ResponseError::Rejected(r)))
-            if not_found_codes.contains(&r.code) =>
-        {
-            Ok(PayInReconciliation::NotFound {
-                code: r.code,
-                message: r.message,
-            })
+        Err(AnswerError::Response(ResponseError::Rejected(r))) => {
+            match meaning(meanings, &r.code) {
+                Some(SmilepayzCodeMeaning::NotFound) => Ok(PayInReconciliation::NotFound {
+                    code: r.code,
+                    message: r.message,
+                }),
+                _ => Ok(PayInReconciliation::CannotTell(r)),
+            }
         }
         Err(e) => Err(e),
     }
