@@ -31,6 +31,14 @@
 //! | `NotSent` | no | safe to retry |
 //! | `OutcomeUnknown` | maybe | **reconcile** (status call) before retrying a payment; includes an error code answered with a 5xx status on a create |
 //! | `InvalidResponse` | yes | a query's answer was not the protocol; retrying is safe |
+//! | `NotConfirmed` | yes (a query) | the gateway's answer does not confirm the event against your record: do not ship |
+//!
+//! **Verified is not confirmed.** A callback or notification that passed
+//! its signature or hash check proves only what the gateway signed. The
+//! clients' `confirm_pay_in` / `confirm_operation` take the verified event
+//! and your own record of the order, ask the status call, compare, and give
+//! a [`ConfirmedPayIn`] / [`ConfirmedOperation`]: the only types that mean
+//! "safe to ship".
 
 use std::fmt;
 use std::future::Future;
@@ -43,8 +51,13 @@ use crate::error::{GatewayRejection, ParseError, PrepareError, SignError, Valida
 use crate::operation::Operation;
 use crate::transport::{AsyncTransport, BlockingTransport, ByRef, Ready, TransportFailure};
 
+mod confirm;
 mod monnet;
 mod smilepayz;
+
+pub use confirm::{
+    ConfirmedOperation, ConfirmedPayIn, ExpectedOperation, ExpectedPayIn, NotConfirmed, Seen,
+};
 
 pub use monnet::{CannotTell, MonnetSettings, OperationReconciliation};
 pub use smilepayz::{PayInReconciliation, SmilepayzSettings};
@@ -91,6 +104,10 @@ pub enum ClientError<E> {
     /// code is known to mean this (SmilePayz: codes you configure; Monnet
     /// documents none).
     Duplicate(GatewayRejection),
+    /// The gateway answered, and its answer does not confirm the payment
+    /// against your record (amount or currency differs, unknown order,
+    /// still pending, not paid, merchant id not ours, …): do not ship.
+    NotConfirmed(NotConfirmed),
     /// The request certainly never left: safe to retry.
     NotSent(E),
     /// The request may have reached the gateway and the payment may exist.
@@ -160,6 +177,7 @@ impl<E: fmt::Display> fmt::Display for ClientError<E> {
                 "duplicate: a payment with this number exists, reconcile it: {e}"
             ),
             ClientError::NotSent(e) => write!(f, "not sent (safe to retry): {e}"),
+            ClientError::NotConfirmed(e) => write!(f, "not confirmed, do not ship: {e}"),
             ClientError::OutcomeUnknown(Unknown::Transport(e)) => write!(
                 f,
                 "outcome unknown, reconcile with a status query before retrying: {e}"
@@ -182,6 +200,7 @@ impl<E: std::error::Error + 'static> std::error::Error for ClientError<E> {
         match self {
             ClientError::Invalid(e) => Some(e),
             ClientError::Sign(e) => Some(e),
+            ClientError::NotConfirmed(e) => Some(e),
             ClientError::Rejected(e)
             | ClientError::Duplicate(e)
             | ClientError::OutcomeUnknown(Unknown::ServerRejection(e)) => Some(e),
@@ -260,6 +279,8 @@ mod sealed {
         ),
         /// Failed before anything could be sent.
         Failed(PrepareError),
+        /// Refused before anything was sent: the event contradicts the record.
+        NotConfirmed(super::NotConfirmed),
     }
 }
 
@@ -297,6 +318,7 @@ async fn drive<Tr: AsyncTransport + ?Sized, T>(
             .await
             .map_err(ClientError::Sign)?,
         Call::Failed(e) => return Err(e.into()),
+        Call::NotConfirmed(e) => return Err(ClientError::NotConfirmed(e)),
     };
     operation.send(transport).await
 }

@@ -45,7 +45,7 @@
 
 use std::fmt;
 
-use crate::client::{ClientError, Unknown};
+use crate::client::{ClientError, NotConfirmed, Unknown};
 use crate::crypto::{AsyncSigner, Signer};
 use crate::error::{GatewayRejection, ResponseError, SignError};
 use crate::http::{PreparedRequest, RawResponse};
@@ -81,6 +81,9 @@ pub enum AnswerError {
     /// on a create): the payment may exist.
     #[error("indeterminate: {0}")]
     Indeterminate(GatewayRejection),
+    /// The answer was read, and it does not confirm the payment.
+    #[error(transparent)]
+    NotConfirmed(#[from] NotConfirmed),
 }
 
 type Parser<T> = Box<dyn FnOnce(RawResponse) -> Result<T, AnswerError> + Send>;
@@ -146,6 +149,7 @@ impl<T> Answer<T> {
                 ClientError::InvalidResponse(p)
             }),
             Err(AnswerError::Duplicate(r)) => Err(ClientError::Duplicate(r)),
+            Err(AnswerError::NotConfirmed(n)) => Err(ClientError::NotConfirmed(n)),
             Err(AnswerError::Indeterminate(r)) => Err(if creates {
                 ClientError::OutcomeUnknown(Unknown::ServerRejection(r))
             } else {

@@ -2,10 +2,12 @@
 
 use std::sync::Arc;
 
+use super::confirm::{ConfirmedOperation, ExpectedOperation};
 use super::{Call, Carrier, Client, Clock, SystemClock};
 use crate::error::{GatewayRejection, ResponseError};
 use crate::monnet::{
-    Config, CreateRequest, CreateResponse, StatusOperation, StatusQuery, StatusResponse,
+    Config, CreateRequest, CreateResponse, Notification, StatusOperation, StatusQuery,
+    StatusResponse,
 };
 use crate::operation::{self, AnswerError, Operation};
 use crate::smilepayz::PERU_OFFSET;
@@ -173,6 +175,34 @@ impl<C: Carrier> Client<MonnetSettings, C> {
     /// Queries operations by number and/or date range.
     pub fn status(&self, query: &StatusQuery) -> C::Output<'_, StatusResponse> {
         self.run(Call::from(self.settings.status_operation(query)))
+    }
+
+    /// Confirms a verified notification against your record: checks the
+    /// notification's merchant id is ours and its (hash-bound only as a
+    /// concatenation) operation number, amount and currency equal the
+    /// record, then asks the status query by **your** operation number and
+    /// requires an authorized or settled state with your amount and
+    /// currency. The result is the only "safe to ship" for Monnet; every
+    /// mismatch is a distinct [`NotConfirmed`](super::NotConfirmed).
+    pub fn confirm_operation(
+        &self,
+        event: &Notification,
+        record: &ExpectedOperation,
+    ) -> C::Output<'_, ConfirmedOperation> {
+        let merchant = self.settings.config.merchant_id().to_owned();
+        if let Err(e) = super::confirm::precheck_operation(&merchant, event, record) {
+            return self.run(Call::NotConfirmed(e));
+        }
+        let owned = record.clone();
+        let query = StatusQuery::by_operation_number(record.operation_number.clone());
+        let op = self.settings.status_operation(&query).map(|op| {
+            op.map_answer(move |answer| {
+                Ok(super::confirm::confirm_operation(
+                    &merchant, &owned, answer?,
+                )?)
+            })
+        });
+        self.run(Call::from(op))
     }
 
     /// Tells whether an operation exists, and in which state.

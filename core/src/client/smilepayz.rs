@@ -2,13 +2,14 @@
 
 use std::sync::Arc;
 
+use super::confirm::{ConfirmedPayIn, ExpectedPayIn, NotConfirmed};
 use super::{Call, Carrier, Client, Clock, SystemClock};
 use crate::crypto::{AsyncSigner, DynAsyncSigner};
 use crate::error::{GatewayRejection, ResponseError};
 use crate::operation::{self, AnswerError, UnsignedOperation};
 use crate::outcome::SmilepayzCodeMeaning;
 use crate::smilepayz::{
-    Config, InquiryBalanceRequest, InquiryBalanceResponse, InquiryStatusRequest,
+    Callback, Config, InquiryBalanceRequest, InquiryBalanceResponse, InquiryStatusRequest,
     InquiryStatusResponse, PayInRequest, PayInResponse,
 };
 
@@ -295,6 +296,39 @@ impl<C: Carrier> Client<SmilepayzSettings, C> {
             self.settings
                 .call(self.settings.reconcile_pay_in_operation(order_no)),
         )
+    }
+
+    /// Confirms a verified callback against your record of the order: asks
+    /// inquiry-status by **your** order number, requires the answer to be
+    /// the callback's (signed) `tradeNo`, `SUCCESS`, and your amount and
+    /// currency. The result is the only "safe to ship" for SmilePayz; every
+    /// mismatch is a distinct [`NotConfirmed`](super::NotConfirmed) (in
+    /// [`ClientError::NotConfirmed`](super::ClientError::NotConfirmed)).
+    /// An event that contradicts the record is refused before any call.
+    pub fn confirm_pay_in(
+        &self,
+        event: &Callback,
+        record: &ExpectedPayIn,
+    ) -> C::Output<'_, ConfirmedPayIn> {
+        if let Err(e) = super::confirm::precheck_pay_in(event, record) {
+            return self.run(Call::NotConfirmed(e));
+        }
+        let trade_no = super::confirm::callback_trade_no(event).to_owned();
+        let owned = record.clone();
+        let meanings = self.settings.code_meanings.clone();
+        let query = InquiryStatusRequest::pay_in_by_order_no(record.order_no.clone());
+        let op = self.settings.inquiry_status_operation(&query).map(|op| {
+            op.map_answer(move |answer| match answer {
+                Ok(status) => Ok(super::confirm::confirm_pay_in(&trade_no, &owned, &status)?),
+                Err(AnswerError::Response(ResponseError::Rejected(r)))
+                    if meaning(&meanings, &r.code) == Some(SmilepayzCodeMeaning::NotFound) =>
+                {
+                    Err(NotConfirmed::UnknownOrder.into())
+                }
+                Err(e) => Err(e),
+            })
+        });
+        self.run(self.settings.call(op))
     }
 
     /// Signs (with the signer in force) and sends an unsigned SmilePayz

@@ -1,6 +1,7 @@
 //! Integration tests of pasarela-core's public API.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
+mod confirm;
 mod outcomes;
 mod redaction;
 #[path = "../support/samples.rs"]
