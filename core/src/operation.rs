@@ -5,7 +5,7 @@
 //! operations ([`Client::execute`](crate::client::Client::execute)) and a new
 //! call — a refund, a pay-out, another gateway — is a new operation, not a
 //! method per client flavour. Build them with the functions of
-//! [`smilepayz`](self::smilepayz) and [`monnet`](self::monnet) (pure: time is
+//! [`smilepayz`] and [`monnet`] (pure: time is
 //! an argument), or with [`Operation::new`] for a call of your own.
 //!
 //! An operation can be sent three ways, and all three classify the outcome

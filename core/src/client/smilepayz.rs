@@ -302,7 +302,7 @@ impl<C: Carrier> Client<SmilepayzSettings, C> {
     /// inquiry-status by **your** order number, requires the answer to be
     /// the callback's (signed) `tradeNo`, `SUCCESS`, and your amount and
     /// currency. The result is the only "safe to ship" for SmilePayz; every
-    /// mismatch is a distinct [`NotConfirmed`](super::NotConfirmed) (in
+    /// mismatch is a distinct [`NotConfirmed`] (in
     /// [`ClientError::NotConfirmed`](super::ClientError::NotConfirmed)).
     /// An event that contradicts the record is refused before any call.
     pub fn confirm_pay_in(
