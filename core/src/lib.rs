@@ -31,7 +31,7 @@
 //!     MerchantSecret::new("TEST-ONLY-secret"),
 //!     Backend::default().signer(&key)?,           // or your own HSM/KMS `Signer`
 //!     Environment::Sandbox,
-//! );
+//! )?;
 //! let request = PayInRequest::new(Merchant::new("20011"), "ORDER20240001", Money::pen(20000), "Pedido 1")
 //!     .with_callback_url("https://shop.example/cb");
 //!
@@ -48,7 +48,7 @@
 //! {"merchant":{"merchantId":"20011"},"money":{"amount":20000,"currency":"PEN"},"orderNo":"ORDER20240001","paymentMethod":"CASHIER_PE","purpose":"Pedido 1","callbackUrl":"https://shop.example/cb"}"#);
 //!
 //! // Hand it to any transport, or convert it for your own HTTP stack:
-//! let http_request: pasarela_core::http_types::Request<Vec<u8>> = prepared.into_http()?;
+//! let http_request: pasarela_core::http::Request<Vec<u8>> = prepared.into_http()?;
 //! assert_eq!(http_request.headers()["x-partner-id"], "20001");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -75,7 +75,7 @@
 //! };
 //! use pasarela_core::RawResponse;
 //!
-//! let config = Config::new("4001", "test-key-monnet", Environment::Certification);
+//! let config = Config::new("4001", "test-key-monnet", Environment::Certification)?;
 //! let request = CreateRequest::builder()
 //!     .amount("150.00".parse::<Amount>()?)
 //!     .currency("PEN")
@@ -185,6 +185,123 @@
 //! # Ok::<(), pasarela_core::VerifyError>(())
 //! ```
 //!
+//! ## Services: one example per user
+//!
+//! **A blocking service** (any [`BlockingTransport`](transport::BlockingTransport):
+//! `pasarela-ureq`, or your own). Every call is an
+//! [`Operation`](operation::Operation) sent by one driver; outcomes say what
+//! to do ([`client::ClientError`]):
+//!
+//! ```
+//! use pasarela_core::client::{ClientError, SmilepayzClient, SmilepayzSettings};
+//! use pasarela_core::crypto::{Backend, PrivateKey};
+//! use pasarela_core::smilepayz::{Config, Environment, Merchant, Money, PayInRequest};
+//! use pasarela_core::transport::TransportError;
+//! use pasarela_core::{MerchantSecret, PreparedRequest, RawResponse};
+//! # const CREATED: &str = r#"{"code":"00","message":"ok","orderNo":"ORDER1234","merchant":{"merchantId":"20011"},"money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00","channel":{"paymentMethod":"CASHIER_PE","paymentUrl":"https://pay.example/x"},"tradeNo":"T1","status":"PROCESSING"}"#;
+//!
+//! let key = PrivateKey::load(include_str!("../testdata/keys/merchant_private_pkcs8.pem"))?;
+//! let config = Config::new("20001", MerchantSecret::new("TEST-ONLY-secret"),
+//!     Backend::default().signer(&key)?, Environment::Sandbox)?;
+//! // A closure is a transport: here it answers like the gateway would.
+//! let transport = |_req: PreparedRequest| Ok::<_, TransportError>(RawResponse::new(200, CREATED));
+//! let client = SmilepayzClient::new(SmilepayzSettings::new(config), transport);
+//!
+//! let request = PayInRequest::new(Merchant::new("20011"), "ORDER1234", Money::pen(20000), "Pedido");
+//! match client.pay_in(&request) {
+//!     Ok(created) => assert_eq!(created.channel.payment_url.as_str(), "https://pay.example/x"),
+//!     Err(e) if e.is_outcome_unknown() || e.is_duplicate() => { /* reconcile_pay_in first */ }
+//!     Err(ClientError::Rejected(refusal)) => { /* show refusal.code: nothing was created */ }
+//!     Err(e) => return Err(e.into()),
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! **An async service** (tokio, axum, actix): the async clients' calls are
+//! `Send` futures, so code generic over the transport can spawn them:
+//!
+//! ```
+//! use pasarela_core::client::{AsyncMonnetClient, ClientError};
+//! use pasarela_core::monnet::{Config, Environment, StatusResponse, StatusQuery};
+//! use pasarela_core::transport::AsyncTransport;
+//!
+//! fn spawn_status<T>(client: AsyncMonnetClient<T>, op: String)
+//!     -> impl std::future::Future<Output = Result<StatusResponse, ClientError<T::Error>>> + Send + 'static
+//! where
+//!     T: AsyncTransport + Send + Sync + 'static,
+//! {
+//!     // `tokio::spawn(...)` accepts exactly this: Send + 'static.
+//!     async move { client.status(&StatusQuery::by_operation_number(op)).await }
+//! }
+//! # let client = AsyncMonnetClient::new(
+//! #     Config::new("4001", "TEST-ONLY-key", Environment::Certification).unwrap(),
+//! #     |_r: pasarela_core::PreparedRequest| async {
+//! #         Ok::<_, pasarela_core::transport::TransportError>(pasarela_core::RawResponse::new(
+//! #             200, r#"{"payinMerchantID":"4001","operations":[]}"#))
+//! #     });
+//! let answer = pasarela_core::transport::block_on(spawn_status(client, "OP1".into()))?;
+//! assert!(answer.operations.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! **A custom HTTP stack by closure, or by hand**: a closure returning a
+//! `Send` future is an [`AsyncTransport`](transport::AsyncTransport); or take
+//! an operation apart and classify the answer with the one classifier:
+//!
+//! ```
+//! use pasarela_core::monnet::{Config, Environment, StatusQuery};
+//! use pasarela_core::operation;
+//! use pasarela_core::transport::TransportError;
+//! use pasarela_core::RawResponse;
+//!
+//! let config = Config::new("4001", "TEST-ONLY-key", Environment::Certification)?;
+//! let op = operation::monnet::status_query(&config, &StatusQuery::by_operation_number("OP1"),
+//!     time::macros::date!(2025 - 07 - 15))?;
+//! let (request, answer) = op.into_parts();
+//! let http_request = request.into_http()?; // pasarela_core::http::Request<Vec<u8>>, for any client
+//! assert_eq!(http_request.method(), pasarela_core::http::Method::POST);
+//! let sent: Result<RawResponse, TransportError> =
+//!     Ok(RawResponse::new(200, r#"{"payinMerchantID":"4001","operations":[]}"#));
+//! assert!(answer.finish(sent)?.operations.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! **A KMS signer**, in two steps and never blocking an executor: the
+//! string to sign goes out, the signature comes back
+//! ([`smilepayz::UnsignedRequest`]); or give the async client a
+//! [`crypto::AsyncSigner`]:
+//!
+//! ```
+//! use pasarela_core::client::{AsyncSmilepayzClient, SmilepayzSettings};
+//! use pasarela_core::crypto::AsyncSigner;
+//! use pasarela_core::smilepayz::{Config, Environment};
+//! use pasarela_core::{MerchantSecret, SignError};
+//!
+//! struct Kms; // your cloud KMS client
+//! impl AsyncSigner for Kms {
+//!     async fn sign_async(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
+//!         let _ = message; // send SHA-256(message) to the KMS, RSASSA_PKCS1_V1_5_SHA_256
+//!         Err(SignError::new("KMS unreachable in this example", None))
+//!     }
+//! }
+//! let config = Config::without_signer("20001", MerchantSecret::new("TEST-ONLY-secret"), Environment::Sandbox)?;
+//! let settings = SmilepayzSettings::new(config).with_async_signer(Kms);
+//! # let transport = |_r: pasarela_core::PreparedRequest| async {
+//! #     Ok::<_, pasarela_core::transport::TransportError>(pasarela_core::RawResponse::new(200, ""))
+//! # };
+//! let client = AsyncSmilepayzClient::new(settings, transport);
+//! # let request = pasarela_core::smilepayz::PayInRequest::new(
+//! #     pasarela_core::smilepayz::Merchant::new("20011"), "ORDER1234",
+//! #     pasarela_core::smilepayz::Money::pen(20000), "p");
+//! let outcome = pasarela_core::transport::block_on(client.pay_in(&request));
+//! assert!(matches!(outcome, Err(pasarela_core::client::ClientError::Sign(_)))); // nothing sent
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! **A webhook handler** from an `http::Request`, then the confirmation
+//! that makes it safe to ship: see [`webhook`] (handler) and
+//! [`client`] (`confirm_pay_in` / `confirm_operation`).
+//!
 //! ## Features
 //!
 //! | feature | effect |
@@ -201,6 +318,8 @@ pub mod http;
 mod json;
 mod money;
 pub mod monnet;
+pub mod operation;
+pub mod outcome;
 pub mod secret;
 pub mod smilepayz;
 pub mod transport;
@@ -208,7 +327,6 @@ mod urls;
 mod validate;
 pub mod webhook;
 
-pub use ::http as http_types;
 pub use error::{
     GatewayRejection, KeyError, ParseError, PrepareError, ResponseError, Rule, SignError,
     ValidationError, VerifyError,

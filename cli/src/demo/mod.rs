@@ -8,9 +8,7 @@
 use std::process::ExitCode;
 
 use pasarela_conformance::samples;
-use pasarela_core::client::{
-    MonnetClient, OperationReconciliation, PayInReconciliation, SmilepayzClient,
-};
+use pasarela_core::client::{ExpectedOperation, ExpectedPayIn, MonnetClient, SmilepayzClient};
 use pasarela_core::crypto::{Backend, PrivateKey, PublicKey};
 use pasarela_core::http::Method;
 use pasarela_core::monnet::{self, PayinState};
@@ -162,7 +160,8 @@ fn smilepayz_flow(
             MerchantSecret::new(creds.smilepayz.merchant_secret.clone()),
             signer,
             smilepayz::Environment::Custom(base_url),
-        );
+        )
+        .map_err(|e| e.to_string())?;
         Ok((SmilepayzClient::new(config, transport.clone()), format!("signing with the {} backend", Backend::default().name())))
     })?;
     let order_no = unique("DEMO");
@@ -212,31 +211,22 @@ fn smilepayz_flow(
         })
     })?;
     steps.run("confirm with inquiry-status", || {
-        match client
-            .reconcile_pay_in(&order_no)
-            .map_err(|e| e.to_string())?
-        {
-            PayInReconciliation::Found(found) => {
-                let status = found
-                    .status
-                    .clone()
-                    .unwrap_or(TransactionStatus::Unknown(String::new()));
-                let money = found.money.ok_or("inquiry answer has no money")?;
-                if status != TransactionStatus::Success || money != Money::pen(SMILEPAYZ_AMOUNT) {
-                    return Err(format!(
-                        "gateway says {status} {money}, expected SUCCESS {}",
-                        Money::pen(SMILEPAYZ_AMOUNT)
-                    ));
-                }
-                Ok((
-                    (),
-                    format!("gateway confirms {status} {money}: safe to ship"),
-                ))
-            }
-            PayInReconciliation::NotFound { code, message } => Err(format!(
-                "gateway does not know the order ({code} {message})"
-            )),
-        }
+        // Verified is not confirmed: compare the gateway's status answer
+        // with our own record of the order before shipping.
+        let callback = shop
+            .with_ledger(|l| l.smilepayz.get(&trade_no).cloned())
+            .ok_or("no verified callback for this tradeNo")?;
+        let record = ExpectedPayIn::new(order_no.clone(), Money::pen(SMILEPAYZ_AMOUNT));
+        let confirmed = client
+            .confirm_pay_in(&callback, &record)
+            .map_err(|e| e.to_string())?;
+        Ok((
+            (),
+            format!(
+                "gateway confirms tradeNo {} SUCCESS {}: safe to ship",
+                confirmed.trade_no, confirmed.money
+            ),
+        ))
     })
 }
 
@@ -255,11 +245,9 @@ fn monnet_flow(
             creds.monnet.merchant_id.clone(),
             key.clone(),
             monnet::Environment::Custom(base_url),
-        );
-        let proxy = config
-            .environment
-            .pci_proxy_url()
-            .map_err(|e| e.to_string())?;
+        )
+        .map_err(|e| e.to_string())?;
+        let proxy = config.pci_proxy_url().clone();
         Ok((
             MonnetClient::new(config, transport.clone()),
             format!("PCI proxy {proxy}"),
@@ -299,27 +287,27 @@ fn monnet_flow(
         })
     })?;
     steps.run("confirm with the status query", || {
-        match client
-            .reconcile_operation(&operation)
-            .map_err(|e| e.to_string())?
-        {
-            OperationReconciliation::Found(op) if op.state == PayinState::Authorized => Ok((
-                (),
-                format!(
-                    "Monnet confirms state {} ({}) amount {}: safe to ship",
-                    op.state.id(),
-                    op.state_text.as_deref().unwrap_or("-"),
-                    op.amount_text
-                ),
-            )),
-            OperationReconciliation::Found(op) => Err(format!(
-                "state is {}, expected 5 (authorized)",
-                op.state.id()
-            )),
-            OperationReconciliation::NotFound => {
-                Err("Monnet does not know the operation".to_owned())
-            }
-        }
+        let notification = shop
+            .with_ledger(|l| {
+                l.monnet
+                    .get(&(operation.clone(), PayinState::Authorized.id()))
+                    .cloned()
+            })
+            .ok_or("no verified notification for this operation")?;
+        let amount = MONNET_AMOUNT.parse().map_err(|e| format!("{e}"))?;
+        let record = ExpectedOperation::new(operation.clone(), amount, "PEN");
+        let confirmed = client
+            .confirm_operation(&notification, &record)
+            .map_err(|e| e.to_string())?;
+        Ok((
+            (),
+            format!(
+                "Monnet confirms state {} amount {} {}: safe to ship",
+                confirmed.state.id(),
+                confirmed.amount,
+                confirmed.currency
+            ),
+        ))
     })
 }
 

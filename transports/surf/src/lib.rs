@@ -313,8 +313,8 @@ impl SurfTransport {
         for (name, value) in request.headers() {
             // Validate with the `http` crate: http-types only checks for
             // ASCII and would let a CR/LF through.
-            let valid_name = pasarela_core::http_types::HeaderName::from_bytes(name.as_bytes());
-            let valid_value = pasarela_core::http_types::HeaderValue::from_str(value);
+            let valid_name = pasarela_core::http::HeaderName::from_bytes(name.as_bytes());
+            let valid_value = pasarela_core::http::HeaderValue::from_str(value);
             let header_name = surf::http::headers::HeaderName::from_bytes(name.as_bytes().to_vec());
             let header_value =
                 surf::http::headers::HeaderValue::from_bytes(value.as_bytes().to_vec());

@@ -320,7 +320,8 @@ fn clients_turn_misbehaving_answers_into_typed_errors() {
             MerchantSecret::new("TEST-ONLY-secret"),
             Backend::default().signer(&key).unwrap(),
             Environment::Custom(server.url(route).parse().unwrap()),
-        );
+        )
+        .unwrap();
         SmilepayzClient::new(config, transport())
     };
     let pay_in = pasarela_conformance::samples::smilepayz_pay_in("20001", "FAULT001", 20_000);
