@@ -38,7 +38,7 @@ const PAY_IN_RESPONSE: &str = pasarela_conformance::samples::SMILEPAYZ_SEED_PAY_
 
 /// The seed's pay-in request example.
 fn seed_request() -> PayInRequest {
-    pasarela_conformance::samples::smilepayz_seed_pay_in()
+    pasarela_conformance::samples::smilepayz_seed_pay_in().unwrap()
 }
 
 fn prepare_pay_in(c: &mut Criterion) {

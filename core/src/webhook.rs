@@ -34,8 +34,8 @@ use crate::error::VerifyError;
 use crate::monnet::{NOTIFICATION_ACK_STATUS, Notification, verify_notification};
 use crate::secret::MonnetKey;
 use crate::smilepayz::{
-    CALLBACK_ACK_BODY, Callback, DEFAULT_CALLBACK_TOLERANCE, SIGNATURE_HEADER, TIMESTAMP_HEADER,
-    verify_callback,
+    CALLBACK_ACK_BODY, DEFAULT_CALLBACK_TOLERANCE, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+    VerifiedCallback, verify_callback,
 };
 
 /// The HTTP response to send back to the gateway.
@@ -118,7 +118,7 @@ pub fn smilepayz_callback<K: AsRef<str>, V: AsRef<str>>(
     body: &[u8],
     platform: &(impl Verifier + ?Sized),
     now: OffsetDateTime,
-) -> Result<Verified<Callback>, Rejected> {
+) -> Result<Verified<VerifiedCallback>, Rejected> {
     let found = header(headers, &[TIMESTAMP_HEADER, SIGNATURE_HEADER]);
     let (timestamp, signature) = (found[0].as_deref(), found[1].as_deref());
     match verify_callback(
@@ -189,7 +189,7 @@ mod tests {
         let ok = smilepayz_callback(headers.clone(), body, &*verifier, now).unwrap();
         assert_eq!(ok.reply, SMILEPAYZ_ACK);
         assert_eq!(ok.reply.body, "SUCCESS");
-        assert_eq!(ok.event.trade_no, "T1");
+        assert_eq!(ok.event.authenticated().trade_no(), "T1");
         let missing = smilepayz_callback(headers[..2].to_vec(), body, &*verifier, now).unwrap_err();
         assert_eq!(missing.error, VerifyError::MissingHeader("X-SIGNATURE"));
         assert_eq!(missing.reply.status, 400);

@@ -3,19 +3,19 @@
 //! timestamp parsing, every field rule through `validate()`).
 
 use pasarela_core::smilepayz::{
-    DEFAULT_EXPIRY_SECS, INQUIRY_BALANCE_PATH, INQUIRY_STATUS_PATH, InquiryBalanceRequest,
-    InquiryStatusRequest, PAY_IN_PATH, PayInRequest, TradeType, TransactionStatus,
-    check_timestamp_window, format_timestamp, parse_timestamp, verify_request_signature,
+    BalanceType, DEFAULT_EXPIRY_SECS, INQUIRY_BALANCE_PATH, INQUIRY_STATUS_PATH,
+    InquiryBalanceRequest, InquiryStatusRequest, Merchant, PAY_IN_PATH, PayInRequest, Payer,
+    TradeType, TransactionStatus, check_timestamp_window, format_timestamp, parse_timestamp,
+    verify_request_signature,
 };
-use pasarela_core::{MerchantSecret, VerifyError};
-use serde::Serialize;
+use pasarela_core::{Currency, MerchantSecret, ValidationError, VerifyError};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
-use serde_json::value::RawValue;
 use time::{Duration, OffsetDateTime};
 
 use super::Inner;
 use super::codes::smilepayz as code;
-use super::state::SmilePayzOrder;
+use super::state::{self, SmilePayzOrder};
 use super::triggers::{Trigger, smilepayz_trigger};
 use super::wire::{Outcome, SimRequest, SimResponse, SimResponseExt};
 
@@ -146,12 +146,103 @@ fn parse_body<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// A pay-in body as received.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PayInBody {
+    merchant: MerchantBody,
+    payer: Option<state::Payer>,
+    money: state::Money,
+    order_no: String,
+    payment_method: String,
+    purpose: String,
+    expiry_period: Option<u32>,
+    redirect_url: Option<String>,
+    callback_url: Option<String>,
+    area: Option<u16>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MerchantBody {
+    merchant_id: String,
+    merchant_name: Option<String>,
+    sub_merchant_id: Option<String>,
+    sub_merchant_name: Option<String>,
+}
+
+fn set(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|v| !v.is_empty())
+}
+
+impl PayInBody {
+    /// Checks the body's fields (through the SDK's rules, until the
+    /// simulator has its own).
+    fn check(&self) -> Result<(), ValidationError> {
+        let m = &self.merchant;
+        let mut merchant = Merchant::new(m.merchant_id.clone());
+        if let Some(v) = set(&m.merchant_name) {
+            merchant = merchant.with_merchant_name(v);
+        }
+        if let Some(v) = set(&m.sub_merchant_id) {
+            merchant = merchant.with_sub_merchant_id(v);
+        }
+        if let Some(v) = set(&m.sub_merchant_name) {
+            merchant = merchant.with_sub_merchant_name(v);
+        }
+        let p = self.payer.clone().unwrap_or(state::Payer {
+            id_type: None,
+            identity: None,
+            name: None,
+            phone: None,
+            email: None,
+        });
+        let mut payer = Payer::new(p.name.clone().unwrap_or_default());
+        if let Some(v) = set(&p.id_type) {
+            payer = payer.with_id_type(v);
+        }
+        if let Some(v) = set(&p.identity) {
+            payer = payer.with_identity(v);
+        }
+        if let Some(v) = set(&p.phone) {
+            payer = payer.with_phone(v);
+        }
+        if let Some(v) = set(&p.email) {
+            payer = payer.with_email(v);
+        }
+        let currency = Currency::new(&self.money.currency).map_err(|_| {
+            ValidationError::new("money.currency", pasarela_core::Rule::Format("PEN".into()))
+        })?;
+        let mut b = PayInRequest::builder(
+            merchant,
+            self.order_no.clone(),
+            pasarela_core::Money::new(self.money.amount, currency),
+            self.purpose.clone(),
+            payer,
+        )
+        .payment_method(self.payment_method.as_str());
+        if let Some(v) = self.expiry_period {
+            b = b.expiry_period(v);
+        }
+        if let Some(v) = set(&self.redirect_url) {
+            b = b.redirect_url(v);
+        }
+        if let Some(v) = set(&self.callback_url) {
+            b = b.callback_url(v);
+        }
+        if let Some(v) = self.area {
+            b = b.area(v);
+        }
+        b.build().map(|_| ())
+    }
+}
+
 fn pay_in(sim: &Inner, req: &SimRequest, partner: &str, now: OffsetDateTime) -> Outcome {
-    let request: PayInRequest = match parse_body(req, now) {
+    let request: PayInBody = match parse_body(req, now) {
         Ok(r) => r,
         Err(response) => return Outcome::Reply(response),
     };
-    if let Err(e) = request.validate() {
+    if let Err(e) = request.check() {
         return Outcome::Reply(reject(400, code::INVALID_FIELD, e.to_string(), now));
     }
     let mut state = sim.lock();
@@ -198,8 +289,8 @@ fn pay_in(sim: &Inner, req: &SimRequest, partner: &str, now: OffsetDateTime) -> 
         merchant_name: merchant_name.clone(),
         order_no: request.order_no.clone(),
         trade_no: trade_no.clone(),
-        money: request.money,
-        payment_method: request.payment_method.code().to_owned(),
+        money: request.money.clone(),
+        payment_method: request.payment_method.clone(),
         purpose: request.purpose.clone(),
         payer: request.payer.clone(),
         callback_url: request.callback_url.clone(),
@@ -234,7 +325,7 @@ fn pay_in(sim: &Inner, req: &SimRequest, partner: &str, now: OffsetDateTime) -> 
     }
     let body = json!({
         "channel": {
-            "paymentMethod": request.payment_method.code(),
+            "paymentMethod": request.payment_method,
             "paymentUrl": payment_url,
         },
         "code": code::SUCCESS,
@@ -273,13 +364,26 @@ fn inquiry_status(
     partner: &str,
     now: OffsetDateTime,
 ) -> SimResponse {
-    let request: InquiryStatusRequest = match parse_body(req, now) {
+    let body: StatusBody = match parse_body(req, now) {
         Ok(r) => r,
         Err(response) => return response,
     };
-    if let Err(e) = request.validate() {
-        return reject(400, code::INVALID_FIELD, e.to_string(), now);
+    let mut builder = InquiryStatusRequest::builder(TradeType::from_number(body.trade_type));
+    if let Some(v) = &body.order_no {
+        builder = builder.order_no(v.as_str());
     }
+    if let Some(v) = &body.trade_no {
+        builder = builder.trade_no(v.as_str());
+    }
+    let request = match builder.build() {
+        Ok(r) => r,
+        Err(e) => return reject(400, code::INVALID_FIELD, e.to_string(), now),
+    };
+    let request = StatusQuery {
+        trade_type: request.trade_type(),
+        order_no: request.order_no().map(str::to_owned),
+        trade_no: request.trade_no().map(str::to_owned),
+    };
     let not_found = || reject(200, code::NOT_FOUND, "transaction not found", now);
     if request.trade_type != TradeType::PayIn {
         return not_found();
@@ -319,21 +423,53 @@ fn inquiry_status(
     answer(200, &body, now)
 }
 
+/// An inquiry-status body as received.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusBody {
+    trade_type: u8,
+    order_no: Option<String>,
+    trade_no: Option<String>,
+}
+
+struct StatusQuery {
+    trade_type: TradeType,
+    order_no: Option<String>,
+    trade_no: Option<String>,
+}
+
+/// An inquiry-balance body as received.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BalanceBody {
+    account_no: String,
+    balance_types: Vec<String>,
+}
+
+/// The documented balance answer.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct BalanceAnswer<'a> {
-    account_no: &'a str,
-    balance_list: Vec<BalanceLine<'a>>,
     code: &'static str,
     message: &'static str,
+    account_infos: Vec<BalanceLine<'a>>,
+    account_no: &'a str,
+    balance_types: &'a [String],
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct BalanceLine<'a> {
-    amount: Box<RawValue>,
     balance_type: &'a str,
+    amount: BalanceValue,
+    available_balance: BalanceValue,
+}
+
+/// `{currency, value}`, `value` a string of céntimos.
+#[derive(Serialize)]
+struct BalanceValue {
     currency: &'static str,
+    value: String,
 }
 
 fn inquiry_balance(
@@ -342,11 +478,15 @@ fn inquiry_balance(
     partner: &str,
     now: OffsetDateTime,
 ) -> SimResponse {
-    let request: InquiryBalanceRequest = match parse_body(req, now) {
+    let request: BalanceBody = match parse_body(req, now) {
         Ok(r) => r,
         Err(response) => return response,
     };
-    if let Err(e) = request.validate() {
+    let types = request
+        .balance_types
+        .iter()
+        .map(|t| BalanceType::from_wire(t));
+    if let Err(e) = InquiryBalanceRequest::builder(request.account_no.as_str(), types).build() {
         return reject(400, code::INVALID_FIELD, e.to_string(), now);
     }
     if request.account_no != account_no(partner) {
@@ -361,33 +501,36 @@ fn inquiry_balance(
             .map(|o| o.money.amount)
             .fold(0u64, u64::saturating_add)
     };
-    let balance_list = request
+    let account_infos = request
         .balance_types
         .iter()
         .map(|t| {
-            // The balance is in soles with two decimals, as a JSON number
-            // (`12345.60`); `BALANCE` and `AVAILABLE` hold everything
-            // settled, other types nothing.
+            // Values are strings of céntimos, as documented; `BALANCE` and
+            // `AVAILABLE` hold everything settled, other types nothing.
             let amount = if t == "BALANCE" || t == "AVAILABLE" {
                 settled
             } else {
                 0
             };
-            let text = format!("{}.{:02}", amount / 100, amount % 100);
-            BalanceLine {
-                amount: RawValue::from_string(text).unwrap_or_else(|_| RawValue::NULL.to_owned()),
-                balance_type: t,
+            let value = || BalanceValue {
                 currency: "PEN",
+                value: amount.to_string(),
+            };
+            BalanceLine {
+                balance_type: t,
+                amount: value(),
+                available_balance: value(),
             }
         })
         .collect();
     answer(
         200,
         &BalanceAnswer {
-            account_no: &request.account_no,
-            balance_list,
             code: code::SUCCESS,
             message: "Successful",
+            account_infos,
+            account_no: &request.account_no,
+            balance_types: &request.balance_types,
         },
         now,
     )

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use pasarela_core::smilepayz::{Money, Payer, TransactionStatus, format_timestamp};
-use serde::Serialize;
+use pasarela_core::smilepayz::{TransactionStatus, format_timestamp};
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::delivery::DeliveryReport;
@@ -21,6 +21,36 @@ pub struct DeliveryRecord {
     /// How it went.
     #[serde(flatten)]
     pub report: DeliveryReport,
+}
+
+/// A SmilePayz `money` object as the simulator keeps it: integer céntimos.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    /// Amount in céntimos.
+    pub amount: u64,
+    /// Currency code.
+    pub currency: String,
+}
+
+/// A SmilePayz `payer` object as received (`identity` or `idNumber`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Payer {
+    /// Document type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_type: Option<String>,
+    /// Document number.
+    #[serde(default, alias = "idNumber", skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// Name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// E-mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 /// An accepted SmilePayz pay-in.

@@ -161,7 +161,8 @@ super::clients! {
         /// confirm amount and status before shipping goods on a callback.
         fn reconcile_pay_in(&self, order_no: &str) -> PayInReconciliation {
             let now = self.shared.clock.now();
-            let query = InquiryStatusRequest::pay_in_by_order_no(order_no);
+            let query = InquiryStatusRequest::pay_in_by_order_no(order_no)
+                .map_err(super::ClientError::Invalid)?;
             let request = prepare_inquiry_status(&self.shared.config, &query, now)?;
             let answer = call!(Call { request, parse: |r| Ok(parse_status(r)), effect: Effect::Reads })?;
             reconcile(&self.shared, answer).map_err(|e| match e {
