@@ -152,19 +152,24 @@ fn verify(args: VerifyCallbackArgs) -> Result<ExitCode, Failure> {
     ) {
         Ok(cb) => {
             if args.json {
+                let claims = cb.claims();
                 print_json(&json!({
                     "valid": true,
-                    "tradeNo": cb.trade_no,
-                    "orderNo": cb.order_no,
-                    "merchantId": cb.merchant_id,
-                    "status": cb.status.as_str(),
-                    "amount": cb.money.amount,
-                    "currency": cb.money.currency.code(),
+                    "tradeNo": cb.authenticated().trade_no(),
+                    "orderNo": claims.order_no,
+                    "merchantId": claims.merchant_id,
+                    "status": claims.status.as_str(),
+                    "amount": claims.money.minor_units(),
+                    "currency": claims.money.currency().as_str(),
                 }));
             } else {
+                let claims = cb.claims();
                 println!(
                     "valid: tradeNo {} orderNo {} status {} amount {}",
-                    cb.trade_no, cb.order_no, cb.status, cb.money
+                    cb.authenticated().trade_no(),
+                    claims.order_no,
+                    claims.status,
+                    claims.money
                 );
                 println!(
                     "note: the signature covers tradeNo and timestamp only; confirm amount and status with inquiry-status"

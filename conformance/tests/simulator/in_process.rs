@@ -113,8 +113,11 @@ fn blocking_flow_with_callback_through_a_closure() {
         DEFAULT_CALLBACK_TOLERANCE,
     )
     .unwrap();
-    assert_eq!(Some(callback.trade_no), created.trade_no);
-    assert_eq!(callback.status, TransactionStatus::Success);
+    assert_eq!(
+        Some(callback.authenticated().trade_no().to_owned()),
+        created.trade_no
+    );
+    assert_eq!(callback.claims().status, TransactionStatus::Success);
 }
 
 #[test]
@@ -200,7 +203,7 @@ fn injected_clock_decides_the_timestamp_window_and_expiry() {
     let clock = ManualClock::new(datetime!(2020-12-17 15:55:00 UTC));
     let sim = InProcess::new(Simulator::new(fast_config().with_clock(clock.clone())).unwrap());
     let creds = sim.credentials();
-    let body = br#"{"merchant":{"merchantId":"20011"},"money":{"amount":20000,"currency":"PEN"},"orderNo":"200110edbb466abb04682968b40","paymentMethod":"CASHIER_PE","purpose":"Payment for online purchase","expiryPeriod":300}"#;
+    let body = br#"{"merchant":{"merchantId":"20011"},"payer":{"name":"Ana"},"money":{"amount":20000,"currency":"PEN"},"orderNo":"200110edbb466abb04682968b40","paymentMethod":"CASHIER_PE","purpose":"Payment for online purchase","expiryPeriod":300}"#;
     let request = signed(&creds, PAY_IN_PATH, body, datetime!(2020-12-17 10:55:00 -5));
     clock.advance(time::Duration::minutes(6));
     let late = BlockingTransport::send(&sim, request.clone()).unwrap();

@@ -139,7 +139,7 @@ fn shared() -> &'static Simulator {
 #[test]
 fn a_valid_signed_pay_in_is_accepted_by_the_bare_handler() {
     let sim = simulator();
-    let body = br#"{"merchant":{"merchantId":"20001"},"money":{"amount":100,"currency":"PEN"},"orderNo":"ROBUST1","paymentMethod":"CASHIER_PE","purpose":"p"}"#;
+    let body = br#"{"merchant":{"merchantId":"20001"},"payer":{"name":"Ana"},"money":{"amount":100,"currency":"PEN"},"orderNo":"ROBUST1","paymentMethod":"CASHIER_PE","purpose":"p"}"#;
     let outcome = sim.handle(
         &signed_request(body.to_vec(), PAY_IN_PATH),
         OffsetDateTime::now_utc(),

@@ -51,19 +51,20 @@ fn inquiry_status_answers_from_state() {
     let trade_no = created.trade_no.unwrap();
     let now = OffsetDateTime::now_utc();
     for query in [
-        InquiryStatusRequest::pay_in_by_order_no(&order),
-        InquiryStatusRequest::pay_in_by_trade_no(&trade_no),
-        InquiryStatusRequest {
-            trade_no: Some(trade_no.clone()),
-            ..InquiryStatusRequest::pay_in_by_order_no(&order)
-        },
+        InquiryStatusRequest::pay_in_by_order_no(&order).unwrap(),
+        InquiryStatusRequest::pay_in_by_trade_no(&trade_no).unwrap(),
+        InquiryStatusRequest::builder(smilepayz::TradeType::PayIn)
+            .order_no(&order)
+            .trade_no(&trade_no)
+            .build()
+            .unwrap(),
     ] {
         let prepared = smilepayz::prepare_inquiry_status(&config, &query, now).unwrap();
         let status = smilepayz::parse_inquiry_status_response(send(prepared)).unwrap();
         assert_eq!(status.status, Some(TransactionStatus::Processing));
         assert_eq!(status.trade_no.as_deref(), Some(trade_no.as_str()));
         assert_eq!(status.order_no.as_deref(), Some(order.as_str()));
-        assert_eq!(status.money, Some(smilepayz::Money::pen(12345)));
+        assert_eq!(status.money, Some(pasarela_core::Money::pen(12345)));
     }
     let answer = post_json(
         &server.base_url(),
@@ -73,7 +74,7 @@ fn inquiry_status_answers_from_state() {
     assert_eq!(json(&answer), json!({"delivered": false, "attempts": 0}));
     let prepared = smilepayz::prepare_inquiry_status(
         &config,
-        &InquiryStatusRequest::pay_in_by_order_no(&order),
+        &InquiryStatusRequest::pay_in_by_order_no(&order).unwrap(),
         now,
     )
     .unwrap();
@@ -135,12 +136,21 @@ fn inquiry_balance_reports_settled_money() {
         "/_simulator/smilepayz/complete",
         &json!({"orderNo": order}),
     );
-    let prepared =
-        smilepayz::prepare_inquiry_balance(&config, &InquiryBalanceRequest::balance(&account), now)
-            .unwrap();
+    let prepared = smilepayz::prepare_inquiry_balance(
+        &config,
+        &InquiryBalanceRequest::balance(&account).unwrap(),
+        now,
+    )
+    .unwrap();
     let balance = smilepayz::parse_inquiry_balance_response(send(prepared)).unwrap();
-    assert_eq!(balance.balance_list[0].balance_type, "BALANCE");
-    assert_eq!(balance.balance_list[0].amount, "200.50");
+    assert_eq!(
+        balance.account_infos[0].balance_type,
+        smilepayz::BalanceType::Balance
+    );
+    assert_eq!(
+        balance.account_infos[0].amount,
+        pasarela_core::Money::pen(20050)
+    );
 
     for (body, expected) in [
         (
@@ -233,6 +243,7 @@ fn timestamps_outside_five_minutes_are_rejected() {
     ] {
         let body = serde_json::to_vec(&json!({
             "merchant": {"merchantId": "20001"},
+            "payer": {"name": "Ana Quispe"},
             "money": {"amount": 1000, "currency": "PEN"},
             "orderNo": order_no("TS"),
             "paymentMethod": "CASHIER_PE",
@@ -287,6 +298,7 @@ fn every_field_rule_is_enforced() {
     let base = || {
         json!({
             "merchant": {"merchantId": "20001"},
+            "payer": {"name": "Ana Quispe"},
             "money": {"amount": 1000, "currency": "PEN"},
             "orderNo": order_no("FLD"),
             "paymentMethod": "CASHIER_PE",
@@ -341,11 +353,19 @@ fn every_field_rule_is_enforced() {
         ),
         (
             "payer.email",
-            Box::new(|b| b["payer"] = json!({"email": "nobody"})),
+            Box::new(|b| b["payer"] = json!({"name": "Ana", "email": "nobody"})),
         ),
         (
             "payer.phone",
-            Box::new(|b| b["payer"] = json!({"phone": "12"})),
+            Box::new(|b| b["payer"] = json!({"name": "Ana", "phone": "12"})),
+        ),
+        (
+            "money.currency",
+            Box::new(|b| b["money"]["currency"] = json!("USD")),
+        ),
+        (
+            "payer.name",
+            Box::new(|b| b["payer"] = json!({"email": "ana@example.com"})),
         ),
     ];
     for (field, mutate) in invalid {
@@ -372,11 +392,6 @@ fn every_field_rule_is_enforced() {
         ("amount with decimals", {
             let mut b = base();
             b["money"]["amount"] = json!(10.5);
-            serde_json::to_vec(&b).unwrap()
-        }),
-        ("currency USD", {
-            let mut b = base();
-            b["money"]["currency"] = json!("USD");
             serde_json::to_vec(&b).unwrap()
         }),
         ("no orderNo", {

@@ -103,15 +103,17 @@ pub fn pay_in(
     amount: u64,
     callback: Option<&str>,
 ) -> PreparedRequest {
-    let mut request = smilepayz::PayInRequest::new(
+    let mut request = smilepayz::PayInRequest::builder(
         smilepayz::Merchant::new(creds.smilepayz.merchant_id.clone()),
         order_no,
-        smilepayz::Money::pen(amount),
+        pasarela_core::Money::pen(amount),
         "Pedido de prueba",
+        smilepayz::Payer::new("Rosa Quispe"),
     );
     if let Some(url) = callback {
-        request = request.with_callback_url(url);
+        request = request.callback_url(url);
     }
+    let request = request.build().unwrap();
     smilepayz::prepare_pay_in(
         &smilepayz_config(creds),
         &request,
