@@ -4,7 +4,7 @@
 use pasarela_core::Money;
 use pasarela_core::ValidationError;
 use pasarela_core::monnet::{Amount, CardExpiration, CreateRequest, Cvv, Pan};
-use pasarela_core::smilepayz::{IdType, Merchant, PayInRequest, Payer};
+use pasarela_core::smilepayz::{IdType, Merchant, PayInRequest, PayInRequestBuilder, Payer};
 
 /// Monnet's public test card number (from its docs). TEST ONLY.
 pub const TEST_PAN: &str = "4517721004856075";
@@ -42,6 +42,16 @@ pub fn smilepayz_pay_in(
     order_no: &str,
     centimos: u64,
 ) -> Result<PayInRequest, ValidationError> {
+    smilepayz_pay_in_builder(merchant_id, order_no, centimos).build()
+}
+
+/// The builder of [`smilepayz_pay_in`], to set optionals (a callback URL)
+/// before building.
+pub fn smilepayz_pay_in_builder(
+    merchant_id: &str,
+    order_no: &str,
+    centimos: u64,
+) -> PayInRequestBuilder {
     PayInRequest::builder(
         Merchant::new(merchant_id),
         order_no,
@@ -49,7 +59,6 @@ pub fn smilepayz_pay_in(
         "pasarela sample order",
         Payer::new("Rosa Quispe"),
     )
-    .build()
 }
 
 /// A valid card create (every field set) with the public test card.
