@@ -458,6 +458,8 @@ pub(crate) fn id_type(field: Field, value: &IdType) -> Result<(), ValidationErro
 }
 
 /// `balanceTypes`: at least one, each an upper-case code.
+// The schema hands every rule a reference to the field's own type.
+#[allow(clippy::ptr_arg)]
 pub(crate) fn balance_types(field: Field, value: &Vec<BalanceType>) -> Result<(), ValidationError> {
     if value.is_empty() {
         return Err(ValidationError::new(field, Rule::Required));

@@ -496,7 +496,6 @@ macro_rules! request {
         impl $target {
             $( $(
                 #[doc = concat!("Sets `", $wire, "` (", $rule, "); see the getter `", stringify!($field), "`.")]
-                #[must_use]
                 pub fn $setter(mut self, value: impl Into<$ty>) -> Self {
                     $crate::smilepayz::schema::Fields::fields_mut(&mut self).$field = Some(value.into());
                     self
