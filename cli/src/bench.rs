@@ -214,8 +214,8 @@ const PAY_IN_RESPONSE: &str = samples::SMILEPAYZ_SEED_PAY_IN_RESPONSE;
 const CREATE_RESPONSE: &str = r#"{"url":"https://test.test","payinErrorCode":"0000","payinErrorMessage":"Successfull process"}"#;
 
 /// The SmilePayz seed's pay-in request.
-fn pay_in_request() -> PayInRequest {
-    samples::smilepayz_seed_pay_in()
+fn pay_in_request() -> Result<PayInRequest, String> {
+    samples::smilepayz_seed_pay_in().map_err(|e| e.to_string())
 }
 
 /// A Monnet create with every field set (Monnet's test card).
@@ -240,7 +240,7 @@ fn operations() -> Result<Vec<Operation>, Failure> {
     let platform_public = PublicKey::load(PLATFORM_PUBLIC_PEM)
         .map_err(|e| s(&e))
         .map_err(setup("platform public key"))?;
-    let request = pay_in_request();
+    let request = pay_in_request().map_err(setup("SmilePayz pay-in request"))?;
     let platform_signer = Backend::Rsa
         .signer(&platform_key)
         .map_err(|e| s(&e))
@@ -422,7 +422,8 @@ fn transport_operations(ops: &mut Vec<Operation>) -> Result<(), Failure> {
             .map_err(|e| setup("simulator")(e.to_string()))?,
     );
     let config = smilepayz_config(&server.credentials());
-    let query = smilepayz::InquiryStatusRequest::pay_in_by_order_no("BENCH000001");
+    let query = smilepayz::InquiryStatusRequest::pay_in_by_order_no("BENCH000001")
+        .map_err(|e| setup("inquiry")(e.to_string()))?;
     // Signed at "now" so the simulator's ±5-minute window accepts it for the
     // whole run.
     let prepared = smilepayz::prepare_inquiry_status(&config, &query, OffsetDateTime::now_utc())

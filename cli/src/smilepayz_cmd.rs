@@ -184,23 +184,25 @@ fn verify(args: VerifyCallbackArgs) -> Result<ExitCode, Failure> {
     ) {
         Ok(cb) => {
             if args.json {
+                let claims = cb.claims();
                 print_json(&json!({
                     "valid": true,
-                    "tradeNo": cb.trade_no,
+                    "tradeNo": cb.authenticated().trade_no(),
                     "bodySigned": false,
-                    "orderNo": cb.order_no,
-                    "merchantId": cb.merchant_id,
-                    "status": cb.status.as_str(),
-                    "amount": cb.money.amount,
-                    "currency": cb.money.currency.code(),
+                    "orderNo": claims.order_no,
+                    "merchantId": claims.merchant_id,
+                    "status": claims.status.as_str(),
+                    "amount": claims.money.minor_units(),
+                    "currency": claims.money.currency().as_str(),
                 }));
             } else {
+                let claims = cb.claims();
                 println!(
                     "valid: tradeNo {} (signed); unsigned claims: orderNo {} status {} amount {}",
-                    escape(&cb.trade_no),
-                    escape(&cb.order_no),
-                    escape(&cb.status.to_string()),
-                    escape(&cb.money.to_string())
+                    escape(cb.authenticated().trade_no()),
+                    escape(&claims.order_no),
+                    escape(&claims.status.to_string()),
+                    escape(&claims.money.to_string())
                 );
                 println!(
                     "note: the signature covers tradeNo and timestamp only (bodySigned: false); confirm amount and status with inquiry-status"

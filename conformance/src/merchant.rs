@@ -20,7 +20,7 @@ use pasarela_core::MonnetKey;
 use pasarela_core::crypto::Verifier;
 use pasarela_core::http;
 use pasarela_core::monnet::Notification;
-use pasarela_core::smilepayz::Callback;
+use pasarela_core::smilepayz::VerifiedCallback;
 use pasarela_core::webhook::{MonnetWebhook, Reply, SmilepayzWebhook};
 
 /// Path the SmilePayz callbacks are posted to.
@@ -34,8 +34,9 @@ const MAX_BODY: usize = 1024 * 1024;
 /// What the merchant has seen.
 #[derive(Debug, Default)]
 pub struct Ledger {
-    /// Verified SmilePayz callbacks, once per `tradeNo`.
-    pub smilepayz: BTreeMap<String, Callback>,
+    /// Verified SmilePayz callbacks, once per authenticated `tradeNo`
+    /// (never the unsigned `orderNo`). Their claims are unconfirmed.
+    pub smilepayz: BTreeMap<String, VerifiedCallback>,
     /// Verified Monnet notifications, once per (operation number, state id).
     pub monnet: BTreeMap<(String, u32), Notification>,
     /// Every delivery that verified, duplicates included.
@@ -222,13 +223,13 @@ fn handle(
             .smilepayz
             .verify_request(request, time::OffsetDateTime::now_utc())
             .map(|verified| {
-                // Idempotent on tradeNo: a repeated delivery changes nothing.
-                let first = !ledger.smilepayz.contains_key(&verified.event.trade_no);
+                // Idempotent on the authenticated tradeNo: a repeated
+                // delivery (or a replay with edited, unsigned claims)
+                // changes nothing.
+                let trade_no = verified.event.authenticated().trade_no().to_owned();
+                let first = !ledger.smilepayz.contains_key(&trade_no);
                 let response = lost_ack(first, keys.options, verified.response());
-                ledger
-                    .smilepayz
-                    .entry(verified.event.trade_no.clone())
-                    .or_insert(verified.event);
+                ledger.smilepayz.entry(trade_no).or_insert(verified.event);
                 response
             }),
         MONNET_PATH => keys.monnet.verify_request(request).map(|verified| {

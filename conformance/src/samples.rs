@@ -1,9 +1,10 @@
 //! Valid sample requests for both gateways, shared by the demo, the
 //! transport suite and the load tests. Card data is Monnet's public test card.
 
+use pasarela_core::Money;
 use pasarela_core::ValidationError;
 use pasarela_core::monnet::{Amount, CardExpiration, CreateRequest, Cvv, Pan};
-use pasarela_core::smilepayz::{Merchant, Money, PayInRequest, Payer};
+use pasarela_core::smilepayz::{IdType, Merchant, PayInRequest, PayInRequestBuilder, Payer};
 
 /// Monnet's public test card number (from its docs). TEST ONLY.
 pub const TEST_PAN: &str = "4517721004856075";
@@ -18,36 +19,46 @@ pub const SMILEPAYZ_SEED_PAY_IN_RESPONSE: &str = r#"{"channel":{"additionalInfo"
 /// The SmilePayz seed's pay-in request example, through the typed model
 /// (the seed's e-mail is an artifact of the page it was copied from; a
 /// real address stands in).
-pub fn smilepayz_seed_pay_in() -> PayInRequest {
-    PayInRequest::new(
+pub fn smilepayz_seed_pay_in() -> Result<PayInRequest, ValidationError> {
+    PayInRequest::builder(
         Merchant::new("20011"),
         "200110edbb466abb04682968b40",
         Money::pen(20000),
         "Payment for online purchase",
+        Payer::new("Carlos Rodriguez Mendoza")
+            .with_id_type(IdType::Dni)
+            .with_identity("48982488880")
+            .with_phone("51987654321")
+            .with_email("carlos.rodriguez@example.com"),
     )
-    .with_payer(Payer {
-        id_type: Some("DNI".into()),
-        identity: Some("48982488880".into()),
-        name: Some("Carlos Rodriguez Mendoza".into()),
-        phone: Some("51987654321".into()),
-        email: Some("carlos.rodriguez@example.com".into()),
-    })
-    .with_redirect_url("https://www.example.com/success")
+    .redirect_url("https://www.example.com/success")
+    .build()
 }
 
-/// A valid `CASHIER_PE` pay-in for `merchant_id`, with the payer name the
-/// gateway requires (GATEWAYS.md: `payer` M with `name` M).
-pub fn smilepayz_pay_in(merchant_id: &str, order_no: &str, centimos: u64) -> PayInRequest {
-    PayInRequest::new(
+/// A valid `CASHIER_PE` pay-in for `merchant_id` (digits, or `sandbox-`
+/// and digits), with the mandatory payer.
+pub fn smilepayz_pay_in(
+    merchant_id: &str,
+    order_no: &str,
+    centimos: u64,
+) -> Result<PayInRequest, ValidationError> {
+    smilepayz_pay_in_builder(merchant_id, order_no, centimos).build()
+}
+
+/// The builder of [`smilepayz_pay_in`], to set optionals (a callback URL)
+/// before building.
+pub fn smilepayz_pay_in_builder(
+    merchant_id: &str,
+    order_no: &str,
+    centimos: u64,
+) -> PayInRequestBuilder {
+    PayInRequest::builder(
         Merchant::new(merchant_id),
         order_no,
         Money::pen(centimos),
         "pasarela sample order",
+        Payer::new("Rosa Quispe"),
     )
-    .with_payer(Payer {
-        name: Some("Ana Quispe".into()),
-        ..Payer::default()
-    })
 }
 
 /// A valid card create (every field set) with the public test card.

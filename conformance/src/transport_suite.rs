@@ -163,7 +163,10 @@ impl Suite {
             "smilepayz inquiry-status finds it",
             async {
                 let found = sp
-                    .inquiry_status(&InquiryStatusRequest::pay_in_by_order_no(order.as_str()))
+                    .inquiry_status(
+                        &InquiryStatusRequest::pay_in_by_order_no(order.as_str())
+                            .map_err(|e| e.to_string())?,
+                    )
                     .await
                     .map_err(|e| e.to_string())?;
                 expect(
@@ -177,7 +180,10 @@ impl Suite {
             "smilepayz inquiry-balance answers",
             async {
                 let answer = sp
-                    .inquiry_balance(&InquiryBalanceRequest::balance("11520011202402290943"))
+                    .inquiry_balance(
+                        &InquiryBalanceRequest::balance("11520011202402290943")
+                            .map_err(|e| e.to_string())?,
+                    )
                     .await;
                 match answer {
                     Ok(balance) => expect(balance.code == codes::smilepayz::SUCCESS, "code 00"),
@@ -495,6 +501,7 @@ pub fn monnet_config(base_url: &str, credentials: &Credentials) -> monnet::Confi
 
 fn pay_in(order_no: &str, amount: u64) -> PayInRequest {
     samples::smilepayz_pay_in("20001", order_no, amount)
+        .unwrap_or_else(|e| panic!("sample pay-in: {e}"))
 }
 
 fn create_sample(operation_number: &str, amount: &str) -> monnet::CreateRequest {

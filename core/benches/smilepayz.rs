@@ -42,7 +42,7 @@ const PAY_IN_RESPONSE: &str = samples::SMILEPAYZ_SEED_PAY_IN_RESPONSE;
 
 /// The seed's pay-in request example.
 fn seed_request() -> PayInRequest {
-    samples::smilepayz_seed_pay_in()
+    samples::smilepayz_seed_pay_in().expect("the seed's pay-in is valid")
 }
 
 fn prepare_pay_in(c: &mut Criterion) {

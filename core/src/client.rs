@@ -427,9 +427,10 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
+    use crate::Money;
     use crate::PreparedRequest;
     use crate::crypto::{Backend, PrivateKey};
-    use crate::smilepayz::{self, Merchant, Money, PayInRequest};
+    use crate::smilepayz::{self, Merchant, PayInRequest, Payer};
     use crate::transport::tests::block_on;
     use crate::transport::{Delivery, TransportError, TransportErrorKind};
     use crate::{MerchantSecret, RawResponse};
@@ -453,7 +454,15 @@ mod tests {
     }
 
     fn pay_in() -> PayInRequest {
-        PayInRequest::new(Merchant::new("20011"), "ORDER123", Money::pen(20000), "p")
+        PayInRequest::builder(
+            Merchant::new("20011"),
+            "ORDER123",
+            Money::pen(20000),
+            "p",
+            Payer::new("Ana"),
+        )
+        .build()
+        .unwrap()
     }
 
     const CREATED: &str = r#"{"code":"00","message":"ok","orderNo":"ORDER123","merchant":{"merchantId":"20011"},"money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00","channel":{"paymentMethod":"CASHIER_PE","paymentUrl":"https://pay.example/x"},"tradeNo":"T1","status":"PROCESSING"}"#;
@@ -495,18 +504,18 @@ mod tests {
 
     #[test]
     fn errors_say_what_to_do() {
-        let invalid = SmilepayzClient::new(
-            settings(),
-            |_: PreparedRequest| -> Result<RawResponse, TransportError> {
-                panic!("invalid input must not reach the transport")
-            },
+        // A built request is valid, and a bad configuration is refused when
+        // it is built, naming the field: nothing can reach a transport.
+        let key =
+            PrivateKey::load(include_str!("../testdata/keys/merchant_private_pkcs8.pem")).unwrap();
+        let bad_config = smilepayz::Config::new(
+            "not-a-merchant",
+            MerchantSecret::new("TEST-ONLY-secret"),
+            Backend::Rsa.signer(&key).unwrap(),
+            smilepayz::Environment::Sandbox,
         )
-        .pay_in(&PayInRequest {
-            order_no: "x".into(),
-            ..pay_in()
-        })
         .unwrap_err();
-        assert!(matches!(invalid, ClientError::Invalid(ref e) if e.field() == "orderNo"));
+        assert_eq!(bad_config.field(), "X-PARTNER-ID");
 
         let not_sent = SmilepayzClient::new(settings(), failing(Delivery::NotSent))
             .pay_in(&pay_in())
@@ -545,9 +554,9 @@ mod tests {
 
         // A query that gets garbage back is just an invalid response.
         let query = SmilepayzClient::new(settings(), answering(500, "<html>oops</html>"))
-            .inquiry_status(&smilepayz::InquiryStatusRequest::pay_in_by_order_no(
-                "ORDER123",
-            ))
+            .inquiry_status(
+                &smilepayz::InquiryStatusRequest::pay_in_by_order_no("ORDER123").unwrap(),
+            )
             .unwrap_err();
         assert!(matches!(query, ClientError::InvalidResponse(_)) && query.is_retry_safe());
     }

@@ -21,8 +21,8 @@
 //!
 //! ```
 //! use pasarela_core::crypto::{Backend, PrivateKey};
-//! use pasarela_core::smilepayz::{self, Config, Environment, Merchant, Money, PayInRequest};
-//! use pasarela_core::MerchantSecret;
+//! use pasarela_core::smilepayz::{self, Config, Environment, Merchant, PayInRequest, Payer};
+//! use pasarela_core::{MerchantSecret, Money};
 //! use time::macros::datetime;
 //!
 //! let key = PrivateKey::load(include_str!("../testdata/keys/merchant_private_pkcs8.pem"))?;
@@ -32,8 +32,17 @@
 //!     Backend::default().signer(&key)?,           // or your own HSM/KMS `Signer`
 //!     Environment::Sandbox,
 //! )?;
-//! let request = PayInRequest::new(Merchant::new("20011"), "ORDER20240001", Money::pen(20000), "Pedido 1")
-//!     .with_callback_url("https://shop.example/cb");
+//! // A builder: every required part in the constructor, optionals by
+//! // setter, every rule checked by `build()` (a broken one names its field).
+//! let request = PayInRequest::builder(
+//!     Merchant::new("20011"),
+//!     "ORDER20240001",
+//!     Money::pen(20000), // céntimos (PEN 200.00); the unit is contested: confirm in sandbox
+//!     "Pedido 1",
+//!     Payer::new("Rosa Quispe"), // payer and payer.name are mandatory
+//! )
+//! .callback_url("https://shop.example/cb")
+//! .build()?;
 //!
 //! let prepared = smilepayz::prepare_pay_in(&config, &request, datetime!(2020-12-17 15:55:00 UTC))?;
 //!
@@ -41,11 +50,11 @@
 //! Host: sandbox-gateway.smilepayz.com
 //! Content-Type: application/json
 //! X-TIMESTAMP: 2020-12-17T10:55:00-05:00
-//! X-SIGNATURE: FAUsDniSWKcRK89C1VnbQEc/yBp2uPP484m8eWcHXHQnESgzpWoMv1bRIfubVg84eqIkRZkRTxsiabPCLDRSXLmEdfyaISzuMWsldpMDaPqybgLHscpNQpw/ND/K3nWXgG9spoq76PIWQTOgfezDr8MxYnnrqfKxLTkO3q/xbOcc4lg3hlst6M5piGIpZMTy0feCRCAlMc2bC1B4u+1baTE7AUYtIZtYfzF4fG4tvQnr8oJoqYxALmzcN3072hGx8yrtJeNTypV9CaCoNDMG+4MAxjDEioPfNy7c9cXVn8wIDpJB0L7tUPtZGZH37pZwSDYObESOMx8Tpu7eYgOUAQ==
+//! X-SIGNATURE: PZwgW3TRckkfApfFZpcrOPdrykuScH8TG3IPMCXGiqFr5j4BL0JSZPWIM+GOQyYv9Vb907uQXn/ZsRGnILPnytywCGI+guKQNKsGUt4WVQ7Zmzl9rDpC7iKtOCFna3OnP+RbXjVjxKauGNVreU9qNtc6QN36MSHm7Oom2zlc5mK4IuXM/n7Eu7IAsSLHmoQvS5GwLzGQrCADSfKfhIlK7X4uZOUD5yR/6MBRUcqLWGsPasNEn9sVUswIFAJQgTaFO+SNUC4D3glKQqXqxFl2rfBkPZoeCGGKR2pzFgdKebaVOVy7hUZTA56AaUycHEBfapHTvTvm60j1tquRVt/C8Q==
 //! X-PARTNER-ID: 20001
-//! Content-Length: 193
+//! Content-Length: 224
 //!
-//! {"merchant":{"merchantId":"20011"},"money":{"amount":20000,"currency":"PEN"},"orderNo":"ORDER20240001","paymentMethod":"CASHIER_PE","purpose":"Pedido 1","callbackUrl":"https://shop.example/cb"}"#);
+//! {"merchant":{"merchantId":"20011"},"payer":{"name":"Rosa Quispe"},"money":{"amount":20000,"currency":"PEN"},"orderNo":"ORDER20240001","paymentMethod":"CASHIER_PE","purpose":"Pedido 1","callbackUrl":"https://shop.example/cb"}"#);
 //!
 //! // Hand it to any transport, or convert it for your own HTTP stack:
 //! let http_request: pasarela_core::http::Request<Vec<u8>> = prepared.into_http()?;
@@ -57,8 +66,15 @@
 //!
 //! [`smilepayz::verify_callback`] checks the platform's signature over
 //! `tradeNo|X-TIMESTAMP` and the timestamp window. The signature does **not**
-//! cover the body, so confirm amount and status with an inquiry-status call
-//! before shipping goods, and handle repeated deliveries idempotently.
+//! cover the body, so the [`smilepayz::VerifiedCallback`] it returns keeps
+//! the authenticated facts ([`authenticated()`](smilepayz::VerifiedCallback::authenticated):
+//! `tradeNo`, `X-TIMESTAMP`) apart from the unsigned
+//! [`claims()`](smilepayz::VerifiedCallback::claims) (status, amount,
+//! `orderNo`). Do not act on claims: confirm amount and status with an
+//! inquiry-status call and your own record before shipping goods, and handle
+//! repeated deliveries idempotently on
+//! [`event_id()`](smilepayz::VerifiedCallback::event_id) (authenticated
+//! parts only).
 //!
 //! ## Monnet: create a card pay-in
 //!
@@ -195,7 +211,8 @@
 //! ```
 //! use pasarela_core::client::{ClientError, SmilepayzClient, SmilepayzSettings};
 //! use pasarela_core::crypto::{Backend, PrivateKey};
-//! use pasarela_core::smilepayz::{Config, Environment, Merchant, Money, PayInRequest};
+//! use pasarela_core::smilepayz::{Config, Environment, Merchant, PayInRequest, Payer};
+//! use pasarela_core::Money;
 //! use pasarela_core::transport::TransportError;
 //! use pasarela_core::{MerchantSecret, PreparedRequest, RawResponse};
 //! # const CREATED: &str = r#"{"code":"00","message":"ok","orderNo":"ORDER1234","merchant":{"merchantId":"20011"},"money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00","channel":{"paymentMethod":"CASHIER_PE","paymentUrl":"https://pay.example/x"},"tradeNo":"T1","status":"PROCESSING"}"#;
@@ -207,7 +224,10 @@
 //! let transport = |_req: PreparedRequest| Ok::<_, TransportError>(RawResponse::new(200, CREATED));
 //! let client = SmilepayzClient::new(SmilepayzSettings::new(config), transport);
 //!
-//! let request = PayInRequest::new(Merchant::new("20011"), "ORDER1234", Money::pen(20000), "Pedido");
+//! let request = PayInRequest::builder(
+//!     Merchant::new("20011"), "ORDER1234", Money::pen(20000), "Pedido", Payer::new("Rosa Quispe"),
+//! )
+//! .build()?;
 //! match client.pay_in(&request) {
 //!     Ok(created) => assert_eq!(created.channel.payment_url.as_str(), "https://pay.example/x"),
 //!     Err(e) if e.is_outcome_unknown() || e.is_duplicate() => { /* reconcile_pay_in first */ }
@@ -290,9 +310,10 @@
 //! #     Ok::<_, pasarela_core::transport::TransportError>(pasarela_core::RawResponse::new(200, ""))
 //! # };
 //! let client = AsyncSmilepayzClient::new(settings, transport);
-//! # let request = pasarela_core::smilepayz::PayInRequest::new(
+//! # let request = pasarela_core::smilepayz::PayInRequest::builder(
 //! #     pasarela_core::smilepayz::Merchant::new("20011"), "ORDER1234",
-//! #     pasarela_core::smilepayz::Money::pen(20000), "p");
+//! #     pasarela_core::Money::pen(20000), "p", pasarela_core::smilepayz::Payer::new("Rosa"),
+//! # ).build()?;
 //! let outcome = pasarela_core::transport::block_on(client.pay_in(&request));
 //! assert!(matches!(outcome, Err(pasarela_core::client::ClientError::Sign(_)))); // nothing sent
 //! # Ok::<(), Box<dyn std::error::Error>>(())

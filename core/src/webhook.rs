@@ -29,7 +29,7 @@
 //!     Ok(verified) => {
 //!         // Record verified.event idempotently, then acknowledge. It is
 //!         // *verified*, not *confirmed*: confirm with the client before shipping.
-//!         assert_eq!(verified.event.trade_no, "T1");
+//!         assert_eq!(verified.event.authenticated().trade_no(), "T1");
 //!         verified.response() // 200 "SUCCESS"
 //!     }
 //!     Err(rejected) => rejected.response(), // 401 (forged, stale) or 400 (malformed)
@@ -51,8 +51,8 @@ use crate::error::VerifyError;
 use crate::monnet::{NOTIFICATION_ACK_STATUS, Notification, verify_notification};
 use crate::secret::MonnetKey;
 use crate::smilepayz::{
-    CALLBACK_ACK_BODY, Callback, DEFAULT_CALLBACK_TOLERANCE, SIGNATURE_HEADER, TIMESTAMP_HEADER,
-    verify_callback,
+    CALLBACK_ACK_BODY, DEFAULT_CALLBACK_TOLERANCE, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+    VerifiedCallback, verify_callback,
 };
 
 /// The HTTP response to send back to the gateway.
@@ -225,7 +225,7 @@ impl SmilepayzWebhook {
         headers: &(impl Headers + ?Sized),
         body: &[u8],
         now: OffsetDateTime,
-    ) -> Result<Verified<Callback>, Rejected> {
+    ) -> Result<Verified<VerifiedCallback>, Rejected> {
         let outcome = verify_callback(
             headers.header(TIMESTAMP_HEADER),
             headers.header(SIGNATURE_HEADER),
@@ -243,7 +243,7 @@ impl SmilepayzWebhook {
         &self,
         request: &http::Request<B>,
         now: OffsetDateTime,
-    ) -> Result<Verified<Callback>, Rejected> {
+    ) -> Result<Verified<VerifiedCallback>, Rejected> {
         self.verify(request.headers(), request.body().as_ref(), now)
     }
 
@@ -254,7 +254,7 @@ impl SmilepayzWebhook {
         parts: &http::request::Parts,
         body: &[u8],
         now: OffsetDateTime,
-    ) -> Result<Verified<Callback>, Rejected> {
+    ) -> Result<Verified<VerifiedCallback>, Rejected> {
         self.verify(&parts.headers, body, now)
     }
 }
@@ -320,7 +320,7 @@ pub fn smilepayz_callback(
     body: &[u8],
     platform: &(impl Verifier + ?Sized),
     now: OffsetDateTime,
-) -> Result<Verified<Callback>, Rejected> {
+) -> Result<Verified<VerifiedCallback>, Rejected> {
     let outcome = verify_callback(
         headers.header(TIMESTAMP_HEADER),
         headers.header(SIGNATURE_HEADER),
@@ -372,7 +372,7 @@ mod tests {
         let ok = smilepayz_callback(&headers, body, &*verifier, now).unwrap();
         assert_eq!(ok.reply, SMILEPAYZ_ACK);
         assert_eq!(ok.reply.body, "SUCCESS");
-        assert_eq!(ok.event.trade_no, "T1");
+        assert_eq!(ok.event.authenticated().trade_no(), "T1");
         let missing = smilepayz_callback(&headers[..2], body, &*verifier, now).unwrap_err();
         assert_eq!(missing.error, VerifyError::MissingHeader("X-SIGNATURE"));
         assert_eq!(missing.reply.status, 400);

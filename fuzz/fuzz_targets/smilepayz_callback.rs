@@ -70,7 +70,7 @@ fuzz_target!(|data: &[u8]| {
     };
     match result {
         Ok(callback) => {
-            assert_eq!(callback.trade_no, TRADE_NO);
+            assert_eq!(callback.authenticated().trade_no(), TRADE_NO);
             let _ = format!("{callback:?}");
         }
         Err(e) => {

@@ -8,12 +8,13 @@
 use std::process::ExitCode;
 
 use pasarela_conformance::samples;
+use pasarela_core::Money;
 use pasarela_core::client::{ExpectedOperation, ExpectedPayIn, MonnetClient, SmilepayzClient};
 use pasarela_core::crypto::{Backend, PrivateKey, PublicKey};
 use pasarela_core::http::Method;
 use pasarela_core::monnet::{self, PayinState};
 use pasarela_core::smilepayz::{
-    self, Merchant as SpMerchant, Money, PayInRequest, Payer, TransactionStatus,
+    self, Merchant as SpMerchant, PayInRequest, Payer, TransactionStatus,
 };
 use pasarela_core::transport::BlockingTransport;
 use pasarela_core::{MerchantSecret, MonnetKey, PreparedRequest};
@@ -166,19 +167,17 @@ fn smilepayz_flow(
     })?;
     let order_no = unique("DEMO");
     let created = steps.run("create pay-in", || {
-        let request = PayInRequest::new(
+        let request = PayInRequest::builder(
             SpMerchant::new(creds.smilepayz.merchant_id.clone()),
             order_no.clone(),
             Money::pen(SMILEPAYZ_AMOUNT),
             "pasarela demo order",
+            Payer::new("Rosa Quispe").with_email("rosa@example.com"),
         )
-        .with_payer(Payer {
-            name: Some("Rosa Quispe".into()),
-            email: Some("rosa@example.com".into()),
-            ..Payer::default()
-        })
-        .with_callback_url(shop.url(SMILEPAYZ_PATH))
-        .with_redirect_url("https://shop.example/thanks");
+        .callback_url(shop.url(SMILEPAYZ_PATH))
+        .redirect_url("https://shop.example/thanks")
+        .build()
+        .map_err(|e| e.to_string())?;
         let created = client.pay_in(&request).map_err(|e| e.to_string())?;
         let detail = format!(
             "orderNo {} → tradeNo {}, status {}, pay at {}",
@@ -202,11 +201,11 @@ fn smilepayz_flow(
     })?;
     steps.run("callback received and verified", || {
         shop.with_ledger(|l| match l.smilepayz.get(&trade_no) {
-            Some(cb) if cb.status == TransactionStatus::Success => Ok(((), format!(
-                "tradeNo {} status {} {} (signature over tradeNo|X-TIMESTAMP checked; answered SUCCESS)",
-                cb.trade_no, cb.status, cb.money
+            Some(cb) if cb.claims().status == TransactionStatus::Success => Ok(((), format!(
+                "tradeNo {} claims status {} {} (signature over tradeNo|X-TIMESTAMP checked; answered SUCCESS; claims unconfirmed)",
+                cb.authenticated().trade_no(), cb.claims().status, cb.claims().money
             ))),
-            Some(cb) => Err(format!("callback status is {}, expected SUCCESS", cb.status)),
+            Some(cb) => Err(format!("callback claims status {}, expected SUCCESS", cb.claims().status)),
             None => Err("no verified callback for this tradeNo".to_owned()),
         })
     })?;

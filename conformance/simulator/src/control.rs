@@ -208,7 +208,7 @@ fn smilepayz_complete(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Out
         }
     };
     let asked = match input.status.as_deref().map(TransactionStatus::from_wire) {
-        Some(TransactionStatus::Unknown(s)) => {
+        Some(TransactionStatus::Other(s)) => {
             return Outcome::Reply(error(
                 400,
                 format!("status {s:?} is not one of SUCCESS, FAILED, CANCELLED, PROCESSING"),

@@ -315,7 +315,7 @@ pub(crate) fn smilepayz_action(sim: &Inner, req: &SimRequest, now: OffsetDateTim
     let status = match form_value(&req.body, "status").as_deref() {
         None | Some("") => None,
         Some(text) => match TransactionStatus::from_wire(text) {
-            TransactionStatus::Unknown(s) => {
+            TransactionStatus::Other(s) => {
                 return Outcome::Reply(control::error(400, format!("unknown status {s:?}")));
             }
             known => Some(known),

@@ -435,18 +435,17 @@ fn smilepayz_flow(
     button: &str,
 ) -> String {
     let order = order_no(&format!("BR{}X", button.to_ascii_uppercase()));
-    let request = smilepayz::PayInRequest::new(
+    let request = smilepayz::PayInRequest::builder(
         smilepayz::Merchant::new(creds.smilepayz.merchant_id.clone()),
         order.as_str(),
-        smilepayz::Money::pen(12_345),
+        pasarela_core::Money::pen(12_345),
         "Pedido de prueba",
+        smilepayz::Payer::new("Rosa Quispe"),
     )
-    .with_payer(smilepayz::Payer {
-        name: Some("Rosa Quispe".into()),
-        ..Default::default()
-    })
-    .with_callback_url(format!("{merchant}/sp/callback/{order}"))
-    .with_redirect_url(format!("{merchant}/sp/return/{order}"));
+    .callback_url(format!("{merchant}/sp/callback/{order}"))
+    .redirect_url(format!("{merchant}/sp/return/{order}"))
+    .build()
+    .unwrap();
     let prepared = smilepayz::prepare_pay_in(
         &smilepayz_config(creds),
         &request,
@@ -490,14 +489,14 @@ fn smilepayz_flow(
         DEFAULT_CALLBACK_TOLERANCE,
     )
     .unwrap();
-    assert_eq!(verified.order_no, order);
-    assert_eq!(created["tradeNo"], verified.trade_no.as_str());
+    assert_eq!(verified.claims().order_no, order);
+    assert_eq!(created["tradeNo"], verified.authenticated().trade_no());
     let expected = if button == "pay" {
         TransactionStatus::Success
     } else {
         TransactionStatus::Failed
     };
-    assert_eq!(verified.status, expected);
+    assert_eq!(verified.claims().status, expected);
 
     // Back on the cashier: the outcome, no buttons, nothing settled again.
     browser.goto(&payment_url);

@@ -49,10 +49,13 @@ fn smilepayz_callback_is_retried_until_acknowledged() {
             DEFAULT_CALLBACK_TOLERANCE,
         )
         .unwrap();
-        assert_eq!(callback.order_no, order);
-        assert_eq!(Some(callback.trade_no), created.trade_no);
-        assert_eq!(callback.status, TransactionStatus::Success);
-        assert_eq!(callback.money.amount, 20000);
+        assert_eq!(callback.claims().order_no, order);
+        assert_eq!(
+            Some(callback.authenticated().trade_no().to_owned()),
+            created.trade_no
+        );
+        assert_eq!(callback.claims().status, TransactionStatus::Success);
+        assert_eq!(callback.claims().money.minor_units(), 20000);
     }
     let orders = json(&get(&server.base_url(), "/_simulator/orders"));
     let record = &orders["smilepayz"][0]["deliveries"][0];

@@ -113,8 +113,11 @@ fn blocking_flow_with_callback_through_a_closure() {
         DEFAULT_CALLBACK_TOLERANCE,
     )
     .unwrap();
-    assert_eq!(Some(callback.trade_no), created.trade_no);
-    assert_eq!(callback.status, TransactionStatus::Success);
+    assert_eq!(
+        Some(callback.authenticated().trade_no().to_owned()),
+        created.trade_no
+    );
+    assert_eq!(callback.claims().status, TransactionStatus::Success);
 }
 
 #[test]

@@ -301,19 +301,17 @@ fn in_process_page_actions_deliver_then_redirect() {
     );
     let creds = sim.credentials();
     let order = order_no("PGIP");
-    let mut request = pasarela_core::smilepayz::PayInRequest::new(
+    let request = pasarela_core::smilepayz::PayInRequest::builder(
         pasarela_core::smilepayz::Merchant::new(creds.smilepayz.merchant_id.clone()),
         order.as_str(),
-        pasarela_core::smilepayz::Money::pen(990),
+        pasarela_core::Money::pen(990),
         "Pedido de prueba",
-    );
-    request = request
-        .with_payer(pasarela_core::smilepayz::Payer {
-            name: Some("Rosa Quispe".into()),
-            ..Default::default()
-        })
-        .with_callback_url("https://shop.example/cb")
-        .with_redirect_url("https://shop.example/thanks");
+        pasarela_core::smilepayz::Payer::new("Rosa Quispe"),
+    )
+    .callback_url("https://shop.example/cb")
+    .redirect_url("https://shop.example/thanks")
+    .build()
+    .unwrap();
     let prepared = pasarela_core::smilepayz::prepare_pay_in(
         &smilepayz_config(&creds),
         &request,

@@ -441,7 +441,7 @@ fn configured_notify_urls_receive_callbacks_and_notifications() {
         DEFAULT_CALLBACK_TOLERANCE,
     )
     .unwrap();
-    assert_eq!(callback.order_no, order);
+    assert_eq!(callback.claims().order_no, order);
 
     // Monnet: complete needs no notificationUrl any more.
     let op = order_no("NOTIFYM-");

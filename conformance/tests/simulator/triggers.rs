@@ -16,7 +16,7 @@ fn smilepayz_status(
 ) -> smilepayz::InquiryStatusResponse {
     let prepared = smilepayz::prepare_inquiry_status(
         &smilepayz_config(creds),
-        &InquiryStatusRequest::pay_in_by_order_no(order),
+        &InquiryStatusRequest::pay_in_by_order_no(order).unwrap(),
         OffsetDateTime::now_utc(),
     )
     .unwrap();

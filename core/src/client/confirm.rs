@@ -10,29 +10,30 @@
 //! [`NotConfirmed`] variant.
 //!
 //! What is read from the events (kept to these accessors so the event types
-//! can evolve): SmilePayz `Callback` — `trade_no` (authenticated),
+//! can evolve): SmilePayz `VerifiedCallback` — `trade_no` (authenticated),
 //! `order_no`, `merchant_id`, `money` (claims); Monnet `Notification` —
 //! `merchant_id`, `merchant_operation_number`, `amount_text`, `currency`
 //! (claims, hashed only as a concatenation).
 
 use std::fmt;
 
+use crate::Money;
 use crate::monnet::{Amount, Notification, PayinState, StatusOperation, StatusResponse};
-use crate::smilepayz::{Callback, InquiryStatusResponse, Money};
+use crate::smilepayz::{InquiryStatusResponse, VerifiedCallback as Callback};
 
 // --- The few facts read from today's event types (one place to adapt). ---
 
 fn sp_trade_no(cb: &Callback) -> &str {
-    &cb.trade_no
+    cb.authenticated().trade_no()
 }
 fn sp_claimed_order_no(cb: &Callback) -> &str {
-    &cb.order_no
+    &cb.claims().order_no
 }
 fn sp_claimed_merchant_id(cb: &Callback) -> &str {
-    &cb.merchant_id
+    &cb.claims().merchant_id
 }
 fn sp_claimed_money(cb: &Callback) -> &Money {
-    &cb.money
+    &cb.claims().money
 }
 fn mn_claimed_merchant_id(n: &Notification) -> &str {
     &n.merchant_id
@@ -48,7 +49,7 @@ fn mn_claimed_currency(n: &Notification) -> &str {
 }
 
 fn money_parts(m: &Money) -> (u64, String) {
-    (m.amount, m.currency.code().to_owned())
+    (m.minor_units(), m.currency().as_str().to_owned())
 }
 
 /// Where a differing value was seen.

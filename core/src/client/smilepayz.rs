@@ -9,8 +9,8 @@ use crate::error::{GatewayRejection, ResponseError};
 use crate::operation::{self, AnswerError, UnsignedOperation};
 use crate::outcome::SmilepayzCodeMeaning;
 use crate::smilepayz::{
-    Callback, Config, InquiryBalanceRequest, InquiryBalanceResponse, InquiryStatusRequest,
-    InquiryStatusResponse, PayInRequest, PayInResponse,
+    Config, InquiryBalanceRequest, InquiryBalanceResponse, InquiryStatusRequest,
+    InquiryStatusResponse, PayInRequest, PayInResponse, VerifiedCallback,
 };
 
 /// What a SmilePayz client needs besides its transport: the configuration,
@@ -165,7 +165,7 @@ impl SmilepayzSettings {
         &self,
         order_no: &str,
     ) -> Result<UnsignedOperation<PayInReconciliation>, crate::ValidationError> {
-        let query = InquiryStatusRequest::pay_in_by_order_no(order_no);
+        let query = InquiryStatusRequest::pay_in_by_order_no(order_no)?;
         let meanings = self.code_meanings.clone();
         Ok(self
             .inquiry_status_operation(&query)?
@@ -307,7 +307,7 @@ impl<C: Carrier> Client<SmilepayzSettings, C> {
     /// An event that contradicts the record is refused before any call.
     pub fn confirm_pay_in(
         &self,
-        event: &Callback,
+        event: &VerifiedCallback,
         record: &ExpectedPayIn,
     ) -> C::Output<'_, ConfirmedPayIn> {
         if let Err(e) = super::confirm::precheck_pay_in(event, record) {
@@ -316,18 +316,19 @@ impl<C: Carrier> Client<SmilepayzSettings, C> {
         let trade_no = super::confirm::callback_trade_no(event).to_owned();
         let owned = record.clone();
         let meanings = self.settings.code_meanings.clone();
-        let query = InquiryStatusRequest::pay_in_by_order_no(record.order_no.clone());
-        let op = self.settings.inquiry_status_operation(&query).map(|op| {
-            op.map_answer(move |answer| match answer {
-                Ok(status) => Ok(super::confirm::confirm_pay_in(&trade_no, &owned, &status)?),
-                Err(AnswerError::Response(ResponseError::Rejected(r)))
-                    if meaning(&meanings, &r.code) == Some(SmilepayzCodeMeaning::NotFound) =>
-                {
-                    Err(NotConfirmed::UnknownOrder.into())
-                }
-                Err(e) => Err(e),
-            })
-        });
+        let op = InquiryStatusRequest::pay_in_by_order_no(record.order_no.clone())
+            .and_then(|query| self.settings.inquiry_status_operation(&query))
+            .map(|op| {
+                op.map_answer(move |answer| match answer {
+                    Ok(status) => Ok(super::confirm::confirm_pay_in(&trade_no, &owned, &status)?),
+                    Err(AnswerError::Response(ResponseError::Rejected(r)))
+                        if meaning(&meanings, &r.code) == Some(SmilepayzCodeMeaning::NotFound) =>
+                    {
+                        Err(NotConfirmed::UnknownOrder.into())
+                    }
+                    Err(e) => Err(e),
+                })
+            });
         self.run(self.settings.call(op))
     }
 

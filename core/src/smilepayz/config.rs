@@ -52,9 +52,9 @@ fn bad_environment() -> ValidationError {
 /// id (`X-PARTNER-ID`), the merchant secret, the signer holding the
 /// merchant's private key, and the environment.
 ///
-/// Checked once when built ([`Config::new`]): the partner id is 1–64 ASCII
-/// letters or digits (production ids are digits; sandbox ids such as
-/// `sandbox-20011` are accepted as well) and the base URL is an absolute
+/// Checked once when built ([`Config::new`]): the partner id is digits
+/// (production, `20011`) or `sandbox-` and digits (`sandbox-20011`), and the
+/// base URL is an absolute
 /// `http(s)` URL. After that no accessor can fail.
 ///
 /// Cheap to clone and shareable across threads.
@@ -102,13 +102,8 @@ impl Config {
         environment: Environment,
     ) -> Result<Self, ValidationError> {
         let partner_id = partner_id.into();
-        crate::validate::required_len("X-PARTNER-ID", &partner_id, 1, 64)?;
-        crate::validate::charset(
-            "X-PARTNER-ID",
-            &partner_id,
-            |c| c.is_ascii_alphanumeric() || c == '-',
-            "ASCII letters, digits and `-` (e.g. `20011` or `sandbox-20011`)",
-        )?;
+        // Digits, or `sandbox-` and digits (GATEWAYS.md, "Merchant ids").
+        super::model::merchant_id("X-PARTNER-ID", &partner_id)?;
         Ok(Self {
             pay_in_url: environment.endpoint(super::PAY_IN_PATH)?,
             inquiry_status_url: environment.endpoint(super::INQUIRY_STATUS_PATH)?,

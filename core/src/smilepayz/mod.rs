@@ -4,14 +4,28 @@
 //! `X-SIGNATURE` (RSASSA-PKCS1-v1_5/SHA-256 over
 //! `X-TIMESTAMP|merchantSecret|body`) and `X-PARTNER-ID`:
 //!
-//! | call | prepare | parse |
-//! |---|---|---|
-//! | create pay-in | [`prepare_pay_in`] | [`parse_pay_in_response`] |
-//! | inquiry status | [`prepare_inquiry_status`] | [`parse_inquiry_status_response`] |
-//! | inquiry balance | [`prepare_inquiry_balance`] | [`parse_inquiry_balance_response`] |
+//! | call | request (builder) | prepare | parse |
+//! |---|---|---|---|
+//! | create pay-in | [`PayInRequest::builder`] | [`prepare_pay_in`] | [`parse_pay_in_response`] |
+//! | inquiry status | [`InquiryStatusRequest::builder`] | [`prepare_inquiry_status`] | [`parse_inquiry_status_response`] |
+//! | inquiry balance | [`InquiryBalanceRequest::builder`] | [`prepare_inquiry_balance`] | [`parse_inquiry_balance_response`] |
 //!
-//! Callbacks are checked with [`verify_callback`]; read its module notes on
-//! what the callback signature does *not* cover.
+//! Requests are built, not filled in: the constructor takes every required
+//! part, setters the optional ones, and `build()` checks every rule and
+//! names the broken field by its wire path. A built request is valid, so
+//! `prepare_*` fails only on configuration or signing.
+//!
+//! Each message is declared once, in a schema (wire name, Rust name,
+//! [`Presence`], type, rule) that generates its type, its validation, its
+//! serialization or parsing, and its field list (`FIELDS`, a list of
+//! [`FieldSpec`]).
+//!
+//! Amounts are [`Money`](crate::Money) in integer céntimos; the unit is
+//! contested in SmilePayz's docs, see [`PayInRequest`]'s module notes.
+//!
+//! Callbacks are checked with [`verify_callback`], which keeps what the
+//! signature covers apart from what the body merely claims: read
+//! [`VerifiedCallback`] before acting on one.
 
 mod callback;
 mod config;
@@ -21,34 +35,47 @@ mod model;
 mod payin;
 mod request;
 mod response;
+pub(crate) mod schema;
 mod signature;
 mod timestamp;
 
 pub use callback::{
-    CALLBACK_ACK_BODY, Callback, DEFAULT_CALLBACK_TOLERANCE, SIGNATURE_HEADER, TIMESTAMP_HEADER,
-    verify_callback,
+    CALLBACK_ACK_BODY, CallbackAuth, CallbackClaims, CallbackEventId, CallbackPayer,
+    DEFAULT_CALLBACK_TOLERANCE, SIGNATURE_HEADER, TIMESTAMP_HEADER, VerifiedCallback,
+    callback_body_fields, verify_callback,
 };
 pub use config::{Config, Environment};
 pub use inquiry::{
-    Balance, INQUIRY_BALANCE_PATH, INQUIRY_STATUS_PATH, InquiryBalanceRequest,
-    InquiryBalanceResponse, InquiryStatusRequest, InquiryStatusResponse,
-    parse_inquiry_balance_response, parse_inquiry_status_response, prepare_inquiry_balance,
-    prepare_inquiry_balance_unsigned, prepare_inquiry_status, prepare_inquiry_status_unsigned,
+    BalanceAccount, INQUIRY_BALANCE_PATH, INQUIRY_STATUS_PATH, InquiryBalanceRequest,
+    InquiryBalanceRequestBuilder, InquiryBalanceResponse, InquiryStatusRequest,
+    InquiryStatusRequestBuilder, InquiryStatusResponse, parse_inquiry_balance_response,
+    parse_inquiry_status_response, prepare_inquiry_balance, prepare_inquiry_balance_unsigned,
+    prepare_inquiry_status, prepare_inquiry_status_unsigned,
 };
 pub use minify::{MinifyError, minify_json};
 pub use model::{
-    Currency, MAX_AMOUNT, MIN_AMOUNT, Money, Payer, PaymentMethod, TradeType, TransactionStatus,
+    AREA_PERU, BalanceType, IdType, MAX_AMOUNT, MIN_AMOUNT, Payer, PaymentMethod, TradeType,
+    TransactionStatus,
 };
 pub use payin::{
-    Channel, DEFAULT_EXPIRY_SECS, Merchant, PAY_IN_PATH, PayInRequest, PayInResponse,
-    ResponseMerchant, parse_pay_in_response, prepare_pay_in, prepare_pay_in_unsigned,
+    Channel, DEFAULT_EXPIRY_SECS, Merchant, PAY_IN_PATH, PayInRequest, PayInRequestBuilder,
+    PayInResponse, ResponseMerchant, demo_style_order_no, parse_pay_in_response, prepare_pay_in,
+    prepare_pay_in_unsigned,
 };
-pub use request::UnsignedRequest;
 pub(crate) use request::no_signer as no_signer_error;
+pub use request::{RequestBuilder, UnsignedRequest};
 pub use response::SUCCESS_CODE;
-pub use signature::SIGNATURE_ALGORITHM;
+pub use schema::{FieldSpec, Presence};
 pub use signature::{
-    callback_string_to_sign, request_string_to_sign, sign_callback, sign_request,
-    verify_request_signature,
+    SIGNATURE_ALGORITHM, callback_string_to_sign, request_string_to_sign, sign_callback,
+    sign_request, verify_request_signature,
 };
-pub use timestamp::{PERU_OFFSET, check_timestamp_window, format_timestamp, parse_timestamp};
+/// The README's SmilePayz guide, compiled as a doctest so it cannot drift
+/// from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeGuide;
+
+pub use timestamp::{
+    PERU_OFFSET, check_timestamp_window, format_timestamp, parse_peru_local_time, parse_timestamp,
+};

@@ -1,259 +1,180 @@
-//! Values shared by SmilePayz requests, responses and callbacks.
+//! Values shared by SmilePayz requests, responses and callbacks, and the
+//! field rules they use.
 
+use std::borrow::Cow;
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize};
 
+use super::schema::{self, FieldError, FromWire, ToWire, WireType};
 use crate::error::{Rule, ValidationError};
 use crate::validate;
+use crate::{Currency, Money};
 
-/// Smallest accepted amount in céntimos (PEN 1.00).
+/// Smallest amount a pay-in may ask for, in céntimos (PEN 1.00).
 pub const MIN_AMOUNT: u64 = 100;
-/// Largest accepted amount in céntimos.
+/// Largest amount a pay-in may ask for, in céntimos.
 pub const MAX_AMOUNT: u64 = 999_999_999;
 
-/// A currency. SmilePayz Peru takes Peruvian soles only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum Currency {
-    /// Peruvian sol.
-    #[serde(rename = "PEN")]
-    Pen,
-}
+/// The area code of Peru in SmilePayz's area table, for
+/// [`PayInRequestBuilder::area`](super::PayInRequestBuilder::area).
+pub const AREA_PERU: u16 = 15;
 
-impl Currency {
-    /// The ISO 4217 code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Currency::Pen => "PEN",
+/// Declares an open enum of wire codes: known values typed, any other kept
+/// as text.
+macro_rules! open_code {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident { $( $(#[doc = $doc:literal])* $variant:ident = $code:literal, )* }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[doc = $doc])* $variant, )*
+            /// Any other code, exactly as sent or received.
+            Other(String),
         }
-    }
-}
 
-/// An amount of money in the smallest unit (céntimos: `20000` = PEN 200.00).
-/// Never a float.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Money {
-    /// Amount in céntimos.
-    pub amount: u64,
-    /// Currency.
-    pub currency: Currency,
-}
+        impl $name {
+            /// The wire code.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( $name::$variant => $code, )*
+                    $name::Other(code) => code,
+                }
+            }
 
-impl Money {
-    /// An amount in Peruvian céntimos.
-    pub fn pen(centimos: u64) -> Self {
-        Self {
-            amount: centimos,
-            currency: Currency::Pen,
+            /// Reads a wire code; unknown codes are kept as [`Self::Other`].
+            pub fn from_wire(code: &str) -> Self {
+                match code {
+                    $( $code => $name::$variant, )*
+                    other => $name::Other(other.to_owned()),
+                }
+            }
         }
-    }
 
-    pub(crate) fn validate(&self) -> Result<(), ValidationError> {
-        validate::range("money.amount", self.amount, MIN_AMOUNT, MAX_AMOUNT)
-    }
-}
-
-impl fmt::Display for Money {
-    /// `PEN 200.00`
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {}.{:02}",
-            self.currency.code(),
-            self.amount / 100,
-            self.amount % 100
-        )
-    }
-}
-
-/// A payment method code. `CASHIER_PE` is the one SmilePayz offers in Peru
-/// today; codes it adds later are carried as [`PaymentMethod::Other`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PaymentMethod {
-    /// `CASHIER_PE`: cash payment through the SmilePayz cashier page.
-    CashierPe,
-    /// Any other code, as sent or received.
-    Other(String),
-}
-
-impl PaymentMethod {
-    /// The wire code.
-    pub fn code(&self) -> &str {
-        match self {
-            PaymentMethod::CashierPe => "CASHIER_PE",
-            PaymentMethod::Other(code) => code,
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
         }
-    }
 
-    /// Reads a wire code.
-    pub fn from_code(code: &str) -> Self {
-        match code {
-            "CASHIER_PE" => PaymentMethod::CashierPe,
-            other => PaymentMethod::Other(other.to_owned()),
+        impl From<&str> for $name {
+            fn from(code: &str) -> Self {
+                Self::from_wire(code)
+            }
         }
-    }
 
-    pub(crate) fn validate(&self) -> Result<(), ValidationError> {
-        validate::required_len("paymentMethod", self.code(), 1, 32)?;
-        validate::charset(
-            "paymentMethod",
-            self.code(),
-            |c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_',
-            "an upper-case code of letters, digits and `_`",
-        )
-    }
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl WireType for $name {
+            const WIRE_TYPE: &'static str = "string";
+        }
+
+        impl ToWire for $name {
+            fn write<S: SerializeStruct>(&self, s: &mut S, key: &'static str) -> Result<(), S::Error> {
+                s.serialize_field(key, self.as_str())
+            }
+        }
+
+        impl FromWire for $name {
+            type Wire = String;
+            fn from_wire(wire: String) -> Result<Self, FieldError> {
+                Ok(Self::from_wire(&wire))
+            }
+            fn is_empty(wire: &String) -> bool {
+                wire.is_empty()
+            }
+        }
+    };
 }
 
-impl Serialize for PaymentMethod {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.code())
+open_code! {
+    /// A transaction's status. Values the docs do not list keep their text
+    /// ([`TransactionStatus::Other`]), never a parse failure.
+    pub enum TransactionStatus {
+        /// `INIT`: received, the payer has not chosen a payment method yet.
+        Init = "INIT",
+        /// `PROCESSING`: created, waiting for the payer's payment.
+        Processing = "PROCESSING",
+        /// `SUCCESS`: paid (final).
+        Success = "SUCCESS",
+        /// `FAILED`: failed (final).
+        Failed = "FAILED",
+        /// `EXPIRED`: not paid in time, one of the failed states (final).
+        Expired = "EXPIRED",
+        /// `CANCELLED`: cancelled (final; named in the Peru callback
+        /// description).
+        Cancelled = "CANCELLED",
     }
-}
-
-impl<'de> Deserialize<'de> for PaymentMethod {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let code = String::deserialize(d)?;
-        Ok(PaymentMethod::from_code(&code))
-    }
-}
-
-/// A transaction's status. Values the docs do not list are kept, not
-/// rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TransactionStatus {
-    /// Created, waiting for the payer.
-    Processing,
-    /// Paid.
-    Success,
-    /// Failed (declined, expired).
-    Failed,
-    /// Cancelled.
-    Cancelled,
-    /// A status this SDK does not know yet, as received.
-    Unknown(String),
 }
 
 impl TransactionStatus {
-    /// The wire value.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TransactionStatus::Processing => "PROCESSING",
-            TransactionStatus::Success => "SUCCESS",
-            TransactionStatus::Failed => "FAILED",
-            TransactionStatus::Cancelled => "CANCELLED",
-            TransactionStatus::Unknown(s) => s,
-        }
-    }
-
-    /// Reads a wire value.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "PROCESSING" => TransactionStatus::Processing,
-            "SUCCESS" => TransactionStatus::Success,
-            "FAILED" => TransactionStatus::Failed,
-            "CANCELLED" => TransactionStatus::Cancelled,
-            other => TransactionStatus::Unknown(other.to_owned()),
-        }
-    }
-
-    /// Whether no further change is expected (`SUCCESS`, `FAILED`, `CANCELLED`).
+    /// Whether no further change is expected: `SUCCESS`, `FAILED`,
+    /// `EXPIRED` (the status model's final states) and `CANCELLED` (the Peru
+    /// callback description lists it; the model gives it no next state, and
+    /// callbacks are sent for final states only). Unknown values are not
+    /// final: keep asking.
     pub fn is_final(&self) -> bool {
         matches!(
             self,
-            TransactionStatus::Success | TransactionStatus::Failed | TransactionStatus::Cancelled
+            TransactionStatus::Success
+                | TransactionStatus::Failed
+                | TransactionStatus::Expired
+                | TransactionStatus::Cancelled
         )
     }
 }
 
-impl fmt::Display for TransactionStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+open_code! {
+    /// A payment method code. `CASHIER_PE` is the one SmilePayz documents for
+    /// Peru today; the guide also lists bank transfer, so the set is open.
+    pub enum PaymentMethod {
+        /// `CASHIER_PE`: cash payment through the SmilePayz cashier page.
+        CashierPe = "CASHIER_PE",
     }
 }
 
-impl Serialize for TransactionStatus {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+impl PaymentMethod {
+    /// The wire code (same as [`as_str`](Self::as_str)).
+    pub fn code(&self) -> &str {
+        self.as_str()
     }
 }
 
-impl<'de> Deserialize<'de> for TransactionStatus {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = String::deserialize(d)?;
-        Ok(TransactionStatus::from_wire(&value))
+open_code! {
+    /// A payer's identity document type (Peru values; the set is open).
+    pub enum IdType {
+        /// `DNI`: Documento Nacional de Identidad.
+        Dni = "DNI",
+        /// `CE`: Carné de Extranjería.
+        Ce = "CE",
+        /// `PAS`: passport.
+        Pas = "PAS",
+        /// `RUC`: Registro Único de Contribuyentes (tax id).
+        Ruc = "RUC",
     }
 }
 
-/// The payer. Every field is optional (GATEWAYS.md; the seed's table marks
-/// `payer` and `name` mandatory, but its own notes and the production docs
-/// treat the payer as optional: we follow GATEWAYS.md).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Payer {
-    /// Identity document type, e.g. `DNI`.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub id_type: Option<String>,
-    /// Identity document number.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub identity: Option<String>,
-    /// Full name.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub name: Option<String>,
-    /// Phone number.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub phone: Option<String>,
-    /// E-mail address.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub email: Option<String>,
-}
-
-impl Payer {
-    pub(crate) fn validate(&self) -> Result<(), ValidationError> {
-        if let Some(v) = &self.id_type {
-            validate::required_len("payer.idType", v, 1, 16)?;
-            validate::charset(
-                "payer.idType",
-                v,
-                |c| c.is_ascii_alphanumeric() || c == '_',
-                "letters, digits or `_`",
-            )?;
-        }
-        if let Some(v) = &self.identity {
-            validate::required_len("payer.identity", v, 1, 32)?;
-            validate::charset(
-                "payer.identity",
-                v,
-                |c| c.is_ascii_alphanumeric() || c == '-',
-                "letters, digits or `-`",
-            )?;
-        }
-        if let Some(v) = &self.name {
-            validate::required_len("payer.name", v, 1, 128)?;
-            validate::printable("payer.name", v)?;
-        }
-        if let Some(v) = &self.phone {
-            validate::required_len("payer.phone", v, 6, 20)?;
-            let digits = v.strip_prefix('+').unwrap_or(v);
-            validate::charset(
-                "payer.phone",
-                digits,
-                |c| c.is_ascii_digit(),
-                "digits, optionally after `+`",
-            )?;
-            if digits.is_empty() {
-                return Err(ValidationError::new("payer.phone", Rule::Required));
-            }
-        }
-        if let Some(v) = &self.email {
-            validate::email("payer.email", v)?;
-        }
-        Ok(())
+open_code! {
+    /// A balance type of a balance inquiry.
+    pub enum BalanceType {
+        /// `BALANCE`: the account balance (the documented default).
+        Balance = "BALANCE",
+        /// `AVAILABLE`: the available balance.
+        Available = "AVAILABLE",
     }
 }
 
-/// Transaction type for inquiries.
+/// Transaction type of an inquiry: a number on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TradeType {
     /// `1`: a pay-in.
     PayIn,
@@ -272,70 +193,475 @@ impl TradeType {
             TradeType::Other(n) => n,
         }
     }
-}
 
-impl Serialize for TradeType {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_u8(self.number())
-    }
-}
-
-impl<'de> Deserialize<'de> for TradeType {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(match u8::deserialize(d)? {
+    /// Reads a wire number.
+    pub fn from_number(n: u8) -> Self {
+        match n {
             1 => TradeType::PayIn,
             2 => TradeType::PayOut,
             n => TradeType::Other(n),
+        }
+    }
+}
+
+impl WireType for TradeType {
+    const WIRE_TYPE: &'static str = "integer";
+}
+
+impl ToWire for TradeType {
+    fn write<S: SerializeStruct>(&self, s: &mut S, key: &'static str) -> Result<(), S::Error> {
+        s.serialize_field(key, &self.number())
+    }
+}
+
+/// A number, or a string of one (the PHP demo sends `"1"`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(crate) enum NumberOrText {
+    Number(u64),
+    Text(String),
+}
+
+impl FromWire for TradeType {
+    type Wire = NumberOrText;
+    fn from_wire(wire: NumberOrText) -> Result<Self, FieldError> {
+        let n = match wire {
+            NumberOrText::Number(n) => n,
+            NumberOrText::Text(t) => t
+                .parse::<u64>()
+                .map_err(|_| FieldError::here("not a trade type number"))?,
+        };
+        u8::try_from(n)
+            .map(TradeType::from_number)
+            .map_err(|_| FieldError::here("not a trade type number"))
+    }
+}
+
+// --- money ---------------------------------------------------------------
+
+/// `money` on the wire: `{"amount": <integer céntimos>, "currency": "PEN"}`.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct MoneyWire {
+    amount: u64,
+    currency: String,
+}
+
+impl WireType for Money {
+    const WIRE_TYPE: &'static str = "object {amount: integer minor units, currency: string}";
+}
+
+impl ToWire for Money {
+    fn write<S: SerializeStruct>(&self, s: &mut S, key: &'static str) -> Result<(), S::Error> {
+        s.serialize_field(
+            key,
+            &MoneyWire {
+                amount: self.minor_units(),
+                currency: self.currency().as_str().to_owned(),
+            },
+        )
+    }
+}
+
+impl FromWire for Money {
+    type Wire = MoneyWire;
+    fn from_wire(wire: MoneyWire) -> Result<Self, FieldError> {
+        let currency = Currency::new(&wire.currency)
+            .map_err(|e| FieldError::new("currency", e.to_string()))?;
+        Ok(Money::new(wire.amount, currency))
+    }
+}
+
+/// A balance amount: `{"currency": "PEN", "value": "<minor units>"}`, the
+/// value a string of digits (a JSON integer is read too).
+pub(crate) struct BalanceMoney;
+
+/// The wire form of [`BalanceMoney`].
+#[derive(Deserialize)]
+pub(crate) struct BalanceMoneyWire {
+    currency: Option<String>,
+    value: Option<NumberOrText>,
+}
+
+impl schema::Convert for BalanceMoney {
+    type Target = Money;
+    type Wire = BalanceMoneyWire;
+    const WIRE_TYPE: &'static str = "object {currency: string, value: string of minor units}";
+    fn convert(wire: BalanceMoneyWire) -> Result<Money, FieldError> {
+        let currency = wire
+            .currency
+            .ok_or_else(|| FieldError::new("currency", "is missing"))?;
+        let currency =
+            Currency::new(&currency).map_err(|e| FieldError::new("currency", e.to_string()))?;
+        let value = match wire.value {
+            None => return Err(FieldError::new("value", "is missing")),
+            Some(NumberOrText::Number(n)) => n,
+            Some(NumberOrText::Text(t)) => {
+                if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(FieldError::new(
+                        "value",
+                        "must be a whole number of minor units (céntimos), such as \"1050\"",
+                    ));
+                }
+                t.parse::<u64>()
+                    .map_err(|_| FieldError::new("value", "is too large"))?
+            }
+        };
+        Ok(Money::new(value, currency))
+    }
+}
+
+/// A callback's `transactionTime`: an RFC 3339 time; without an offset it
+/// is Peru time.
+pub(crate) struct PeruLocalTime;
+
+impl schema::Convert for PeruLocalTime {
+    type Target = time::OffsetDateTime;
+    type Wire = String;
+    const WIRE_TYPE: &'static str = "string (yyyy-MM-ddTHH:mm:ss, optional offset: Peru time)";
+    fn convert(wire: String) -> Result<Self::Target, FieldError> {
+        super::timestamp::parse_peru_local_time(&wire).ok_or_else(|| {
+            FieldError::here("not a yyyy-MM-ddTHH:mm:ss time with an optional RFC 3339 offset")
         })
+    }
+    fn is_empty(wire: &String) -> bool {
+        wire.is_empty()
+    }
+}
+
+impl WireType for time::OffsetDateTime {
+    const WIRE_TYPE: &'static str = "string (yyyy-MM-ddTHH:mm:ss and an RFC 3339 offset)";
+}
+
+impl FromWire for time::OffsetDateTime {
+    type Wire = String;
+    fn from_wire(wire: String) -> Result<Self, FieldError> {
+        super::timestamp::parse_timestamp(&wire).ok_or_else(|| {
+            FieldError::here("not a yyyy-MM-ddTHH:mm:ss timestamp with an RFC 3339 offset")
+        })
+    }
+    fn is_empty(wire: &String) -> bool {
+        wire.is_empty()
+    }
+}
+
+impl WireType for Vec<BalanceType> {
+    const WIRE_TYPE: &'static str = "array of strings";
+}
+
+impl ToWire for Vec<BalanceType> {
+    fn write<S: SerializeStruct>(&self, s: &mut S, key: &'static str) -> Result<(), S::Error> {
+        s.serialize_field(key, self)
+    }
+}
+
+impl FromWire for Vec<BalanceType> {
+    type Wire = Vec<String>;
+    fn from_wire(wire: Vec<String>) -> Result<Self, FieldError> {
+        Ok(wire.iter().map(|s| BalanceType::from_wire(s)).collect())
+    }
+    fn is_empty(wire: &Vec<String>) -> bool {
+        wire.is_empty()
+    }
+}
+
+// --- rules -----------------------------------------------------------------
+
+type Field = &'static str;
+
+/// A merchant id: digits in production (`20011`), `sandbox-` and digits in
+/// the sandbox (`sandbox-20011`). Used for `merchant.merchantId` and
+/// `X-PARTNER-ID`.
+pub(crate) fn merchant_id(field: Field, value: &str) -> Result<(), ValidationError> {
+    validate::required_len(field, value, 1, 64)?;
+    let digits = value.strip_prefix(SANDBOX_PREFIX).unwrap_or(value);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(ValidationError::new(
+            field,
+            Rule::Format(Cow::Borrowed(
+                "a merchant id: digits (`20011`), or `sandbox-` and digits in the sandbox",
+            )),
+        ))
+    }
+}
+
+/// The prefix of sandbox merchant ids.
+pub(crate) const SANDBOX_PREFIX: &str = "sandbox-";
+
+/// 1–64 ASCII letters or digits (sub-merchant ids).
+pub(crate) fn alnum_id(field: Field, value: &str) -> Result<(), ValidationError> {
+    validate::required_len(field, value, 1, 64)?;
+    validate::charset(
+        field,
+        value,
+        |c| c.is_ascii_alphanumeric(),
+        "ASCII letters and digits",
+    )
+}
+
+/// `orderNo`: 6–32 ASCII letters or digits (no hyphen, no underscore).
+pub(crate) fn order_no(field: Field, value: &str) -> Result<(), ValidationError> {
+    validate::required_len(field, value, 6, 32)?;
+    validate::charset(
+        field,
+        value,
+        |c| c.is_ascii_alphanumeric(),
+        "ASCII letters and digits",
+    )
+}
+
+/// A reference of an inquiry (`orderNo`, `tradeNo`): 1–32 ASCII letters or
+/// digits.
+pub(crate) fn reference(field: Field, value: &str) -> Result<(), ValidationError> {
+    validate::required_len(field, value, 1, 32)?;
+    validate::charset(
+        field,
+        value,
+        |c| c.is_ascii_alphanumeric(),
+        "ASCII letters and digits",
+    )
+}
+
+/// A name: 1–128 characters, no control characters.
+pub(crate) fn name(field: Field, value: &str) -> Result<(), ValidationError> {
+    validate::required_len(field, value, 1, 128)?;
+    validate::printable(field, value)
+}
+
+/// `purpose`: 1–64 characters, no control characters.
+pub(crate) fn purpose(field: Field, value: &str) -> Result<(), ValidationError> {
+    validate::required_len(field, value, 1, 64)?;
+    validate::printable(field, value)
+}
+
+/// An upper-case code of letters, digits and `_`, 1–32 characters.
+fn code(field: Field, value: &str) -> Result<(), ValidationError> {
+    validate::required_len(field, value, 1, 32)?;
+    validate::charset(
+        field,
+        value,
+        |c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_',
+        "an upper-case code of letters, digits and `_`",
+    )
+}
+
+/// `paymentMethod`.
+pub(crate) fn payment_method(field: Field, value: &PaymentMethod) -> Result<(), ValidationError> {
+    code(field, value.as_str())
+}
+
+/// `payer.idType`.
+pub(crate) fn id_type(field: Field, value: &IdType) -> Result<(), ValidationError> {
+    validate::required_len(field, value.as_str(), 1, 16)?;
+    code(field, value.as_str())
+}
+
+/// `balanceTypes`: at least one, each an upper-case code.
+// The schema hands every rule a reference to the field's own type.
+#[allow(clippy::ptr_arg)]
+pub(crate) fn balance_types(field: Field, value: &Vec<BalanceType>) -> Result<(), ValidationError> {
+    if value.is_empty() {
+        return Err(ValidationError::new(field, Rule::Required));
+    }
+    value.iter().try_for_each(|t| code(field, t.as_str()))
+}
+
+/// `payer.identity`: 1–32 ASCII letters, digits or `-`.
+pub(crate) fn identity(field: Field, value: &str) -> Result<(), ValidationError> {
+    validate::required_len(field, value, 1, 32)?;
+    validate::charset(
+        field,
+        value,
+        |c| c.is_ascii_alphanumeric() || c == '-',
+        "letters, digits or `-`",
+    )
+}
+
+/// `payer.phone`: 6–20 characters, digits after an optional `+`.
+pub(crate) fn phone(field: Field, value: &str) -> Result<(), ValidationError> {
+    validate::required_len(field, value, 6, 20)?;
+    let digits = value.strip_prefix('+').unwrap_or(value);
+    validate::charset(
+        field,
+        digits,
+        |c| c.is_ascii_digit(),
+        "digits, optionally after `+`",
+    )
+}
+
+/// An e-mail address.
+pub(crate) fn email(field: Field, value: &str) -> Result<(), ValidationError> {
+    validate::email(field, value)
+}
+
+/// An http(s) URL of at most 256 characters.
+pub(crate) fn http_url(field: Field, value: &str) -> Result<(), ValidationError> {
+    validate::url(field, value, &["http", "https"], 256, "an http(s) URL")
+}
+
+/// `money`: PEN, 100..=999999999 céntimos.
+pub(crate) fn pay_in_money(field: Field, value: &Money) -> Result<(), ValidationError> {
+    if value.currency() != Currency::PEN {
+        return Err(ValidationError::new(
+            format!("{field}.currency"),
+            Rule::Format(Cow::Borrowed("PEN (SmilePayz Peru takes soles only)")),
+        ));
+    }
+    if (MIN_AMOUNT..=MAX_AMOUNT).contains(&value.minor_units()) {
+        Ok(())
+    } else {
+        Err(ValidationError::new(
+            format!("{field}.amount"),
+            Rule::OutOfRange {
+                min: MIN_AMOUNT,
+                max: MAX_AMOUNT,
+            },
+        ))
+    }
+}
+
+/// `expiryPeriod`: 300..=86400 seconds.
+pub(crate) fn expiry_period(field: Field, value: &u32) -> Result<(), ValidationError> {
+    validate::range(field, u64::from(*value), 300, 86_400)
+}
+
+/// `area`: a positive code of SmilePayz's area table.
+pub(crate) fn area(field: Field, value: &u16) -> Result<(), ValidationError> {
+    validate::range(field, u64::from(*value), 1, 999)
+}
+
+/// Any trade type may be asked for.
+pub(crate) fn any_trade_type(_field: Field, _value: &TradeType) -> Result<(), ValidationError> {
+    Ok(())
+}
+
+// --- payer -------------------------------------------------------------------
+
+schema::request! {
+    /// The payer of a pay-in. `name` is required; the rest is optional.
+    ///
+    /// GATEWAYS.md decides here: `payer` and `payer.name` are mandatory (the
+    /// seed's table and the production Peru page mark both "M"; the Java demo
+    /// comments "required for peru"). An earlier version of this SDK made
+    /// the payer optional from the seed's notes; GATEWAYS.md wins.
+    ///
+    /// ```
+    /// use pasarela_core::smilepayz::{IdType, Payer};
+    /// let payer = Payer::new("Carlos Rodriguez Mendoza")
+    ///     .with_id_type(IdType::Dni)
+    ///     .with_identity("48982488880")
+    ///     .with_email("carlos@example.com");
+    /// assert_eq!(payer.name(), "Carlos Rodriguez Mendoza");
+    /// assert_eq!(payer.id_type(), Some(&IdType::Dni));
+    /// assert_eq!(payer.phone(), None);
+    /// ```
+    pub struct Payer as "Payer", setters on Payer {
+        /// Identity document type (`DNI`, `CE`, `PAS`, `RUC`; open).
+        id_type: IdType = "idType", Optional, get &IdType, set with_id_type,
+            rule id_type => "an upper-case code, 1–16 characters";
+        /// Identity document number. Sent as `identity` (the staging docs'
+        /// `idNumber` is accepted by the gateway, never sent).
+        identity: String = "identity", Optional, get &str, set with_identity,
+            rule identity => "1–32 ASCII letters, digits or `-`";
+        /// Full name.
+        name: String = "name", NonEmpty, get &str,
+            rule name => "1–128 characters, no control characters";
+        /// Phone number.
+        phone: String = "phone", Optional, get &str, set with_phone,
+            rule phone => "6–20 characters: digits, optionally after `+`";
+        /// E-mail address.
+        email: String = "email", Optional, get &str, set with_email,
+            rule email => "an e-mail address";
+    }
+}
+
+impl Payer {
+    /// A payer with the mandatory name.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            id_type: None,
+            identity: None,
+            name: name.into(),
+            phone: None,
+            email: None,
+        }
+    }
+}
+
+impl schema::Fields for Payer {
+    type Target = Payer;
+    fn fields_mut(&mut self) -> &mut Payer {
+        self
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::smilepayz::schema::{Check, Presence};
 
     #[test]
-    fn money_display_and_range() {
-        assert_eq!(Money::pen(20000).to_string(), "PEN 200.00");
-        assert_eq!(Money::pen(105).to_string(), "PEN 1.05");
+    fn money_rule_names_the_field() {
         assert_eq!(
-            Money::pen(99).validate().unwrap_err().field(),
+            pay_in_money("money", &Money::pen(99)).unwrap_err().field(),
             "money.amount"
         );
         assert_eq!(
-            Money::pen(1_000_000_000).validate().unwrap_err().field(),
+            pay_in_money("money", &Money::pen(1_000_000_000))
+                .unwrap_err()
+                .field(),
             "money.amount"
         );
-        assert!(Money::pen(100).validate().is_ok());
-        assert!(Money::pen(999_999_999).validate().is_ok());
-    }
-
-    #[test]
-    fn statuses_keep_unknown_values() {
-        let s: TransactionStatus = serde_json::from_str("\"REFUNDED\"").unwrap();
-        assert_eq!(s, TransactionStatus::Unknown("REFUNDED".into()));
-        assert_eq!(serde_json::to_string(&s).unwrap(), "\"REFUNDED\"");
-        assert!(TransactionStatus::from_wire("SUCCESS").is_final());
-        assert!(!TransactionStatus::from_wire("PROCESSING").is_final());
-    }
-
-    #[test]
-    fn payment_method_codes() {
+        assert!(pay_in_money("money", &Money::pen(100)).is_ok());
+        assert!(pay_in_money("money", &Money::pen(999_999_999)).is_ok());
         assert_eq!(
-            PaymentMethod::from_code("CASHIER_PE"),
+            pay_in_money("money", &Money::new(20000, Currency::USD))
+                .unwrap_err()
+                .field(),
+            "money.currency"
+        );
+    }
+
+    #[test]
+    fn statuses_are_an_open_set() {
+        for (wire, status, is_final) in [
+            ("INIT", TransactionStatus::Init, false),
+            ("PROCESSING", TransactionStatus::Processing, false),
+            ("SUCCESS", TransactionStatus::Success, true),
+            ("FAILED", TransactionStatus::Failed, true),
+            ("EXPIRED", TransactionStatus::Expired, true),
+            ("CANCELLED", TransactionStatus::Cancelled, true),
+        ] {
+            assert_eq!(TransactionStatus::from_wire(wire), status);
+            assert_eq!(status.as_str(), wire);
+            assert_eq!(status.is_final(), is_final, "{wire}");
+        }
+        let other = TransactionStatus::from_wire("REFUNDED");
+        assert_eq!(other, TransactionStatus::Other("REFUNDED".into()));
+        assert_eq!(other.as_str(), "REFUNDED");
+        assert!(!other.is_final());
+        assert_eq!(
+            serde_json::to_string(&TransactionStatus::Expired).unwrap(),
+            "\"EXPIRED\""
+        );
+    }
+
+    #[test]
+    fn payment_method_rule() {
+        assert_eq!(
+            PaymentMethod::from_wire("CASHIER_PE"),
             PaymentMethod::CashierPe
         );
-        assert!(PaymentMethod::Other("QR_PE".into()).validate().is_ok());
+        assert!(payment_method("paymentMethod", &PaymentMethod::Other("QR_PE".into())).is_ok());
         assert_eq!(
-            PaymentMethod::Other("qr pe".into())
-                .validate()
+            payment_method("paymentMethod", &PaymentMethod::Other("qr pe".into()))
                 .unwrap_err()
                 .field(),
             "paymentMethod"
         );
         assert_eq!(
-            PaymentMethod::Other(String::new())
-                .validate()
+            payment_method("paymentMethod", &PaymentMethod::Other(String::new()))
                 .unwrap_err()
                 .rule(),
             &Rule::Required
@@ -343,62 +669,113 @@ mod tests {
     }
 
     #[test]
-    fn payer_rules_name_fields() {
-        let cases = [
-            (
-                Payer {
-                    id_type: Some(String::new()),
-                    ..Payer::default()
-                },
-                "payer.idType",
-            ),
-            (
-                Payer {
-                    identity: Some("12 34".into()),
-                    ..Payer::default()
-                },
-                "payer.identity",
-            ),
-            (
-                Payer {
-                    name: Some("x".repeat(129)),
-                    ..Payer::default()
-                },
-                "payer.name",
-            ),
-            (
-                Payer {
-                    phone: Some("98765x321".into()),
-                    ..Payer::default()
-                },
-                "payer.phone",
-            ),
-            (
-                Payer {
-                    phone: Some("123".into()),
-                    ..Payer::default()
-                },
-                "payer.phone",
-            ),
-            (
-                Payer {
-                    email: Some("nobody".into()),
-                    ..Payer::default()
-                },
-                "payer.email",
-            ),
-        ];
-        for (payer, field) in cases {
-            assert_eq!(payer.validate().unwrap_err().field(), field);
+    fn merchant_ids_production_and_sandbox() {
+        for ok in ["20011", "1", "sandbox-20011"] {
+            assert!(merchant_id("merchant.merchantId", ok).is_ok(), "{ok}");
         }
-        assert!(Payer::default().validate().is_ok());
-        let full = Payer {
-            id_type: Some("DNI".into()),
-            identity: Some("48982488880".into()),
-            name: Some("Carlos Rodriguez Mendoza".into()),
-            phone: Some("+51987654321".into()),
-            email: Some("carlos@example.com".into()),
+        for bad in [
+            "",
+            "sandbox-",
+            "sandbox-20a11",
+            "Sandbox-20011",
+            "20 11",
+            "merchant1",
+            "2001\r\n1",
+        ] {
+            assert_eq!(
+                merchant_id("merchant.merchantId", bad).unwrap_err().field(),
+                "merchant.merchantId",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn payer_name_is_required_and_rules_name_fields() {
+        let field = |p: Payer| p.check().unwrap_err().field().to_owned();
+        assert_eq!(field(Payer::new("")), "name");
+        assert_eq!(field(Payer::new("x".repeat(129))), "name");
+        assert_eq!(field(Payer::new("Ana\n")), "name");
+        assert_eq!(
+            field(Payer::new("Ana").with_id_type(IdType::Other(String::new()))),
+            "idType"
+        );
+        assert_eq!(
+            field(Payer::new("Ana").with_id_type(IdType::Other("dni".into()))),
+            "idType"
+        );
+        assert_eq!(field(Payer::new("Ana").with_identity("12 34")), "identity");
+        assert_eq!(field(Payer::new("Ana").with_phone("98765x321")), "phone");
+        assert_eq!(field(Payer::new("Ana").with_phone("123")), "phone");
+        assert_eq!(field(Payer::new("Ana").with_phone("+")), "phone");
+        assert_eq!(field(Payer::new("Ana").with_email("nobody")), "email");
+        assert!(Payer::new("Ana").check().is_ok());
+        for id_type in [IdType::Dni, IdType::Ce, IdType::Pas, IdType::Ruc] {
+            let full = Payer::new("Carlos Rodriguez Mendoza")
+                .with_id_type(id_type)
+                .with_identity("48982488880")
+                .with_phone("+51987654321")
+                .with_email("carlos@example.com");
+            assert!(full.check().is_ok());
+        }
+        assert_eq!(IdType::from_wire("NID"), IdType::Other("NID".into()));
+        let spec = |wire: &str| Payer::FIELDS.iter().find(|f| f.wire == wire).unwrap();
+        assert_eq!(spec("name").presence, Presence::NonEmpty);
+        for optional in ["idType", "identity", "phone", "email"] {
+            assert_eq!(spec(optional).presence, Presence::Optional, "{optional}");
+        }
+    }
+
+    #[test]
+    fn payer_serializes_in_wire_order_without_unset_fields() {
+        assert_eq!(
+            serde_json::to_string(&Payer::new("Ana")).unwrap(),
+            r#"{"name":"Ana"}"#
+        );
+        let full = Payer::new("Ana")
+            .with_email("a@b.pe")
+            .with_id_type(IdType::Ruc)
+            .with_identity("20123456789")
+            .with_phone("51987654321");
+        assert_eq!(
+            serde_json::to_string(&full).unwrap(),
+            r#"{"idType":"RUC","identity":"20123456789","name":"Ana","phone":"51987654321","email":"a@b.pe"}"#
+        );
+    }
+
+    #[test]
+    fn balance_money_reads_minor_unit_strings() {
+        let read = |json: &str| {
+            <BalanceMoney as schema::Convert>::convert(serde_json::from_str(json).unwrap())
         };
-        assert!(full.validate().is_ok());
+        assert_eq!(
+            read(r#"{"currency":"PEN","value":"1050"}"#),
+            Ok(Money::pen(1050))
+        );
+        assert_eq!(read(r#"{"currency":"PEN","value":0}"#), Ok(Money::pen(0)));
+        for (bad, path) in [
+            (r#"{"currency":"PEN","value":"10.50"}"#, "value"),
+            (r#"{"currency":"PEN","value":""}"#, "value"),
+            (r#"{"currency":"PEN","value":"-5"}"#, "value"),
+            (r#"{"currency":"PEN"}"#, "value"),
+            (r#"{"value":"1"}"#, "currency"),
+            (r#"{"currency":"pen","value":"1"}"#, "currency"),
+            (
+                r#"{"currency":"PEN","value":"99999999999999999999999"}"#,
+                "value",
+            ),
+        ] {
+            assert_eq!(read(bad).unwrap_err().path, path, "{bad}");
+        }
+    }
+
+    #[test]
+    fn trade_type_reads_numbers_and_numeric_text() {
+        let read = |json: &str| TradeType::from_wire(serde_json::from_str(json).unwrap());
+        assert_eq!(read("1"), Ok(TradeType::PayIn));
+        assert_eq!(read("\"2\""), Ok(TradeType::PayOut));
+        assert_eq!(read("7"), Ok(TradeType::Other(7)));
+        assert!(read("\"x\"").is_err());
+        assert!(read("300").is_err());
     }
 }

@@ -1,37 +1,53 @@
 //! Create a pay-in: `POST /v2.0/transaction/pay-in`.
+//!
+//! # Amount unit (contested)
+//!
+//! `money.amount` is sent as an integer number of **céntimos** (`20000` =
+//! PEN 200.00), 100..=999999999, as the Peru pages, the pay-out page and
+//! the seed say. SmilePayz's generic Money data-model page lists PEN with
+//! two decimals (`"200.00"`) instead. Confirm the unit with a small
+//! sandbox pay-in (ask for `Money::pen(100)` and check that the cashier
+//! page shows PEN 1.00) before going live.
 
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::config::ApiPath;
-use super::config::Config;
-use super::model::{Money, Payer, PaymentMethod, TransactionStatus};
-use super::request::{UnsignedRequest, signed_post, unsigned_post};
-use super::response::{decode_success, parse_time, parse_url};
-use crate::error::{PrepareError, ResponseError, ValidationError};
+use super::config::{ApiPath, Config};
+use super::model::{self, Payer, PaymentMethod, TransactionStatus};
+use super::request::{RequestBuilder, UnsignedRequest, signed_post, unsigned_post};
+use super::response::decode_into;
+use super::schema;
+use crate::Money;
+use crate::error::{PrepareError, ResponseError, Rule, ValidationError};
 use crate::http::{PreparedRequest, RawResponse};
-use crate::validate;
 
 /// The API path of a pay-in.
 pub const PAY_IN_PATH: &str = "/v2.0/transaction/pay-in";
 /// Default expiry the gateway applies when `expiryPeriod` is not sent.
 pub const DEFAULT_EXPIRY_SECS: u32 = 3600;
 
-/// The merchant block of a pay-in request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Merchant {
-    /// Merchant id assigned by SmilePayz.
-    pub merchant_id: String,
-    /// Display name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub merchant_name: Option<String>,
-    /// Sub-merchant id, for multi-level merchants.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sub_merchant_id: Option<String>,
-    /// Sub-merchant display name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sub_merchant_name: Option<String>,
+schema::request! {
+    /// The merchant block of a pay-in request.
+    ///
+    /// ```
+    /// use pasarela_core::smilepayz::Merchant;
+    /// let merchant = Merchant::new("sandbox-20011").with_merchant_name("Tienda");
+    /// assert_eq!(merchant.merchant_id(), "sandbox-20011");
+    /// ```
+    pub struct Merchant as "Merchant", setters on Merchant {
+        /// Merchant id assigned by SmilePayz: digits, or `sandbox-` and
+        /// digits in the sandbox.
+        merchant_id: String = "merchantId", NonEmpty, get &str,
+            rule model::merchant_id => "digits, or `sandbox-` and digits";
+        /// Display name.
+        merchant_name: String = "merchantName", Optional, get &str, set with_merchant_name,
+            rule model::name => "1–128 characters, no control characters";
+        /// Sub-merchant id, for multi-level merchants.
+        sub_merchant_id: String = "subMerchantId", Optional, get &str, set with_sub_merchant_id,
+            rule model::alnum_id => "1–64 ASCII letters or digits";
+        /// Sub-merchant display name.
+        sub_merchant_name: String = "subMerchantName", Optional, get &str, set with_sub_merchant_name,
+            rule model::name => "1–128 characters, no control characters";
+    }
 }
 
 impl Merchant {
@@ -44,76 +60,104 @@ impl Merchant {
             sub_merchant_name: None,
         }
     }
+}
 
-    fn validate(&self) -> Result<(), ValidationError> {
-        alnum_id("merchant.merchantId", &self.merchant_id)?;
-        if let Some(v) = &self.merchant_name {
-            validate::required_len("merchant.merchantName", v, 1, 128)?;
-            validate::printable("merchant.merchantName", v)?;
-        }
-        if let Some(v) = &self.sub_merchant_id {
-            alnum_id("merchant.subMerchantId", v)?;
-        }
-        if let Some(v) = &self.sub_merchant_name {
-            validate::required_len("merchant.subMerchantName", v, 1, 128)?;
-            validate::printable("merchant.subMerchantName", v)?;
-        }
-        Ok(())
+impl schema::Fields for Merchant {
+    type Target = Merchant;
+    fn fields_mut(&mut self) -> &mut Merchant {
+        self
     }
 }
 
-fn alnum_id(field: &'static str, value: &str) -> Result<(), ValidationError> {
-    validate::required_len(field, value, 1, 64)?;
-    validate::charset(
-        field,
-        value,
-        |c| c.is_ascii_alphanumeric(),
-        "ASCII letters and digits",
-    )
+schema::request! {
+    /// A pay-in request, valid by construction: made with
+    /// [`PayInRequest::builder`], checked by
+    /// [`build`](RequestBuilder::build).
+    ///
+    /// Field order is the JSON order on the wire (the seed's sample order);
+    /// unset optionals are omitted, never sent as `""` or `null`.
+    ///
+    /// ```
+    /// use pasarela_core::Money;
+    /// use pasarela_core::smilepayz::{Merchant, Payer, PayInRequest, AREA_PERU};
+    ///
+    /// let request = PayInRequest::builder(
+    ///     Merchant::new("20011"),
+    ///     "ORDER20240001",
+    ///     Money::pen(20000), // céntimos: PEN 200.00 (see the module docs)
+    ///     "Pedido 1",
+    ///     Payer::new("Carlos Rodriguez Mendoza"),
+    /// )
+    /// .callback_url("https://shop.example/cb")
+    /// .area(AREA_PERU)
+    /// .build()?;
+    /// assert_eq!(request.order_no(), "ORDER20240001");
+    /// assert_eq!(
+    ///     serde_json::to_string(&request)?,
+    ///     r#"{"merchant":{"merchantId":"20011"},"payer":{"name":"Carlos Rodriguez Mendoza"},"money":{"amount":20000,"currency":"PEN"},"orderNo":"ORDER20240001","paymentMethod":"CASHIER_PE","purpose":"Pedido 1","callbackUrl":"https://shop.example/cb","area":15}"#
+    /// );
+    ///
+    /// // A broken rule names its field; nothing is built.
+    /// let err = PayInRequest::builder(Merchant::new("20011"), "ORD-1", Money::pen(20000), "x", Payer::new("Ana"))
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(err.field(), "orderNo");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub struct PayInRequest as "PayInRequest", setters on RequestBuilder<PayInRequest> {
+        /// Merchant block.
+        merchant: Merchant = "merchant", Required, get &Merchant,
+            rule schema::nested => "the merchant block";
+        /// The payer (mandatory, with a name).
+        payer: Payer = "payer", Required, get &Payer,
+            rule schema::nested => "the payer block, `name` mandatory";
+        /// Amount (integer céntimos; the unit is contested, see the module
+        /// docs) and currency.
+        money: Money = "money", Required, get Money,
+            rule model::pay_in_money => "PEN, 100..=999999999 céntimos";
+        /// The merchant's order number, unique per merchant.
+        order_no: String = "orderNo", NonEmpty, get &str,
+            rule model::order_no => "6–32 ASCII letters or digits";
+        /// Payment method (`CASHIER_PE` unless set).
+        payment_method: PaymentMethod = "paymentMethod", NonEmpty, get &PaymentMethod,
+            rule model::payment_method => "an upper-case code of letters, digits and `_`";
+        /// What the payment is for.
+        purpose: String = "purpose", NonEmpty, get &str,
+            rule model::purpose => "1–64 characters, no control characters";
+        /// Seconds until the pay-in expires; the gateway's default is 3600.
+        expiry_period: u32 = "expiryPeriod", Optional, get u32, set expiry_period,
+            rule model::expiry_period => "300..=86400 seconds";
+        /// Where the payer returns after paying.
+        redirect_url: String = "redirectUrl", Optional, get &str, set redirect_url,
+            rule model::http_url => "an http(s) URL of at most 256 characters";
+        /// Where the gateway posts the callback (else the back office's
+        /// "API Notify Address").
+        callback_url: String = "callbackUrl", Optional, get &str, set callback_url,
+            rule model::http_url => "an http(s) URL of at most 256 characters";
+        /// Area code of SmilePayz's area table ([`AREA_PERU`](super::AREA_PERU)
+        /// is 15). Not in the Peru tables, sent by the PHP and Node demos:
+        /// omitted unless set.
+        area: u16 = "area", Optional, get u16, set area,
+            rule model::area => "a positive area code (Peru: 15)";
+    }
 }
 
-/// A pay-in request. Build it with [`PayInRequest::new`] and the `with_*`
-/// methods; [`prepare_pay_in`] validates every rule before producing bytes.
-///
-/// Field order here is the JSON order on the wire (the seed's sample order).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PayInRequest {
-    /// Merchant block.
-    pub merchant: Merchant,
-    /// Payer, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub payer: Option<Payer>,
-    /// Amount and currency.
-    pub money: Money,
-    /// Merchant's order number: 6–32 ASCII letters/digits, unique per merchant.
-    pub order_no: String,
-    /// Payment method.
-    pub payment_method: PaymentMethod,
-    /// What the payment is for: 1–64 characters.
-    pub purpose: String,
-    /// Seconds until the pay-in expires (300..=86400); gateway default 3600.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expiry_period: Option<u32>,
-    /// Where the payer returns after paying (http/https, ≤ 256 characters).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub redirect_url: Option<String>,
-    /// Where the gateway posts the callback (http/https, ≤ 256 characters).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub callback_url: Option<String>,
-}
+/// The builder of a [`PayInRequest`].
+pub type PayInRequestBuilder = RequestBuilder<PayInRequest>;
 
 impl PayInRequest {
-    /// A `CASHIER_PE` pay-in with the mandatory fields.
-    pub fn new(
+    /// Starts a `CASHIER_PE` pay-in with every mandatory part: the merchant,
+    /// the order number, the amount, the purpose and the payer.
+    pub fn builder(
         merchant: Merchant,
         order_no: impl Into<String>,
         money: Money,
         purpose: impl Into<String>,
-    ) -> Self {
-        Self {
+        payer: Payer,
+    ) -> PayInRequestBuilder {
+        RequestBuilder(Self {
             merchant,
-            payer: None,
+            payer,
             money,
             order_no: order_no.into(),
             payment_method: PaymentMethod::CashierPe,
@@ -121,97 +165,72 @@ impl PayInRequest {
             expiry_period: None,
             redirect_url: None,
             callback_url: None,
-        }
-    }
-
-    /// Sets the payer.
-    pub fn with_payer(mut self, payer: Payer) -> Self {
-        self.payer = Some(payer);
-        self
-    }
-
-    /// Sets the payment method.
-    pub fn with_payment_method(mut self, method: PaymentMethod) -> Self {
-        self.payment_method = method;
-        self
-    }
-
-    /// Sets the expiry in seconds.
-    pub fn with_expiry_period(mut self, seconds: u32) -> Self {
-        self.expiry_period = Some(seconds);
-        self
-    }
-
-    /// Sets the redirect URL.
-    pub fn with_redirect_url(mut self, url: impl Into<String>) -> Self {
-        self.redirect_url = Some(url.into());
-        self
-    }
-
-    /// Sets the callback URL.
-    pub fn with_callback_url(mut self, url: impl Into<String>) -> Self {
-        self.callback_url = Some(url.into());
-        self
-    }
-
-    /// Checks every rule of the protocol; the first broken one is returned.
-    pub fn validate(&self) -> Result<(), ValidationError> {
-        self.merchant.validate()?;
-        if let Some(payer) = &self.payer {
-            payer.validate()?;
-        }
-        self.money.validate()?;
-        validate_order_no("orderNo", &self.order_no)?;
-        self.payment_method.validate()?;
-        validate::required_len("purpose", &self.purpose, 1, 64)?;
-        validate::printable("purpose", &self.purpose)?;
-        if let Some(secs) = self.expiry_period {
-            validate::range("expiryPeriod", u64::from(secs), 300, 86_400)?;
-        }
-        if let Some(url) = &self.redirect_url {
-            validate::url(
-                "redirectUrl",
-                url,
-                &["http", "https"],
-                256,
-                "an http(s) URL",
-            )?;
-        }
-        if let Some(url) = &self.callback_url {
-            validate::url(
-                "callbackUrl",
-                url,
-                &["http", "https"],
-                256,
-                "an http(s) URL",
-            )?;
-        }
-        Ok(())
+            area: None,
+        })
     }
 }
 
-/// `orderNo` rule: 6–32 ASCII letters or digits.
-pub(crate) fn validate_order_no(field: &'static str, value: &str) -> Result<(), ValidationError> {
-    validate::required_len(field, value, 6, 32)?;
-    validate::charset(
-        field,
-        value,
-        |c| c.is_ascii_alphanumeric(),
-        "ASCII letters and digits",
-    )
+impl PayInRequestBuilder {
+    /// Sets `paymentMethod` (`CASHIER_PE` by default).
+    pub fn payment_method(mut self, method: impl Into<PaymentMethod>) -> Self {
+        self.0.payment_method = method.into();
+        self
+    }
+}
+
+/// Builds an order number in the style of SmilePayz's official demos:
+/// `S` + the merchant's digits + `unique_suffix` for a sandbox merchant id
+/// (`sandbox-20011` → `S20011…`), the merchant's digits + `unique_suffix`
+/// for a production one (`20011` → `20011…`).
+///
+/// An older SmilePayz rule, still followed by the Java and Go demos, wanted
+/// sandbox order numbers to start with `S` and the merchant digits and
+/// production ones with the merchant digits. The current Peru page only says
+/// that an `orderNo` "cannot start with reserved prefixes" (without listing
+/// them), so the SDK does not enforce a prefix: this helper is a convenience
+/// for merchants who want the demos' style.
+///
+/// `unique_suffix` is yours to make unique (a sequence, a random string of
+/// letters and digits); the result must still be a valid `orderNo` (6–32
+/// ASCII letters or digits), else the error names `orderNo`. Nothing is
+/// truncated: a silently shortened suffix could repeat.
+///
+/// ```
+/// use pasarela_core::smilepayz::demo_style_order_no;
+/// assert_eq!(demo_style_order_no("sandbox-20011", "0001")?, "S200110001");
+/// assert_eq!(demo_style_order_no("20011", "a1b2c3")?, "20011a1b2c3");
+/// assert_eq!(demo_style_order_no("20011", "x-1").unwrap_err().field(), "orderNo");
+/// assert_eq!(demo_style_order_no("20011", &"9".repeat(28)).unwrap_err().field(), "orderNo");
+/// # Ok::<(), pasarela_core::ValidationError>(())
+/// ```
+pub fn demo_style_order_no(
+    merchant_id: &str,
+    unique_suffix: &str,
+) -> Result<String, ValidationError> {
+    model::merchant_id("merchant.merchantId", merchant_id)?;
+    if unique_suffix.is_empty() {
+        return Err(ValidationError::new("orderNo", Rule::Required));
+    }
+    let order_no = match merchant_id.strip_prefix(model::SANDBOX_PREFIX) {
+        Some(digits) => format!("S{digits}{unique_suffix}"),
+        None => format!("{merchant_id}{unique_suffix}"),
+    };
+    model::order_no("orderNo", &order_no)?;
+    Ok(order_no)
 }
 
 /// Prepares a signed pay-in request.
 ///
-/// The body is minified JSON in a fixed field order with unset optionals
-/// omitted; `X-TIMESTAMP` is `now` in Peru time; `X-SIGNATURE` signs
-/// `X-TIMESTAMP|merchantSecret|body` over exactly the body returned.
+/// The body is minified JSON in the schema's field order with unset
+/// optionals omitted; `X-TIMESTAMP` is `now` in Peru time; `X-SIGNATURE`
+/// signs `X-TIMESTAMP|merchantSecret|body` over exactly the body returned.
+/// The request was checked when it was built: this fails only when the
+/// configuration is invalid or the signer fails.
 pub fn prepare_pay_in(
     config: &Config,
     request: &PayInRequest,
     now: OffsetDateTime,
 ) -> Result<PreparedRequest, PrepareError> {
-    request.validate()?;
     signed_post(config, ApiPath::PayIn, request, now)
 }
 
@@ -224,20 +243,42 @@ pub fn prepare_pay_in_unsigned(
     request: &PayInRequest,
     now: OffsetDateTime,
 ) -> Result<UnsignedRequest, ValidationError> {
-    request.validate()?;
     unsigned_post(config, ApiPath::PayIn, request, now)
 }
 
-/// The channel block of a pay-in response.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Channel {
-    /// Payment method used.
-    pub payment_method: PaymentMethod,
-    /// Where to send the payer to pay.
-    pub payment_url: url::Url,
-    /// Extra channel information, as received (e.g. an alternative
-    /// `paymentUrl`).
-    pub additional_info: Option<serde_json::Map<String, serde_json::Value>>,
+schema::response! {
+    /// The merchant block of a pay-in response.
+    pub struct ResponseMerchant as "Merchant", wire ResponseMerchantWire {
+        /// Merchant id.
+        merchant_id: String = "merchantId", NonEmpty; "the merchant id";
+        /// Display name.
+        merchant_name: String = "merchantName", Optional; "text";
+        /// Sub-merchant id.
+        sub_merchant_id: String = "subMerchantId", Optional; "text";
+        /// Sub-merchant name.
+        sub_merchant_name: String = "subMerchantName", Optional; "text";
+        /// Merchant account number (what a balance inquiry asks about).
+        account_no: String = "accountNo", Optional; "text";
+    }
+}
+
+schema::response! {
+    /// The channel block of a pay-in response: where to send the payer.
+    pub struct Channel as "Channel", wire ChannelWire {
+        /// Payment method used.
+        payment_method: PaymentMethod = "paymentMethod", NonEmpty; "a payment method code (open set)";
+        /// Where to send the payer to pay.
+        payment_url: url::Url = "paymentUrl", NonEmpty; "a URL";
+        /// Extra channel information, as received (e.g. an alternative
+        /// `paymentUrl`).
+        additional_info: serde_json::Map<String, serde_json::Value> = "additionalInfo", Optional; "an object";
+        /// Virtual account number (channel model; bank transfers).
+        va_number: String = "vaNumber", Optional; "text";
+        /// QR code content (channel model).
+        qr_string: String = "qrString", Optional; "text";
+        /// Receiving bank name (channel model).
+        receiver_bank_name: String = "receiverBankName", Optional; "text";
+    }
 }
 
 impl Channel {
@@ -250,72 +291,28 @@ impl Channel {
     }
 }
 
-/// The merchant block of a response.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ResponseMerchant {
-    /// Merchant id.
-    pub merchant_id: String,
-    /// Display name.
-    #[serde(default)]
-    pub merchant_name: Option<String>,
-    /// Sub-merchant id.
-    #[serde(default)]
-    pub sub_merchant_id: Option<String>,
-    /// Sub-merchant name.
-    #[serde(default)]
-    pub sub_merchant_name: Option<String>,
-    /// Merchant account number.
-    #[serde(default)]
-    pub account_no: Option<String>,
-}
-
-/// A successful pay-in response.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PayInResponse {
-    /// `00`.
-    pub code: String,
-    /// Gateway message.
-    pub message: String,
-    /// The merchant's order number.
-    pub order_no: String,
-    /// Merchant block.
-    pub merchant: ResponseMerchant,
-    /// Confirmed amount.
-    pub money: Money,
-    /// When the gateway processed it.
-    pub transaction_time: OffsetDateTime,
-    /// Payment channel, with the URL to send the payer to.
-    pub channel: Channel,
-    /// Gateway's transaction number.
-    pub trade_no: Option<String>,
-    /// Transaction status (normally `PROCESSING`).
-    pub status: Option<TransactionStatus>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct WireChannel {
-    payment_method: PaymentMethod,
-    payment_url: String,
-    #[serde(default)]
-    additional_info: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct WirePayInResponse {
-    code: String,
-    message: String,
-    order_no: String,
-    merchant: ResponseMerchant,
-    money: Money,
-    transaction_time: String,
-    channel: WireChannel,
-    #[serde(default)]
-    trade_no: Option<String>,
-    #[serde(default)]
-    status: Option<TransactionStatus>,
+schema::response! {
+    /// A successful pay-in response (`code` `"00"`).
+    pub struct PayInResponse as "PayInResponse", wire PayInResponseWire {
+        /// `00`.
+        code: String = "code", NonEmpty; "`00` on success";
+        /// Gateway message.
+        message: String = "message", MayBeEmpty; "human-readable text";
+        /// The merchant's order number.
+        order_no: String = "orderNo", NonEmpty; "the request's orderNo";
+        /// Merchant block.
+        merchant: ResponseMerchant = "merchant", Required; "the merchant block";
+        /// Amount and currency (integer céntimos).
+        money: Money = "money", Required; "amount in minor units and currency";
+        /// When the gateway processed it.
+        transaction_time: OffsetDateTime = "transactionTime", NonEmpty; "an RFC 3339 time with offset, second precision";
+        /// Payment channel, with the URL to send the payer to.
+        channel: Channel = "channel", Required; "the channel block";
+        /// Gateway's transaction number.
+        trade_no: String = "tradeNo", Optional; "the gateway's transaction number";
+        /// Transaction status (normally `PROCESSING`).
+        status: TransactionStatus = "status", Optional; "a status (open set)";
+    }
 }
 
 /// Parses a pay-in response: the typed result when `code` is `"00"`, a
@@ -324,202 +321,223 @@ struct WirePayInResponse {
 pub fn parse_pay_in_response(
     response: impl Into<RawResponse>,
 ) -> Result<PayInResponse, ResponseError> {
-    let response = response.into();
-    let wire: WirePayInResponse = decode_success(&response)?;
-    let body = &response.body;
-    Ok(PayInResponse {
-        transaction_time: parse_time("transactionTime", &wire.transaction_time, body)?,
-        channel: Channel {
-            payment_method: wire.channel.payment_method,
-            payment_url: parse_url("channel.paymentUrl", &wire.channel.payment_url, body)?,
-            additional_info: wire.channel.additional_info,
-        },
-        code: wire.code,
-        message: wire.message,
-        order_no: wire.order_no,
-        merchant: wire.merchant,
-        money: wire.money,
-        trade_no: wire.trade_no,
-        status: wire.status,
-    })
+    decode_into(&response.into())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Rule;
+    use crate::smilepayz::schema::{FieldSpec, Presence};
 
-    fn valid() -> PayInRequest {
-        PayInRequest::new(
+    fn valid() -> PayInRequestBuilder {
+        PayInRequest::builder(
             Merchant::new("20011"),
             "ORDER123",
             Money::pen(20000),
             "Payment",
+            Payer::new("Ana"),
         )
+    }
+
+    fn with(f: impl FnOnce(&mut PayInRequest)) -> PayInRequestBuilder {
+        let mut b = valid();
+        f(&mut b.0);
+        b
     }
 
     #[test]
     fn every_rule_names_its_field() {
-        let cases: Vec<(PayInRequest, &str)> = vec![
+        let cases: Vec<(PayInRequestBuilder, &str)> = vec![
+            (with(|r| r.order_no = "abc12".into()), "orderNo"),
+            (with(|r| r.order_no = "x".repeat(33)), "orderNo"),
+            (with(|r| r.order_no = "order-123".into()), "orderNo"),
+            (with(|r| r.order_no = "order_123".into()), "orderNo"),
+            (with(|r| r.order_no = "pedidoñ123".into()), "orderNo"),
+            (with(|r| r.purpose = String::new()), "purpose"),
+            (with(|r| r.purpose = "p".repeat(65)), "purpose"),
             (
-                PayInRequest {
-                    order_no: "abc12".into(),
-                    ..valid()
-                },
-                "orderNo",
-            ),
-            (
-                PayInRequest {
-                    order_no: "x".repeat(33),
-                    ..valid()
-                },
-                "orderNo",
-            ),
-            (
-                PayInRequest {
-                    order_no: "order-123".into(),
-                    ..valid()
-                },
-                "orderNo",
-            ),
-            (
-                PayInRequest {
-                    order_no: "pedidoñ123".into(),
-                    ..valid()
-                },
-                "orderNo",
-            ),
-            (
-                PayInRequest {
-                    purpose: String::new(),
-                    ..valid()
-                },
-                "purpose",
-            ),
-            (
-                PayInRequest {
-                    purpose: "p".repeat(65),
-                    ..valid()
-                },
-                "purpose",
-            ),
-            (
-                PayInRequest {
-                    merchant: Merchant::new(""),
-                    ..valid()
-                },
+                with(|r| r.merchant = Merchant::new("")),
                 "merchant.merchantId",
             ),
             (
-                PayInRequest {
-                    merchant: Merchant::new("20 11"),
-                    ..valid()
-                },
+                with(|r| r.merchant = Merchant::new("20 11")),
                 "merchant.merchantId",
             ),
             (
-                PayInRequest {
-                    merchant: Merchant {
-                        merchant_name: Some(String::new()),
-                        ..Merchant::new("1")
-                    },
-                    ..valid()
-                },
+                with(|r| r.merchant = Merchant::new("shop1")),
+                "merchant.merchantId",
+            ),
+            (
+                with(|r| r.merchant = Merchant::new("1").with_merchant_name("")),
                 "merchant.merchantName",
             ),
             (
-                PayInRequest {
-                    merchant: Merchant {
-                        sub_merchant_id: Some("a/b".into()),
-                        ..Merchant::new("1")
-                    },
-                    ..valid()
-                },
+                with(|r| r.merchant = Merchant::new("1").with_sub_merchant_id("a/b")),
                 "merchant.subMerchantId",
             ),
             (
-                PayInRequest {
-                    merchant: Merchant {
-                        sub_merchant_name: Some("x".repeat(129)),
-                        ..Merchant::new("1")
-                    },
-                    ..valid()
-                },
+                with(|r| r.merchant = Merchant::new("1").with_sub_merchant_name("x".repeat(129))),
                 "merchant.subMerchantName",
             ),
+            (with(|r| r.money = Money::pen(99)), "money.amount"),
             (
-                PayInRequest {
-                    money: Money::pen(99),
-                    ..valid()
-                },
+                with(|r| r.money = Money::pen(1_000_000_000)),
                 "money.amount",
             ),
             (
-                PayInRequest {
-                    money: Money::pen(1_000_000_000),
-                    ..valid()
-                },
-                "money.amount",
+                with(|r| r.money = Money::new(20000, crate::Currency::USD)),
+                "money.currency",
             ),
-            (valid().with_expiry_period(299), "expiryPeriod"),
-            (valid().with_expiry_period(86_401), "expiryPeriod"),
+            (with(|r| r.payer = Payer::new("")), "payer.name"),
             (
-                valid().with_redirect_url("ftp://example.com"),
-                "redirectUrl",
-            ),
-            (
-                valid().with_redirect_url(format!("https://e.com/{}", "a".repeat(250))),
-                "redirectUrl",
-            ),
-            (valid().with_callback_url("example.com/cb"), "callbackUrl"),
-            (
-                valid().with_payment_method(PaymentMethod::Other("bad code".into())),
-                "paymentMethod",
-            ),
-            (
-                valid().with_payer(Payer {
-                    email: Some("x".into()),
-                    ..Payer::default()
-                }),
+                with(|r| r.payer = Payer::new("Ana").with_email("x")),
                 "payer.email",
             ),
+            (
+                with(|r| r.payer = Payer::new("Ana").with_phone("12")),
+                "payer.phone",
+            ),
+            (
+                with(|r| r.payer = Payer::new("Ana").with_identity("a b")),
+                "payer.identity",
+            ),
+            (
+                with(|r| r.payer = Payer::new("Ana").with_id_type("dni")),
+                "payer.idType",
+            ),
+            (valid().expiry_period(299u32), "expiryPeriod"),
+            (valid().expiry_period(86_401u32), "expiryPeriod"),
+            (valid().redirect_url("ftp://example.com"), "redirectUrl"),
+            (
+                valid().redirect_url(format!("https://e.com/{}", "a".repeat(250))),
+                "redirectUrl",
+            ),
+            (valid().redirect_url(""), "redirectUrl"),
+            (valid().callback_url("example.com/cb"), "callbackUrl"),
+            (valid().area(0u16), "area"),
+            (valid().payment_method("bad code"), "paymentMethod"),
+            (valid().payment_method(""), "paymentMethod"),
         ];
-        for (request, field) in cases {
-            let err = request.validate().unwrap_err();
+        for (builder, field) in cases {
+            let err = builder.build().unwrap_err();
             assert_eq!(err.field(), field, "{err}");
+            assert!(
+                FieldSpec::find(PayInRequest::FIELDS, field).is_some()
+                    || field.ends_with(".amount")
+                    || field.ends_with(".currency"),
+                "{field} is not in the schema"
+            );
         }
     }
 
     #[test]
     fn boundaries_are_accepted() {
-        let edge = PayInRequest {
-            order_no: "A".repeat(32),
-            purpose: "ñ".repeat(64),
-            money: Money::pen(100),
-            ..valid()
-        }
-        .with_expiry_period(300)
-        .with_redirect_url(format!("https://e.com/{}", "a".repeat(256 - 14)))
-        .with_callback_url("http://127.0.0.1:8080/cb");
-        assert!(edge.validate().is_ok());
-        assert!(
-            PayInRequest {
-                order_no: "abc123".into(),
-                ..valid()
-            }
-            .with_expiry_period(86_400)
-            .validate()
-            .is_ok()
+        let edge = with(|r| {
+            r.order_no = "A".repeat(32);
+            r.purpose = "ñ".repeat(64);
+            r.money = Money::pen(100);
+            r.merchant = Merchant::new("sandbox-20011");
+        })
+        .expiry_period(300u32)
+        .redirect_url(format!("https://e.com/{}", "a".repeat(256 - 14)))
+        .callback_url("http://127.0.0.1:8080/cb")
+        .area(super::super::AREA_PERU);
+        assert!(edge.build().is_ok());
+        let other = with(|r| r.order_no = "abc123".into()).expiry_period(86_400u32);
+        assert!(other.build().is_ok());
+        assert!(with(|r| r.money = Money::pen(999_999_999)).build().is_ok());
+        assert_eq!(
+            with(|r| r.purpose = String::new())
+                .build()
+                .unwrap_err()
+                .rule(),
+            &Rule::Required
+        );
+    }
+
+    #[test]
+    fn schema_lists_every_field_once_in_wire_order() {
+        assert_eq!(
+            FieldSpec::paths(PayInRequest::FIELDS),
+            [
+                "merchant",
+                "merchant.merchantId",
+                "merchant.merchantName",
+                "merchant.subMerchantId",
+                "merchant.subMerchantName",
+                "payer",
+                "payer.idType",
+                "payer.identity",
+                "payer.name",
+                "payer.phone",
+                "payer.email",
+                "money",
+                "orderNo",
+                "paymentMethod",
+                "purpose",
+                "expiryPeriod",
+                "redirectUrl",
+                "callbackUrl",
+                "area",
+            ]
+        );
+        let presence = |p: &str| FieldSpec::find(PayInRequest::FIELDS, p).unwrap().presence;
+        assert_eq!(presence("payer"), Presence::Required);
+        assert_eq!(presence("payer.name"), Presence::NonEmpty);
+        assert_eq!(presence("area"), Presence::Optional);
+        assert_eq!(presence("merchant.merchantId"), Presence::NonEmpty);
+        let area = FieldSpec::find(PayInRequest::FIELDS, "area").unwrap();
+        assert_eq!((area.rust, area.wire_type), ("area", "integer"));
+    }
+
+    #[test]
+    fn demo_style_order_numbers() {
+        assert_eq!(
+            demo_style_order_no("sandbox-20011", "1a2b").unwrap(),
+            "S200111a2b"
+        );
+        assert_eq!(demo_style_order_no("20011", "1").unwrap(), "200111");
+        // The result is checked like any orderNo.
+        assert_eq!(
+            demo_style_order_no("2001", "1").unwrap_err().field(),
+            "orderNo"
         );
         assert_eq!(
-            PayInRequest {
-                purpose: String::new(),
-                ..valid()
-            }
-            .validate()
-            .unwrap_err()
-            .rule(),
-            &Rule::Required
+            demo_style_order_no("20011", "").unwrap_err().field(),
+            "orderNo"
+        );
+        assert_eq!(
+            demo_style_order_no("20011", "_1").unwrap_err().field(),
+            "orderNo"
+        );
+        assert_eq!(
+            demo_style_order_no("sandbox-20011", &"a".repeat(27))
+                .unwrap_err()
+                .field(),
+            "orderNo"
+        );
+        assert_eq!(
+            demo_style_order_no("sandbox-20011", &"a".repeat(26))
+                .unwrap()
+                .len(),
+            32
+        );
+        assert_eq!(
+            demo_style_order_no("shop", "123456").unwrap_err().field(),
+            "merchant.merchantId"
+        );
+        // The built number goes into a valid request.
+        let no = demo_style_order_no("sandbox-20011", "000123").unwrap();
+        assert!(
+            PayInRequest::builder(
+                Merchant::new("sandbox-20011"),
+                no,
+                Money::pen(100),
+                "p",
+                Payer::new("Ana")
+            )
+            .build()
+            .is_ok()
         );
     }
 }
@@ -551,20 +569,30 @@ mod wire_tests {
 
     /// The seed's example request, through the typed model.
     pub(crate) fn seed_request() -> PayInRequest {
-        PayInRequest::new(
+        PayInRequest::builder(
             Merchant::new("20011"),
             "200110edbb466abb04682968b40",
             Money::pen(20000),
             "Payment for online purchase",
+            Payer::new("Carlos Rodriguez Mendoza")
+                .with_id_type(crate::smilepayz::IdType::Dni)
+                .with_identity("48982488880")
+                .with_phone("51987654321")
+                .with_email("carlos.rodriguez@example.com"),
         )
-        .with_payer(Payer {
-            id_type: Some("DNI".into()),
-            identity: Some("48982488880".into()),
-            name: Some("Carlos Rodriguez Mendoza".into()),
-            phone: Some("51987654321".into()),
-            email: Some("carlos.rodriguez@example.com".into()),
-        })
-        .with_redirect_url("https://www.example.com/success")
+        .redirect_url("https://www.example.com/success")
+        .build()
+        .unwrap()
+    }
+
+    fn minimal() -> PayInRequestBuilder {
+        PayInRequest::builder(
+            Merchant::new("1"),
+            "ABC123",
+            Money::pen(100),
+            "p",
+            Payer::new("Ana"),
+        )
     }
 
     #[test]
@@ -605,60 +633,74 @@ mod wire_tests {
     }
 
     #[test]
-    fn requests_read_back_from_their_own_json() {
-        // The simulator parses incoming bodies with the same types.
-        let request = seed_request().with_expiry_period(600);
-        let json = serde_json::to_vec(&request).unwrap();
-        assert_eq!(
-            serde_json::from_slice::<PayInRequest>(&json).unwrap(),
-            request
-        );
-        let minimal: PayInRequest = serde_json::from_str(
-            r#"{"merchant":{"merchantId":"1"},"money":{"amount":100,"currency":"PEN"},"orderNo":"ABC123","paymentMethod":"CASHIER_PE","purpose":"p"}"#,
-        )
-        .unwrap();
-        assert_eq!(minimal.payer, None);
-        assert_eq!(minimal.callback_url, None);
-    }
-
-    #[test]
     fn optionals_are_omitted_not_null_and_all_present_when_set() {
         let now = datetime!(2020-12-17 15:55:00 UTC);
-        let minimal = PayInRequest::new(Merchant::new("1"), "ABC123", Money::pen(100), "p");
-        let body = prepare_pay_in(&config(), &minimal, now)
+        let body = prepare_pay_in(&config(), &minimal().build().unwrap(), now)
             .unwrap()
             .into_body();
         assert_eq!(
             String::from_utf8(body).unwrap(),
-            r#"{"merchant":{"merchantId":"1"},"money":{"amount":100,"currency":"PEN"},"orderNo":"ABC123","paymentMethod":"CASHIER_PE","purpose":"p"}"#
+            r#"{"merchant":{"merchantId":"1"},"payer":{"name":"Ana"},"money":{"amount":100,"currency":"PEN"},"orderNo":"ABC123","paymentMethod":"CASHIER_PE","purpose":"p"}"#
         );
-        let full = PayInRequest {
-            merchant: Merchant {
-                merchant_id: "1".into(),
-                merchant_name: Some("Tienda".into()),
-                sub_merchant_id: Some("2".into()),
-                sub_merchant_name: Some("Sucursal Ñ".into()),
-            },
-            ..minimal
-        }
-        .with_expiry_period(600)
-        .with_callback_url("https://m.pe/cb")
-        .with_redirect_url("https://m.pe/ok");
-        let body =
-            String::from_utf8(prepare_pay_in(&config(), &full, now).unwrap().into_body()).unwrap();
+        let mut full = minimal()
+            .expiry_period(600u32)
+            .callback_url("https://m.pe/cb")
+            .redirect_url("https://m.pe/ok")
+            .area(crate::smilepayz::AREA_PERU);
+        full.0.merchant = Merchant::new("1")
+            .with_merchant_name("Tienda")
+            .with_sub_merchant_id("2")
+            .with_sub_merchant_name("Sucursal Ñ");
+        let body = String::from_utf8(
+            prepare_pay_in(&config(), &full.build().unwrap(), now)
+                .unwrap()
+                .into_body(),
+        )
+        .unwrap();
         assert_eq!(
             body,
-            r#"{"merchant":{"merchantId":"1","merchantName":"Tienda","subMerchantId":"2","subMerchantName":"Sucursal Ñ"},"money":{"amount":100,"currency":"PEN"},"orderNo":"ABC123","paymentMethod":"CASHIER_PE","purpose":"p","expiryPeriod":600,"redirectUrl":"https://m.pe/ok","callbackUrl":"https://m.pe/cb"}"#
+            r#"{"merchant":{"merchantId":"1","merchantName":"Tienda","subMerchantId":"2","subMerchantName":"Sucursal Ñ"},"payer":{"name":"Ana"},"money":{"amount":100,"currency":"PEN"},"orderNo":"ABC123","paymentMethod":"CASHIER_PE","purpose":"p","expiryPeriod":600,"redirectUrl":"https://m.pe/ok","callbackUrl":"https://m.pe/cb","area":15}"#
         );
+        // The wire names come from the schema: every key written is declared.
+        let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let paths = crate::smilepayz::FieldSpec::paths(PayInRequest::FIELDS);
+        for (key, inner) in value.as_object().unwrap() {
+            assert!(paths.contains(key), "{key}");
+            if let Some(obj) = inner.as_object().filter(|_| key != "money") {
+                for k in obj.keys() {
+                    assert!(paths.contains(&format!("{key}.{k}")), "{key}.{k}");
+                }
+            }
+        }
     }
 
     #[test]
-    fn invalid_input_produces_no_request() {
-        let bad = PayInRequest::new(Merchant::new("1"), "short", Money::pen(100), "p");
-        match prepare_pay_in(&config(), &bad, datetime!(2020-12-17 15:55:00 UTC)) {
-            Err(PrepareError::Invalid(e)) => assert_eq!(e.field(), "orderNo"),
-            other => panic!("unexpected {other:?}"),
-        }
+    fn sandbox_merchant_ids_are_sent() {
+        let key = PrivateKey::load(include_str!(
+            "../../testdata/keys/merchant_private_pkcs8.pem"
+        ))
+        .unwrap();
+        let cfg = Config::new(
+            "sandbox-20011",
+            MerchantSecret::new("s"),
+            Arc::new(crate::crypto::RsaSigner::new(&key)),
+            Environment::Sandbox,
+        )
+        .unwrap();
+        let mut b = minimal();
+        b.0.merchant = Merchant::new("sandbox-20011");
+        let prepared = prepare_pay_in(
+            &cfg,
+            &b.build().unwrap(),
+            datetime!(2020-12-17 15:55:00 UTC),
+        )
+        .unwrap();
+        assert_eq!(prepared.header("X-PARTNER-ID"), Some("sandbox-20011"));
+        assert!(
+            std::str::from_utf8(prepared.body())
+                .unwrap()
+                .starts_with(r#"{"merchant":{"merchantId":"sandbox-20011"}"#)
+        );
     }
 
     #[test]
@@ -667,7 +709,7 @@ mod wire_tests {
             "../../testdata/keys/merchant_private_pkcs8.pem"
         ))
         .unwrap();
-        for bad in ["", "200\r\n01", "20 01"] {
+        for bad in ["", "200\r\n01", "20 01", "shop1", "sandbox-", "sandbox-x1"] {
             let err = Config::new(
                 bad,
                 MerchantSecret::new("s"),
@@ -686,7 +728,7 @@ mod wire_tests {
         ))
         .unwrap();
         let signer = crate::crypto::RsaSigner::new(&key);
-        let req = PayInRequest::new(Merchant::new("1"), "ABC123", Money::pen(100), "p");
+        let req = minimal().build().unwrap();
         let now = datetime!(2020-12-17 15:55:00 UTC);
         let one_step = prepare_pay_in(&config(), &req, now).unwrap();
         let keyless = Config::without_signer(
@@ -730,7 +772,7 @@ mod wire_tests {
             Environment::Sandbox,
         )
         .unwrap();
-        let req = PayInRequest::new(Merchant::new("1"), "ABC123", Money::pen(100), "p");
+        let req = minimal().build().unwrap();
         let err = prepare_pay_in(&cfg, &req, datetime!(2020-12-17 15:55:00 UTC)).unwrap_err();
         assert!(matches!(err, PrepareError::Sign(_)));
         assert_eq!(err.to_string(), "signing failed: HSM offline");

@@ -29,14 +29,17 @@ use crate::http::{Method, PreparedRequest};
 ///
 /// ```
 /// use pasarela_core::crypto::{Backend, PrivateKey, Signer};
-/// use pasarela_core::smilepayz::{self, Config, Environment, Merchant, Money, PayInRequest};
-/// use pasarela_core::MerchantSecret;
+/// use pasarela_core::smilepayz::{self, Config, Environment, Merchant, PayInRequest, Payer};
+/// use pasarela_core::{MerchantSecret, Money};
 /// use time::macros::datetime;
 ///
 /// # let key = PrivateKey::load(include_str!("../../testdata/keys/merchant_private_pkcs8.pem"))?;
 /// # let kms = Backend::Rsa.signer(&key)?; // stands in for the KMS call
 /// let config = Config::without_signer("20001", MerchantSecret::new("TEST-ONLY-secret"), Environment::Sandbox)?;
-/// let request = PayInRequest::new(Merchant::new("20011"), "ORDER20240001", Money::pen(20000), "Pedido 1");
+/// let request = PayInRequest::builder(
+///     Merchant::new("20011"), "ORDER20240001", Money::pen(20000), "Pedido 1", Payer::new("Rosa Quispe"),
+/// )
+/// .build()?;
 /// let unsigned = smilepayz::prepare_pay_in_unsigned(&config, &request, datetime!(2020-12-17 15:55:00 UTC))?;
 /// // ... send `unsigned.string_to_sign()` to the KMS, await its answer ...
 /// let signature: Vec<u8> = kms.sign(unsigned.string_to_sign())?;
@@ -148,3 +151,42 @@ pub(crate) fn no_signer() -> SignError {
         None,
     )
 }
+
+/// The builder of a SmilePayz request message `M`.
+///
+/// Made by the message's `builder(...)` constructor, which takes every
+/// required part (forgetting one does not compile); optional fields are set
+/// with its methods; [`build`](RequestBuilder::build) checks every rule of
+/// the message's schema and returns the request, or the first rule broken
+/// (its field named by wire path, `payer.name`). A built request is valid:
+/// preparing it can fail only in signing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct RequestBuilder<M>(pub(crate) M);
+
+impl<M> super::schema::Fields for RequestBuilder<M> {
+    type Target = M;
+    fn fields_mut(&mut self) -> &mut M {
+        &mut self.0
+    }
+}
+
+/// `build()` of the builder of a message.
+macro_rules! impl_build {
+    ($($message:ty),*) => {$(
+        impl RequestBuilder<$message> {
+            /// Checks every rule of the message's schema and returns the
+            /// request, or the first rule broken.
+            pub fn build(self) -> Result<$message, crate::ValidationError> {
+                super::schema::Check::check(&self.0)?;
+                Ok(self.0)
+            }
+        }
+    )*};
+}
+
+impl_build!(
+    super::PayInRequest,
+    super::InquiryStatusRequest,
+    super::InquiryBalanceRequest
+);

@@ -2,9 +2,8 @@
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use time::OffsetDateTime;
 
-use super::timestamp::parse_timestamp;
+use super::schema::FromWire;
 use crate::error::{GatewayRejection, ParseError, RawBody, ResponseError};
 use crate::http::RawResponse;
 use crate::json;
@@ -47,17 +46,10 @@ pub(crate) fn decode_success<T: DeserializeOwned>(
     Ok(json::decode(response.status, &response.body)?)
 }
 
-/// Parses a timestamp field of a response.
-pub(crate) fn parse_time(
-    path: &str,
-    value: &str,
-    body: &[u8],
-) -> Result<OffsetDateTime, ParseError> {
-    parse_timestamp(value)
-        .ok_or_else(|| json::value_error(path, "not a yyyy-MM-ddTHH:mm:ss±HH:mm timestamp", body))
-}
-
-/// Parses a URL field of a response.
-pub(crate) fn parse_url(path: &str, value: &str, body: &[u8]) -> Result<url::Url, ParseError> {
-    url::Url::parse(value).map_err(|e| json::value_error(path, format!("not a URL: {e}"), body))
+/// Classifies a response like [`decode_success`] and reads the body with
+/// its schema: a value that breaks the schema is a
+/// [`ParseError::Value`] at its JSON path.
+pub(crate) fn decode_into<T: FromWire>(response: &RawResponse) -> Result<T, ResponseError> {
+    let wire: T::Wire = decode_success(response)?;
+    T::from_wire(wire).map_err(|e| json::value_error(&e.path, e.reason, &response.body).into())
 }

@@ -3,13 +3,14 @@
 
 use std::sync::{Arc, Mutex};
 
+use pasarela_core::Money;
 use pasarela_core::client::{
     ClientError, ExpectedOperation, ExpectedPayIn, MonnetClient, MonnetSettings, NotConfirmed,
     Seen, SmilepayzClient, SmilepayzSettings,
 };
 use pasarela_core::crypto::{Backend, PrivateKey};
 use pasarela_core::monnet::{self, Amount, payin_verification, verify_notification};
-use pasarela_core::smilepayz::{self, Money, sign_callback, verify_callback};
+use pasarela_core::smilepayz::{self, sign_callback, verify_callback};
 use pasarela_core::transport::TransportError;
 use pasarela_core::{MerchantSecret, MonnetKey, PreparedRequest, RawResponse};
 use time::macros::datetime;
@@ -51,7 +52,7 @@ fn sp_settings() -> SmilepayzSettings {
 }
 
 /// A genuinely signed callback for `T1`, with whatever body claims.
-fn callback(order_no: &str, amount: u64, status: &str) -> smilepayz::Callback {
+fn callback(order_no: &str, amount: u64, status: &str) -> smilepayz::VerifiedCallback {
     let platform = PrivateKey::load(include_str!(
         "../../testdata/keys/platform_private_pkcs8.pem"
     ))
@@ -79,7 +80,7 @@ fn inquiry(trade_no: &str, status: &str, amount: u64) -> String {
 }
 
 fn sp_confirm(
-    event: &smilepayz::Callback,
+    event: &smilepayz::VerifiedCallback,
     record: &ExpectedPayIn,
     answer: String,
 ) -> (

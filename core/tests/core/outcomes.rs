@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
+use pasarela_core::Money;
 use pasarela_core::client::{
     CannotTell, ClientError, MonnetClient, MonnetSettings, OperationReconciliation,
     PayInReconciliation, SmilepayzClient, SmilepayzSettings,
@@ -12,7 +13,7 @@ use pasarela_core::client::{
 use pasarela_core::crypto::{Backend, PrivateKey};
 use pasarela_core::monnet;
 use pasarela_core::outcome::{MonnetCreateCode, SmilepayzCodeMeaning};
-use pasarela_core::smilepayz::{self, Merchant, Money, PayInRequest};
+use pasarela_core::smilepayz::{self, Merchant, PayInRequest};
 use pasarela_core::transport::{BlockingTransport, Delivery, TransportError, TransportErrorKind};
 use pasarela_core::{MerchantSecret, PreparedRequest, RawResponse};
 use time::macros::datetime;
@@ -116,7 +117,7 @@ fn pay_in_safely(client: &SmilepayzClient<Script>, request: &PayInRequest) -> De
         },
         Err(e) if e.is_outcome_unknown() || e.is_duplicate() => {
             // The payment MAY exist (or certainly does): ask before acting.
-            match client.reconcile_pay_in(&request.order_no) {
+            match client.reconcile_pay_in(request.order_no()) {
                 Ok(PayInReconciliation::Found(_)) => Decision::UseExisting,
                 Ok(PayInReconciliation::NotFound { .. }) => match client.pay_in(request) {
                     Ok(_) => Decision::CreatedOnRetry,
@@ -131,7 +132,15 @@ fn pay_in_safely(client: &SmilepayzClient<Script>, request: &PayInRequest) -> De
 }
 
 fn request() -> PayInRequest {
-    PayInRequest::new(Merchant::new("20011"), "ORDER123", Money::pen(20000), "p")
+    PayInRequest::builder(
+        Merchant::new("20011"),
+        "ORDER123",
+        Money::pen(20000),
+        "p",
+        smilepayz::Payer::new("Rosa Quispe"),
+    )
+    .build()
+    .unwrap()
 }
 
 const PAY_IN: &str = "/v2.0/transaction/pay-in";
@@ -156,15 +165,18 @@ fn every_branch_of_the_retry_guidance() {
         walk(settings(), vec![ok(CREATED)]),
         (Decision::Redirect, vec![PAY_IN.into()])
     );
-    // Invalid input never reaches the transport.
-    let transport = Script::new([]);
-    let client = SmilepayzClient::new(settings(), transport.clone());
-    let bad = PayInRequest {
-        order_no: "x".into(),
-        ..request()
-    };
-    assert_eq!(pay_in_safely(&client, &bad), Decision::FixInput);
-    assert!(transport.sent().is_empty());
+    // Invalid input cannot even be built, so it never reaches a transport:
+    // the error names the field to fix.
+    let bad = PayInRequest::builder(
+        Merchant::new("20011"),
+        "x",
+        Money::pen(20000),
+        "p",
+        smilepayz::Payer::new("Rosa Quispe"),
+    )
+    .build()
+    .unwrap_err();
+    assert_eq!(bad.field(), "orderNo");
     // A plain refusal: show it, nothing was created.
     assert_eq!(
         walk(settings(), vec![code("05")]),

@@ -4,12 +4,13 @@
 //! `Debug` of every public type along the way and the `Display` of every
 //! error, and scans it all: zero hits allowed.
 
+use pasarela_core::Money;
 use pasarela_core::client::{
     ClientError, MonnetClient, MonnetSettings, SmilepayzClient, SmilepayzSettings,
 };
 use pasarela_core::crypto::{Backend, PrivateKey, PublicKey};
 use pasarela_core::monnet::{self, CardExpiration, CreateRequest, Cvv, Pan, StatusQuery};
-use pasarela_core::smilepayz::{self, Merchant, Money, PayInRequest, Payer};
+use pasarela_core::smilepayz::{self, Merchant, PayInRequest, Payer};
 use pasarela_core::transport::{Delivery, TransportError, TransportErrorKind};
 use pasarela_core::{MerchantSecret, MonnetKey, PreparedRequest, RawResponse, webhook};
 use time::macros::datetime;
@@ -164,24 +165,37 @@ fn nothing_formatted_leaks_secrets_or_card_data() {
     scan.debug("smilepayz::Config", &sp_config);
     let settings = SmilepayzSettings::new(sp_config.clone());
     scan.debug("SmilepayzSettings", &settings);
-    let payer = Payer {
-        name: Some("Rosa".into()),
-        ..Payer::default()
-    };
-    let pay_in = PayInRequest::new(Merchant::new("20001"), "ORDER1234", Money::pen(20_000), "p")
-        .with_payer(payer);
+    let pay_in = PayInRequest::builder(
+        Merchant::new("20001"),
+        "ORDER1234",
+        Money::pen(20_000),
+        "p",
+        Payer::new("Rosa"),
+    )
+    .build()
+    .unwrap();
     scan.debug("PayInRequest", &pay_in);
     let now = datetime!(2020-12-17 15:55:00 UTC);
     let prepared = smilepayz::prepare_pay_in(&sp_config, &pay_in, now).unwrap();
     scan.debug("PreparedRequest (smilepayz)", &prepared);
-    let bad = PayInRequest {
-        order_no: "x".into(),
-        ..pay_in.clone()
-    };
-    scan.error(
-        "PrepareError",
-        &smilepayz::prepare_pay_in(&sp_config, &bad, now).unwrap_err(),
-    );
+    let bad = PayInRequest::builder(
+        Merchant::new("20001"),
+        "x",
+        Money::pen(20_000),
+        "p",
+        Payer::new("Rosa"),
+    )
+    .build()
+    .unwrap_err();
+    scan.error("ValidationError (smilepayz)", &bad);
+    let bad_config = smilepayz::Config::new(
+        "not a merchant id",
+        secret.clone(),
+        Backend::default().signer(&private).unwrap(),
+        smilepayz::Environment::Sandbox,
+    )
+    .unwrap_err();
+    scan.error("ValidationError (X-PARTNER-ID)", &bad_config);
     for body in [
         r#"{"code":"05","message":"bad"}"#,
         "<html>",

@@ -2,10 +2,11 @@
 //! client call to `tokio::spawn`, which needs the call's future to be `Send`
 //! and `'static`.
 
+use pasarela_core::Money;
 use pasarela_core::client::{AsyncMonnetClient, AsyncSmilepayzClient, ClientError};
 use pasarela_core::crypto::{Backend, PrivateKey};
 use pasarela_core::monnet::{self, StatusQuery};
-use pasarela_core::smilepayz::{self, Merchant, Money, PayInRequest, PayInResponse};
+use pasarela_core::smilepayz::{self, Merchant, PayInRequest, PayInResponse};
 use pasarela_core::transport::{AsyncTransport, TransportError};
 use pasarela_core::{MerchantSecret, PreparedRequest, RawResponse};
 
@@ -57,7 +58,15 @@ async fn generic_service_spawns_client_calls() {
         Ok::<_, TransportError>(RawResponse::new(200, CREATED))
     };
     let client = AsyncSmilepayzClient::new(smilepayz_config(), transport);
-    let request = PayInRequest::new(Merchant::new("20011"), "ORDER123", Money::pen(20000), "p");
+    let request = PayInRequest::builder(
+        Merchant::new("20011"),
+        "ORDER123",
+        Money::pen(20000),
+        "p",
+        smilepayz::Payer::new("Rosa Quispe"),
+    )
+    .build()
+    .unwrap();
     let created = spawn_pay_in(client, request).await.unwrap().unwrap();
     assert_eq!(created.trade_no.as_deref(), Some("T1"));
 

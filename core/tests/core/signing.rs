@@ -7,12 +7,13 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
+use pasarela_core::Money;
 use pasarela_core::client::{
     AsyncSmilepayzClient, ClientError, SmilepayzClient, SmilepayzSettings,
 };
 use pasarela_core::crypto::{AsyncSigner, Backend, PrivateKey, Signer};
 use pasarela_core::operation;
-use pasarela_core::smilepayz::{self, Config, Environment, Merchant, Money, PayInRequest};
+use pasarela_core::smilepayz::{self, Config, Environment, Merchant, PayInRequest};
 use pasarela_core::transport::TransportError;
 use pasarela_core::{MerchantSecret, PreparedRequest, RawResponse, SignError};
 use time::macros::datetime;
@@ -37,7 +38,15 @@ fn keyless() -> Config {
 }
 
 fn request() -> PayInRequest {
-    PayInRequest::new(Merchant::new("20011"), "ORDER123", Money::pen(20000), "p")
+    PayInRequest::builder(
+        Merchant::new("20011"),
+        "ORDER123",
+        Money::pen(20000),
+        "p",
+        smilepayz::Payer::new("Rosa Quispe"),
+    )
+    .build()
+    .unwrap()
 }
 
 /// Pending once (as a network round trip would be), then ready.

@@ -304,11 +304,10 @@ fn thousand_concurrent_pay_ins() {
                 let client = client.clone();
                 async_std::task::spawn(async move {
                     client
-                        .pay_in(&smilepayz_pay_in(
-                            "20001",
-                            &format!("LOAD{i:06}"),
-                            10_000 + i as u64,
-                        ))
+                        .pay_in(
+                            &smilepayz_pay_in("20001", &format!("LOAD{i:06}"), 10_000 + i as u64)
+                                .map_err(|e| e.to_string())?,
+                        )
                         .await
                         .map(|created| created.order_no)
                         .map_err(|e| e.to_string())
@@ -346,7 +345,7 @@ fn thousand_concurrent_pay_ins() {
 #[test]
 fn load_pay_ins_with_duplicate_callbacks() {
     use pasarela_conformance::merchant::{Merchant, MerchantOptions, SMILEPAYZ_PATH};
-    use pasarela_conformance::samples::smilepayz_pay_in;
+    use pasarela_conformance::samples::smilepayz_pay_in_builder;
     use pasarela_conformance::transport_suite::Suite;
     use pasarela_core::MonnetKey;
     use pasarela_core::client::AsyncSmilepayzClient;
@@ -385,8 +384,10 @@ fn load_pay_ins_with_duplicate_callbacks() {
                 let (callback_url, complete_url) = (callback_url.clone(), complete_url.clone());
                 async_std::task::spawn(async move {
                     let order = format!("CB{i:06}");
-                    let request = smilepayz_pay_in("20001", &order, 10_000 + i as u64)
-                        .with_callback_url(callback_url);
+                    let request = smilepayz_pay_in_builder("20001", &order, 10_000 + i as u64)
+                        .callback_url(callback_url)
+                        .build()
+                        .map_err(|e| e.to_string())?;
                     client.pay_in(&request).await.map_err(|e| e.to_string())?;
                     let body =
                         format!(r#"{{"orderNo":"{order}","status":"SUCCESS"}}"#).into_bytes();

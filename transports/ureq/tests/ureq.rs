@@ -324,7 +324,8 @@ fn clients_turn_misbehaving_answers_into_typed_errors() {
         .unwrap();
         SmilepayzClient::new(config, transport())
     };
-    let pay_in = pasarela_conformance::samples::smilepayz_pay_in("20001", "FAULT001", 20_000);
+    let pay_in =
+        pasarela_conformance::samples::smilepayz_pay_in("20001", "FAULT001", 20_000).unwrap();
     match client("/html").pay_in(&pay_in) {
         Err(ClientError::OutcomeUnknown(Unknown::Response(ParseError::HttpStatus {
             status: 502,
