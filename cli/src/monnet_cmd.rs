@@ -84,26 +84,38 @@ fn verification(args: VerificationArgs) -> Result<ExitCode, Failure> {
 fn verify(args: VerifyNotificationArgs) -> Result<ExitCode, Failure> {
     let key = MonnetKey::new(args.key);
     let body = read_file("body", &args.body)?;
-    match verify_notification(&body, &key) {
+    // The CLI contract has no --merchant-id: this command checks the hash
+    // only, taking the body's own payinMerchantID as the expected one (a
+    // merchant's handler passes its configured id instead).
+    let claimed_merchant = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| match v.get("payinMerchantID") {
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    match verify_notification(&body, &key, &claimed_merchant) {
         Ok(n) => {
+            let (a, c) = (n.authenticated(), n.claims());
             if args.json {
                 print_json(&json!({
                     "valid": true,
-                    "payinMerchantOperationNumber": n.merchant_operation_number,
-                    "payinMerchantID": n.merchant_id,
-                    "payinStateID": n.state.id(),
-                    "payinState": n.state_text,
-                    "payinAmount": n.amount_text,
-                    "payinCurrency": n.currency,
+                    "payinMerchantOperationNumber": a.operation_number(),
+                    "payinMerchantID": a.merchant_id(),
+                    "payinStateID": c.state.id(),
+                    "payinState": c.state_name,
+                    "payinAmount": a.amount_text(),
+                    "payinCurrency": a.currency(),
                 }));
             } else {
                 println!(
                     "valid: operation {} state {} ({}) amount {} {}",
-                    n.merchant_operation_number,
-                    n.state.id(),
-                    n.state_text.as_deref().unwrap_or("-"),
-                    n.amount_text,
-                    n.currency
+                    a.operation_number(),
+                    c.state.id(),
+                    c.state_name.as_deref().unwrap_or("-"),
+                    a.amount_text(),
+                    a.currency()
                 );
                 println!(
                     "note: the hash does not cover the state; confirm it with a status query before shipping"

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use pasarela_core::MonnetKey;
 use pasarela_core::crypto::Verifier;
-use pasarela_core::monnet::Notification;
+use pasarela_core::monnet::VerifiedNotification;
 use pasarela_core::smilepayz::Callback;
 use pasarela_core::webhook::{self, Reply};
 
@@ -35,7 +35,7 @@ pub struct Ledger {
     /// Verified SmilePayz callbacks, once per `tradeNo`.
     pub smilepayz: BTreeMap<String, Callback>,
     /// Verified Monnet notifications, once per (operation number, state id).
-    pub monnet: BTreeMap<(String, u32), Notification>,
+    pub monnet: BTreeMap<(String, u32), VerifiedNotification>,
     /// Every delivery that verified, duplicates included.
     pub verified_deliveries: usize,
     /// Deliveries that did not verify.
@@ -62,22 +62,32 @@ pub struct Merchant {
 struct Keys {
     platform: Arc<dyn Verifier + Send + Sync>,
     monnet: MonnetKey,
+    monnet_merchant_id: String,
     options: MerchantOptions,
 }
 
 impl Merchant {
     /// Starts listening on a free loopback port.
+    /// `monnet_merchant_id` is the merchant's Monnet id: notifications for
+    /// any other are refused.
     pub fn start(
         platform: Arc<dyn Verifier + Send + Sync>,
         monnet: MonnetKey,
+        monnet_merchant_id: impl Into<String>,
     ) -> std::io::Result<Self> {
-        Self::start_with(platform, monnet, MerchantOptions::default())
+        Self::start_with(
+            platform,
+            monnet,
+            monnet_merchant_id,
+            MerchantOptions::default(),
+        )
     }
 
     /// Starts listening on a free loopback port, with options.
     pub fn start_with(
         platform: Arc<dyn Verifier + Send + Sync>,
         monnet: MonnetKey,
+        monnet_merchant_id: impl Into<String>,
         options: MerchantOptions,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -87,6 +97,7 @@ impl Merchant {
         let keys = Arc::new(Keys {
             platform,
             monnet,
+            monnet_merchant_id: monnet_merchant_id.into(),
             options,
         });
         let (l2, s2) = (ledger.clone(), stop.clone());
@@ -220,15 +231,16 @@ fn handle(
                 .or_insert(verified.event);
             lost_ack(first, keys.options, verified.reply)
         }),
-        MONNET_PATH => webhook::monnet_notification(body, &keys.monnet).map(|verified| {
-            let key = (
-                verified.event.merchant_operation_number.clone(),
-                verified.event.state.id(),
-            );
-            let first = !ledger.monnet.contains_key(&key);
-            ledger.monnet.entry(key).or_insert(verified.event);
-            lost_ack(first, keys.options, verified.reply)
-        }),
+        MONNET_PATH => webhook::monnet_notification(body, &keys.monnet, &keys.monnet_merchant_id)
+            .map(|verified| {
+                let key = (
+                    verified.event.authenticated().operation_number().to_owned(),
+                    verified.event.claims().state.id(),
+                );
+                let first = !ledger.monnet.contains_key(&key);
+                ledger.monnet.entry(key).or_insert(verified.event);
+                lost_ack(first, keys.options, verified.reply)
+            }),
         _ => {
             return Reply {
                 status: 404,

@@ -31,7 +31,7 @@ use time::OffsetDateTime;
 
 use crate::crypto::Verifier;
 use crate::error::VerifyError;
-use crate::monnet::{NOTIFICATION_ACK_STATUS, Notification, verify_notification};
+use crate::monnet::{NOTIFICATION_ACK_STATUS, VerifiedNotification, verify_notification};
 use crate::secret::MonnetKey;
 use crate::smilepayz::{
     CALLBACK_ACK_BODY, Callback, DEFAULT_CALLBACK_TOLERANCE, SIGNATURE_HEADER, TIMESTAMP_HEADER,
@@ -140,12 +140,13 @@ pub fn smilepayz_callback<K: AsRef<str>, V: AsRef<str>>(
     }
 }
 
-/// Verifies a Monnet notification body.
+/// Verifies a Monnet notification body for the merchant `merchant_id`.
 pub fn monnet_notification(
     body: &[u8],
     key: &MonnetKey,
-) -> Result<Verified<Notification>, Rejected> {
-    match verify_notification(body, key) {
+    merchant_id: &str,
+) -> Result<Verified<VerifiedNotification>, Rejected> {
+    match verify_notification(body, key, merchant_id) {
         Ok(event) => Ok(Verified {
             event,
             reply: MONNET_ACK,
@@ -205,16 +206,19 @@ mod tests {
         let body = format!(
             r#"{{"payinStateID":"5","payinState":"Autorizado","payinStatusErrorCode":"","payinStatusErrorMessage":"","payinMerchantID":"4001","payinAmount":"150.00","payinCurrency":"PEN","payinMerchantOperationNumber":"OP1","payinMethod":"TCTD","payinVerification":"{hash}"}}"#
         );
-        let ok = monnet_notification(body.as_bytes(), &key).unwrap();
+        let ok = monnet_notification(body.as_bytes(), &key, "4001").unwrap();
         assert_eq!(ok.reply.status, 200);
-        let bad =
-            monnet_notification(body.replace("150.00", "1500.00").as_bytes(), &key).unwrap_err();
+        let bad = monnet_notification(body.replace("150.00", "1500.00").as_bytes(), &key, "4001")
+            .unwrap_err();
         assert_eq!(
             (bad.error, bad.reply.status),
             (VerifyError::HashMismatch, 401)
         );
         assert_eq!(
-            monnet_notification(b"nope", &key).unwrap_err().reply.status,
+            monnet_notification(b"nope", &key, "4001")
+                .unwrap_err()
+                .reply
+                .status,
             400
         );
     }

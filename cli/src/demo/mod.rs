@@ -125,8 +125,12 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, Failure> {
     let monnet_key = MonnetKey::new(creds.monnet.key_monnet.clone());
 
     let shop = steps.run("merchant callback endpoint", || {
-        let shop = Merchant::start(platform_verifier.clone(), monnet_key.clone())
-            .map_err(|e| e.to_string())?;
+        let shop = Merchant::start(
+            platform_verifier.clone(),
+            monnet_key.clone(),
+            creds.monnet.merchant_id.clone(),
+        )
+        .map_err(|e| e.to_string())?;
         let detail = format!("{} and {}", shop.url(SMILEPAYZ_PATH), shop.url(MONNET_PATH));
         Ok((shop, detail))
     })?;
@@ -272,7 +276,7 @@ fn monnet_flow(
         let created = client.create(&request).map_err(|e| e.to_string())?;
         Ok(((), format!(
             "operation {operation}, card {masked} (test card), {MONNET_AMOUNT} PEN → code {} redirect {}",
-            created.code, created.redirect_url
+            created.code_text, created.redirect_url
         )))
     })?;
     steps.run("settle through the control API", || {
@@ -293,7 +297,7 @@ fn monnet_flow(
         shop.with_ledger(|l| match l.monnet.get(&(operation.clone(), PayinState::Authorized.id())) {
             Some(n) => Ok(((), format!(
                 "operation {} state {} ({}) amount {} {} (payinVerification checked; answered 200)",
-                n.merchant_operation_number, n.state.id(), n.state_text.as_deref().unwrap_or("-"), n.amount_text, n.currency
+                n.authenticated().operation_number(), n.claims().state.id(), n.claims().state_name.as_deref().unwrap_or("-"), n.authenticated().amount_text(), n.authenticated().currency()
             ))),
             None => Err("no verified notification for this operation".to_owned()),
         })

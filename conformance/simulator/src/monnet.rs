@@ -8,11 +8,12 @@
 use std::collections::HashMap;
 
 use pasarela_core::monnet::{
-    Amount, CREATE_FIELDS, CardExpiration, CreateRequest, CreateRequestBuilder, Cvv, Pan,
-    PayinState, Scalar, StatusQuery, payin_verification, payin_verification_matches,
-    status_authorization,
+    BillingAddress, CREATE_FIELDS, Card, CardExpiration, CardMethod, CreateRequest, Customer, Cvv,
+    DocumentType, Pan, PayinState, Product, Scalar, Shipping, StatusQuery, Transaction,
+    payin_verification, payin_verification_matches, status_authorization,
 };
 use pasarela_core::smilepayz::{PERU_OFFSET, format_timestamp};
+use pasarela_core::{Currency, Money};
 use pasarela_core::{MonnetKey, Rule};
 use serde_json::json;
 use time::{Date, Duration, OffsetDateTime};
@@ -42,49 +43,6 @@ const NEVER_EMPTY: [&str; 4] = [
     "payinCustomerLastName",
     "payinCustomerEmail",
     "payinCustomerPhone",
-];
-
-type Setter = fn(CreateRequestBuilder, String) -> CreateRequestBuilder;
-
-/// The builder's text setters, by wire name.
-const TEXT_SETTERS: [(&str, Setter); 33] = [
-    ("payinCurrency", |b, v| b.currency(v)),
-    ("payinMerchantOperationNumber", |b, v| b.operation_number(v)),
-    ("payinMethod", |b, v| b.method(v)),
-    ("payinCustomerName", |b, v| b.customer_name(v)),
-    ("payinCustomerLastName", |b, v| b.customer_last_name(v)),
-    ("payinCustomerEmail", |b, v| b.customer_email(v)),
-    ("payinCustomerPhone", |b, v| b.customer_phone(v)),
-    ("payinCustomerTypeDocument", |b, v| {
-        b.customer_document_type(v)
-    }),
-    ("payinCustomerDocument", |b, v| b.customer_document(v)),
-    ("payinRegularCustomer", |b, v| b.regular_customer(v)),
-    ("payinCustomerID", |b, v| b.customer_id(v)),
-    ("payinDiscountCoupon", |b, v| b.discount_coupon(v)),
-    ("payinLanguage", |b, v| b.language(v)),
-    ("payinDateTime", |b, v| b.date_time(v)),
-    ("payinTransactionOKURL", |b, v| b.ok_url(v)),
-    ("payinTransactionErrorURL", |b, v| b.error_url(v)),
-    ("payinFilterBy", |b, v| b.filter_by(v)),
-    ("payinCustomerAddress", |b, v| b.customer_address(v)),
-    ("payinCustomerCity", |b, v| b.customer_city(v)),
-    ("payinCustomerRegion", |b, v| b.customer_region(v)),
-    ("payinCustomerCountry", |b, v| b.customer_country(v)),
-    ("payinCustomerZipCode", |b, v| b.customer_zip_code(v)),
-    ("payinCustomerShippingName", |b, v| b.shipping_name(v)),
-    ("payinCustomerShippingPhone", |b, v| b.shipping_phone(v)),
-    ("payinCustomerShippingAddress", |b, v| b.shipping_address(v)),
-    ("payinCustomerShippingCity", |b, v| b.shipping_city(v)),
-    ("payinCustomerShippingRegion", |b, v| b.shipping_region(v)),
-    ("payinCustomerShippingCountry", |b, v| b.shipping_country(v)),
-    ("payinCustomerShippingZipCode", |b, v| {
-        b.shipping_zip_code(v)
-    }),
-    ("payinProductID", |b, v| b.product_id(v)),
-    ("payinProductDescription", |b, v| b.product_description(v)),
-    ("payinProductAmount", |b, v| b.product_amount(v)),
-    ("payinProductSku", |b, v| b.product_sku(v)),
 ];
 
 /// A Monnet answer: `{"payinErrorCode", "payinErrorMessage"}`.
@@ -216,8 +174,11 @@ fn check_create(
         )));
     }
     let amount_text = field(fields, "payinAmount");
-    let amount = Amount::parse(amount_text).map_err(|e| invalid(e.to_string()))?;
-    if amount.to_string() != amount_text {
+    let currency = Currency::new(field(fields, "payinCurrency"))
+        .map_err(|e| invalid(format!("invalid `payinCurrency`: {e}")))?;
+    let amount = Money::parse_decimal(amount_text, currency)
+        .map_err(|e| invalid(format!("invalid `payinAmount`: {e}")))?;
+    if amount.to_decimal_string() != amount_text {
         return Err(invalid(
             "invalid `payinAmount`: must have exactly two decimals, such as 150.00".to_owned(),
         ));
@@ -230,21 +191,76 @@ fn check_create(
         .ok_or_else(|| {
             invalid("invalid `payinExpirationTime`: must be whole minutes".to_owned())
         })?;
+    let method = match field(fields, "payinMethod") {
+        "TCTD" => CardMethod::CreditOrDebit,
+        "TC" => CardMethod::Credit,
+        "TD" => CardMethod::Debit,
+        _ => {
+            return Err(invalid(
+                "invalid `payinMethod`: must be TCTD, TC or TD".to_owned(),
+            ));
+        }
+    };
     let pan = Pan::new(field(fields, "payinPan")).map_err(|e| invalid(e.to_string()))?;
     let cvv = Cvv::new(field(fields, "payinCvv")).map_err(|e| invalid(e.to_string()))?;
     let expiry = CardExpiration::new(field(fields, "payinCardExpiration"))
         .map_err(|e| invalid(e.to_string()))?;
-    let builder = TEXT_SETTERS.iter().fold(
-        CreateRequest::builder()
-            .amount(amount)
-            .expiration_minutes(minutes)
-            .pan(pan)
-            .cvv(cvv)
-            .card_expiration(expiry),
-        |b, (name, set)| set(b, field(fields, name).to_owned()),
+    let f = |name: &str| field(fields, name).to_owned();
+    // The date is replaced by payinDateTime's text as received.
+    let transaction = Transaction::new(
+        f("payinMerchantOperationNumber"),
+        amount,
+        method,
+        f("payinTransactionOKURL"),
+        f("payinTransactionErrorURL"),
+        Date::MIN,
+    )
+    .date_time(f("payinDateTime"))
+    .expiration_minutes(minutes)
+    .language(f("payinLanguage"));
+    let mut customer = Customer::new(
+        f("payinCustomerName"),
+        f("payinCustomerLastName"),
+        f("payinCustomerEmail"),
+        f("payinCustomerPhone"),
     );
-    let builder = builder.product_quantity(field(fields, "payinProductQuantity"));
-    let request = builder.build().map_err(|e| invalid(e.to_string()))?;
+    let (doc_type, doc) = (f("payinCustomerTypeDocument"), f("payinCustomerDocument"));
+    if !doc_type.is_empty() || !doc.is_empty() {
+        customer = customer.document(DocumentType::parse(&doc_type), doc);
+    }
+    let product = Product::new(
+        f("payinProductID"),
+        f("payinProductDescription"),
+        f("payinProductAmount"),
+        f("payinProductSku"),
+        f("payinProductQuantity"),
+    );
+    let request =
+        CreateRequest::builder(transaction, customer, product, Card::new(pan, cvv, expiry))
+            .billing_address(
+                BillingAddress::new(
+                    f("payinCustomerAddress"),
+                    f("payinCustomerCity"),
+                    f("payinCustomerCountry"),
+                    f("payinCustomerZipCode"),
+                )
+                .region(f("payinCustomerRegion")),
+            )
+            .shipping(Shipping::new(
+                f("payinCustomerShippingName"),
+                f("payinCustomerShippingPhone"),
+                f("payinCustomerShippingAddress"),
+                f("payinCustomerShippingCity"),
+                f("payinCustomerShippingRegion"),
+                f("payinCustomerShippingCountry"),
+                f("payinCustomerShippingZipCode"),
+            ))
+            .regular_customer(f("payinRegularCustomer"))
+            .customer_id(f("payinCustomerID"))
+            .discount_coupon(f("payinDiscountCoupon"))
+            .filter_by(f("payinFilterBy"))
+            .build()
+            .map_err(|e| invalid(e.to_string()))?;
     let matches = payin_verification_matches(
         merchant_id,
         field(fields, "payinMerchantOperationNumber"),
@@ -313,7 +329,7 @@ fn accept(
         operation_number: request.operation_number().to_owned(),
         payin_id,
         amount: amount_text.to_owned(),
-        currency: request.currency().to_owned(),
+        currency: request.amount().currency().as_str().to_owned(),
         method: field(fields, "payinMethod").to_owned(),
         state_id,
         url: url.clone(),
@@ -403,10 +419,29 @@ fn status(sim: &Inner, req: &SimRequest, merchant: &str, now: OffsetDateTime) ->
             "invalid payinStartDate/payinEndDate: YYYY-MM-DD",
         );
     };
-    let query = StatusQuery {
-        operation_number: fields.get("payinMerchantOperationNumber").cloned(),
-        start_date,
-        end_date,
+    // An empty operation number with a date range lists the range.
+    let operation_number = fields
+        .get("payinMerchantOperationNumber")
+        .filter(|op| !(op.is_empty() && start_date.is_some()))
+        .cloned();
+    let query = match (operation_number, start_date.zip(end_date)) {
+        (_, None) if start_date.is_some() || end_date.is_some() => {
+            return reject(
+                400,
+                code::MISSING_FIELD,
+                "payinStartDate and payinEndDate go together",
+            );
+        }
+        (Some(op), None) => StatusQuery::by_operation_number(op),
+        (Some(op), Some((s, e))) => StatusQuery::by_operation_number(op).with_date_range(s, e),
+        (None, Some((s, e))) => StatusQuery::by_date_range(s, e),
+        (None, None) => {
+            return reject(
+                400,
+                code::MISSING_FIELD,
+                "give payinMerchantOperationNumber and/or both payinStartDate and payinEndDate",
+            );
+        }
     };
     if let Err(invalid) = query.validate(now.to_offset(PERU_OFFSET).date()) {
         let code = match invalid.rule() {
@@ -415,14 +450,14 @@ fn status(sim: &Inner, req: &SimRequest, merchant: &str, now: OffsetDateTime) ->
         };
         return reject(400, code, invalid.to_string());
     }
-    let operation = query.operation_number.as_ref();
-    let range = query.start_date.zip(query.end_date);
+    let operation = query.operation_number().map(str::to_owned);
+    let range = query.date_range();
     let mut state = sim.lock();
     let operations: Vec<_> = state
         .monnet_operations(now)
         .iter()
         .filter(|op| op.merchant_id == merchant)
-        .filter(|op| operation.is_none_or(|n| *n == op.operation_number))
+        .filter(|op| operation.as_ref().is_none_or(|n| *n == op.operation_number))
         .filter(|op| range.is_none_or(|(s, e)| s <= op.created_on && op.created_on <= e))
         .map(|op| {
             json!({

@@ -24,7 +24,7 @@ fn accepted_create_answers_a_url_and_is_kept() {
     let response = send(monnet_create(&creds, &op, 15000));
     assert_eq!(response.status, 200);
     let created = monnet::parse_create_response(response).unwrap();
-    assert_eq!(created.code, "0000");
+    assert_eq!(created.code_text, "0000");
     assert!(
         created
             .redirect_url
@@ -139,7 +139,8 @@ fn status_query_rejects_wrong_authorization_merchant_and_dates() {
             request(
                 &url,
                 Some(&auth),
-                json!({"payinStartDate": "2025-01-01", "payinEndDate": today.to_string()}),
+                // GATEWAYS.md: the start date can't be today.
+                json!({"payinStartDate": today.to_string(), "payinEndDate": today.to_string()}),
             ),
             code::INVALID_VALUE,
             400,

@@ -298,7 +298,7 @@ fn respond(mut stream: TcpStream, status: u16, body: &str) -> std::io::Result<()
 
 /// A complete Monnet create, prepared by the SDK.
 pub fn monnet_create(creds: &Credentials, operation: &str, amount_cents: u64) -> PreparedRequest {
-    let amount = monnet::Amount::from_cents(amount_cents).to_string();
+    let amount = pasarela_core::Money::pen(amount_cents).to_decimal_string();
     let request = pasarela_conformance::samples::monnet_create(operation, &amount).unwrap();
     monnet::prepare_create(&monnet_config(creds), &request).unwrap()
 }
