@@ -63,44 +63,58 @@ pub fn monnet_create(
     monnet_create_with_card(operation_number, amount, card)
 }
 
-/// A valid card create (every part set) with the given card.
-pub fn monnet_create_with_card(
+/// The samples' transaction: `amount` a PEN decimal, TCTD, the shop's
+/// https URLs, dated 2025-07-01.
+fn sample_transaction(
     operation_number: &str,
     amount: &str,
-    card: Card,
-) -> Result<CreateRequest, ValidationError> {
+) -> Result<Transaction, ValidationError> {
     let amount = pasarela_core::Money::parse_decimal(amount, Currency::PEN)
         .map_err(|e| ValidationError::new("payinAmount", Rule::Format(e.to_string().into())))?;
     let date = time::Date::from_calendar_date(2025, time::Month::July, 1)
         .map_err(|_| ValidationError::new("payinDateTime", Rule::Required))?;
-    let transaction = Transaction::new(
+    Ok(Transaction::new(
         operation_number,
         amount,
         CardMethod::CreditOrDebit,
         "https://shop.example/ok",
         "https://shop.example/error",
         date,
-    );
+    ))
+}
+
+/// A valid card create (every part set) with the given card.
+pub fn monnet_create_with_card(
+    operation_number: &str,
+    amount: &str,
+    card: Card,
+) -> Result<CreateRequest, ValidationError> {
     let customer = Customer::new("Rosa", "Quispe", "rosa@example.com", "987654321")
         .document(DocumentType::Dni, "44556677");
-    CreateRequest::builder(transaction, customer, Product::placeholder(), card)
-        .billing_address(BillingAddress::new(
-            "Av. Arequipa 123",
-            "Lima",
-            "Peru",
-            "15001",
-        ))
-        .shipping(Shipping::new(
-            "Rosa Quispe",
-            "987654321",
-            "Av. Arequipa 123",
-            "Lima",
-            "Lima",
-            "Peru",
-            "15001",
-        ))
-        .discount_coupon("0")
-        .build()
+    CreateRequest::builder(
+        sample_transaction(operation_number, amount)?,
+        customer,
+        Product::placeholder(),
+        card,
+    )
+    .billing_address(BillingAddress::new(
+        "Av. Arequipa 123",
+        "Lima",
+        "Lima",
+        "Peru",
+        "15001",
+    ))
+    .shipping(Shipping::new(
+        "Rosa Quispe",
+        "987654321",
+        "Av. Arequipa 123",
+        "Lima",
+        "Lima",
+        "Peru",
+        "15001",
+    ))
+    .discount_coupon("0")
+    .build()
 }
 
 /// The smallest valid card create: no coupon, no address, no shipping, no
@@ -109,26 +123,16 @@ pub fn monnet_create_minimal(
     operation_number: &str,
     amount: &str,
 ) -> Result<CreateRequest, ValidationError> {
-    let amount = pasarela_core::Money::parse_decimal(amount, Currency::PEN)
-        .map_err(|e| ValidationError::new("payinAmount", Rule::Format(e.to_string().into())))?;
-    let date = time::Date::from_calendar_date(2025, time::Month::July, 1)
-        .map_err(|_| ValidationError::new("payinDateTime", Rule::Required))?;
+    let card = Card::new(
+        Pan::new(TEST_PAN)?,
+        Cvv::new(TEST_CVV)?,
+        CardExpiration::new(TEST_EXPIRY)?,
+    );
     CreateRequest::builder(
-        Transaction::new(
-            operation_number,
-            amount,
-            CardMethod::CreditOrDebit,
-            "https://shop.example/ok",
-            "https://shop.example/error",
-            date,
-        ),
+        sample_transaction(operation_number, amount)?,
         Customer::new("Rosa", "Quispe", "rosa@example.com", "987654321"),
         Product::placeholder(),
-        Card::new(
-            Pan::new(TEST_PAN)?,
-            Cvv::new(TEST_CVV)?,
-            CardExpiration::new(TEST_EXPIRY)?,
-        ),
+        card,
     )
     .build()
 }

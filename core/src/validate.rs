@@ -128,19 +128,8 @@ pub(crate) fn digits(
     if value.is_empty() {
         return Err(ValidationError::new(field, Rule::Required));
     }
-    if !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ValidationError::new(
-            field,
-            Rule::Format(Cow::Borrowed("digits only")),
-        ));
-    }
-    if value.len() < min {
-        return Err(ValidationError::new(field, Rule::TooShort { min }));
-    }
-    if value.len() > max {
-        return Err(ValidationError::new(field, Rule::TooLong { max }));
-    }
-    Ok(())
+    charset(field, value, |c| c.is_ascii_digit(), "digits only")?;
+    required_len(field, value, min, max)
 }
 
 #[cfg(test)]

@@ -237,15 +237,13 @@ fn check_create(
     );
     let request =
         CreateRequest::builder(transaction, customer, product, Card::new(pan, cvv, expiry))
-            .billing_address(
-                BillingAddress::new(
-                    f("payinCustomerAddress"),
-                    f("payinCustomerCity"),
-                    f("payinCustomerCountry"),
-                    f("payinCustomerZipCode"),
-                )
-                .region(f("payinCustomerRegion")),
-            )
+            .billing_address(BillingAddress::new(
+                f("payinCustomerAddress"),
+                f("payinCustomerCity"),
+                f("payinCustomerRegion"),
+                f("payinCustomerCountry"),
+                f("payinCustomerZipCode"),
+            ))
             .shipping(Shipping::new(
                 f("payinCustomerShippingName"),
                 f("payinCustomerShippingPhone"),

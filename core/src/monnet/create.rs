@@ -244,199 +244,78 @@ impl Customer {
     }
 }
 
-/// The customer's billing address. Optional: without one, address, city,
-/// country and zip code are sent as `""` and the region as `Lima` (the
-/// seed: "Default value is Lima unless different value is indicated").
-/// Any field may be `""`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BillingAddress {
-    address: String,
-    city: String,
-    region: String,
-    country: String,
-    zip_code: String,
-}
-
-impl BillingAddress {
-    /// An address; the region is `Lima` unless [`region`](Self::region) says
-    /// otherwise.
-    pub fn new(
-        address: impl Into<String>,
-        city: impl Into<String>,
-        country: impl Into<String>,
-        zip_code: impl Into<String>,
-    ) -> Self {
-        Self {
-            address: address.into(),
-            city: city.into(),
-            region: DEFAULT_REGION.to_owned(),
-            country: country.into(),
-            zip_code: zip_code.into(),
+/// Declares a part made only of text fields: the struct, a constructor
+/// taking every field in order, and a getter per field.
+macro_rules! text_part {
+    ($(#[$meta:meta])* $name:ident, $new_doc:literal { $($field:ident => $wire:literal),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name {
+            $($field: String,)*
         }
-    }
 
-    /// Sets `payinCustomerRegion`.
-    pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.region = region.into();
-        self
-    }
+        impl $name {
+            #[doc = $new_doc]
+            #[allow(clippy::too_many_arguments)]
+            pub fn new($($field: impl Into<String>),*) -> Self {
+                Self { $($field: $field.into()),* }
+            }
 
-    /// `payinCustomerAddress`.
-    pub fn address(&self) -> &str {
-        &self.address
-    }
-
-    /// `payinCustomerCity`.
-    pub fn city(&self) -> &str {
-        &self.city
-    }
-
-    /// `payinCustomerRegion`.
-    pub fn region_name(&self) -> &str {
-        &self.region
-    }
-
-    /// `payinCustomerCountry`.
-    pub fn country(&self) -> &str {
-        &self.country
-    }
-
-    /// `payinCustomerZipCode`.
-    pub fn zip_code(&self) -> &str {
-        &self.zip_code
-    }
-}
-
-/// Where the goods go. Optional: without it every shipping field is sent as
-/// `""`. Any field may be `""`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Shipping {
-    name: String,
-    phone: String,
-    address: String,
-    city: String,
-    region: String,
-    country: String,
-    zip_code: String,
-}
-
-impl Shipping {
-    /// A shipping destination (`payinCustomerShipping*`).
-    pub fn new(
-        name: impl Into<String>,
-        phone: impl Into<String>,
-        address: impl Into<String>,
-        city: impl Into<String>,
-        region: impl Into<String>,
-        country: impl Into<String>,
-        zip_code: impl Into<String>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            phone: phone.into(),
-            address: address.into(),
-            city: city.into(),
-            region: region.into(),
-            country: country.into(),
-            zip_code: zip_code.into(),
+            $(
+                #[doc = concat!("`", $wire, "`.")]
+                pub fn $field(&self) -> &str {
+                    &self.$field
+                }
+            )*
         }
-    }
+    };
+}
 
-    /// `payinCustomerShippingName`.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// `payinCustomerShippingPhone`.
-    pub fn phone(&self) -> &str {
-        &self.phone
-    }
-
-    /// `payinCustomerShippingAddress`.
-    pub fn address(&self) -> &str {
-        &self.address
-    }
-
-    /// `payinCustomerShippingCity`.
-    pub fn city(&self) -> &str {
-        &self.city
-    }
-
-    /// `payinCustomerShippingRegion`.
-    pub fn region(&self) -> &str {
-        &self.region
-    }
-
-    /// `payinCustomerShippingCountry`.
-    pub fn country(&self) -> &str {
-        &self.country
-    }
-
-    /// `payinCustomerShippingZipCode`.
-    pub fn zip_code(&self) -> &str {
-        &self.zip_code
+text_part! {
+    /// The customer's billing address. Optional: without one, address, city,
+    /// country and zip code are sent as `""` and the region as `Lima` (the
+    /// seed: "Default value is Lima unless different value is indicated").
+    /// Any field may be `""`.
+    BillingAddress, "An address (`payinCustomerAddress` … `payinCustomerZipCode`); the seed's default region is `Lima`." {
+        address => "payinCustomerAddress",
+        city => "payinCustomerCity",
+        region => "payinCustomerRegion",
+        country => "payinCustomerCountry",
+        zip_code => "payinCustomerZipCode",
     }
 }
 
-/// What is sold. Required, and no field may be empty: Monnet says "Can not
-/// be empty, could send a default value i.e. "0"" — which
-/// [`Product::placeholder`] does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Product {
-    id: String,
-    description: String,
-    amount: String,
-    sku: String,
-    quantity: String,
+text_part! {
+    /// Where the goods go. Optional: without it every shipping field is sent
+    /// as `""`. Any field may be `""`.
+    Shipping, "A shipping destination (`payinCustomerShipping*`)." {
+        name => "payinCustomerShippingName",
+        phone => "payinCustomerShippingPhone",
+        address => "payinCustomerShippingAddress",
+        city => "payinCustomerShippingCity",
+        region => "payinCustomerShippingRegion",
+        country => "payinCustomerShippingCountry",
+        zip_code => "payinCustomerShippingZipCode",
+    }
+}
+
+text_part! {
+    /// What is sold. Required, and no field may be empty: Monnet says "Can
+    /// not be empty, could send a default value i.e. "0"" — which
+    /// [`Product::placeholder`] does.
+    Product, "A product (`payinProductID`, `payinProductDescription`, `payinProductAmount`, `payinProductSku`, `payinProductQuantity`)." {
+        id => "payinProductID",
+        description => "payinProductDescription",
+        amount => "payinProductAmount",
+        sku => "payinProductSku",
+        quantity => "payinProductQuantity",
+    }
 }
 
 impl Product {
-    /// A product (`payinProductID`, `payinProductDescription`,
-    /// `payinProductAmount`, `payinProductSku`, `payinProductQuantity`).
-    pub fn new(
-        id: impl Into<String>,
-        description: impl Into<String>,
-        amount: impl Into<String>,
-        sku: impl Into<String>,
-        quantity: impl Into<String>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            description: description.into(),
-            amount: amount.into(),
-            sku: sku.into(),
-            quantity: quantity.into(),
-        }
-    }
-
     /// Every product field `"0"`, the default Monnet suggests.
     pub fn placeholder() -> Self {
         Self::new("0", "0", "0", "0", "0")
-    }
-
-    /// `payinProductID`.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-
-    /// `payinProductDescription`.
-    pub fn description(&self) -> &str {
-        &self.description
-    }
-
-    /// `payinProductAmount`.
-    pub fn amount(&self) -> &str {
-        &self.amount
-    }
-
-    /// `payinProductSku`.
-    pub fn sku(&self) -> &str {
-        &self.sku
-    }
-
-    /// `payinProductQuantity`.
-    pub fn quantity(&self) -> &str {
-        &self.quantity
     }
 }
 
@@ -990,7 +869,9 @@ pub(crate) mod tests {
         .customer_id("string")
         .discount_coupon("string")
         .filter_by("string")
-        .billing_address(BillingAddress::new("string", "string", "Peru", "0000").region("string"))
+        .billing_address(BillingAddress::new(
+            "string", "string", "string", "Peru", "0000",
+        ))
         .shipping(Shipping::new(
             "string", "0000", "string", "string", "string", "Peru", "0000",
         ))
@@ -1234,7 +1115,7 @@ pub(crate) mod tests {
             .regular_customer("")
             .customer_id("")
             .filter_by("")
-            .billing_address(BillingAddress::new("", "", "", "").region(""))
+            .billing_address(BillingAddress::new("", "", "", "", ""))
             .shipping(Shipping::new("", "", "", "", "", "", ""))
             .build()
             .unwrap();
@@ -1256,7 +1137,7 @@ pub(crate) mod tests {
                 date!(2025 - 07 - 01),
             )
         })
-        .billing_address(BillingAddress::new("Av. Perú 123\t#4", "", "", ""))
+        .billing_address(BillingAddress::new("Av. Perú 123\t#4", "", "", "", ""))
         .build()
         .unwrap();
         let p = prepare_create(&config(), &req).unwrap();
@@ -1533,7 +1414,7 @@ pub(crate) mod tests {
             cents in 1u64..u64::MAX,
         ) {
             let b = with_tx(|t| Transaction { operation_number: op.clone(), amount: Money::pen(cents), ..t })
-                .billing_address(BillingAddress::new(address.clone(), "", "", ""));
+                .billing_address(BillingAddress::new(address.clone(), "", "", "", ""));
             let Ok(req) = b.build() else {
                 // Only a blank operation number is refused here.
                 proptest::prop_assert!(op.trim().is_empty());
