@@ -377,7 +377,7 @@ fn operations() -> Result<Vec<Operation>, Failure> {
         "monnet.verify_notification",
         None,
         move || {
-            monnet::verify_notification(black_box(notification.as_bytes()), &key)
+            monnet::verify_notification(black_box(notification.as_bytes()), &key, "4001")
                 .map(|n| drop(black_box(n)))
                 .map_err(|e| e.to_string())
         },

@@ -126,27 +126,39 @@ fn verify(args: VerifyNotificationArgs) -> Result<ExitCode, Failure> {
     if let Some(reason) = missing_verification(&body) {
         return Ok(report_invalid(args.json, "notification", reason));
     }
-    match verify_notification(&body, &key) {
+    // The CLI contract has no --merchant-id: this command checks the hash
+    // only, taking the body's own payinMerchantID as the expected one (a
+    // merchant's handler passes its configured id instead).
+    let claimed_merchant = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| match v.get("payinMerchantID") {
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    match verify_notification(&body, &key, &claimed_merchant) {
         Ok(n) => {
+            let (a, c) = (n.authenticated(), n.claims());
             if args.json {
                 print_json(&json!({
                     "valid": true,
-                    "payinMerchantOperationNumber": n.merchant_operation_number,
-                    "payinMerchantID": n.merchant_id,
-                    "payinStateID": n.state.id(),
-                    "payinState": n.state_text,
-                    "payinAmount": n.amount_text,
-                    "payinCurrency": n.currency,
+                    "payinMerchantOperationNumber": a.operation_number(),
+                    "payinMerchantID": a.merchant_id(),
+                    "payinStateID": c.state.id(),
+                    "payinState": c.state_name,
+                    "payinAmount": a.amount_text(),
+                    "payinCurrency": a.currency(),
                     "stateSigned": false,
                 }));
             } else {
                 println!(
                     "valid: operation {} amount {} {} (hashed); unsigned claim: state {} ({})",
-                    escape(&n.merchant_operation_number),
-                    escape(&n.amount_text),
-                    escape(&n.currency),
-                    n.state.id(),
-                    escape(n.state_text.as_deref().unwrap_or("-")),
+                    escape(a.operation_number()),
+                    escape(a.amount_text()),
+                    escape(a.currency()),
+                    c.state.id(),
+                    escape(c.state_name.as_deref().unwrap_or("-")),
                 );
                 println!(
                     "note: the hash does not cover the state; confirm it with a status query before shipping"

@@ -13,5 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod merchant;
+// One copy of the samples, kept with core's tests (no dev-dependency cycle).
+#[path = "../../core/tests/support/samples.rs"]
 pub mod samples;
 pub mod transport_suite;

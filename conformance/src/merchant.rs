@@ -19,7 +19,7 @@ use std::time::Duration;
 use pasarela_core::MonnetKey;
 use pasarela_core::crypto::Verifier;
 use pasarela_core::http;
-use pasarela_core::monnet::Notification;
+use pasarela_core::monnet::VerifiedNotification;
 use pasarela_core::smilepayz::VerifiedCallback;
 use pasarela_core::webhook::{MonnetWebhook, Reply, SmilepayzWebhook};
 
@@ -38,7 +38,7 @@ pub struct Ledger {
     /// (never the unsigned `orderNo`). Their claims are unconfirmed.
     pub smilepayz: BTreeMap<String, VerifiedCallback>,
     /// Verified Monnet notifications, once per (operation number, state id).
-    pub monnet: BTreeMap<(String, u32), Notification>,
+    pub monnet: BTreeMap<(String, u32), VerifiedNotification>,
     /// Every delivery that verified, duplicates included.
     pub verified_deliveries: usize,
     /// Deliveries that did not verify.
@@ -71,17 +71,26 @@ struct Keys {
 
 impl Merchant {
     /// Starts listening on a free loopback port.
+    /// `monnet_merchant_id` is the merchant's Monnet id: notifications for
+    /// any other are refused.
     pub fn start(
         platform: Arc<dyn Verifier + Send + Sync>,
         monnet: MonnetKey,
+        monnet_merchant_id: impl Into<String>,
     ) -> std::io::Result<Self> {
-        Self::start_with(platform, monnet, MerchantOptions::default())
+        Self::start_with(
+            platform,
+            monnet,
+            monnet_merchant_id,
+            MerchantOptions::default(),
+        )
     }
 
     /// Starts listening on a free loopback port, with options.
     pub fn start_with(
         platform: Arc<dyn Verifier + Send + Sync>,
         monnet: MonnetKey,
+        monnet_merchant_id: impl Into<String>,
         options: MerchantOptions,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -90,7 +99,7 @@ impl Merchant {
         let stop = Arc::new(AtomicBool::new(false));
         let keys = Arc::new(Keys {
             smilepayz: SmilepayzWebhook::new(platform),
-            monnet: MonnetWebhook::new(monnet),
+            monnet: MonnetWebhook::new(monnet, monnet_merchant_id),
             options,
         });
         let (l2, s2) = (ledger.clone(), stop.clone());
@@ -234,8 +243,8 @@ fn handle(
             }),
         MONNET_PATH => keys.monnet.verify_request(request).map(|verified| {
             let key = (
-                verified.event.merchant_operation_number.clone(),
-                verified.event.state.id(),
+                verified.event.authenticated().operation_number().to_owned(),
+                verified.event.claims().state.id(),
             );
             let first = !ledger.monnet.contains_key(&key);
             let response = lost_ack(first, keys.options, verified.response());

@@ -276,7 +276,7 @@ impl Suite {
                     .await
                     .map_err(|e| e.to_string())?;
                 expect(
-                    created.code == codes::monnet::SUCCESS,
+                    created.code_text == codes::monnet::SUCCESS,
                     "payinErrorCode 0000",
                 )
             }

@@ -59,7 +59,7 @@ fn verify_notification(c: &mut Criterion) {
         r#"{{"payinStateID":5,"payinState":"Autorizado","payinMerchantID":"4001","payinAmount":150.00,"payinCurrency":"PEN","payinMerchantOperationNumber":"ORD-000123","payinMethod":"TCTD","payinVerification":"{hash}"}}"#
     );
     c.bench_function("monnet/verify_notification", |b| {
-        b.iter(|| monnet::verify_notification(black_box(body.as_bytes()), &key).unwrap());
+        b.iter(|| monnet::verify_notification(black_box(body.as_bytes()), &key, "4001").unwrap());
     });
 }
 

@@ -282,6 +282,23 @@ pub enum VerifyError {
     /// The recomputed hash differs from the one received.
     #[error("hash does not match")]
     HashMismatch,
+    /// The hash field is empty or absent (Monnet's own examples send
+    /// `"payinVerification": ""`): nothing is authenticated. Never valid.
+    #[error("unverified: `{0}` is empty or absent")]
+    Unverified(&'static str),
+    /// The notification names another merchant than the configured one.
+    #[error("`{0}` is not the configured merchant")]
+    MerchantMismatch(&'static str),
+    /// A field is present but not well formed (an amount that is not a
+    /// decimal, a currency that is not three letters, an empty operation
+    /// number).
+    #[error("invalid `{field}`: {reason}")]
+    InvalidField {
+        /// The wire name.
+        field: &'static str,
+        /// The rule broken.
+        reason: &'static str,
+    },
     /// The verifier could not check the signature (it checks another
     /// algorithm, or a remote verifier is unavailable): neither valid nor
     /// proven forged; answer with a retryable error.

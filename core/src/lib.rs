@@ -86,48 +86,37 @@
 //!
 //! ```
 //! use pasarela_core::monnet::{
-//!     prepare_create, parse_create_response, Amount, CardExpiration, Config, CreateRequest,
-//!     Cvv, Environment, Pan,
+//!     prepare_create, parse_create_response, BillingAddress, Card, CardExpiration, CardMethod,
+//!     Config, CreateRequest, Customer, Cvv, DocumentType, Environment, Pan, Product, Shipping,
+//!     Transaction,
 //! };
-//! use pasarela_core::RawResponse;
+//! use pasarela_core::{Money, RawResponse};
+//! use time::macros::date;
 //!
 //! let config = Config::new("4001", "test-key-monnet", Environment::Certification)?;
-//! let request = CreateRequest::builder()
-//!     .amount("150.00".parse::<Amount>()?)
-//!     .currency("PEN")
-//!     .operation_number("ORD-000123")
-//!     .method("TCTD")
-//!     .customer_name("Rosa")
-//!     .customer_last_name("Quispe")
-//!     .customer_email("rosa@example.com")
-//!     .customer_phone("987654321")
-//!     .customer_document_type("DNI")
-//!     .customer_document("44556677")
+//! // The four required parts: leaving one out does not compile.
+//! let transaction = Transaction::new(
+//!     "ORD-000123",
+//!     Money::pen(15000), // PEN 150.00, sent as "150.00"
+//!     CardMethod::CreditOrDebit,
+//!     "https://shop.example/ok",
+//!     "https://shop.example/error",
+//!     date!(2025 - 07 - 01),
+//! ); // expiration 30 minutes and language ES unless set
+//! let customer = Customer::new("Rosa", "Quispe", "rosa@example.com", "987654321")
+//!     .document(DocumentType::Dni, "44556677");
+//! let card = Card::new(
+//!     Pan::new("4517721004856075")?, // Monnet's test card
+//!     Cvv::new("123")?,
+//!     CardExpiration::new("2025-07")?,
+//! );
+//! let request = CreateRequest::builder(transaction, customer, Product::placeholder(), card)
+//!     // Optional parts; without them the fields go out as "".
+//!     .billing_address(BillingAddress::new("Av. Arequipa 123", "Lima", "Lima", "Peru", "15001"))
+//!     .shipping(Shipping::new(
+//!         "Rosa Quispe", "987654321", "Av. Arequipa 123", "Lima", "Lima", "Peru", "15001",
+//!     ))
 //!     .discount_coupon("0")
-//!     .language("ES")
-//!     .expiration_minutes(30)
-//!     .date_time("2025-07-01")
-//!     .ok_url("https://shop.example/ok")
-//!     .error_url("https://shop.example/error")
-//!     .customer_address("Av. Arequipa 123")
-//!     .customer_city("Lima")
-//!     .customer_country("Peru")
-//!     .customer_zip_code("15001")
-//!     .shipping_name("Rosa Quispe")
-//!     .shipping_phone("987654321")
-//!     .shipping_address("Av. Arequipa 123")
-//!     .shipping_city("Lima")
-//!     .shipping_region("Lima")
-//!     .shipping_country("Peru")
-//!     .shipping_zip_code("15001")
-//!     .product_id("0")
-//!     .product_description("0")
-//!     .product_amount("0")
-//!     .product_sku("0")
-//!     .product_quantity("0")
-//!     .pan(Pan::new("4517721004856075")?) // Monnet's test card
-//!     .cvv(Cvv::new("123")?)
-//!     .card_expiration(CardExpiration::new("2025-07")?)
 //!     .build()?;
 //!
 //! let prepared = prepare_create(&config, &request)?;
@@ -178,14 +167,17 @@
 //! ```
 //!
 //! Redirecting the shopper is not the end: reaching the OK URL proves
-//! nothing. Act only on a notification that
-//! [passed verification](crate::monnet::verify_notification) (answer it
-//! with HTTP 200), and confirm with a
-//! [status query](crate::monnet::prepare_status_query) before shipping.
+//! nothing. A notification that [passed verification](crate::monnet::verify_notification)
+//! (answer it with HTTP 200) is *verified, not confirmed*: its hash binds
+//! one concatenation of merchant id, operation number, amount and currency —
+//! not the field boundaries, not the state. Compare what it binds with your
+//! own record of the order, deduplicate on its event id, and confirm the
+//! state with a [status query](crate::monnet::prepare_status_query) before
+//! shipping.
 //!
 //! ```
-//! use pasarela_core::monnet::{payin_verification, verify_notification, PayinState};
-//! use pasarela_core::MonnetKey;
+//! use pasarela_core::monnet::{payin_verification, verify_notification, OrderRecord, PayinState};
+//! use pasarela_core::{Money, MonnetKey, VerifyError};
 //!
 //! let key = MonnetKey::new("test-key-monnet");
 //! let hash = payin_verification("4001", "ORD-000123", "150.00", "PEN", &key);
@@ -195,10 +187,23 @@
 //!         "payinMerchantOperationNumber":"ORD-000123","payinMethod":"TCTD",
 //!         "payinVerification":"{hash}"}}"#
 //! );
-//! let notification = verify_notification(body.as_bytes(), &key)?;
-//! assert_eq!(notification.state, PayinState::Authorized);
-//! assert_eq!(notification.amount_text, "150.00"); // as sent, never re-formatted
-//! # Ok::<(), pasarela_core::VerifyError>(())
+//! let notification = verify_notification(body.as_bytes(), &key, "4001")?; // our merchant id
+//! let bound = notification.authenticated();
+//! assert_eq!(bound.amount_text(), "150.00"); // as sent, never re-formatted
+//! assert_eq!(bound.hashed_concatenation(), "4001ORD-000123150.00PEN");
+//! // Our record of the order: the same operation number, amount and currency.
+//! bound.compare_with_record(&OrderRecord::new("ORD-000123", Money::pen(15000)))?;
+//! // A claim, not a fact: confirm with the status query before shipping.
+//! assert_eq!(notification.claims().state, PayinState::Authorized);
+//! let _seen_before = notification.event_id(); // for idempotent handling
+//!
+//! // Monnet's own examples carry an empty hash: unverified, never valid.
+//! let unverified = body.replace(&hash, "");
+//! assert_eq!(
+//!     verify_notification(unverified.as_bytes(), &key, "4001").unwrap_err(),
+//!     VerifyError::Unverified("payinVerification")
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! ## Services: one example per user
@@ -331,6 +336,12 @@
 //! | `aws-lc` | adds the AWS-LC backend (constant-time, faster) and makes it [`crypto::Backend::default`] |
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+/// The README's examples (both gateways' guides) compile and run as
+/// doctests, so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+mod readme_doctests {}
 
 pub mod client;
 pub mod crypto;

@@ -107,6 +107,31 @@ pub(crate) fn printable(field: Field, value: &str) -> Result<(), ValidationError
     )
 }
 
+/// Fails if `value` has more than `max` characters (an empty value passes:
+/// presence is the caller's rule).
+pub(crate) fn max_chars(field: Field, value: &str, max: usize) -> Result<(), ValidationError> {
+    // Counting chars only when the byte length could exceed the limit.
+    if value.len() > max && value.chars().count() > max {
+        return Err(ValidationError::new(field, Rule::TooLong { max }));
+    }
+    Ok(())
+}
+
+/// Fails unless `value` is `min..=max` ASCII digits: `Required` when empty,
+/// `Format` for any other character, then `TooShort`/`TooLong`.
+pub(crate) fn digits(
+    field: Field,
+    value: &str,
+    min: usize,
+    max: usize,
+) -> Result<(), ValidationError> {
+    if value.is_empty() {
+        return Err(ValidationError::new(field, Rule::Required));
+    }
+    charset(field, value, |c| c.is_ascii_digit(), "digits only")?;
+    required_len(field, value, min, max)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +165,33 @@ mod tests {
             assert!(email("e", bad).is_err(), "{bad}");
         }
         assert!(printable("n", "José\n").is_err());
+    }
+
+    #[test]
+    fn max_chars_and_digits() {
+        assert!(max_chars("f", "ñññ", 3).is_ok());
+        assert!(max_chars("f", "", 3).is_ok());
+        assert_eq!(
+            max_chars("f", "abcd", 3).unwrap_err().rule(),
+            &Rule::TooLong { max: 3 }
+        );
+        assert_eq!(digits("p", "", 8, 9).unwrap_err().rule(), &Rule::Required);
+        assert!(matches!(
+            digits("p", "1234567a", 8, 9).unwrap_err().rule(),
+            Rule::Format(_)
+        ));
+        assert!(matches!(
+            digits("p", "١٢٣٤٥٦٧٨", 8, 9).unwrap_err().rule(),
+            Rule::Format(_)
+        ));
+        assert_eq!(
+            digits("p", "1234567", 8, 9).unwrap_err().rule(),
+            &Rule::TooShort { min: 8 }
+        );
+        assert_eq!(
+            digits("p", "1234567890", 8, 9).unwrap_err().rule(),
+            &Rule::TooLong { max: 9 }
+        );
+        assert_eq!(digits("p", "123456789", 8, 9), Ok(()));
     }
 }

@@ -48,7 +48,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::crypto::Verifier;
 use crate::error::VerifyError;
-use crate::monnet::{NOTIFICATION_ACK_STATUS, Notification, verify_notification};
+use crate::monnet::{NOTIFICATION_ACK_STATUS, VerifiedNotification, verify_notification};
 use crate::secret::MonnetKey;
 use crate::smilepayz::{
     CALLBACK_ACK_BODY, DEFAULT_CALLBACK_TOLERANCE, SIGNATURE_HEADER, TIMESTAMP_HEADER,
@@ -136,6 +136,8 @@ fn refusal(error: &VerifyError) -> Reply {
     let status = match error {
         VerifyError::SignatureMismatch
         | VerifyError::HashMismatch
+        | VerifyError::Unverified(_)
+        | VerifyError::MerchantMismatch(_)
         | VerifyError::TimestampOutsideTolerance { .. } => 401,
         _ => 400,
     };
@@ -276,29 +278,37 @@ impl std::fmt::Debug for SmilepayzWebhook {
 #[derive(Clone, Debug)]
 pub struct MonnetWebhook {
     key: MonnetKey,
+    merchant_id: String,
 }
 
 impl MonnetWebhook {
-    /// Verifies with this `KeyMonnet`.
-    pub fn new(key: MonnetKey) -> Self {
-        Self { key }
+    /// Verifies with this `KeyMonnet`, for notifications naming the merchant
+    /// `merchant_id` (a notification for another merchant is refused).
+    pub fn new(key: MonnetKey, merchant_id: impl Into<String>) -> Self {
+        Self {
+            key,
+            merchant_id: merchant_id.into(),
+        }
     }
 
-    /// Verifies with the key of a Monnet configuration.
+    /// Verifies with the key and merchant id of a Monnet configuration.
     pub fn from_config(config: &crate::monnet::Config) -> Self {
-        Self::new(config.key().clone())
+        Self::new(config.key().clone(), config.merchant_id())
     }
 
     /// Verifies a notification body (Monnet sends no signature header).
-    pub fn verify(&self, body: &[u8]) -> Result<Verified<Notification>, Rejected> {
-        wrap(verify_notification(body, &self.key), MONNET_ACK)
+    pub fn verify(&self, body: &[u8]) -> Result<Verified<VerifiedNotification>, Rejected> {
+        wrap(
+            verify_notification(body, &self.key, &self.merchant_id),
+            MONNET_ACK,
+        )
     }
 
     /// Verifies a notification from an [`http::Request`].
     pub fn verify_request<B: AsRef<[u8]>>(
         &self,
         request: &http::Request<B>,
-    ) -> Result<Verified<Notification>, Rejected> {
+    ) -> Result<Verified<VerifiedNotification>, Rejected> {
         self.verify(request.body().as_ref())
     }
 }
@@ -332,12 +342,14 @@ pub fn smilepayz_callback(
     wrap(outcome, SMILEPAYZ_ACK)
 }
 
-/// Verifies a Monnet notification body (a one-off [`MonnetWebhook`]).
+/// Verifies a Monnet notification body for the merchant `merchant_id` (a
+/// one-off [`MonnetWebhook`]).
 pub fn monnet_notification(
     body: &[u8],
     key: &MonnetKey,
-) -> Result<Verified<Notification>, Rejected> {
-    wrap(verify_notification(body, key), MONNET_ACK)
+    merchant_id: &str,
+) -> Result<Verified<VerifiedNotification>, Rejected> {
+    wrap(verify_notification(body, key, merchant_id), MONNET_ACK)
 }
 
 #[cfg(test)]
@@ -388,16 +400,19 @@ mod tests {
         let body = format!(
             r#"{{"payinStateID":"5","payinState":"Autorizado","payinStatusErrorCode":"","payinStatusErrorMessage":"","payinMerchantID":"4001","payinAmount":"150.00","payinCurrency":"PEN","payinMerchantOperationNumber":"OP1","payinMethod":"TCTD","payinVerification":"{hash}"}}"#
         );
-        let ok = monnet_notification(body.as_bytes(), &key).unwrap();
+        let ok = monnet_notification(body.as_bytes(), &key, "4001").unwrap();
         assert_eq!(ok.reply.status, 200);
-        let bad =
-            monnet_notification(body.replace("150.00", "1500.00").as_bytes(), &key).unwrap_err();
+        let bad = monnet_notification(body.replace("150.00", "1500.00").as_bytes(), &key, "4001")
+            .unwrap_err();
         assert_eq!(
             (bad.error, bad.reply.status),
             (VerifyError::HashMismatch, 401)
         );
         assert_eq!(
-            monnet_notification(b"nope", &key).unwrap_err().reply.status,
+            monnet_notification(b"nope", &key, "4001")
+                .unwrap_err()
+                .reply
+                .status,
             400
         );
     }
@@ -458,10 +473,19 @@ mod tests {
         let body = format!(
             r#"{{"payinStateID":"5","payinMerchantID":"4001","payinAmount":"150.00","payinCurrency":"PEN","payinMerchantOperationNumber":"OP1","payinVerification":"{hash}"}}"#
         );
-        let webhook = MonnetWebhook::new(key);
+        let webhook = MonnetWebhook::new(key.clone(), "4001");
         let request = http::Request::post("/n").body(body.into_bytes()).unwrap();
         let ok = webhook.verify_request(&request).unwrap();
         assert_eq!(ok.response::<String>().status(), 200);
-        assert_eq!(ok.event.merchant_operation_number, "OP1");
+        assert_eq!(ok.event.authenticated().operation_number(), "OP1");
+        // Another merchant's notification is not ours, however well hashed.
+        let theirs = MonnetWebhook::new(key, "4002")
+            .verify_request(&request)
+            .unwrap_err();
+        assert_eq!(
+            theirs.error,
+            VerifyError::MerchantMismatch("payinMerchantID")
+        );
+        assert_eq!(theirs.response::<String>().status(), 401);
     }
 }

@@ -1,6 +1,7 @@
 //! Monnet notification verification on arbitrary bodies. A body that
-//! verifies must carry a payinVerification equal to the hash recomputed
-//! over the fields it returns.
+//! verifies must be for the configured merchant and carry a
+//! payinVerification equal to the hash recomputed over the authenticated
+//! values it returns.
 #![no_main]
 #![forbid(unsafe_code)]
 
@@ -10,17 +11,19 @@ use pasarela_core::monnet::{payin_verification, verify_notification};
 
 fuzz_target!(|data: &[u8]| {
     let key = MonnetKey::new("test-key-monnet");
-    match verify_notification(data, &key) {
+    match verify_notification(data, &key, "4001") {
         Ok(n) => {
+            let a = n.authenticated();
+            assert_eq!(a.merchant_id(), "4001");
             let expected = payin_verification(
-                &n.merchant_id,
-                &n.merchant_operation_number,
-                &n.amount_text,
-                &n.currency,
+                a.merchant_id(),
+                a.operation_number(),
+                a.amount_text(),
+                a.currency(),
                 &key,
             );
-            assert!(n.verification.eq_ignore_ascii_case(&expected));
-            let _ = format!("{n:?}");
+            assert_eq!(a.verification(), expected);
+            let _ = format!("{n:?} {}", n.event_id());
         }
         Err(e) => {
             let _ = format!("{e} {e:?}");

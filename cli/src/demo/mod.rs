@@ -124,8 +124,12 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, Failure> {
     let monnet_key = MonnetKey::new(creds.monnet.key_monnet.clone());
 
     let shop = steps.run("merchant callback endpoint", || {
-        let shop = Merchant::start(platform_verifier.clone(), monnet_key.clone())
-            .map_err(|e| e.to_string())?;
+        let shop = Merchant::start(
+            platform_verifier.clone(),
+            monnet_key.clone(),
+            creds.monnet.merchant_id.clone(),
+        )
+        .map_err(|e| e.to_string())?;
         let detail = format!("{} and {}", shop.url(SMILEPAYZ_PATH), shop.url(MONNET_PATH));
         Ok((shop, detail))
     })?;
@@ -259,7 +263,7 @@ fn monnet_flow(
         let created = client.create(&request).map_err(|e| e.to_string())?;
         Ok(((), format!(
             "operation {operation}, card {masked} (test card), {MONNET_AMOUNT} PEN → code {} redirect {}",
-            created.code, created.redirect_url
+            created.code_text, created.redirect_url
         )))
     })?;
     steps.run("settle through the control API", || {
@@ -280,7 +284,7 @@ fn monnet_flow(
         shop.with_ledger(|l| match l.monnet.get(&(operation.clone(), PayinState::Authorized.id())) {
             Some(n) => Ok(((), format!(
                 "operation {} state {} ({}) amount {} {} (payinVerification checked; answered 200)",
-                n.merchant_operation_number, n.state.id(), n.state_text.as_deref().unwrap_or("-"), n.amount_text, n.currency
+                n.authenticated().operation_number(), n.claims().state.id(), n.claims().state_name.as_deref().unwrap_or("-"), n.authenticated().amount_text(), n.authenticated().currency()
             ))),
             None => Err("no verified notification for this operation".to_owned()),
         })
@@ -293,18 +297,18 @@ fn monnet_flow(
                     .cloned()
             })
             .ok_or("no verified notification for this operation")?;
-        let amount = MONNET_AMOUNT.parse().map_err(|e| format!("{e}"))?;
-        let record = ExpectedOperation::new(operation.clone(), amount, "PEN");
+        let amount = Money::parse_decimal(MONNET_AMOUNT, pasarela_core::Currency::PEN)
+            .map_err(|e| format!("{e}"))?;
+        let record = ExpectedOperation::new(operation.clone(), amount);
         let confirmed = client
             .confirm_operation(&notification, &record)
             .map_err(|e| e.to_string())?;
         Ok((
             (),
             format!(
-                "Monnet confirms state {} amount {} {}: safe to ship",
+                "Monnet confirms state {} amount {}: safe to ship",
                 confirmed.state.id(),
-                confirmed.amount,
-                confirmed.currency
+                confirmed.amount
             ),
         ))
     })

@@ -158,11 +158,19 @@ fn monnet_notification_is_hashed_and_retried() {
     let seen = merchant.seen();
     assert_eq!(seen.len(), 2);
     let key = MonnetKey::new(creds.monnet.key_monnet.as_str());
-    let notification = monnet::verify_notification(&seen[1].body, &key).unwrap();
-    assert_eq!(notification.state, PayinState::Authorized);
-    assert_eq!(notification.merchant_operation_number, op);
-    assert_eq!(notification.amount_text, "150.00");
-    assert!(monnet::verify_notification(&seen[1].body, &MonnetKey::new("other")).is_err());
+    let notification =
+        monnet::verify_notification(&seen[1].body, &key, &creds.monnet.merchant_id).unwrap();
+    assert_eq!(notification.claims().state, PayinState::Authorized);
+    assert_eq!(notification.authenticated().operation_number(), op);
+    assert_eq!(notification.authenticated().amount_text(), "150.00");
+    assert!(
+        monnet::verify_notification(
+            &seen[1].body,
+            &MonnetKey::new("other"),
+            &creds.monnet.merchant_id
+        )
+        .is_err()
+    );
 
     let config = monnet_config(&creds);
     let today = OffsetDateTime::now_utc()
@@ -187,6 +195,8 @@ fn monnet_notification_is_hashed_and_retried() {
         &json!({"payinMerchantOperationNumber": op, "payinStateID": "42", "notificationUrl": merchant.url}),
     );
     assert_eq!(json(&answer), json!({"delivered": true, "attempts": 1}));
-    let notification = monnet::verify_notification(&merchant.seen()[0].body, &key).unwrap();
-    assert_eq!(notification.state.id(), 42);
+    let notification =
+        monnet::verify_notification(&merchant.seen()[0].body, &key, &creds.monnet.merchant_id)
+            .unwrap();
+    assert_eq!(notification.claims().state.id(), 42);
 }

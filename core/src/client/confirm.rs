@@ -18,7 +18,9 @@
 use std::fmt;
 
 use crate::Money;
-use crate::monnet::{Amount, Notification, PayinState, StatusOperation, StatusResponse};
+use crate::monnet::{
+    PayinState, StatusOperation, StatusResponse, VerifiedNotification as Notification,
+};
 use crate::smilepayz::{InquiryStatusResponse, VerifiedCallback as Callback};
 
 // --- The few facts read from today's event types (one place to adapt). ---
@@ -35,17 +37,19 @@ fn sp_claimed_merchant_id(cb: &Callback) -> &str {
 fn sp_claimed_money(cb: &Callback) -> &Money {
     &cb.claims().money
 }
+// Monnet: hashed as one concatenation only (see `Authenticated`), so each
+// value is still compared with the record.
 fn mn_claimed_merchant_id(n: &Notification) -> &str {
-    &n.merchant_id
+    n.authenticated().merchant_id()
 }
 fn mn_claimed_operation_number(n: &Notification) -> &str {
-    &n.merchant_operation_number
+    n.authenticated().operation_number()
 }
 fn mn_claimed_amount(n: &Notification) -> &str {
-    &n.amount_text
+    n.authenticated().amount_text()
 }
 fn mn_claimed_currency(n: &Notification) -> &str {
-    &n.currency
+    n.authenticated().currency()
 }
 
 fn money_parts(m: &Money) -> (u64, String) {
@@ -288,23 +292,16 @@ pub(crate) fn confirm_pay_in(
 pub struct ExpectedOperation {
     /// Your `payinMerchantOperationNumber`.
     pub operation_number: String,
-    /// The amount you asked for.
-    pub amount: Amount,
-    /// The currency you asked for (ISO 4217).
-    pub currency: String,
+    /// The amount and currency you asked for.
+    pub amount: Money,
 }
 
 impl ExpectedOperation {
-    /// A record of `operation_number` for `amount` in `currency`.
-    pub fn new(
-        operation_number: impl Into<String>,
-        amount: Amount,
-        currency: impl Into<String>,
-    ) -> Self {
+    /// A record of `operation_number` for `amount`.
+    pub fn new(operation_number: impl Into<String>, amount: Money) -> Self {
         Self {
             operation_number: operation_number.into(),
             amount,
-            currency: currency.into(),
         }
     }
 }
@@ -317,9 +314,7 @@ pub struct ConfirmedOperation {
     /// Your operation number.
     pub operation_number: String,
     /// What was paid (equal to your record).
-    pub amount: Amount,
-    /// The currency.
-    pub currency: String,
+    pub amount: Money,
     /// The state (authorized or settled).
     pub state: PayinState,
     /// Monnet's `payinID`, when given.
@@ -332,17 +327,18 @@ fn compare_amount(
     currency: &str,
     seen: Seen,
 ) -> Result<(), NotConfirmed> {
-    if !currency.trim().eq_ignore_ascii_case(&record.currency) {
+    let expected = record.amount.currency();
+    if !currency.trim().eq_ignore_ascii_case(expected.as_str()) {
         return Err(NotConfirmed::CurrencyDiffers {
-            expected: record.currency.clone(),
+            expected: expected.as_str().to_owned(),
             found: currency.to_owned(),
             seen,
         });
     }
-    match Amount::parse(amount_text.trim()) {
+    match Money::parse_decimal(amount_text.trim(), expected) {
         Ok(amount) if amount == record.amount => Ok(()),
         _ => Err(NotConfirmed::AmountDiffers {
-            expected: record.amount.to_string(),
+            expected: record.amount.to_decimal_string(),
             found: amount_text.to_owned(),
             seen,
         }),
@@ -416,7 +412,6 @@ pub(crate) fn confirm_operation(
     Ok(ConfirmedOperation {
         operation_number: op.merchant_operation_number,
         amount: record.amount,
-        currency: op.currency,
         state: op.state,
         payin_id: op.payin_id,
     })

@@ -6,8 +6,8 @@ use super::confirm::{ConfirmedOperation, ExpectedOperation};
 use super::{Call, Carrier, Client, Clock, SystemClock};
 use crate::error::{GatewayRejection, ResponseError};
 use crate::monnet::{
-    Config, CreateRequest, CreateResponse, Notification, StatusOperation, StatusQuery,
-    StatusResponse,
+    Config, CreateRequest, CreateResponse, StatusOperation, StatusQuery, StatusResponse,
+    VerifiedNotification,
 };
 use crate::operation::{self, AnswerError, Operation};
 use crate::smilepayz::PERU_OFFSET;
@@ -186,7 +186,7 @@ impl<C: Carrier> Client<MonnetSettings, C> {
     /// mismatch is a distinct [`NotConfirmed`](super::NotConfirmed).
     pub fn confirm_operation(
         &self,
-        event: &Notification,
+        event: &VerifiedNotification,
         record: &ExpectedOperation,
     ) -> C::Output<'_, ConfirmedOperation> {
         let merchant = self.settings.config.merchant_id().to_owned();

@@ -140,6 +140,42 @@ impl fmt::Debug for CardExpiration {
     }
 }
 
+/// The card of a create request: number, security code and expiry, each
+/// validated and redacted. A required part of
+/// [`CreateRequest::builder`](super::CreateRequest::builder).
+#[derive(Debug, Clone)]
+pub struct Card {
+    pan: Pan,
+    cvv: Cvv,
+    expiration: CardExpiration,
+}
+
+impl Card {
+    /// A card from its validated parts.
+    pub fn new(pan: Pan, cvv: Cvv, expiration: CardExpiration) -> Self {
+        Self {
+            pan,
+            cvv,
+            expiration,
+        }
+    }
+
+    /// `payinPan`.
+    pub fn pan(&self) -> &Pan {
+        &self.pan
+    }
+
+    /// `payinCvv`.
+    pub fn cvv(&self) -> &Cvv {
+        &self.cvv
+    }
+
+    /// `payinCardExpiration`.
+    pub fn expiration(&self) -> &CardExpiration {
+        &self.expiration
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,426 +1,726 @@
-//! Creating a card pay-in through the PCI proxy: the typed, validated request
-//! and the exact body Monnet expects.
+//! Creating a card pay-in through the PCI proxy: the request in typed parts,
+//! its one schema table, and the exact body Monnet expects.
 
 use std::borrow::Cow;
 
 use crate::error::{Rule, ValidationError};
 use crate::http::{Method, PreparedRequest};
+use crate::money::Money;
+use crate::validate;
 
-use super::amount::Amount;
-use super::card::{CardExpiration, Cvv, Pan};
+use super::card::Card;
 use super::environment::Config;
+use super::schema::{Field, FieldType, Presence};
 use super::verification::{hex_512, payin_digest};
 use super::wire::ObjectWriter;
 
-/// Every field of the seed's table, as set by the caller.
-#[derive(Debug, Clone, Default)]
-struct Fields {
-    amount: Option<Amount>,
-    currency: Option<String>,
-    operation_number: Option<String>,
-    method: Option<String>,
-    customer_name: Option<String>,
-    customer_last_name: Option<String>,
-    customer_email: Option<String>,
-    customer_phone: Option<String>,
-    customer_document_type: Option<String>,
-    customer_document: Option<String>,
-    regular_customer: Option<String>,
-    customer_id: Option<String>,
-    discount_coupon: Option<String>,
-    language: Option<String>,
-    expiration_minutes: Option<u32>,
-    date_time: Option<String>,
-    ok_url: Option<String>,
-    error_url: Option<String>,
-    filter_by: Option<String>,
-    customer_address: Option<String>,
-    customer_city: Option<String>,
-    customer_region: Option<String>,
-    customer_country: Option<String>,
-    customer_zip_code: Option<String>,
-    shipping_name: Option<String>,
-    shipping_phone: Option<String>,
-    shipping_address: Option<String>,
-    shipping_city: Option<String>,
-    shipping_region: Option<String>,
-    shipping_country: Option<String>,
-    shipping_zip_code: Option<String>,
-    product_id: Option<String>,
-    product_description: Option<String>,
-    product_amount: Option<String>,
-    product_sku: Option<String>,
-    product_quantity: Option<String>,
-    pan: Option<Pan>,
-    cvv: Option<Cvv>,
-    card_expiration: Option<CardExpiration>,
+/// The card payment method (`payinMethod`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CardMethod {
+    /// `TCTD`: credit or debit card, the shopper chooses.
+    CreditOrDebit,
+    /// `TC`: credit card.
+    Credit,
+    /// `TD`: debit card.
+    Debit,
 }
 
-/// Builds a [`CreateRequest`]. Every field of Monnet's table has a setter
-/// named for it; [`build`](Self::build) checks every rule and names the wire
-/// field of the first one broken.
-///
-/// Required (must be set, not blank): everything except
-/// [`regular_customer`](Self::regular_customer),
-/// [`customer_id`](Self::customer_id) and [`filter_by`](Self::filter_by),
-/// which are sent as `""` when unset. `payinCustomerRegion` defaults to
-/// `"Lima"`, as the seed says.
-#[derive(Debug, Clone)]
-pub struct CreateRequestBuilder(Fields);
-
-impl Default for CreateRequestBuilder {
-    fn default() -> Self {
-        Self::new()
+impl CardMethod {
+    /// The wire code.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CardMethod::CreditOrDebit => "TCTD",
+            CardMethod::Credit => "TC",
+            CardMethod::Debit => "TD",
+        }
     }
 }
 
-macro_rules! text_setters {
-    ($($name:ident => $wire:literal $(, $doc:literal)?;)*) => {
-        impl CreateRequestBuilder {
+/// The transaction itself: every field here is sent and must not be empty.
+///
+/// `payinExpirationTime` defaults to 30 minutes (the seed's suggested
+/// minimum for online payments) and `payinLanguage` to `ES`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transaction {
+    operation_number: String,
+    amount: Money,
+    method: CardMethod,
+    ok_url: String,
+    error_url: String,
+    expiration_minutes: u32,
+    language: String,
+    date_time: String,
+}
+
+impl Transaction {
+    /// A transaction: your unique operation number (≤ 50 characters;
+    /// notifications name it), the amount (sent as `payinAmount` with two
+    /// decimals and `payinCurrency`), the card method, the https OK and
+    /// error URLs (≤ 250 characters) and the transaction date
+    /// (`payinDateTime`, sent as `YYYY-MM-DD`; see [`date_time`](Self::date_time)).
+    pub fn new(
+        operation_number: impl Into<String>,
+        amount: Money,
+        method: CardMethod,
+        ok_url: impl Into<String>,
+        error_url: impl Into<String>,
+        date: time::Date,
+    ) -> Self {
+        Self {
+            operation_number: operation_number.into(),
+            amount,
+            method,
+            ok_url: ok_url.into(),
+            error_url: error_url.into(),
+            expiration_minutes: 30,
+            language: "ES".to_owned(),
+            date_time: ymd(date),
+        }
+    }
+
+    /// Sets `payinExpirationTime`: whole minutes until the payment expires,
+    /// at least 1.
+    pub fn expiration_minutes(mut self, minutes: u32) -> Self {
+        self.expiration_minutes = minutes;
+        self
+    }
+
+    /// Sets `payinLanguage`: two letters (ISO 639-1), e.g. `ES`, `EN`.
+    pub fn language(mut self, language: impl Into<String>) -> Self {
+        self.language = language.into();
+        self
+    }
+
+    /// Sets `payinDateTime` as free text instead of the date given to
+    /// [`new`](Self::new) (Monnet only says it must not be empty).
+    pub fn date_time(mut self, text: impl Into<String>) -> Self {
+        self.date_time = text.into();
+        self
+    }
+
+    /// `payinMerchantOperationNumber`.
+    pub fn operation_number(&self) -> &str {
+        &self.operation_number
+    }
+
+    /// `payinAmount` and `payinCurrency`.
+    pub fn amount(&self) -> Money {
+        self.amount
+    }
+
+    /// `payinMethod`.
+    pub fn method(&self) -> CardMethod {
+        self.method
+    }
+
+    /// `payinTransactionOKURL`.
+    pub fn ok_url(&self) -> &str {
+        &self.ok_url
+    }
+
+    /// `payinTransactionErrorURL`.
+    pub fn error_url(&self) -> &str {
+        &self.error_url
+    }
+
+    /// `payinExpirationTime`, in minutes.
+    pub fn expiration(&self) -> u32 {
+        self.expiration_minutes
+    }
+
+    /// `payinLanguage`.
+    pub fn language_code(&self) -> &str {
+        &self.language
+    }
+
+    /// `payinDateTime`.
+    pub fn date_time_text(&self) -> &str {
+        &self.date_time
+    }
+}
+
+/// A Peruvian identity document type (`payinCustomerTypeDocument`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DocumentType {
+    /// `DNI`: national identity card, 8 digits.
+    Dni,
+    /// `CE`: foreigner's card.
+    Ce,
+    /// `RUC`: taxpayer number.
+    Ruc,
+    /// `PAS`: passport.
+    Pas,
+    /// Another code, sent as given.
+    Other(String),
+}
+
+impl DocumentType {
+    /// The type for a wire code (`DNI`, `CE`, `RUC`, `PAS`; anything else
+    /// is [`Other`](Self::Other)).
+    pub fn parse(code: &str) -> Self {
+        match code {
+            "DNI" => DocumentType::Dni,
+            "CE" => DocumentType::Ce,
+            "RUC" => DocumentType::Ruc,
+            "PAS" => DocumentType::Pas,
+            other => DocumentType::Other(other.to_owned()),
+        }
+    }
+
+    /// The wire code.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DocumentType::Dni => "DNI",
+            DocumentType::Ce => "CE",
+            DocumentType::Ruc => "RUC",
+            DocumentType::Pas => "PAS",
+            DocumentType::Other(code) => code,
+        }
+    }
+}
+
+/// The shopper. Name, last name, e-mail and phone must never be empty
+/// (Monnet: "This four fields must NOT be sent with empty values"); the
+/// identity document is optional and sent as `""` when not given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Customer {
+    name: String,
+    last_name: String,
+    email: String,
+    phone: String,
+    document: Option<(DocumentType, String)>,
+}
+
+impl Customer {
+    /// A customer: first name and last name (≤ 30 characters each),
+    /// e-mail (≤ 50 characters) and mobile phone (8 or 9 digits).
+    pub fn new(
+        name: impl Into<String>,
+        last_name: impl Into<String>,
+        email: impl Into<String>,
+        phone: impl Into<String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            last_name: last_name.into(),
+            email: email.into(),
+            phone: phone.into(),
+            document: None,
+        }
+    }
+
+    /// Sets the identity document (`payinCustomerTypeDocument`,
+    /// `payinCustomerDocument`); a `DNI` number is 8 digits.
+    pub fn document(mut self, kind: DocumentType, number: impl Into<String>) -> Self {
+        self.document = Some((kind, number.into()));
+        self
+    }
+
+    /// `payinCustomerName`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `payinCustomerLastName`.
+    pub fn last_name(&self) -> &str {
+        &self.last_name
+    }
+
+    /// `payinCustomerEmail`.
+    pub fn email(&self) -> &str {
+        &self.email
+    }
+
+    /// `payinCustomerPhone`.
+    pub fn phone(&self) -> &str {
+        &self.phone
+    }
+
+    /// The identity document, if given.
+    pub fn identity_document(&self) -> Option<(&DocumentType, &str)> {
+        self.document.as_ref().map(|(k, n)| (k, n.as_str()))
+    }
+}
+
+/// Declares a part made only of text fields: the struct, a constructor
+/// taking every field in order, and a getter per field.
+macro_rules! text_part {
+    ($(#[$meta:meta])* $name:ident, $new_doc:literal { $($field:ident => $wire:literal),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name {
+            $($field: String,)*
+        }
+
+        impl $name {
+            #[doc = $new_doc]
+            #[allow(clippy::too_many_arguments)]
+            pub fn new($($field: impl Into<String>),*) -> Self {
+                Self { $($field: $field.into()),* }
+            }
+
             $(
-                #[doc = concat!("Sets `", $wire, "`.", $(" ", $doc)?)]
-                pub fn $name(mut self, value: impl Into<String>) -> Self {
-                    self.0.$name = Some(value.into());
-                    self
+                #[doc = concat!("`", $wire, "`.")]
+                pub fn $field(&self) -> &str {
+                    &self.$field
                 }
             )*
         }
     };
 }
 
-text_setters! {
-    currency => "payinCurrency", "Three upper-case letters (ISO 4217), e.g. `PEN`.";
-    operation_number => "payinMerchantOperationNumber", "Your unique sale reference, at most 50 characters; notifications name it.";
-    method => "payinMethod", "Payment method id, e.g. `TCTD`, `TC`, `TD`.";
-    customer_name => "payinCustomerName", "First name, 1 to 30 characters.";
-    customer_last_name => "payinCustomerLastName", "Last name, 1 to 30 characters.";
-    customer_email => "payinCustomerEmail", "Never empty.";
-    customer_phone => "payinCustomerPhone", "Mobile number, 8 or 9 digits.";
-    customer_document_type => "payinCustomerTypeDocument", "E.g. `DNI`.";
-    customer_document => "payinCustomerDocument";
-    regular_customer => "payinRegularCustomer", "Optional.";
-    customer_id => "payinCustomerID", "Optional (PSPs put the sub-merchant name here).";
-    discount_coupon => "payinDiscountCoupon", "Required by the seed's table.";
-    language => "payinLanguage", "Two letters (ISO 639-1), e.g. `ES`.";
-    date_time => "payinDateTime", "Free text; the seed suggests the current date. See also [`date`](Self::date).";
-    ok_url => "payinTransactionOKURL", "Absolute `https` URL, at most 250 characters.";
-    error_url => "payinTransactionErrorURL", "Absolute `https` URL, at most 250 characters.";
-    filter_by => "payinFilterBy", "Optional.";
-    customer_address => "payinCustomerAddress";
-    customer_city => "payinCustomerCity";
-    customer_region => "payinCustomerRegion", "Defaults to `Lima`.";
-    customer_country => "payinCustomerCountry";
-    customer_zip_code => "payinCustomerZipCode";
-    shipping_name => "payinCustomerShippingName";
-    shipping_phone => "payinCustomerShippingPhone";
-    shipping_address => "payinCustomerShippingAddress";
-    shipping_city => "payinCustomerShippingCity";
-    shipping_region => "payinCustomerShippingRegion";
-    shipping_country => "payinCustomerShippingCountry";
-    shipping_zip_code => "payinCustomerShippingZipCode";
-    product_id => "payinProductID", "Never empty; the seed suggests `0` as a default.";
-    product_description => "payinProductDescription", "Never empty; the seed suggests `0` as a default.";
-    product_amount => "payinProductAmount", "Never empty; the seed suggests `0` as a default.";
-    product_sku => "payinProductSku", "Never empty; the seed suggests `0` as a default.";
-    product_quantity => "payinProductQuantity", "Never empty; the seed suggests `0` as a default.";
+text_part! {
+    /// The customer's billing address. Optional: without one, address, city,
+    /// country and zip code are sent as `""` and the region as `Lima` (the
+    /// seed: "Default value is Lima unless different value is indicated").
+    /// Any field may be `""`.
+    BillingAddress, "An address (`payinCustomerAddress` … `payinCustomerZipCode`); the seed's default region is `Lima`." {
+        address => "payinCustomerAddress",
+        city => "payinCustomerCity",
+        region => "payinCustomerRegion",
+        country => "payinCustomerCountry",
+        zip_code => "payinCustomerZipCode",
+    }
+}
+
+text_part! {
+    /// Where the goods go. Optional: without it every shipping field is sent
+    /// as `""`. Any field may be `""`.
+    Shipping, "A shipping destination (`payinCustomerShipping*`)." {
+        name => "payinCustomerShippingName",
+        phone => "payinCustomerShippingPhone",
+        address => "payinCustomerShippingAddress",
+        city => "payinCustomerShippingCity",
+        region => "payinCustomerShippingRegion",
+        country => "payinCustomerShippingCountry",
+        zip_code => "payinCustomerShippingZipCode",
+    }
+}
+
+text_part! {
+    /// What is sold. Required, and no field may be empty: Monnet says "Can
+    /// not be empty, could send a default value i.e. "0"" — which
+    /// [`Product::placeholder`] does.
+    Product, "A product (`payinProductID`, `payinProductDescription`, `payinProductAmount`, `payinProductSku`, `payinProductQuantity`)." {
+        id => "payinProductID",
+        description => "payinProductDescription",
+        amount => "payinProductAmount",
+        sku => "payinProductSku",
+        quantity => "payinProductQuantity",
+    }
+}
+
+impl Product {
+    /// Every product field `"0"`, the default Monnet suggests.
+    pub fn placeholder() -> Self {
+        Self::new("0", "0", "0", "0", "0")
+    }
+}
+
+const DEFAULT_REGION: &str = "Lima";
+
+/// Builds a [`CreateRequest`] from its required parts; the optional parts
+/// and fields are setters; [`build`](Self::build) checks every rule of
+/// [`CREATE_REQUEST`] and names the wire field of the first one broken.
+#[derive(Debug, Clone)]
+pub struct CreateRequestBuilder {
+    transaction: Transaction,
+    customer: Customer,
+    product: Product,
+    card: Card,
+    billing: Option<BillingAddress>,
+    shipping: Option<Shipping>,
+    regular_customer: String,
+    customer_id: String,
+    discount_coupon: String,
+    filter_by: String,
 }
 
 impl CreateRequestBuilder {
-    /// An empty builder (`payinCustomerRegion` preset to `Lima`).
-    pub fn new() -> Self {
-        Self(Fields {
-            customer_region: Some("Lima".to_owned()),
-            ..Fields::default()
-        })
-    }
-
-    /// Sets `payinAmount`; more than zero, sent with two decimals.
-    pub fn amount(mut self, amount: Amount) -> Self {
-        self.0.amount = Some(amount);
+    /// Sets the billing address (`payinCustomerAddress` … `payinCustomerZipCode`).
+    pub fn billing_address(mut self, address: BillingAddress) -> Self {
+        self.billing = Some(address);
         self
     }
 
-    /// Sets `payinExpirationTime`: minutes until the payment expires, at
-    /// least 1 (the seed suggests 30 for online payments).
-    pub fn expiration_minutes(mut self, minutes: u32) -> Self {
-        self.0.expiration_minutes = Some(minutes);
+    /// Sets the shipping destination (`payinCustomerShipping*`).
+    pub fn shipping(mut self, shipping: Shipping) -> Self {
+        self.shipping = Some(shipping);
         self
     }
 
-    /// Sets `payinDateTime` to a date as `YYYY-MM-DD`.
-    pub fn date(self, date: time::Date) -> Self {
-        let text = format!(
-            "{:04}-{:02}-{:02}",
-            date.year(),
-            u8::from(date.month()),
-            date.day()
-        );
-        self.date_time(text)
-    }
-
-    /// Sets `payinPan`.
-    pub fn pan(mut self, pan: Pan) -> Self {
-        self.0.pan = Some(pan);
+    /// Sets `payinRegularCustomer` (sent as `""` when unset).
+    pub fn regular_customer(mut self, value: impl Into<String>) -> Self {
+        self.regular_customer = value.into();
         self
     }
 
-    /// Sets `payinCvv`.
-    pub fn cvv(mut self, cvv: Cvv) -> Self {
-        self.0.cvv = Some(cvv);
+    /// Sets `payinCustomerID` (sent as `""` when unset; PSPs put the
+    /// sub-merchant name here).
+    pub fn customer_id(mut self, value: impl Into<String>) -> Self {
+        self.customer_id = value.into();
         self
     }
 
-    /// Sets `payinCardExpiration`.
-    pub fn card_expiration(mut self, expiration: CardExpiration) -> Self {
-        self.0.card_expiration = Some(expiration);
+    /// Sets `payinDiscountCoupon` (sent as `""` when unset).
+    pub fn discount_coupon(mut self, value: impl Into<String>) -> Self {
+        self.discount_coupon = value.into();
+        self
+    }
+
+    /// Sets `payinFilterBy` (sent as `""` when unset).
+    pub fn filter_by(mut self, value: impl Into<String>) -> Self {
+        self.filter_by = value.into();
         self
     }
 
     /// Checks every rule, in body order, and returns the request or the
     /// first broken rule with its wire field name.
     pub fn build(self) -> Result<CreateRequest, ValidationError> {
-        validate(&self.0)?;
-        Ok(CreateRequest(self.0))
+        let request = CreateRequest {
+            amount_text: self.transaction.amount.to_decimal_string(),
+            currency_text: self.transaction.amount.currency().as_str().to_owned(),
+            expiration_text: self.transaction.expiration_minutes.to_string(),
+            parts: self,
+        };
+        for spec in &SPECS {
+            let (Source::Request(get) | Source::Card(get)) = spec.source else {
+                continue; // from the Config or computed: checked when prepared
+            };
+            let value = get(&request);
+            let field = spec.field.wire;
+            match spec.field.presence {
+                Presence::NonEmpty if value.trim().is_empty() => {
+                    return Err(ValidationError::new(field, Rule::Required));
+                }
+                Presence::MayBeEmpty if value.is_empty() => continue,
+                _ => {}
+            }
+            if let Some(check) = spec.check {
+                check(field, value, &request)?;
+            }
+        }
+        Ok(request)
     }
 }
 
-/// A validated Monnet create request: every rule of GATEWAYS.md holds.
+/// A validated Monnet create request: every rule of [`CREATE_REQUEST`]
+/// holds.
 ///
-/// Made with [`CreateRequest::builder`]; sent with
-/// [`prepare_create`]. `Debug` masks the card data.
+/// Made with [`CreateRequest::builder`]; sent with [`prepare_create`].
+/// `Debug` masks the card data.
 #[derive(Debug, Clone)]
-pub struct CreateRequest(Fields);
+pub struct CreateRequest {
+    parts: CreateRequestBuilder,
+    amount_text: String,
+    currency_text: String,
+    expiration_text: String,
+}
 
 impl CreateRequest {
-    /// A builder with nothing set.
-    pub fn builder() -> CreateRequestBuilder {
-        CreateRequestBuilder::new()
+    /// A builder from the four required parts: forgetting one does not
+    /// compile.
+    pub fn builder(
+        transaction: Transaction,
+        customer: Customer,
+        product: Product,
+        card: Card,
+    ) -> CreateRequestBuilder {
+        CreateRequestBuilder {
+            transaction,
+            customer,
+            product,
+            card,
+            billing: None,
+            shipping: None,
+            regular_customer: String::new(),
+            customer_id: String::new(),
+            discount_coupon: String::new(),
+            filter_by: String::new(),
+        }
+    }
+
+    /// The transaction part.
+    pub fn transaction(&self) -> &Transaction {
+        &self.parts.transaction
+    }
+
+    /// The customer part.
+    pub fn customer(&self) -> &Customer {
+        &self.parts.customer
+    }
+
+    /// The product part.
+    pub fn product(&self) -> &Product {
+        &self.parts.product
+    }
+
+    /// The billing address, if set.
+    pub fn billing_address(&self) -> Option<&BillingAddress> {
+        self.parts.billing.as_ref()
+    }
+
+    /// The shipping destination, if set.
+    pub fn shipping(&self) -> Option<&Shipping> {
+        self.parts.shipping.as_ref()
     }
 
     /// `payinMerchantOperationNumber`.
     pub fn operation_number(&self) -> &str {
-        text(&self.0.operation_number)
+        &self.parts.transaction.operation_number
     }
 
-    /// `payinAmount`.
-    pub fn amount(&self) -> Amount {
-        self.0.amount.unwrap_or(Amount::from_cents(0))
+    /// `payinAmount` with `payinCurrency`.
+    pub fn amount(&self) -> Money {
+        self.parts.transaction.amount
     }
 
-    /// `payinCurrency`.
-    pub fn currency(&self) -> &str {
-        text(&self.0.currency)
+    /// The text of `payinAmount` as sent (`"150.00"`).
+    pub fn amount_text(&self) -> &str {
+        &self.amount_text
     }
-}
 
-fn text(value: &Option<String>) -> &str {
-    value.as_deref().unwrap_or("")
-}
-
-type Check = Result<(), ValidationError>;
-
-fn fail(field: &'static str, rule: Rule) -> Check {
-    Err(ValidationError::new(field, rule))
-}
-
-fn format(field: &'static str, what: &'static str) -> Check {
-    fail(field, Rule::Format(Cow::Borrowed(what)))
-}
-
-/// Present and not blank.
-fn required<'a>(
-    field: &'static str,
-    value: &'a Option<String>,
-) -> Result<&'a str, ValidationError> {
-    match value.as_deref() {
-        Some(v) if !v.trim().is_empty() => Ok(v),
-        _ => Err(ValidationError::new(field, Rule::Required)),
+    /// The value sent for a create field, by its wire name; `None` for the
+    /// fields that come from the [`Config`] or are computed
+    /// (`payinMerchantID`, `payinVerification`, `URLMonnet`, `typePost`) and
+    /// for the card fields, which are never exposed this way.
+    pub fn wire_value(&self, wire: &str) -> Option<&str> {
+        SPECS
+            .iter()
+            .find(|s| s.field.wire == wire)
+            .and_then(|s| match s.source {
+                Source::Request(get) => Some(get(self)),
+                _ => None,
+            })
     }
 }
 
-fn max_chars(field: &'static str, value: &str, max: usize) -> Check {
-    // Counting chars only when the byte length could exceed the limit.
-    if value.len() > max && value.chars().count() > max {
-        return fail(field, Rule::TooLong { max });
-    }
-    Ok(())
+fn ymd(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
-fn https_url(field: &'static str, value: &Option<String>) -> Check {
-    let v = required(field, value)?;
-    max_chars(field, v, 250)?;
-    match url::Url::parse(v) {
-        Ok(u) if u.scheme() == "https" && u.host().is_some() => Ok(()),
-        _ => format(field, "an absolute https URL"),
+type Getter = for<'a> fn(&'a CreateRequest) -> &'a str;
+type Check = fn(&'static str, &str, &CreateRequest) -> Result<(), ValidationError>;
+
+/// Where a field's value comes from.
+#[derive(Clone, Copy)]
+enum Source {
+    /// `Config::merchant_id`.
+    MerchantId,
+    /// The computed `payinVerification`.
+    Verification,
+    /// The environment's `URLMonnet`.
+    UrlMonnet,
+    /// A constant.
+    Constant(&'static str),
+    /// The request.
+    Request(Getter),
+    /// The request's card: masked in wire text.
+    Card(Getter),
+}
+
+/// One row of the create table: the public description, where the value
+/// comes from and the check beyond presence.
+struct Spec {
+    field: Field,
+    source: Source,
+    check: Option<Check>,
+}
+
+fn max_chars<const N: usize>(field: &'static str, v: &str, _: &CreateRequest) -> Check2 {
+    validate::max_chars(field, v, N)
+}
+
+type Check2 = Result<(), ValidationError>;
+
+fn positive_amount(field: &'static str, _: &str, r: &CreateRequest) -> Check2 {
+    validate::range(field, r.amount().minor_units(), 1, u64::MAX)
+}
+
+fn positive_minutes(field: &'static str, _: &str, r: &CreateRequest) -> Check2 {
+    let m = u64::from(r.parts.transaction.expiration_minutes);
+    validate::range(field, m, 1, u64::from(u32::MAX))
+}
+
+fn email(field: &'static str, v: &str, _: &CreateRequest) -> Check2 {
+    validate::max_chars(field, v, 50)?;
+    validate::email(field, v)
+}
+
+fn phone(field: &'static str, v: &str, _: &CreateRequest) -> Check2 {
+    validate::digits(field, v, 8, 9)
+}
+
+fn language(field: &'static str, v: &str, _: &CreateRequest) -> Check2 {
+    if v.len() == 2 && v.bytes().all(|b| b.is_ascii_alphabetic()) {
+        Ok(())
+    } else {
+        Err(ValidationError::new(
+            field,
+            Rule::Format(Cow::Borrowed("two letters (ISO 639-1), such as ES")),
+        ))
     }
 }
 
-fn validate(f: &Fields) -> Check {
-    match f.amount {
-        None => return fail("payinAmount", Rule::Required),
-        Some(a) if a.cents() == 0 => {
-            return fail(
-                "payinAmount",
-                Rule::OutOfRange {
-                    min: 1,
-                    max: u64::MAX,
-                },
-            );
-        }
-        Some(_) => {}
+fn https_url(field: &'static str, v: &str, _: &CreateRequest) -> Check2 {
+    validate::url(field, v, &["https"], 250, "an absolute https URL")
+}
+
+fn document_number(field: &'static str, v: &str, r: &CreateRequest) -> Check2 {
+    match r.parts.customer.document {
+        Some((DocumentType::Dni, _)) => validate::digits(field, v, 8, 8),
+        _ => validate::max_chars(field, v, 20),
     }
-    let currency = required("payinCurrency", &f.currency)?;
-    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-        format(
-            "payinCurrency",
-            "three upper-case letters (ISO 4217), such as PEN",
-        )?;
-    }
-    let op = required("payinMerchantOperationNumber", &f.operation_number)?;
-    max_chars("payinMerchantOperationNumber", op, 50)?;
-    required("payinMethod", &f.method)?;
-    let name = required("payinCustomerName", &f.customer_name)?;
-    max_chars("payinCustomerName", name, 30)?;
-    let last = required("payinCustomerLastName", &f.customer_last_name)?;
-    max_chars("payinCustomerLastName", last, 30)?;
-    let email = required("payinCustomerEmail", &f.customer_email)?;
-    let email_ok = match email.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && !domain.is_empty()
-                && !domain.contains('@')
-                && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        }
-        None => false,
+}
+
+/// Builds the 43-row table with one line per field.
+macro_rules! create_table {
+    ($($wire:literal, $rust:literal, $presence:ident, $ty:ident, $source:expr, $check:expr, $rule:literal;)*) => {
+        const SPECS: [Spec; 43] = [$(Spec {
+            field: Field::new($wire, $rust, Presence::$presence, FieldType::$ty, $rule),
+            source: $source,
+            check: $check,
+        },)*];
     };
-    if !email_ok {
-        format("payinCustomerEmail", "an email address (local@domain)")?;
-    }
-    let phone = required("payinCustomerPhone", &f.customer_phone)?;
-    if !phone.bytes().all(|b| b.is_ascii_digit()) {
-        format("payinCustomerPhone", "digits only")?;
-    }
-    if phone.len() < 8 {
-        fail("payinCustomerPhone", Rule::TooShort { min: 8 })?;
-    }
-    if phone.len() > 9 {
-        fail("payinCustomerPhone", Rule::TooLong { max: 9 })?;
-    }
-    required("payinCustomerTypeDocument", &f.customer_document_type)?;
-    required("payinCustomerDocument", &f.customer_document)?;
-    // payinRegularCustomer, payinCustomerID: optional.
-    // The seed's table marks payinDiscountCoupon "(Requied)" [sic]; GATEWAYS.md
-    // is silent, so the seed decides: required.
-    required("payinDiscountCoupon", &f.discount_coupon)?;
-    let lang = required("payinLanguage", &f.language)?;
-    if lang.len() != 2 || !lang.bytes().all(|b| b.is_ascii_alphabetic()) {
-        format("payinLanguage", "two letters (ISO 639-1), such as ES")?;
-    }
-    match f.expiration_minutes {
-        None => fail("payinExpirationTime", Rule::Required)?,
-        Some(0) => fail(
-            "payinExpirationTime",
-            Rule::OutOfRange {
-                min: 1,
-                max: u64::from(u32::MAX),
-            },
-        )?,
-        Some(_) => {}
-    }
-    required("payinDateTime", &f.date_time)?;
-    https_url("payinTransactionOKURL", &f.ok_url)?;
-    https_url("payinTransactionErrorURL", &f.error_url)?;
-    // payinFilterBy: optional.
-    for (field, value) in [
-        ("payinCustomerAddress", &f.customer_address),
-        ("payinCustomerCity", &f.customer_city),
-        ("payinCustomerRegion", &f.customer_region),
-        ("payinCustomerCountry", &f.customer_country),
-        ("payinCustomerZipCode", &f.customer_zip_code),
-        ("payinCustomerShippingName", &f.shipping_name),
-        ("payinCustomerShippingPhone", &f.shipping_phone),
-        ("payinCustomerShippingAddress", &f.shipping_address),
-        ("payinCustomerShippingCity", &f.shipping_city),
-        ("payinCustomerShippingRegion", &f.shipping_region),
-        ("payinCustomerShippingCountry", &f.shipping_country),
-        ("payinCustomerShippingZipCode", &f.shipping_zip_code),
-        ("payinProductID", &f.product_id),
-        ("payinProductDescription", &f.product_description),
-        ("payinProductAmount", &f.product_amount),
-        ("payinProductSku", &f.product_sku),
-        ("payinProductQuantity", &f.product_quantity),
-    ] {
-        required(field, value)?;
-    }
-    if f.pan.is_none() {
-        fail("payinPan", Rule::Required)?;
-    }
-    if f.cvv.is_none() {
-        fail("payinCvv", Rule::Required)?;
-    }
-    if f.card_expiration.is_none() {
-        fail("payinCardExpiration", Rule::Required)?;
-    }
-    Ok(())
 }
+
+const fn req(get: Getter) -> Source {
+    Source::Request(get)
+}
+
+// The create request, in the seed's sample order (the order of the body).
+//
+// Presence follows GATEWAYS.md, "Which fields may be empty": "Required" in
+// Monnet's table means *present*. Only the four customer fields, the product
+// fields, `payinDateTime` and the fields carrying the transaction itself are
+// `NonEmpty`; everything else is `MayBeEmpty` and sent as `""` when unset.
+create_table! {
+    "payinMerchantID", "Config::merchant_id", NonEmpty, Integer, Source::MerchantId, None,
+        "digits only (from the Config)";
+    "payinAmount", "transaction.amount", NonEmpty, Decimal, req(|r| &r.amount_text), Some(positive_amount),
+        "more than zero, exactly two decimals";
+    "payinCurrency", "transaction.amount.currency", NonEmpty, Text, req(|r| &r.currency_text), None,
+        "three upper-case letters (ISO 4217)";
+    "payinMerchantOperationNumber", "transaction.operation_number", NonEmpty, Text, req(|r| &r.parts.transaction.operation_number), Some(max_chars::<50>),
+        "at most 50 characters";
+    "payinMethod", "transaction.method", NonEmpty, Text, req(|r| r.parts.transaction.method.as_str()), None,
+        "TCTD, TC or TD";
+    "payinVerification", "(computed)", NonEmpty, Hex, Source::Verification, None,
+        "lowercase hex SHA-512 of merchant id + operation number + amount + currency + KeyMonnet, as sent";
+    "payinCustomerName", "customer.name", NonEmpty, Text, req(|r| &r.parts.customer.name), Some(max_chars::<30>),
+        "at most 30 characters";
+    "payinCustomerLastName", "customer.last_name", NonEmpty, Text, req(|r| &r.parts.customer.last_name), Some(max_chars::<30>),
+        "at most 30 characters";
+    "payinCustomerEmail", "customer.email", NonEmpty, Text, req(|r| &r.parts.customer.email), Some(email),
+        "an e-mail address, at most 50 characters";
+    "payinCustomerPhone", "customer.phone", NonEmpty, Integer, req(|r| &r.parts.customer.phone), Some(phone),
+        "8 or 9 digits";
+    "payinCustomerTypeDocument", "customer.document.0", MayBeEmpty, Text, req(|r| r.parts.customer.document.as_ref().map_or("", |d| d.0.as_str())), Some(max_chars::<10>),
+        "DNI, CE, RUC or PAS; empty when no document is given";
+    "payinCustomerDocument", "customer.document.1", MayBeEmpty, Text, req(|r| r.parts.customer.document.as_ref().map_or("", |d| d.1.as_str())), Some(document_number),
+        "8 digits for a DNI, at most 20 characters otherwise; empty when no document is given";
+    "payinRegularCustomer", "regular_customer", MayBeEmpty, Text, req(|r| &r.parts.regular_customer), None,
+        "free text, may be empty";
+    "payinCustomerID", "customer_id", MayBeEmpty, Text, req(|r| &r.parts.customer_id), None,
+        "free text, may be empty (PSPs: the sub-merchant name)";
+    // The seed's table marks payinDiscountCoupon "(Requied)" [sic] and an
+    // earlier version of this SDK required it. GATEWAYS.md ("Which fields may
+    // be empty") overrides the seed: a merchant without a coupon sends "".
+    "payinDiscountCoupon", "discount_coupon", MayBeEmpty, Text, req(|r| &r.parts.discount_coupon), None,
+        "free text, may be empty";
+    "payinLanguage", "transaction.language", NonEmpty, Text, req(|r| &r.parts.transaction.language), Some(language),
+        "two letters (ISO 639-1)";
+    "payinExpirationTime", "transaction.expiration_minutes", NonEmpty, Integer, req(|r| &r.expiration_text), Some(positive_minutes),
+        "whole minutes, at least 1";
+    "payinDateTime", "transaction.date_time", NonEmpty, Text, req(|r| &r.parts.transaction.date_time), None,
+        "must not be empty (the date of the transaction)";
+    "payinTransactionOKURL", "transaction.ok_url", NonEmpty, Url, req(|r| &r.parts.transaction.ok_url), Some(https_url),
+        "absolute https URL, at most 250 characters";
+    "payinTransactionErrorURL", "transaction.error_url", NonEmpty, Url, req(|r| &r.parts.transaction.error_url), Some(https_url),
+        "absolute https URL, at most 250 characters";
+    "payinFilterBy", "filter_by", MayBeEmpty, Text, req(|r| &r.parts.filter_by), None,
+        "free text, may be empty";
+    "payinCustomerAddress", "billing_address.address", MayBeEmpty, Text, req(|r| r.parts.billing.as_ref().map_or("", |b| &b.address)), None,
+        "free text, may be empty";
+    "payinCustomerCity", "billing_address.city", MayBeEmpty, Text, req(|r| r.parts.billing.as_ref().map_or("", |b| &b.city)), None,
+        "free text, may be empty";
+    "payinCustomerRegion", "billing_address.region", MayBeEmpty, Text, req(|r| r.parts.billing.as_ref().map_or(DEFAULT_REGION, |b| &b.region)), None,
+        "free text, may be empty; Lima unless set";
+    "payinCustomerCountry", "billing_address.country", MayBeEmpty, Text, req(|r| r.parts.billing.as_ref().map_or("", |b| &b.country)), None,
+        "free text, may be empty";
+    "payinCustomerZipCode", "billing_address.zip_code", MayBeEmpty, Text, req(|r| r.parts.billing.as_ref().map_or("", |b| &b.zip_code)), None,
+        "free text, may be empty";
+    "payinCustomerShippingName", "shipping.name", MayBeEmpty, Text, req(|r| r.parts.shipping.as_ref().map_or("", |s| &s.name)), None,
+        "free text, may be empty";
+    "payinCustomerShippingPhone", "shipping.phone", MayBeEmpty, Text, req(|r| r.parts.shipping.as_ref().map_or("", |s| &s.phone)), None,
+        "free text, may be empty";
+    "payinCustomerShippingAddress", "shipping.address", MayBeEmpty, Text, req(|r| r.parts.shipping.as_ref().map_or("", |s| &s.address)), None,
+        "free text, may be empty";
+    "payinCustomerShippingCity", "shipping.city", MayBeEmpty, Text, req(|r| r.parts.shipping.as_ref().map_or("", |s| &s.city)), None,
+        "free text, may be empty";
+    "payinCustomerShippingRegion", "shipping.region", MayBeEmpty, Text, req(|r| r.parts.shipping.as_ref().map_or("", |s| &s.region)), None,
+        "free text, may be empty";
+    "payinCustomerShippingCountry", "shipping.country", MayBeEmpty, Text, req(|r| r.parts.shipping.as_ref().map_or("", |s| &s.country)), None,
+        "free text, may be empty";
+    "payinCustomerShippingZipCode", "shipping.zip_code", MayBeEmpty, Text, req(|r| r.parts.shipping.as_ref().map_or("", |s| &s.zip_code)), None,
+        "free text, may be empty";
+    "payinProductID", "product.id", NonEmpty, Text, req(|r| &r.parts.product.id), None,
+        "must not be empty (\"0\" as a default)";
+    "payinProductDescription", "product.description", NonEmpty, Text, req(|r| &r.parts.product.description), None,
+        "must not be empty (\"0\" as a default)";
+    "payinProductAmount", "product.amount", NonEmpty, Text, req(|r| &r.parts.product.amount), None,
+        "must not be empty (\"0\" as a default)";
+    "payinProductSku", "product.sku", NonEmpty, Text, req(|r| &r.parts.product.sku), None,
+        "must not be empty (\"0\" as a default)";
+    "payinProductQuantity", "product.quantity", NonEmpty, Text, req(|r| &r.parts.product.quantity), None,
+        "must not be empty (\"0\" as a default)";
+    "URLMonnet", "Config::environment", NonEmpty, Url, Source::UrlMonnet, None,
+        "the Monnet endpoint the proxy forwards to (from the environment)";
+    "typePost", "(constant)", NonEmpty, Text, Source::Constant("json"), None,
+        "always json";
+    "payinPan", "card.pan", NonEmpty, Card, Source::Card(|r| r.parts.card.pan().expose_secret()), None,
+        "8 to 19 digits";
+    "payinCvv", "card.cvv", NonEmpty, Card, Source::Card(|r| r.parts.card.cvv().expose_secret()), None,
+        "3 or 4 digits";
+    "payinCardExpiration", "card.expiration", NonEmpty, Card, Source::Card(|r| r.parts.card.expiration().expose_secret()), None,
+        "YYYY-MM";
+}
+
+/// The create request's schema: its 43 fields in the order they are sent
+/// (the seed's sample order), each always sent as a JSON string.
+pub const CREATE_REQUEST: [Field; 43] = {
+    let mut out = [SPECS[0].field; 43];
+    let mut i = 0;
+    while i < 43 {
+        out[i] = SPECS[i].field;
+        i += 1;
+    }
+    out
+};
+
+/// The wire names of [`CREATE_REQUEST`], in order.
+pub const CREATE_FIELDS: [&str; 43] = {
+    let mut out = [""; 43];
+    let mut i = 0;
+    while i < 43 {
+        out[i] = SPECS[i].field.wire;
+        i += 1;
+    }
+    out
+};
 
 /// Field names and fixed punctuation of the body, for sizing the buffer.
 const BODY_OVERHEAD: usize = 1300;
 
-/// Every field of the create body, in the seed's sample order (the order
-/// [`prepare_create`] writes them; tested). All are always sent.
-pub const CREATE_FIELDS: [&str; 43] = [
-    "payinMerchantID",
-    "payinAmount",
-    "payinCurrency",
-    "payinMerchantOperationNumber",
-    "payinMethod",
-    "payinVerification",
-    "payinCustomerName",
-    "payinCustomerLastName",
-    "payinCustomerEmail",
-    "payinCustomerPhone",
-    "payinCustomerTypeDocument",
-    "payinCustomerDocument",
-    "payinRegularCustomer",
-    "payinCustomerID",
-    "payinDiscountCoupon",
-    "payinLanguage",
-    "payinExpirationTime",
-    "payinDateTime",
-    "payinTransactionOKURL",
-    "payinTransactionErrorURL",
-    "payinFilterBy",
-    "payinCustomerAddress",
-    "payinCustomerCity",
-    "payinCustomerRegion",
-    "payinCustomerCountry",
-    "payinCustomerZipCode",
-    "payinCustomerShippingName",
-    "payinCustomerShippingPhone",
-    "payinCustomerShippingAddress",
-    "payinCustomerShippingCity",
-    "payinCustomerShippingRegion",
-    "payinCustomerShippingCountry",
-    "payinCustomerShippingZipCode",
-    "payinProductID",
-    "payinProductDescription",
-    "payinProductAmount",
-    "payinProductSku",
-    "payinProductQuantity",
-    "URLMonnet",
-    "typePost",
-    "payinPan",
-    "payinCvv",
-    "payinCardExpiration",
-];
-
 /// Prepares the create request: `POST` to the environment's PCI-proxy URL,
 /// `Content-Type: application/json`, and the body of the seed's sample —
-/// all 43 fields in the sample's order and names, every value a JSON string,
-/// unset optionals as `""`, `URLMonnet` for the environment, `typePost`
-/// `json`, minified — with `payinVerification` computed over the merchant
-/// id, operation number, amount and currency exactly as they appear in it.
+/// the fields of [`CREATE_REQUEST`] in its order, every value a JSON
+/// string, unset optionals as `""`, `URLMonnet` for the environment,
+/// `typePost` `json`, minified — with `payinVerification` computed over the
+/// merchant id, operation number, amount and currency exactly as they
+/// appear in it.
 ///
 /// The PAN, CVV and expiry are masked in
 /// [`PreparedRequest::to_wire_text`]. Fails before producing a byte if the
@@ -431,132 +731,54 @@ pub fn prepare_create(
 ) -> Result<PreparedRequest, ValidationError> {
     let url = config.pci_proxy_url().clone();
     let url_monnet = config.url_monnet();
-    // `request` passed `validate` in `build`, the only way to make one, and
+    // `request` passed every check in `build`, the only way to make one, and
     // its fields are private: it is not checked again.
-    let f = &request.0;
-
-    let amount = request.amount().to_string();
-    let expiration = f.expiration_minutes.unwrap_or(0).to_string();
     let merchant_id = config.merchant_id();
-    let op = text(&f.operation_number);
-    let currency = text(&f.currency);
     let hash = hex_512(&payin_digest(
         merchant_id,
-        op,
-        &amount,
-        currency,
+        request.operation_number(),
+        &request.amount_text,
+        &request.currency_text,
         config.key(),
     ));
-    let pan = f.pan.as_ref().map_or("", Pan::expose_secret);
-    let cvv = f.cvv.as_ref().map_or("", Cvv::expose_secret);
-    let card_expiration = f
-        .card_expiration
-        .as_ref()
-        .map_or("", CardExpiration::expose_secret);
+    let hash = std::str::from_utf8(&hash).unwrap_or("");
 
-    let texts = [
-        &f.method,
-        &f.customer_name,
-        &f.customer_last_name,
-        &f.customer_email,
-        &f.customer_phone,
-        &f.customer_document_type,
-        &f.customer_document,
-        &f.regular_customer,
-        &f.customer_id,
-        &f.discount_coupon,
-        &f.language,
-        &f.date_time,
-        &f.ok_url,
-        &f.error_url,
-        &f.filter_by,
-        &f.customer_address,
-        &f.customer_city,
-        &f.customer_region,
-        &f.customer_country,
-        &f.customer_zip_code,
-        &f.shipping_name,
-        &f.shipping_phone,
-        &f.shipping_address,
-        &f.shipping_city,
-        &f.shipping_region,
-        &f.shipping_country,
-        &f.shipping_zip_code,
-        &f.product_id,
-        &f.product_description,
-        &f.product_amount,
-        &f.product_sku,
-        &f.product_quantity,
-    ];
-    let capacity = BODY_OVERHEAD
-        + texts.iter().map(|t| text(t).len()).sum::<usize>()
-        + merchant_id.len()
-        + op.len()
-        + url_monnet.len()
-        + 64;
-
-    // The order and names are the seed's sample, exactly.
+    let value = |source: Source| match source {
+        Source::MerchantId => merchant_id,
+        Source::Verification => hash,
+        Source::UrlMonnet => url_monnet,
+        Source::Constant(c) => c,
+        Source::Request(get) | Source::Card(get) => get(request),
+    };
+    let capacity = BODY_OVERHEAD + SPECS.iter().map(|s| value(s.source).len()).sum::<usize>();
     let mut w = ObjectWriter::with_capacity(capacity);
-    w.string("payinMerchantID", merchant_id);
-    w.string("payinAmount", &amount);
-    w.string("payinCurrency", currency);
-    w.string("payinMerchantOperationNumber", op);
-    w.string("payinMethod", text(&f.method));
-    w.raw_string("payinVerification", &hash);
-    w.string("payinCustomerName", text(&f.customer_name));
-    w.string("payinCustomerLastName", text(&f.customer_last_name));
-    w.string("payinCustomerEmail", text(&f.customer_email));
-    w.string("payinCustomerPhone", text(&f.customer_phone));
-    w.string("payinCustomerTypeDocument", text(&f.customer_document_type));
-    w.string("payinCustomerDocument", text(&f.customer_document));
-    w.string("payinRegularCustomer", text(&f.regular_customer));
-    w.string("payinCustomerID", text(&f.customer_id));
-    w.string("payinDiscountCoupon", text(&f.discount_coupon));
-    w.string("payinLanguage", text(&f.language));
-    w.string("payinExpirationTime", &expiration);
-    w.string("payinDateTime", text(&f.date_time));
-    w.string("payinTransactionOKURL", text(&f.ok_url));
-    w.string("payinTransactionErrorURL", text(&f.error_url));
-    w.string("payinFilterBy", text(&f.filter_by));
-    w.string("payinCustomerAddress", text(&f.customer_address));
-    w.string("payinCustomerCity", text(&f.customer_city));
-    w.string("payinCustomerRegion", text(&f.customer_region));
-    w.string("payinCustomerCountry", text(&f.customer_country));
-    w.string("payinCustomerZipCode", text(&f.customer_zip_code));
-    w.string("payinCustomerShippingName", text(&f.shipping_name));
-    w.string("payinCustomerShippingPhone", text(&f.shipping_phone));
-    w.string("payinCustomerShippingAddress", text(&f.shipping_address));
-    w.string("payinCustomerShippingCity", text(&f.shipping_city));
-    w.string("payinCustomerShippingRegion", text(&f.shipping_region));
-    w.string("payinCustomerShippingCountry", text(&f.shipping_country));
-    w.string("payinCustomerShippingZipCode", text(&f.shipping_zip_code));
-    w.string("payinProductID", text(&f.product_id));
-    w.string("payinProductDescription", text(&f.product_description));
-    w.string("payinProductAmount", text(&f.product_amount));
-    w.string("payinProductSku", text(&f.product_sku));
-    w.string("payinProductQuantity", text(&f.product_quantity));
-    w.string("URLMonnet", url_monnet);
-    w.string("typePost", "json");
-    let pan_range = w.string("payinPan", pan);
-    let cvv_range = w.string("payinCvv", cvv);
-    let expiry_range = w.string("payinCardExpiration", card_expiration);
-    let body = w.finish();
+    let mut masked = Vec::with_capacity(3);
+    for spec in &SPECS {
+        match spec.source {
+            Source::Verification => w.raw_string(spec.field.wire, hash.as_bytes()),
+            Source::Card(_) => masked.push(w.string(spec.field.wire, value(spec.source))),
+            other => {
+                w.string(spec.field.wire, value(other));
+            }
+        }
+    }
 
     Ok(PreparedRequest::new(
         Method::POST,
         url,
         vec![("Content-Type".to_owned(), "application/json".to_owned())],
-        body,
+        w.finish(),
     )
-    .with_masked(vec![pan_range, cvv_range, expiry_range]))
+    .with_masked(masked))
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::monnet::{Environment, payin_verification};
+    use crate::monnet::{CardExpiration, Cvv, Environment, Pan, payin_verification};
     use crate::secret::MonnetKey;
     use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+    use time::macros::date;
 
     pub(crate) const PAN: &str = "4517721004856075";
     pub(crate) const CVV: &str = "8351";
@@ -590,63 +812,116 @@ pub(crate) mod tests {
         serde_json::from_slice::<Ordered>(body).unwrap().0
     }
 
+    fn get(body: &[u8], wire: &str) -> String {
+        let e = entries(body);
+        match &e.iter().find(|(k, _)| k == wire).unwrap().1 {
+            serde_json::Value::String(s) => s.clone(),
+            other => panic!("{wire} is not a string: {other}"),
+        }
+    }
+
     pub(crate) fn config() -> Config {
         Config::new("4001", KEY, Environment::Certification).unwrap()
     }
 
+    fn card(pan: &str, cvv: &str, expiry: &str) -> Card {
+        Card::new(
+            Pan::new(pan).unwrap(),
+            Cvv::new(cvv).unwrap(),
+            CardExpiration::new(expiry).unwrap(),
+        )
+    }
+
+    fn transaction() -> Transaction {
+        Transaction::new(
+            "0000",
+            Money::pen(15000),
+            CardMethod::CreditOrDebit,
+            "https://test.com",
+            "https://test.com",
+            date!(2025 - 07 - 01),
+        )
+    }
+
+    fn customer() -> Customer {
+        Customer::new("string", "string", "cliente@example.com", "987654321")
+            .document(DocumentType::Dni, "00000000")
+    }
+
+    fn product() -> Product {
+        Product::new("0000", "string", "0000", "string", "0000")
+    }
+
+    fn minimal() -> CreateRequestBuilder {
+        CreateRequest::builder(transaction(), customer(), product(), card(PAN, CVV, EXPIRY))
+    }
+
     /// A request with the seed sample's values where they are valid.
     fn sample_builder() -> CreateRequestBuilder {
-        CreateRequest::builder()
-            .amount(Amount::from_cents(15000))
-            .currency("PEN")
-            .operation_number("0000")
-            .method("TCTD")
-            .customer_name("string")
-            .customer_last_name("string")
-            .customer_email("cliente@example.com")
-            .customer_phone("987654321")
-            .customer_document_type("DNI")
-            .customer_document("00000000")
-            .regular_customer("string")
-            .customer_id("string")
-            .discount_coupon("string")
-            .language("ES")
-            .expiration_minutes(30)
-            .date_time("2025-07-01")
-            .ok_url("https://test.com")
-            .error_url("https://test.com")
-            .filter_by("string")
-            .customer_address("string")
-            .customer_city("string")
-            .customer_region("string")
-            .customer_country("Peru")
-            .customer_zip_code("0000")
-            .shipping_name("string")
-            .shipping_phone("0000")
-            .shipping_address("string")
-            .shipping_city("string")
-            .shipping_region("string")
-            .shipping_country("Peru")
-            .shipping_zip_code("0000")
-            .product_id("0000")
-            .product_description("string")
-            .product_amount("0000")
-            .product_sku("string")
-            .product_quantity("0000")
-            .pan(Pan::new("4517721004856075").unwrap())
-            .cvv(Cvv::new("123").unwrap())
-            .card_expiration(CardExpiration::new("2025-07").unwrap())
+        CreateRequest::builder(
+            transaction(),
+            customer(),
+            product(),
+            card("4517721004856075", "123", "2025-07"),
+        )
+        .regular_customer("string")
+        .customer_id("string")
+        .discount_coupon("string")
+        .filter_by("string")
+        .billing_address(BillingAddress::new(
+            "string", "string", "string", "Peru", "0000",
+        ))
+        .shipping(Shipping::new(
+            "string", "0000", "string", "string", "string", "Peru", "0000",
+        ))
     }
 
     /// A valid request with the PCI test values of this module.
     pub(crate) fn request() -> CreateRequest {
-        sample_builder()
-            .operation_number("ORD-000123")
-            .pan(Pan::new(PAN).unwrap())
-            .cvv(Cvv::new(CVV).unwrap())
-            .card_expiration(CardExpiration::new(EXPIRY).unwrap())
-            .build()
-            .unwrap()
+        CreateRequest::builder(
+            Transaction::new(
+                "ORD-000123",
+                Money::pen(15000),
+                CardMethod::CreditOrDebit,
+                "https://test.com",
+                "https://test.com",
+                date!(2025 - 07 - 01),
+            ),
+            customer(),
+            product(),
+            card(PAN, CVV, EXPIRY),
+        )
+        .build()
+        .unwrap()
+    }
+
+    fn rule_of(b: CreateRequestBuilder) -> (String, Rule) {
+        let e = b.build().unwrap_err();
+        // Messages never carry card data or the key.
+        for s in [PAN, CVV, EXPIRY, KEY, "4517721004856075"] {
+            assert!(!e.to_string().contains(s));
+            assert!(!format!("{e:?}").contains(s));
+        }
+        (e.field().to_owned(), e.rule().clone())
+    }
+
+    fn fmt_rule(b: CreateRequestBuilder, field: &str) {
+        let (f, rule) = rule_of(b);
+        assert_eq!(f, field);
+        assert!(matches!(rule, Rule::Format(_)), "{field}: {rule:?}");
+    }
+
+    fn with_tx(f: impl FnOnce(Transaction) -> Transaction) -> CreateRequestBuilder {
+        CreateRequest::builder(
+            f(transaction()),
+            customer(),
+            product(),
+            card(PAN, CVV, EXPIRY),
+        )
+    }
+
+    fn with_customer(c: Customer) -> CreateRequestBuilder {
+        CreateRequest::builder(transaction(), c, product(), card(PAN, CVV, EXPIRY))
     }
 
     #[test]
@@ -681,17 +956,66 @@ pub(crate) mod tests {
                 assert_eq!(ours, theirs, "{k}");
             }
         }
-        let get = |k: &str| ours.iter().find(|(n, _)| n == k).unwrap().1.clone();
-        assert_eq!(get("payinMerchantID"), "4001");
-        assert_eq!(get("payinAmount"), "150.00");
-        assert_eq!(get("payinExpirationTime"), "30");
+        let body = prepared.body();
+        assert_eq!(get(body, "payinMerchantID"), "4001");
+        assert_eq!(get(body, "payinAmount"), "150.00");
+        assert_eq!(get(body, "payinExpirationTime"), "30");
+        assert_eq!(get(body, "payinDateTime"), "2025-07-01");
         assert_eq!(
-            get("payinVerification"),
-            payin_verification("4001", "0000", "150.00", "PEN", &MonnetKey::new(KEY)).as_str()
+            get(body, "payinVerification"),
+            payin_verification("4001", "0000", "150.00", "PEN", &MonnetKey::new(KEY))
         );
         // Minified: no insignificant whitespace (sample values hold no spaces).
-        assert!(!prepared.body().contains(&b' '));
-        assert!(!prepared.body().contains(&b'\n'));
+        assert!(!body.contains(&b' '));
+        assert!(!body.contains(&b'\n'));
+    }
+
+    #[test]
+    fn schema_table_matches_the_body_and_gateways_md() {
+        use Presence::*;
+        let never_empty = [
+            "payinMerchantID",
+            "payinAmount",
+            "payinCurrency",
+            "payinMerchantOperationNumber",
+            "payinMethod",
+            "payinVerification",
+            "payinCustomerName",
+            "payinCustomerLastName",
+            "payinCustomerEmail",
+            "payinCustomerPhone",
+            "payinLanguage",
+            "payinExpirationTime",
+            "payinDateTime",
+            "payinTransactionOKURL",
+            "payinTransactionErrorURL",
+            "payinProductID",
+            "payinProductDescription",
+            "payinProductAmount",
+            "payinProductSku",
+            "payinProductQuantity",
+            "URLMonnet",
+            "typePost",
+            "payinPan",
+            "payinCvv",
+            "payinCardExpiration",
+        ];
+        for f in CREATE_REQUEST {
+            let expected = if never_empty.contains(&f.wire) {
+                NonEmpty
+            } else {
+                MayBeEmpty
+            };
+            assert_eq!(f.presence, expected, "{}", f.wire);
+        }
+        assert_eq!(
+            CREATE_REQUEST
+                .iter()
+                .filter(|f| f.presence == MayBeEmpty)
+                .count(),
+            43 - never_empty.len()
+        );
+        assert_eq!(CREATE_FIELDS, CREATE_REQUEST.map(|f| f.wire));
     }
 
     #[test]
@@ -721,7 +1045,7 @@ pub(crate) mod tests {
             assert!(!wire.contains(secret), "{secret}");
             assert!(!format!("{prepared:?}").contains(secret));
             assert!(!format!("{:?}", request()).contains(secret));
-            assert!(!format!("{:?}", sample_builder()).contains(secret));
+            assert!(!format!("{:?}", minimal()).contains(secret));
             assert!(!format!("{:?}", config()).contains(secret));
         }
         assert!(format!("{:?}", request()).contains("************6075"));
@@ -749,35 +1073,78 @@ pub(crate) mod tests {
             let cfg = Config::new("4001", KEY, env).unwrap();
             let p = prepare_create(&cfg, &request()).unwrap();
             assert_eq!(p.url().as_str(), proxy);
-            let body = entries(p.body());
-            let url_monnet = &body.iter().find(|(k, _)| k == "URLMonnet").unwrap().1;
-            assert_eq!(url_monnet, monnet);
+            assert_eq!(get(p.body(), "URLMonnet"), monnet);
         }
     }
 
     #[test]
-    fn unset_optionals_are_empty_strings_and_escaping_is_exact() {
-        let mut b = sample_builder();
-        b.0.regular_customer = None;
-        b.0.customer_id = None;
-        b.0.filter_by = None;
-        let req = b
-            .operation_number("Año \"ñ\"\\\n")
-            .customer_address("Av. Perú 123\t#4")
+    fn unset_optional_parts_are_empty_strings_and_region_is_lima() {
+        // No coupon, no shipping, no billing address, no document: the
+        // merchant of issue 9 can create a payment.
+        let req = minimal().build().unwrap();
+        let p = prepare_create(&config(), &req).unwrap();
+        let body = p.body();
+        for f in CREATE_REQUEST
+            .iter()
+            .filter(|f| f.presence == Presence::MayBeEmpty)
+        {
+            let expected = match f.wire {
+                "payinCustomerRegion" => "Lima",
+                "payinCustomerTypeDocument" => "DNI",
+                "payinCustomerDocument" => "00000000",
+                _ => "",
+            };
+            assert_eq!(get(body, f.wire), expected, "{}", f.wire);
+        }
+        let req = with_customer(Customer::new(
+            "Rosa",
+            "Quispe",
+            "rosa@example.com",
+            "987654321",
+        ))
+        .build()
+        .unwrap();
+        let p = prepare_create(&config(), &req).unwrap();
+        assert_eq!(get(p.body(), "payinCustomerTypeDocument"), "");
+        assert_eq!(get(p.body(), "payinCustomerDocument"), "");
+        // Every may-be-empty field set explicitly to "" is accepted too.
+        let req = minimal()
+            .discount_coupon("")
+            .regular_customer("")
+            .customer_id("")
+            .filter_by("")
+            .billing_address(BillingAddress::new("", "", "", "", ""))
+            .shipping(Shipping::new("", "", "", "", "", "", ""))
             .build()
             .unwrap();
         let p = prepare_create(&config(), &req).unwrap();
-        let body = entries(p.body());
-        let get = |k: &str| body.iter().find(|(n, _)| n == k).unwrap().1.clone();
-        for k in ["payinRegularCustomer", "payinCustomerID", "payinFilterBy"] {
-            assert_eq!(get(k), "");
-        }
-        assert_eq!(get("payinCustomerRegion"), "string");
-        assert_eq!(get("payinMerchantOperationNumber"), "Año \"ñ\"\\\n");
-        assert_eq!(get("payinCustomerAddress"), "Av. Perú 123\t#4");
-        // The hash covers the value, not its JSON escaping.
+        assert_eq!(get(p.body(), "payinDiscountCoupon"), "");
+        assert_eq!(get(p.body(), "payinCustomerRegion"), "");
+        assert_eq!(get(p.body(), "payinCustomerShippingName"), "");
+    }
+
+    #[test]
+    fn escaping_is_exact_and_hash_covers_the_value() {
+        let req = with_tx(|_| {
+            Transaction::new(
+                "Año \"ñ\"\\\n",
+                Money::pen(15000),
+                CardMethod::Credit,
+                "https://test.com",
+                "https://test.com",
+                date!(2025 - 07 - 01),
+            )
+        })
+        .billing_address(BillingAddress::new("Av. Perú 123\t#4", "", "", "", ""))
+        .build()
+        .unwrap();
+        let p = prepare_create(&config(), &req).unwrap();
+        let body = p.body();
+        assert_eq!(get(body, "payinMerchantOperationNumber"), "Año \"ñ\"\\\n");
+        assert_eq!(get(body, "payinCustomerAddress"), "Av. Perú 123\t#4");
+        assert_eq!(get(body, "payinMethod"), "TC");
         assert_eq!(
-            get("payinVerification"),
+            get(body, "payinVerification"),
             payin_verification(
                 "4001",
                 "Año \"ñ\"\\\n",
@@ -785,11 +1152,10 @@ pub(crate) mod tests {
                 "PEN",
                 &MonnetKey::new(KEY)
             )
-            .as_str()
         );
         // Byte-identical to serde_json for the same ordered string values.
         let mut expected = String::from("{");
-        for (i, (k, v)) in body.iter().enumerate() {
+        for (i, (k, v)) in entries(body).iter().enumerate() {
             if i > 0 {
                 expected.push(',');
             }
@@ -798,115 +1164,98 @@ pub(crate) mod tests {
             expected.push_str(&serde_json::to_string(v).unwrap());
         }
         expected.push('}');
-        assert_eq!(p.body(), expected.as_bytes());
+        assert_eq!(body, expected.as_bytes());
     }
 
     #[test]
-    fn region_defaults_to_lima() {
-        let mut b = sample_builder();
-        b.0.customer_region = None;
-        assert_eq!(
-            b.build().unwrap_err().field(),
-            "payinCustomerRegion",
-            "unset after the default was removed"
-        );
-        let mut fresh = CreateRequestBuilder::default();
-        assert_eq!(fresh.0.customer_region.as_deref(), Some("Lima"));
-        fresh = fresh.customer_region("Cusco");
-        assert_eq!(fresh.0.customer_region.as_deref(), Some("Cusco"));
-    }
-
-    fn rule_of(b: CreateRequestBuilder) -> (String, Rule) {
-        let e = b.build().unwrap_err();
-        // Messages never carry card data or the key.
-        for s in [PAN, CVV, EXPIRY, KEY, "4517721004856075"] {
-            assert!(!e.to_string().contains(s));
-            assert!(!format!("{e:?}").contains(s));
-        }
-        (e.field().to_owned(), e.rule().clone())
-    }
-
-    fn fmt_rule(b: CreateRequestBuilder, field: &str) {
-        let (f, rule) = rule_of(b);
-        assert_eq!(f, field);
-        assert!(matches!(rule, Rule::Format(_)), "{field}: {rule:?}");
-    }
-
-    #[test]
-    fn every_required_field_is_required() {
-        macro_rules! unset {
-            ($($f:ident => $wire:literal),* $(,)?) => {$(
-                let mut b = sample_builder();
-                b.0.$f = None;
-                assert_eq!(rule_of(b), ($wire.to_owned(), Rule::Required));
-            )*};
-        }
-        unset! {
-            amount => "payinAmount",
-            currency => "payinCurrency",
-            operation_number => "payinMerchantOperationNumber",
-            method => "payinMethod",
-            customer_name => "payinCustomerName",
-            customer_last_name => "payinCustomerLastName",
-            customer_email => "payinCustomerEmail",
-            customer_phone => "payinCustomerPhone",
-            customer_document_type => "payinCustomerTypeDocument",
-            customer_document => "payinCustomerDocument",
-            discount_coupon => "payinDiscountCoupon",
-            language => "payinLanguage",
-            expiration_minutes => "payinExpirationTime",
-            date_time => "payinDateTime",
-            ok_url => "payinTransactionOKURL",
-            error_url => "payinTransactionErrorURL",
-            customer_address => "payinCustomerAddress",
-            customer_city => "payinCustomerCity",
-            customer_region => "payinCustomerRegion",
-            customer_country => "payinCustomerCountry",
-            customer_zip_code => "payinCustomerZipCode",
-            shipping_name => "payinCustomerShippingName",
-            shipping_phone => "payinCustomerShippingPhone",
-            shipping_address => "payinCustomerShippingAddress",
-            shipping_city => "payinCustomerShippingCity",
-            shipping_region => "payinCustomerShippingRegion",
-            shipping_country => "payinCustomerShippingCountry",
-            shipping_zip_code => "payinCustomerShippingZipCode",
-            product_id => "payinProductID",
-            product_description => "payinProductDescription",
-            product_amount => "payinProductAmount",
-            product_sku => "payinProductSku",
-            product_quantity => "payinProductQuantity",
-            pan => "payinPan",
-            cvv => "payinCvv",
-            card_expiration => "payinCardExpiration",
-        }
-    }
-
-    #[test]
-    fn the_four_customer_fields_are_never_empty_or_blank() {
+    fn never_empty_fields_name_the_wire_field() {
         for (field, b) in [
-            ("payinCustomerName", sample_builder().customer_name("")),
-            ("payinCustomerName", sample_builder().customer_name("  ")),
             (
-                "payinCustomerLastName",
-                sample_builder().customer_last_name(""),
+                "payinMerchantOperationNumber",
+                with_tx(|t| Transaction {
+                    operation_number: " ".into(),
+                    ..t
+                }),
+            ),
+            ("payinLanguage", with_tx(|t| t.language(""))),
+            ("payinDateTime", with_tx(|t| t.date_time(""))),
+            ("payinDateTime", with_tx(|t| t.date_time("  "))),
+            (
+                "payinTransactionOKURL",
+                with_tx(|t| Transaction {
+                    ok_url: String::new(),
+                    ..t
+                }),
+            ),
+            (
+                "payinTransactionErrorURL",
+                with_tx(|t| Transaction {
+                    error_url: String::new(),
+                    ..t
+                }),
+            ),
+            (
+                "payinCustomerName",
+                with_customer(Customer::new("", "Q", "a@b.pe", "987654321")),
+            ),
+            (
+                "payinCustomerName",
+                with_customer(Customer::new("  ", "Q", "a@b.pe", "987654321")),
             ),
             (
                 "payinCustomerLastName",
-                sample_builder().customer_last_name("\t"),
+                with_customer(Customer::new("R", "\t", "a@b.pe", "987654321")),
             ),
-            ("payinCustomerEmail", sample_builder().customer_email("")),
-            ("payinCustomerPhone", sample_builder().customer_phone("")),
-            ("payinProductID", sample_builder().product_id("")),
-            ("payinDiscountCoupon", sample_builder().discount_coupon(" ")),
+            (
+                "payinCustomerEmail",
+                with_customer(Customer::new("R", "Q", "", "987654321")),
+            ),
+            (
+                "payinCustomerPhone",
+                with_customer(Customer::new("R", "Q", "a@b.pe", "")),
+            ),
         ] {
             assert_eq!(rule_of(b), (field.to_owned(), Rule::Required));
         }
+        for (i, field) in [
+            "payinProductID",
+            "payinProductDescription",
+            "payinProductAmount",
+            "payinProductSku",
+            "payinProductQuantity",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut v = ["0"; 5];
+            v[i] = "";
+            let b = CreateRequest::builder(
+                transaction(),
+                customer(),
+                Product::new(v[0], v[1], v[2], v[3], v[4]),
+                card(PAN, CVV, EXPIRY),
+            );
+            assert_eq!(rule_of(b), (field.to_owned(), Rule::Required));
+        }
+        assert!(
+            CreateRequest::builder(
+                transaction(),
+                customer(),
+                Product::placeholder(),
+                card(PAN, CVV, EXPIRY)
+            )
+            .build()
+            .is_ok()
+        );
     }
 
     #[test]
     fn limits_name_field_and_rule() {
         assert_eq!(
-            rule_of(sample_builder().amount(Amount::from_cents(0))),
+            rule_of(with_tx(|t| Transaction {
+                amount: Money::pen(0),
+                ..t
+            })),
             (
                 "payinAmount".to_owned(),
                 Rule::OutOfRange {
@@ -915,77 +1264,63 @@ pub(crate) mod tests {
                 }
             )
         );
-        for bad in ["pen", "PE", "PENN", "P3N", "SÓL"] {
-            fmt_rule(sample_builder().currency(bad), "payinCurrency");
-        }
-        assert!(
-            sample_builder()
-                .operation_number("x".repeat(50))
-                .build()
-                .is_ok()
-        );
-        assert!(
-            sample_builder()
-                .operation_number("ñ".repeat(50))
-                .build()
-                .is_ok()
-        );
+        let op = |s: String| {
+            with_tx(move |t| Transaction {
+                operation_number: s,
+                ..t
+            })
+        };
+        assert!(op("x".repeat(50)).build().is_ok());
+        assert!(op("ñ".repeat(50)).build().is_ok());
         assert_eq!(
-            rule_of(sample_builder().operation_number("x".repeat(51))),
+            rule_of(op("x".repeat(51))),
             (
                 "payinMerchantOperationNumber".to_owned(),
                 Rule::TooLong { max: 50 }
             )
         );
-        assert!(
-            sample_builder()
-                .customer_name("Ñ".repeat(30))
-                .build()
-                .is_ok()
-        );
+        let name = |n: String, l: String| with_customer(Customer::new(n, l, "a@b.pe", "987654321"));
+        assert!(name("Ñ".repeat(30), "é".repeat(30)).build().is_ok());
         assert_eq!(
-            rule_of(sample_builder().customer_name("a".repeat(31))),
+            rule_of(name("a".repeat(31), "b".into())),
             ("payinCustomerName".to_owned(), Rule::TooLong { max: 30 })
         );
-        assert!(
-            sample_builder()
-                .customer_last_name("é".repeat(30))
-                .build()
-                .is_ok()
-        );
         assert_eq!(
-            rule_of(sample_builder().customer_last_name("a".repeat(31))),
+            rule_of(name("a".into(), "b".repeat(31))),
             (
                 "payinCustomerLastName".to_owned(),
                 Rule::TooLong { max: 30 }
             )
         );
-        for bad in ["nobody", "@x.com", "a@", "a b@c.d", "a@b@c"] {
-            fmt_rule(sample_builder().customer_email(bad), "payinCustomerEmail");
+        let mail = |e: String| with_customer(Customer::new("R", "Q", e, "987654321"));
+        for bad in ["nobody", "@x.com", "abc@", "a b@c.d", "a@b@c.pe"] {
+            fmt_rule(mail(bad.into()), "payinCustomerEmail");
         }
-        assert!(sample_builder().customer_phone("12345678").build().is_ok());
+        let fifty = format!("{}@example.pe", "a".repeat(50 - 11));
+        assert_eq!(fifty.len(), 50);
+        assert!(mail(fifty.clone()).build().is_ok());
         assert_eq!(
-            rule_of(sample_builder().customer_phone("1234567")),
+            rule_of(mail(format!("a{fifty}"))),
+            ("payinCustomerEmail".to_owned(), Rule::TooLong { max: 50 })
+        );
+        let tel = |p: &str| with_customer(Customer::new("R", "Q", "a@b.pe", p));
+        assert!(tel("12345678").build().is_ok());
+        assert_eq!(
+            rule_of(tel("1234567")),
             ("payinCustomerPhone".to_owned(), Rule::TooShort { min: 8 })
         );
         assert_eq!(
-            rule_of(sample_builder().customer_phone("1234567890")),
+            rule_of(tel("1234567890")),
             ("payinCustomerPhone".to_owned(), Rule::TooLong { max: 9 })
         );
-        fmt_rule(
-            sample_builder().customer_phone("+51987654321"),
-            "payinCustomerPhone",
-        );
-        fmt_rule(
-            sample_builder().customer_phone("987 654 32"),
-            "payinCustomerPhone",
-        );
+        fmt_rule(tel("+5198765432"), "payinCustomerPhone");
+        fmt_rule(tel("987 65432"), "payinCustomerPhone");
         for bad in ["E", "ESP", "e1", "ñs"] {
-            fmt_rule(sample_builder().language(bad), "payinLanguage");
+            fmt_rule(with_tx(|t| t.language(bad)), "payinLanguage");
         }
-        assert!(sample_builder().language("es").build().is_ok());
+        assert!(with_tx(|t| t.language("en")).build().is_ok());
         assert_eq!(
-            rule_of(sample_builder().expiration_minutes(0)),
+            rule_of(with_tx(|t| t.expiration_minutes(0))),
             (
                 "payinExpirationTime".to_owned(),
                 Rule::OutOfRange {
@@ -994,12 +1329,12 @@ pub(crate) mod tests {
                 }
             )
         );
+        type Set = fn(Transaction, String) -> Transaction;
+        let set_ok: Set = |t, u| Transaction { ok_url: u, ..t };
+        let set_err: Set = |t, u| Transaction { error_url: u, ..t };
         for (field, set) in [
-            (
-                "payinTransactionOKURL",
-                CreateRequestBuilder::ok_url as fn(CreateRequestBuilder, String) -> _,
-            ),
-            ("payinTransactionErrorURL", CreateRequestBuilder::error_url),
+            ("payinTransactionOKURL", set_ok),
+            ("payinTransactionErrorURL", set_err),
         ] {
             for bad in [
                 "http://shop.pe/ok",
@@ -1007,16 +1342,38 @@ pub(crate) mod tests {
                 "https://",
                 "ftp://shop.pe",
             ] {
-                fmt_rule(set(sample_builder(), bad.to_owned()), field);
+                fmt_rule(with_tx(|t| set(t, bad.to_owned())), field);
             }
             let long = format!("https://shop.pe/{}", "a".repeat(250 - 16));
             assert_eq!(long.len(), 250);
-            assert!(set(sample_builder(), long.clone()).build().is_ok());
+            assert!(with_tx(|t| set(t, long.clone())).build().is_ok());
             assert_eq!(
-                rule_of(set(sample_builder(), format!("{long}a"))),
+                rule_of(with_tx(|t| set(t, format!("{long}a")))),
                 (field.to_owned(), Rule::TooLong { max: 250 })
             );
         }
+        // payinCustomerDocument: a DNI is 8 digits; other types free text.
+        let doc = |k: DocumentType, n: &str| {
+            with_customer(Customer::new("R", "Q", "a@b.pe", "987654321").document(k, n))
+        };
+        fmt_rule(doc(DocumentType::Dni, "1234567a"), "payinCustomerDocument");
+        assert_eq!(
+            rule_of(doc(DocumentType::Dni, "1234567")),
+            (
+                "payinCustomerDocument".to_owned(),
+                Rule::TooShort { min: 8 }
+            )
+        );
+        assert!(doc(DocumentType::Ce, "X12345").build().is_ok());
+        assert!(doc(DocumentType::Ruc, "20123456789").build().is_ok());
+        assert!(doc(DocumentType::Pas, "").build().is_ok());
+        assert_eq!(
+            rule_of(doc(DocumentType::Other("X".repeat(11)), "1")),
+            (
+                "payinCustomerTypeDocument".to_owned(),
+                Rule::TooLong { max: 10 }
+            )
+        );
     }
 
     #[test]
@@ -1048,30 +1405,24 @@ pub(crate) mod tests {
         #[test]
         fn any_text_renders_valid_json_hashed_as_sent(
             op in "\\PC{1,50}",
-            address in "[\\x00-\\x1f\"\\\\a-zñ ]{1,40}",
+            address in "[\\x00-\\x1f\"\\\\a-zñ ]{0,40}",
             cents in 1u64..u64::MAX,
         ) {
-            let b = sample_builder()
-                .operation_number(op.clone())
-                .customer_address(address.clone())
-                .amount(Amount::from_cents(cents))
-                .pan(Pan::new(PAN).unwrap())
-                .cvv(Cvv::new(CVV).unwrap())
-                .card_expiration(CardExpiration::new(EXPIRY).unwrap());
+            let b = with_tx(|t| Transaction { operation_number: op.clone(), amount: Money::pen(cents), ..t })
+                .billing_address(BillingAddress::new(address.clone(), "", "", "", ""));
             let Ok(req) = b.build() else {
-                // Only a blank operation number or address is refused here.
-                proptest::prop_assert!(op.trim().is_empty() || address.trim().is_empty());
+                // Only a blank operation number is refused here.
+                proptest::prop_assert!(op.trim().is_empty());
                 return Ok(());
             };
             let p = prepare_create(&config(), &req).unwrap();
-            let body = entries(p.body());
-            let get = |k: &str| body.iter().find(|(n, _)| n == k).unwrap().1.clone();
-            proptest::prop_assert_eq!(get("payinMerchantOperationNumber"), op.as_str());
-            proptest::prop_assert_eq!(get("payinCustomerAddress"), address.as_str());
-            let amount = Amount::from_cents(cents).to_string();
-            proptest::prop_assert_eq!(get("payinAmount"), amount.as_str());
+            let body = p.body();
+            proptest::prop_assert_eq!(get(body, "payinMerchantOperationNumber"), op.as_str());
+            proptest::prop_assert_eq!(get(body, "payinCustomerAddress"), address.as_str());
+            let amount = Money::pen(cents).to_decimal_string();
+            proptest::prop_assert_eq!(get(body, "payinAmount"), amount.as_str());
             let hash = payin_verification("4001", &op, &amount, "PEN", &MonnetKey::new(KEY));
-            proptest::prop_assert_eq!(get("payinVerification"), hash.as_str());
+            proptest::prop_assert_eq!(get(body, "payinVerification"), hash);
             let wire = p.to_wire_text();
             for s in [PAN, CVV, EXPIRY] {
                 let masked = format!("\"{}\"", "*".repeat(s.len()));
@@ -1085,16 +1436,38 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn date_setter_formats_yyyy_mm_dd() {
-        let b = sample_builder().date(time::macros::date!(2025 - 03 - 07));
-        assert_eq!(b.0.date_time.as_deref(), Some("2025-03-07"));
-    }
-
-    #[test]
-    fn getters() {
+    fn getters_and_wire_values() {
         let r = request();
         assert_eq!(r.operation_number(), "ORD-000123");
-        assert_eq!(r.amount(), Amount::from_cents(15000));
-        assert_eq!(r.currency(), "PEN");
+        assert_eq!(r.amount(), Money::pen(15000));
+        assert_eq!(r.amount_text(), "150.00");
+        assert_eq!(r.transaction().method(), CardMethod::CreditOrDebit);
+        assert_eq!(r.transaction().expiration(), 30);
+        assert_eq!(r.transaction().language_code(), "ES");
+        assert_eq!(r.transaction().date_time_text(), "2025-07-01");
+        assert_eq!(
+            r.customer().identity_document().unwrap().0,
+            &DocumentType::Dni
+        );
+        assert!(r.billing_address().is_none() && r.shipping().is_none());
+        assert_eq!(r.wire_value("payinCustomerRegion"), Some("Lima"));
+        assert_eq!(r.wire_value("payinCurrency"), Some("PEN"));
+        assert_eq!(r.wire_value("payinPan"), None);
+        assert_eq!(r.wire_value("payinVerification"), None);
+        assert_eq!(r.wire_value("nope"), None);
+        assert_eq!(CardMethod::Debit.as_str(), "TD");
+        assert_eq!(DocumentType::Other("XX".into()).as_str(), "XX");
+        for t in [
+            DocumentType::Dni,
+            DocumentType::Ce,
+            DocumentType::Ruc,
+            DocumentType::Pas,
+        ] {
+            assert_eq!(DocumentType::parse(t.as_str()), t);
+        }
+        assert_eq!(
+            DocumentType::parse("dni"),
+            DocumentType::Other("dni".into())
+        );
     }
 }

@@ -12,10 +12,16 @@
 //! **Reaching the OK URL proves nothing.** Monnet redirects the shopper to
 //! `payinTransactionOKURL` when the payment page is done, but a shopper can
 //! open that URL by hand. Only a notification that passed
-//! [`verify_notification`] or a [status query](prepare_status_query) says a
-//! payment was authorized. The notification hash covers the merchant id,
-//! operation number, amount and currency, not the state, so confirm the state
-//! with a status query before shipping goods.
+//! [`verify_notification`] *and* matches your own record of the order
+//! ([`Authenticated::compare_with_record`]), confirmed by a
+//! [status query](prepare_status_query), says a payment was authorized. The
+//! notification hash covers one concatenation of merchant id, operation
+//! number, amount and currency — not the field boundaries, not the state —
+//! so a verified notification is not a confirmed one.
+//!
+//! **One schema per message.** Each message is one table in [`schema`]
+//! (wire name, Rust name, presence, type, rule) that drives its validation,
+//! serialization or parsing.
 //!
 //! **Card data.** [`Pan`], [`Cvv`] and [`CardExpiration`] never print
 //! (the PAN shows at most its last four digits), are wiped from memory on
@@ -25,12 +31,13 @@
 //! The crate docs show a whole create with its wire text (test card) and a
 //! verified notification.
 
-mod amount;
 mod card;
 mod create;
 mod environment;
 mod notification;
+mod record;
 mod response;
+pub mod schema;
 mod state;
 mod status;
 mod verification;
@@ -39,12 +46,18 @@ mod wire;
 #[cfg(doc)]
 use crate::http::PreparedRequest;
 
-pub use amount::Amount;
-pub use card::{CardExpiration, Cvv, Pan};
-pub use create::{CREATE_FIELDS, CreateRequest, CreateRequestBuilder, prepare_create};
+pub use card::{Card, CardExpiration, Cvv, Pan};
+pub use create::{
+    BillingAddress, CREATE_FIELDS, CardMethod, CreateRequest, CreateRequestBuilder, Customer,
+    DocumentType, Product, Shipping, Transaction, prepare_create,
+};
 pub use environment::{Config, Environment};
-pub use notification::{NOTIFICATION_ACK_STATUS, Notification, verify_notification};
-pub use response::{CreateResponse, SUCCESS_CODE, parse_create_response};
+pub use notification::{
+    Authenticated, Claims, DeclineReason, NOTIFICATION_ACK_STATUS, NotificationEventId,
+    TransactionError, VerifiedNotification, verify_notification,
+};
+pub use record::{OrderRecord, RecordMismatch, compare_with_record};
+pub use response::{CreateCode, CreateResponse, SUCCESS_CODE, parse_create_response};
 pub use state::PayinState;
 pub use status::{
     StatusOperation, StatusQuery, StatusResponse, parse_status_response, prepare_status_query,
@@ -97,9 +110,10 @@ mod tests {
         let body = format!(
             r#"{{"payinStateID":5,"payinMerchantID":"4001","payinAmount":"150.00","payinCurrency":"PEN","payinMerchantOperationNumber":"ORD-000123","payinVerification":"{hash}"}}"#
         );
-        let n = verify_notification(body.as_bytes(), &key).unwrap();
+        let n = verify_notification(body.as_bytes(), &key, "4001").unwrap();
         assert_clean("Notification", &format!("{n:?}"));
-        let e = verify_notification(body.replace("PEN", "USD").as_bytes(), &key).unwrap_err();
+        let e =
+            verify_notification(body.replace("PEN", "USD").as_bytes(), &key, "4001").unwrap_err();
         assert_clean("VerifyError", &format!("{e:?} {e}"));
 
         let q = StatusQuery::by_operation_number("ORD-000123");

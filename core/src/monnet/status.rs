@@ -1,32 +1,136 @@
 //! The status query: what Monnet says happened to your operations.
 
-use serde::Deserialize;
 use time::Date;
 
 use crate::error::{ParseError, ResponseError, Rule, ValidationError};
 use crate::http::{Method, PreparedRequest, RawResponse};
-use crate::json::{decode, value_error};
+use crate::json::value_error;
+use crate::money::{Currency, Money};
+use crate::validate;
 
-use super::amount::Amount;
 use super::environment::Config;
-use super::response::{missing, non_success, not_an_object, rejection};
+use super::record::{OrderRecord, RecordMismatch, compare_with_record};
+use super::response::{non_success, parse_failure, rejection};
+use super::schema::{Field, FieldType, Presence, Read, read_body, read_element};
 use super::state::{PayinState, parse_state_id};
 use super::verification::status_authorization;
-use super::wire::{ObjectWriter, Scalar, is_object};
+use super::wire::ObjectWriter;
 
-/// What to ask about: one operation number, a date range, or both.
+/// The status query request's schema, in the order sent.
+pub const STATUS_QUERY_REQUEST: &[Field] = &[
+    Field::new(
+        "payinMerchantOperationNumber",
+        "operation_number",
+        Presence::MayBeEmpty,
+        FieldType::Text,
+        "1 to 50 characters; \"\" with a date range lists the range's operations",
+    ),
+    Field::new(
+        "payinStartDate",
+        "date_range.0",
+        Presence::Optional,
+        FieldType::Date,
+        "YYYY-MM-DD, before today (the start date can't be today); sent with payinEndDate",
+    ),
+    Field::new(
+        "payinEndDate",
+        "date_range.1",
+        Presence::Optional,
+        FieldType::Date,
+        "YYYY-MM-DD, not before payinStartDate; sent with payinStartDate",
+    ),
+];
+
+/// The status query response's schema. Fields not listed are ignored.
+pub const STATUS_QUERY_RESPONSE: &[Field] = &[
+    Field::new(
+        "payinMerchantID",
+        "merchant_id",
+        Presence::Required,
+        FieldType::Integer,
+        "the merchant id, as received",
+    ),
+    Field::new(
+        "operations",
+        "operations",
+        Presence::Required,
+        FieldType::Array,
+        "the operations found (STATUS_OPERATION each), possibly none",
+    ),
+    Field::new(
+        "payinErrorCode",
+        "(rejection)",
+        Presence::Optional,
+        FieldType::Text,
+        "a rejection when present and not 0000",
+    ),
+    Field::new(
+        "payinErrorMessage",
+        "(rejection)",
+        Presence::Optional,
+        FieldType::Text,
+        "the rejection's message",
+    ),
+];
+
+/// The schema of one element of `operations`. Numbers arrive as strings;
+/// JSON numbers are read as their text.
+pub const STATUS_OPERATION: &[Field] = &[
+    Field::new(
+        "payinStateID",
+        "state",
+        Presence::Required,
+        FieldType::Integer,
+        "a state id; matched on the id, never the name",
+    ),
+    Field::new(
+        "payinState",
+        "state_name",
+        Presence::Optional,
+        FieldType::Text,
+        "the state's name (upper case here, AUTORIZADO; mixed case in notifications)",
+    ),
+    Field::new(
+        "payinAmount",
+        "amount_text",
+        Presence::Required,
+        FieldType::Decimal,
+        "the amount, as received",
+    ),
+    Field::new(
+        "payinCurrency",
+        "currency",
+        Presence::Required,
+        FieldType::Text,
+        "ISO 4217, as received",
+    ),
+    Field::new(
+        "payinMerchantOperationNumber",
+        "merchant_operation_number",
+        Presence::Required,
+        FieldType::Text,
+        "your operation number",
+    ),
+    Field::new(
+        "payinID",
+        "payin_id",
+        Presence::Optional,
+        FieldType::Text,
+        "Monnet's id for the operation",
+    ),
+];
+
+/// What to ask about: one operation number, a date range (all operations
+/// in it), or both.
 ///
-/// Rules (checked by [`prepare_status_query`]): at least one of the two;
-/// a range needs both dates, `start_date <= end_date`, and the end date must
-/// be before `today` (Monnet does not accept today).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Rules, checked by [`validate`](Self::validate) and
+/// [`prepare_status_query`] against the date you pass as today: the
+/// operation number is 1 to 50 characters; the start date is before today
+/// and not after the end date.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusQuery {
-    /// `payinMerchantOperationNumber`: 1 to 50 characters.
-    pub operation_number: Option<String>,
-    /// `payinStartDate`.
-    pub start_date: Option<Date>,
-    /// `payinEndDate`.
-    pub end_date: Option<Date>,
+    operation_number: Option<String>,
+    date_range: Option<(Date, Date)>,
 }
 
 impl StatusQuery {
@@ -34,67 +138,65 @@ impl StatusQuery {
     pub fn by_operation_number(operation_number: impl Into<String>) -> Self {
         Self {
             operation_number: Some(operation_number.into()),
-            ..Self::default()
+            date_range: None,
         }
     }
 
-    /// The operations from `start` to `end`, both inclusive.
+    /// Every operation from `start` to `end`, both inclusive (sent with an
+    /// empty `payinMerchantOperationNumber`).
     pub fn by_date_range(start: Date, end: Date) -> Self {
         Self {
             operation_number: None,
-            start_date: Some(start),
-            end_date: Some(end),
+            date_range: Some((start, end)),
         }
     }
 
-    /// Checks the query's rules against `today` (the gateway's date): what
-    /// [`prepare_status_query`] checks, and what Monnet (and the simulator)
-    /// check on receipt.
+    /// Restricts the query to `start..=end` as well.
+    pub fn with_date_range(mut self, start: Date, end: Date) -> Self {
+        self.date_range = Some((start, end));
+        self
+    }
+
+    /// `payinMerchantOperationNumber`, if asked about.
+    pub fn operation_number(&self) -> Option<&str> {
+        self.operation_number.as_deref()
+    }
+
+    /// `payinStartDate` and `payinEndDate`, if asked about.
+    pub fn date_range(&self) -> Option<(Date, Date)> {
+        self.date_range
+    }
+
+    /// Checks the query's rules against `today` (the merchant's date).
     pub fn validate(&self, today: Date) -> Result<(), ValidationError> {
         let err = |field: &'static str, rule| Err(ValidationError::new(field, rule));
         if let Some(op) = &self.operation_number {
             if op.trim().is_empty() {
                 return err("payinMerchantOperationNumber", Rule::Required);
             }
-            if op.chars().count() > 50 {
-                return err("payinMerchantOperationNumber", Rule::TooLong { max: 50 });
+            validate::max_chars("payinMerchantOperationNumber", op, 50)?;
+        }
+        let Some((start, end)) = self.date_range else {
+            return Ok(());
+        };
+        for (field, d) in [("payinStartDate", start), ("payinEndDate", end)] {
+            if !(0..=9999).contains(&d.year()) {
+                return err(field, Rule::Format("a date in years 0000 to 9999".into()));
             }
         }
-        match (self.start_date, self.end_date) {
-            (None, None) if self.operation_number.is_none() => err(
-                "payinMerchantOperationNumber",
-                Rule::Combination(
-                    "give payinMerchantOperationNumber and/or both payinStartDate and payinEndDate"
-                        .into(),
-                ),
-            ),
-            (None, None) => Ok(()),
-            (Some(_), None) => err(
-                "payinEndDate",
-                Rule::Combination("payinStartDate needs payinEndDate too".into()),
-            ),
-            (None, Some(_)) => err(
+        // GATEWAYS.md, "Status query": "the start date can't be today
+        // (yesterday or earlier)". An earlier version restricted the end
+        // date instead; the end date may be today.
+        if start >= today {
+            return err("payinStartDate", Rule::DateInFuture);
+        }
+        if start > end {
+            return err(
                 "payinStartDate",
-                Rule::Combination("payinEndDate needs payinStartDate too".into()),
-            ),
-            (Some(start), Some(end)) => {
-                for (field, d) in [("payinStartDate", start), ("payinEndDate", end)] {
-                    if !(0..=9999).contains(&d.year()) {
-                        return err(field, Rule::Format("a date in years 0000 to 9999".into()));
-                    }
-                }
-                if end >= today {
-                    return err("payinEndDate", Rule::DateInFuture);
-                }
-                if start > end {
-                    return err(
-                        "payinStartDate",
-                        Rule::Combination("payinStartDate must not be after payinEndDate".into()),
-                    );
-                }
-                Ok(())
-            }
+                Rule::Combination("payinStartDate must not be after payinEndDate".into()),
+            );
         }
+        Ok(())
     }
 }
 
@@ -105,10 +207,12 @@ fn ymd(d: Date) -> String {
 /// Prepares the status query: `POST` to the environment's
 /// `…/ms-experience-payin/merchant/{MID}/operations`, headers
 /// `Content-Type: application/json` and `authorization` (lowercase hex
-/// SHA-256 of merchant id + `KeyMonnet`), body with the fields that are set:
-/// `{"payinMerchantOperationNumber":"…","payinStartDate":"YYYY-MM-DD","payinEndDate":"YYYY-MM-DD"}`.
+/// SHA-256 of merchant id + `KeyMonnet`), body by [`STATUS_QUERY_REQUEST`]:
+/// `{"payinMerchantOperationNumber":"…"}`, plus
+/// `"payinStartDate":"YYYY-MM-DD","payinEndDate":"YYYY-MM-DD"` for a range
+/// (with `""` as the operation number when none was given).
 ///
-/// `today` is the merchant's current date: the end date must be before it.
+/// `today` is the merchant's current date: the start date must be before it.
 pub fn prepare_status_query(
     config: &Config,
     query: &StatusQuery,
@@ -116,13 +220,16 @@ pub fn prepare_status_query(
 ) -> Result<PreparedRequest, ValidationError> {
     query.validate(today)?;
     let url = config.status_url().clone();
+    let range = query.date_range.map(|(s, e)| (ymd(s), ymd(e)));
     let mut w = ObjectWriter::with_capacity(128);
-    if let Some(op) = &query.operation_number {
-        w.string("payinMerchantOperationNumber", op);
-    }
-    if let (Some(start), Some(end)) = (query.start_date, query.end_date) {
-        w.string("payinStartDate", &ymd(start));
-        w.string("payinEndDate", &ymd(end));
+    for field in STATUS_QUERY_REQUEST {
+        let value = match (field.wire, &range) {
+            ("payinMerchantOperationNumber", _) => query.operation_number.as_deref().unwrap_or(""),
+            ("payinStartDate", Some((start, _))) => start,
+            ("payinEndDate", Some((_, end))) => end,
+            _ => continue,
+        };
+        w.string(field.wire, value);
     }
     Ok(PreparedRequest::new(
         Method::POST,
@@ -142,6 +249,7 @@ pub fn prepare_status_query(
 
 /// Monnet's answer to a status query.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StatusResponse {
     /// `payinMerchantID`, as received.
     pub merchant_id: String,
@@ -151,10 +259,11 @@ pub struct StatusResponse {
 
 /// One operation of a [`StatusResponse`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StatusOperation {
-    /// `payinStateID` (with `payinState`) as a state.
+    /// `payinStateID` as a state (matched on the id).
     pub state: PayinState,
-    /// `payinState`: the state's text.
+    /// `payinState`: the state's name, as received.
     pub state_text: Option<String>,
     /// `payinAmount`, as received; see [`amount`](Self::amount).
     pub amount_text: String,
@@ -167,71 +276,62 @@ pub struct StatusOperation {
 }
 
 impl StatusOperation {
-    /// The amount in cents, if the received text is a plain decimal with at
-    /// most two decimals.
-    pub fn amount(&self) -> Option<Amount> {
-        Amount::parse(&self.amount_text).ok()
+    /// The amount, if the currency is three upper-case letters and the
+    /// amount a plain decimal with at most two decimals.
+    pub fn amount(&self) -> Option<Money> {
+        let currency = Currency::new(&self.currency).ok()?;
+        Money::parse_decimal(&self.amount_text, currency).ok()
+    }
+
+    /// Compares operation number, amount and currency with your record of
+    /// the order.
+    pub fn compare_with_record(&self, record: &OrderRecord) -> Result<(), RecordMismatch> {
+        compare_with_record(
+            &self.merchant_operation_number,
+            &self.amount_text,
+            &self.currency,
+            record,
+        )
     }
 }
 
-#[derive(Deserialize)]
-struct Wire {
-    #[serde(rename = "payinMerchantID")]
-    merchant_id: Option<Scalar>,
-    operations: Option<Vec<OperationWire>>,
-    #[serde(rename = "payinErrorCode")]
-    code: Option<Scalar>,
-    #[serde(rename = "payinErrorMessage")]
-    message: Option<Scalar>,
-}
-
-#[derive(Deserialize)]
-struct OperationWire {
-    #[serde(rename = "payinStateID")]
-    state_id: Option<Scalar>,
-    #[serde(rename = "payinState")]
-    state: Option<Scalar>,
-    #[serde(rename = "payinAmount")]
-    amount: Option<Scalar>,
-    #[serde(rename = "payinCurrency")]
-    currency: Option<Scalar>,
-    #[serde(rename = "payinMerchantOperationNumber")]
-    operation_number: Option<Scalar>,
-    #[serde(rename = "payinID")]
-    payin_id: Option<Scalar>,
-}
-
-/// Parses the answer to [`prepare_status_query`].
+/// Parses the answer to [`prepare_status_query`], by
+/// [`STATUS_QUERY_RESPONSE`] and [`STATUS_OPERATION`].
 ///
 /// A body with a `payinErrorCode` other than `"0000"` is a
 /// [`ResponseError::Rejected`]; a non-2xx status without one is
 /// [`ParseError::HttpStatus`]; anything not shaped like
 /// `{"payinMerchantID", "operations": [...]}` is a [`ParseError`] naming
 /// the JSON path (`operations[2].payinStateID`). Numeric fields may be JSON
-/// strings or numbers; their text is kept as received.
+/// strings or numbers; their text is kept as received. Unknown fields are
+/// ignored.
 pub fn parse_status_response(raw: impl Into<RawResponse>) -> Result<StatusResponse, ResponseError> {
     let raw: RawResponse = raw.into();
     if !raw.is_success() {
         return Err(non_success(&raw));
     }
     let body = raw.body.as_slice();
-    let wire: Wire = decode(raw.status, body)?;
-    if !is_object(body) {
-        return Err(not_an_object(body).into());
+    let failure = |f| parse_failure(raw.status, body, f);
+    // A rejection may come without the success fields: look for one first.
+    if let Ok(mut fields) = read_body(body, super::response::CREATE_RESPONSE) {
+        let code = fields.text("payinErrorCode");
+        let message = fields.text("payinErrorMessage");
+        if let Some(r) = rejection(code.as_deref(), message.as_deref(), raw.status) {
+            return Err(r.into());
+        }
     }
-    if let Some(r) = rejection(wire.code.as_ref(), wire.message.as_ref(), raw.status) {
-        return Err(r.into());
-    }
-    let merchant_id = wire
-        .merchant_id
-        .ok_or_else(|| missing("payinMerchantID", body))?
-        .0;
-    let operations = wire
-        .operations
-        .ok_or_else(|| missing("operations", body))?
+    let mut read = read_body(body, STATUS_QUERY_RESPONSE).map_err(failure)?;
+    let merchant_id = read.text("payinMerchantID").unwrap_or_default();
+    let operations = read
+        .array("operations")
+        .unwrap_or_default()
         .into_iter()
         .enumerate()
-        .map(|(i, op)| operation(i, op, body))
+        .map(|(i, raw)| {
+            let op = read_element(raw, STATUS_OPERATION, format!("operations[{i}]."))
+                .map_err(failure)?;
+            operation(i, op, body)
+        })
         .collect::<Result<Vec<_>, ParseError>>()?;
     Ok(StatusResponse {
         merchant_id,
@@ -239,12 +339,8 @@ pub fn parse_status_response(raw: impl Into<RawResponse>) -> Result<StatusRespon
     })
 }
 
-fn operation(i: usize, op: OperationWire, body: &[u8]) -> Result<StatusOperation, ParseError> {
-    let need = |v: Option<Scalar>, field: &str| {
-        v.map(|s| s.0)
-            .ok_or_else(|| missing(&format!("operations[{i}].{field}"), body))
-    };
-    let state_id = need(op.state_id, "payinStateID")?;
+fn operation(i: usize, mut op: Read<'_>, body: &[u8]) -> Result<StatusOperation, ParseError> {
+    let state_id = op.text("payinStateID").unwrap_or_default();
     let id = parse_state_id(&state_id).ok_or_else(|| {
         value_error(
             &format!("operations[{i}].payinStateID"),
@@ -252,14 +348,14 @@ fn operation(i: usize, op: OperationWire, body: &[u8]) -> Result<StatusOperation
             body,
         )
     })?;
-    let state_text = op.state.map(|s| s.0);
+    let state_text = op.text("payinState");
     Ok(StatusOperation {
         state: PayinState::from_id(id, state_text.as_deref()),
         state_text,
-        amount_text: need(op.amount, "payinAmount")?,
-        currency: need(op.currency, "payinCurrency")?,
-        merchant_operation_number: need(op.operation_number, "payinMerchantOperationNumber")?,
-        payin_id: op.payin_id.map(|s| s.0),
+        amount_text: op.text("payinAmount").unwrap_or_default(),
+        currency: op.text("payinCurrency").unwrap_or_default(),
+        merchant_operation_number: op.text("payinMerchantOperationNumber").unwrap_or_default(),
+        payin_id: op.text("payinID"),
     })
 }
 
@@ -300,14 +396,18 @@ mod tests {
     fn by_range_and_both() {
         let q = StatusQuery::by_date_range(date!(2025 - 07 - 01), date!(2025 - 07 - 14));
         let p = prepare_status_query(&config(), &q, TODAY).unwrap();
+        // An empty operation number with a range lists the range.
         assert_eq!(
             p.body(),
-            br#"{"payinStartDate":"2025-07-01","payinEndDate":"2025-07-14"}"#
+            br#"{"payinMerchantOperationNumber":"","payinStartDate":"2025-07-01","payinEndDate":"2025-07-14"}"#
         );
-        let q = StatusQuery {
-            operation_number: Some("A\"1".into()),
-            ..q
-        };
+        let q = StatusQuery::by_operation_number("A\"1")
+            .with_date_range(date!(2025 - 07 - 01), date!(2025 - 07 - 14));
+        assert_eq!(q.operation_number(), Some("A\"1"));
+        assert_eq!(
+            q.date_range(),
+            Some((date!(2025 - 07 - 01), date!(2025 - 07 - 14)))
+        );
         let cfg = Config::new("4001", KEY, Environment::Production).unwrap();
         let p = prepare_status_query(&cfg, &q, TODAY).unwrap();
         assert_eq!(
@@ -318,9 +418,20 @@ mod tests {
             p.url().as_str(),
             "https://apiin.monnetpayments.com/ms-experience-payin/merchant/4001/operations"
         );
-        // A single day, the day before today.
-        let q = StatusQuery::by_date_range(date!(2025 - 07 - 14), date!(2025 - 07 - 14));
-        assert!(prepare_status_query(&config(), &q, TODAY).is_ok());
+        // The start date may be yesterday and the end date today or later.
+        for end in [date!(2025 - 07 - 14), TODAY, date!(2025 - 07 - 20)] {
+            let q = StatusQuery::by_date_range(date!(2025 - 07 - 14), end);
+            assert!(prepare_status_query(&config(), &q, TODAY).is_ok(), "{end}");
+        }
+        let names: Vec<_> = STATUS_QUERY_REQUEST.iter().map(|f| f.wire).collect();
+        assert_eq!(
+            names,
+            [
+                "payinMerchantOperationNumber",
+                "payinStartDate",
+                "payinEndDate"
+            ]
+        );
     }
 
     #[test]
@@ -329,9 +440,6 @@ mod tests {
             let e = prepare_status_query(&config(), &q, TODAY).unwrap_err();
             (e.field().to_owned(), e.rule().clone())
         };
-        let (f, r) = check(StatusQuery::default());
-        assert_eq!(f, "payinMerchantOperationNumber");
-        assert!(matches!(r, Rule::Combination(_)));
         assert_eq!(
             check(StatusQuery::by_operation_number(" ")),
             ("payinMerchantOperationNumber".into(), Rule::Required)
@@ -343,22 +451,19 @@ mod tests {
                 Rule::TooLong { max: 50 }
             )
         );
-        let (f, r) = check(StatusQuery {
-            start_date: Some(date!(2025 - 07 - 01)),
-            ..StatusQuery::by_operation_number("A")
-        });
-        assert_eq!(f, "payinEndDate");
-        assert!(matches!(r, Rule::Combination(_)));
-        let (f, r) = check(StatusQuery {
-            end_date: Some(date!(2025 - 07 - 01)),
-            ..StatusQuery::default()
-        });
-        assert_eq!(f, "payinStartDate");
-        assert!(matches!(r, Rule::Combination(_)));
-        for end in [TODAY, date!(2025 - 07 - 16)] {
+        assert!(
+            prepare_status_query(
+                &config(),
+                &StatusQuery::by_operation_number("ñ".repeat(50)),
+                TODAY
+            )
+            .is_ok()
+        );
+        // payinStartDate can't be today (nor later).
+        for start in [TODAY, date!(2025 - 07 - 16)] {
             assert_eq!(
-                check(StatusQuery::by_date_range(date!(2025 - 07 - 01), end)),
-                ("payinEndDate".into(), Rule::DateInFuture)
+                check(StatusQuery::by_date_range(start, date!(2025 - 07 - 20))),
+                ("payinStartDate".into(), Rule::DateInFuture)
             );
         }
         let (f, r) = check(StatusQuery::by_date_range(
@@ -396,7 +501,18 @@ mod tests {
         assert_eq!(a.payin_id.as_deref(), Some("99"));
         assert_eq!(b.state, PayinState::Expired);
         assert_eq!(b.amount_text, "150.0");
-        assert_eq!(b.amount(), Some(Amount::from_cents(15000)));
+        assert_eq!(b.amount(), Some(Money::pen(15000)));
+        assert_eq!(
+            b.compare_with_record(&OrderRecord::new("2", Money::pen(15000))),
+            Ok(())
+        );
+        assert_eq!(
+            a.compare_with_record(&OrderRecord::new("ORD-1", Money::pen(1))),
+            Err(RecordMismatch::Amount {
+                expected: Money::pen(1),
+                received: Money::pen(15000)
+            })
+        );
         assert_eq!(b.merchant_operation_number, "2");
         assert_eq!(b.payin_id.as_deref(), Some("12345"));
         assert_eq!(
@@ -500,11 +616,13 @@ mod tests {
                                 start in proptest::option::of(-100_000i32..100_000),
                                 end in proptest::option::of(-100_000i32..100_000)) {
             let day = |o: i32| TODAY.checked_add(time::Duration::days(i64::from(o)));
-            let q = StatusQuery {
-                operation_number: op,
-                start_date: start.and_then(day),
-                end_date: end.and_then(day),
+            let mut q = match op {
+                Some(op) => StatusQuery::by_operation_number(op),
+                None => StatusQuery::by_date_range(TODAY, TODAY),
             };
+            if let (Some(s), Some(e)) = (start.and_then(day), end.and_then(day)) {
+                q = q.with_date_range(s, e);
+            }
             let _ = prepare_status_query(&config(), &q, TODAY);
         }
     }

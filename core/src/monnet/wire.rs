@@ -1,6 +1,7 @@
 //! What Monnet's wire format needs beyond serde: a fixed-order JSON object
 //! writer that records where card data sits, and a JSON scalar that may be a
-//! string or a number and keeps its text exactly as received.
+//! string or a number and keeps its text exactly as received (reading by a
+//! schema table is in [`schema`](super::schema)).
 
 use std::ops::Range;
 
@@ -104,16 +105,6 @@ impl<'de> Deserialize<'de> for Scalar {
         crate::json::number_or_string_text(deserializer).map(Scalar)
     }
 }
-
-/// Whether the first non-whitespace byte opens a JSON object. Derived
-/// `Deserialize` impls also accept a struct as an array of its fields in
-/// order, which no Monnet message is: callers reject such bodies up front.
-pub(crate) fn is_object(body: &[u8]) -> bool {
-    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
-}
-
-/// The reason given when a body is JSON but not an object.
-pub(crate) const NOT_AN_OBJECT: &str = "expected a JSON object";
 
 impl Scalar {
     /// The text.

@@ -70,12 +70,6 @@ pub use signature::{
     SIGNATURE_ALGORITHM, callback_string_to_sign, request_string_to_sign, sign_callback,
     sign_request, verify_request_signature,
 };
-/// The README's SmilePayz guide, compiled as a doctest so it cannot drift
-/// from the API.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-pub struct ReadmeGuide;
-
 pub use timestamp::{
     PERU_OFFSET, check_timestamp_window, format_timestamp, parse_peru_local_time, parse_timestamp,
 };

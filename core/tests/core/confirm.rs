@@ -9,7 +9,7 @@ use pasarela_core::client::{
     Seen, SmilepayzClient, SmilepayzSettings,
 };
 use pasarela_core::crypto::{Backend, PrivateKey};
-use pasarela_core::monnet::{self, Amount, payin_verification, verify_notification};
+use pasarela_core::monnet::{self, payin_verification, verify_notification};
 use pasarela_core::smilepayz::{self, sign_callback, verify_callback};
 use pasarela_core::transport::TransportError;
 use pasarela_core::{MerchantSecret, MonnetKey, PreparedRequest, RawResponse};
@@ -192,13 +192,18 @@ fn smilepayz_forgeries_each_have_their_own_error() {
 
 const KEY: &str = "TEST-ONLY-key";
 
-fn notification(op: &str, amount: &str, state: u32, merchant: &str) -> monnet::Notification {
+fn notification(
+    op: &str,
+    amount: &str,
+    state: u32,
+    merchant: &str,
+) -> monnet::VerifiedNotification {
     let key = MonnetKey::new(KEY);
     let hash = payin_verification(merchant, op, amount, "PEN", &key);
     let body = format!(
         r#"{{"payinStateID":"{state}","payinMerchantID":"{merchant}","payinAmount":"{amount}","payinCurrency":"PEN","payinMerchantOperationNumber":"{op}","payinVerification":"{hash}"}}"#
     );
-    verify_notification(body.as_bytes(), &key).unwrap()
+    verify_notification(body.as_bytes(), &key, merchant).unwrap()
 }
 
 fn status(op: &str, state: u32, amount: &str) -> String {
@@ -208,7 +213,7 @@ fn status(op: &str, state: u32, amount: &str) -> String {
 }
 
 fn mn_confirm(
-    event: &monnet::Notification,
+    event: &monnet::VerifiedNotification,
     record: &ExpectedOperation,
     answer: String,
 ) -> Result<pasarela_core::client::ConfirmedOperation, ClientError<TransportError>> {
@@ -218,13 +223,13 @@ fn mn_confirm(
     MonnetClient::new(settings, transport).confirm_operation(event, record)
 }
 
-fn amount(text: &str) -> Amount {
-    text.parse().unwrap()
+fn amount(text: &str) -> Money {
+    Money::parse_decimal(text, pasarela_core::Currency::PEN).unwrap()
 }
 
 #[test]
 fn monnet_genuine_flow_is_confirmed() {
-    let record = ExpectedOperation::new("ORD-77", amount("1.00"), "PEN");
+    let record = ExpectedOperation::new("ORD-77", amount("1.00"));
     let confirmed = mn_confirm(
         &notification("ORD-77", "1.00", 5, "4001"),
         &record,
@@ -240,11 +245,13 @@ fn monnet_forgeries_each_have_their_own_error() {
     // Boundary shift: a genuine denied ORD-77 / 1.00 verifies as ORD-7 / 71.00.
     let shifted = notification("ORD-7", "71.00", 5, "4001");
     assert_eq!(
-        shifted.verification,
-        notification("ORD-77", "1.00", 6, "4001").verification
+        shifted.authenticated().verification(),
+        notification("ORD-77", "1.00", 6, "4001")
+            .authenticated()
+            .verification()
     );
     // The merchant's ORD-7 does not exist at Monnet: unknown order.
-    let record7 = ExpectedOperation::new("ORD-7", amount("71.00"), "PEN");
+    let record7 = ExpectedOperation::new("ORD-7", amount("71.00"));
     let out = mn_confirm(
         &shifted,
         &record7,
@@ -252,7 +259,7 @@ fn monnet_forgeries_each_have_their_own_error() {
     );
     assert_eq!(not_confirmed(out), NotConfirmed::UnknownOrder);
     // State flip: the notification says 5, Monnet says denied.
-    let record = ExpectedOperation::new("ORD-77", amount("1.00"), "PEN");
+    let record = ExpectedOperation::new("ORD-77", amount("1.00"));
     let out = mn_confirm(
         &notification("ORD-77", "1.00", 5, "4001"),
         &record,

@@ -9,7 +9,7 @@ use pasarela_core::client::{
     ClientError, MonnetClient, MonnetSettings, SmilepayzClient, SmilepayzSettings,
 };
 use pasarela_core::crypto::{Backend, PrivateKey, PublicKey};
-use pasarela_core::monnet::{self, CardExpiration, CreateRequest, Cvv, Pan, StatusQuery};
+use pasarela_core::monnet::{self, Card, CardExpiration, CreateRequest, Cvv, Pan, StatusQuery};
 use pasarela_core::smilepayz::{self, Merchant, PayInRequest, Payer};
 use pasarela_core::transport::{Delivery, TransportError, TransportErrorKind};
 use pasarela_core::{MerchantSecret, MonnetKey, PreparedRequest, RawResponse, webhook};
@@ -93,8 +93,8 @@ impl Scan {
     }
 }
 
-fn card() -> (Pan, Cvv, CardExpiration) {
-    (
+fn card() -> Card {
+    Card::new(
         Pan::new(PAN).unwrap(),
         Cvv::new(CVV).unwrap(),
         CardExpiration::new(EXPIRY).unwrap(),
@@ -134,10 +134,11 @@ fn nothing_formatted_leaks_secrets_or_card_data() {
     scan_crypto(&mut scan, &private);
 
     // Card data, valid and invalid (errors must not echo the value).
-    let (pan, cvv, exp) = card();
-    scan.debug("Pan", &pan);
-    scan.debug("Cvv", &cvv);
-    scan.debug("CardExpiration", &exp);
+    let card = card();
+    scan.debug("Card", &card);
+    scan.debug("Pan", card.pan());
+    scan.debug("Cvv", card.cvv());
+    scan.debug("CardExpiration", card.expiration());
     scan.error("Pan error", &Pan::new(format!("{PAN}X")).unwrap_err());
     scan.error(
         "Pan error (too long)",
@@ -268,12 +269,17 @@ fn nothing_formatted_leaks_secrets_or_card_data() {
     let notification = format!(
         r#"{{"payinStateID":"5","payinState":"Autorizado","payinStatusErrorCode":"","payinStatusErrorMessage":"","payinMerchantID":"4001","payinAmount":"150.00","payinCurrency":"PEN","payinMerchantOperationNumber":"OP1","payinMethod":"TCTD","payinVerification":"{hash}"}}"#
     );
-    let verified = webhook::monnet_notification(notification.as_bytes(), &key_monnet).unwrap();
+    let verified =
+        webhook::monnet_notification(notification.as_bytes(), &key_monnet, "4001").unwrap();
     scan.debug("Verified<Notification>", &verified);
     scan.error(
         "VerifyError (notification)",
-        &monnet::verify_notification(notification.replace("OP1", "OP2").as_bytes(), &key_monnet)
-            .unwrap_err(),
+        &monnet::verify_notification(
+            notification.replace("OP1", "OP2").as_bytes(),
+            &key_monnet,
+            "4001",
+        )
+        .unwrap_err(),
     );
     for body in [
         r#"{"payinErrorCode":"0004","payinErrorMessage":"bad"}"#,

@@ -1,11 +1,17 @@
-//! Sample requests for core's own tests and benchmarks (a copy of the
-//! conformance crate's samples, so core has no dev-dependency on it).
-//! Card data is Monnet's public test card. TEST ONLY.
+//! Valid sample requests for both gateways, shared by core's tests and
+//! benchmarks, the demo, the transport suite and the load tests (the
+//! conformance crate includes this file as its `samples` module, so there
+//! is one copy and no dev-dependency cycle). Card data is Monnet's public
+//! test card. TEST ONLY.
 
 use pasarela_core::Money;
 use pasarela_core::ValidationError;
-use pasarela_core::monnet::{Amount, CardExpiration, CreateRequest, Cvv, Pan};
+use pasarela_core::monnet::{
+    BillingAddress, Card, CardExpiration, CardMethod, CreateRequest, Customer, Cvv, DocumentType,
+    Pan, Product, Shipping, Transaction,
+};
 use pasarela_core::smilepayz::{IdType, Merchant, PayInRequest, PayInRequestBuilder, Payer};
+use pasarela_core::{Currency, Rule};
 
 /// Monnet's public test card number (from its docs). TEST ONLY.
 pub const TEST_PAN: &str = "4517721004856075";
@@ -62,12 +68,13 @@ pub fn smilepayz_pay_in_builder(
     )
 }
 
-/// A valid card create (every field set) with the public test card.
+/// A valid card create (every part set) with the public test card.
+/// `amount` is a PEN decimal (`"150.00"`).
 pub fn monnet_create(
     operation_number: &str,
     amount: &str,
 ) -> Result<CreateRequest, ValidationError> {
-    let card = (
+    let card = Card::new(
         Pan::new(TEST_PAN)?,
         Cvv::new(TEST_CVV)?,
         CardExpiration::new(TEST_EXPIRY)?,
@@ -75,49 +82,78 @@ pub fn monnet_create(
     monnet_create_with_card(operation_number, amount, card)
 }
 
-/// A valid card create (every field set) with the given card.
+/// The samples' transaction: `amount` a PEN decimal, TCTD, the shop's
+/// https URLs, dated 2025-07-01.
+fn sample_transaction(
+    operation_number: &str,
+    amount: &str,
+) -> Result<Transaction, ValidationError> {
+    let amount = pasarela_core::Money::parse_decimal(amount, Currency::PEN)
+        .map_err(|e| ValidationError::new("payinAmount", Rule::Format(e.to_string().into())))?;
+    let date = time::Date::from_calendar_date(2025, time::Month::July, 1)
+        .map_err(|_| ValidationError::new("payinDateTime", Rule::Required))?;
+    Ok(Transaction::new(
+        operation_number,
+        amount,
+        CardMethod::CreditOrDebit,
+        "https://shop.example/ok",
+        "https://shop.example/error",
+        date,
+    ))
+}
+
+/// A valid card create (every part set) with the given card.
 pub fn monnet_create_with_card(
     operation_number: &str,
     amount: &str,
-    (pan, cvv, expiry): (Pan, Cvv, CardExpiration),
+    card: Card,
 ) -> Result<CreateRequest, ValidationError> {
-    CreateRequest::builder()
-        .amount(amount.parse::<Amount>()?)
-        .currency("PEN")
-        .operation_number(operation_number)
-        .method("TCTD")
-        .customer_name("Rosa")
-        .customer_last_name("Quispe")
-        .customer_email("rosa@example.com")
-        .customer_phone("987654321")
-        .customer_document_type("DNI")
-        .customer_document("44556677")
-        .discount_coupon("0")
-        .language("ES")
-        .expiration_minutes(30)
-        .date_time("2025-07-01")
-        .ok_url("https://shop.example/ok")
-        .error_url("https://shop.example/error")
-        .customer_address("Av. Arequipa 123")
-        .customer_city("Lima")
-        .customer_country("Peru")
-        .customer_zip_code("15001")
-        .shipping_name("Rosa Quispe")
-        .shipping_phone("987654321")
-        .shipping_address("Av. Arequipa 123")
-        .shipping_city("Lima")
-        .shipping_region("Lima")
-        .shipping_country("Peru")
-        .shipping_zip_code("15001")
-        .product_id("0")
-        .product_description("0")
-        .product_amount("0")
-        .product_sku("0")
-        .product_quantity("0")
-        .pan(pan)
-        .cvv(cvv)
-        .card_expiration(expiry)
-        .build()
+    let customer = Customer::new("Rosa", "Quispe", "rosa@example.com", "987654321")
+        .document(DocumentType::Dni, "44556677");
+    CreateRequest::builder(
+        sample_transaction(operation_number, amount)?,
+        customer,
+        Product::placeholder(),
+        card,
+    )
+    .billing_address(BillingAddress::new(
+        "Av. Arequipa 123",
+        "Lima",
+        "Lima",
+        "Peru",
+        "15001",
+    ))
+    .shipping(Shipping::new(
+        "Rosa Quispe",
+        "987654321",
+        "Av. Arequipa 123",
+        "Lima",
+        "Lima",
+        "Peru",
+        "15001",
+    ))
+    .discount_coupon("0")
+    .build()
+}
+
+/// The smallest valid card create: no coupon, no address, no shipping, no
+/// document (every may-be-empty field sent as `""`), the public test card.
+pub fn monnet_create_minimal(
+    operation_number: &str,
+    amount: &str,
+) -> Result<CreateRequest, ValidationError> {
+    let card = Card::new(
+        Pan::new(TEST_PAN)?,
+        Cvv::new(TEST_CVV)?,
+        CardExpiration::new(TEST_EXPIRY)?,
+    );
+    CreateRequest::builder(
+        sample_transaction(operation_number, amount)?,
+        Customer::new("Rosa", "Quispe", "rosa@example.com", "987654321"),
+        Product::placeholder(),
+        card,
+    )
+    .build()
 }
 
 /// A JSON object of strings, its entries kept in document order and
@@ -153,5 +189,45 @@ impl<'de> serde::Deserialize<'de> for OrderedStrings {
 impl serde::Serialize for OrderedStrings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn monnet_samples_build_and_fill_the_schema() {
+        use pasarela_core::monnet::schema::{CREATE_REQUEST, Presence};
+        let full = monnet_create("ORD-1", "150.00").unwrap();
+        let minimal = monnet_create_minimal("ORD-1", "150.00").unwrap();
+        for f in CREATE_REQUEST.iter() {
+            if f.presence == Presence::MayBeEmpty
+                && !matches!(
+                    f.wire,
+                    "payinRegularCustomer" | "payinCustomerID" | "payinFilterBy"
+                )
+            {
+                assert!(!full.wire_value(f.wire).unwrap().is_empty(), "{}", f.wire);
+            }
+        }
+        assert_eq!(minimal.wire_value("payinDiscountCoupon"), Some(""));
+        assert_eq!(minimal.wire_value("payinCustomerShippingName"), Some(""));
+        assert_eq!(
+            monnet_create("X", "1.234").unwrap_err().field(),
+            "payinAmount"
+        );
+    }
+
+    #[test]
+    fn ordered_strings_round_trip_in_document_order() {
+        let body = br#"{"b":"1","a":"2","\u00e9":"x"}"#;
+        let ordered: OrderedStrings = serde_json::from_slice(body).unwrap();
+        assert_eq!(ordered.0[0].0, "b");
+        assert_eq!(
+            String::from_utf8(serde_json::to_vec(&ordered).unwrap()).unwrap(),
+            r#"{"b":"1","a":"2","é":"x"}"#
+        );
+        assert!(serde_json::from_slice::<OrderedStrings>(br#"{"a":1}"#).is_err());
     }
 }

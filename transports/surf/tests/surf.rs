@@ -361,6 +361,7 @@ fn load_pay_ins_with_duplicate_callbacks() {
     let merchant = Merchant::start_with(
         Backend::default().verifier(&platform).unwrap(),
         MonnetKey::new(creds.monnet.key_monnet.clone()),
+        creds.monnet.merchant_id.clone(),
         MerchantOptions {
             lose_first_ack: true,
         },
