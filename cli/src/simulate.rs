@@ -10,10 +10,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use pasarela_core::crypto::PublicKey;
 use pasarela_simulator::{
     Credentials, LoopbackServer, RetryPolicy, Simulator, SimulatorConfig, TRIGGER_TABLE,
 };
-use pasarela_core::crypto::PublicKey;
 
 use crate::output::{self, Failure};
 

@@ -8,7 +8,6 @@
 use std::process::ExitCode;
 
 use pasarela_conformance::samples;
-use pasarela_simulator::{Credentials, LoopbackServer, Simulator};
 use pasarela_core::client::{
     MonnetClient, OperationReconciliation, PayInReconciliation, SmilepayzClient,
 };
@@ -20,6 +19,7 @@ use pasarela_core::smilepayz::{
 };
 use pasarela_core::transport::BlockingTransport;
 use pasarela_core::{MerchantSecret, MonnetKey, PreparedRequest};
+use pasarela_simulator::{Credentials, LoopbackServer, Simulator};
 use pasarela_ureq::UreqTransport;
 use serde_json::{Value, json};
 

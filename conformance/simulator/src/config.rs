@@ -11,15 +11,12 @@ use pasarela_core::crypto::{Backend, PublicKey};
 use super::clock::{Clock, SystemClock};
 
 /// The simulator's default SmilePayz merchant private key (TEST ONLY, PKCS#8 PEM).
-pub const TEST_MERCHANT_PRIVATE_KEY: &str =
-    include_str!("../keys/merchant_private_pkcs8.pem");
+pub const TEST_MERCHANT_PRIVATE_KEY: &str = include_str!("../keys/merchant_private_pkcs8.pem");
 /// The simulated SmilePayz platform's callback signing key (TEST ONLY, PKCS#8 PEM).
-pub const TEST_PLATFORM_PRIVATE_KEY: &str =
-    include_str!("../keys/platform_private_pkcs8.pem");
+pub const TEST_PLATFORM_PRIVATE_KEY: &str = include_str!("../keys/platform_private_pkcs8.pem");
 /// The simulated SmilePayz platform's public key (TEST ONLY, SPKI PEM): what
 /// merchants verify callbacks with.
-pub const TEST_PLATFORM_PUBLIC_KEY: &str =
-    include_str!("../keys/platform_public_spki.pem");
+pub const TEST_PLATFORM_PUBLIC_KEY: &str = include_str!("../keys/platform_public_spki.pem");
 
 /// The PCI proxy push id of Monnet's certification environment, which the
 /// simulator serves at `/v1/push/{id}` by default.

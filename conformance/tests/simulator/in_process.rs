@@ -6,7 +6,6 @@ use std::pin::pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
-use pasarela_simulator::{InProcess, ManualClock, Simulator, codes};
 use pasarela_core::crypto::{Backend, PublicKey};
 use pasarela_core::http::Method;
 use pasarela_core::smilepayz::{
@@ -17,6 +16,7 @@ use pasarela_core::transport::{
     TransportFailure,
 };
 use pasarela_core::{PreparedRequest, RawResponse};
+use pasarela_simulator::{InProcess, ManualClock, Simulator, codes};
 use serde_json::{Value, json};
 use time::macros::datetime;
 

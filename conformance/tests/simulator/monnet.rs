@@ -1,10 +1,10 @@
 //! Monnet on the loopback server: the proxy create and the status query.
 
-use pasarela_simulator::codes::monnet as code;
 use pasarela_core::MonnetKey;
 use pasarela_core::PreparedRequest;
 use pasarela_core::http::Method;
 use pasarela_core::monnet::{self, PayinState, StatusQuery, status_authorization};
+use pasarela_simulator::codes::monnet as code;
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 

@@ -1,9 +1,9 @@
 //! The handler never panics, whatever comes in, and never loses an accepted
 //! order (property tests against `Simulator::handle`).
 
+use pasarela_core::smilepayz::PAY_IN_PATH;
 use pasarela_simulator::SimResponseExt as _;
 use pasarela_simulator::{IN_PROCESS_ORIGIN, Outcome, SimRequest, Simulator};
-use pasarela_core::smilepayz::PAY_IN_PATH;
 use proptest::prelude::*;
 use time::OffsetDateTime;
 

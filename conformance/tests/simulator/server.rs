@@ -5,10 +5,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use pasarela_simulator::{
-    Credentials, LoopbackServer, Simulator, SimulatorConfig, TRIGGER_TABLE,
-};
 use pasarela_core::crypto::PublicKey;
+use pasarela_simulator::{Credentials, LoopbackServer, Simulator, SimulatorConfig, TRIGGER_TABLE};
 use serde_json::Value;
 
 use super::support::*;

@@ -1,10 +1,10 @@
 //! SmilePayz on the loopback server: every accept and reject rule.
 
-use pasarela_simulator::codes::smilepayz as code;
 use pasarela_core::smilepayz::{
     self, INQUIRY_BALANCE_PATH, INQUIRY_STATUS_PATH, InquiryBalanceRequest, InquiryStatusRequest,
     PAY_IN_PATH, TransactionStatus, parse_timestamp,
 };
+use pasarela_simulator::codes::smilepayz as code;
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 

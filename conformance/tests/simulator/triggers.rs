@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
-use pasarela_simulator::codes;
 use pasarela_core::monnet::{self, PayinState, StatusQuery};
 use pasarela_core::smilepayz::{self, InquiryStatusRequest, TransactionStatus};
 use pasarela_core::transport::{Delivery, TransportErrorKind, TransportFailure};
+use pasarela_simulator::codes;
 use time::OffsetDateTime;
 
 use super::support::*;
