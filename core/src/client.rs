@@ -322,8 +322,8 @@ pub(crate) use {client_methods, clients};
 
 #[cfg(test)]
 mod tests {
-    use std::cell::Cell;
     use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     use time::macros::datetime;
 
@@ -487,15 +487,15 @@ mod tests {
 
     #[test]
     fn async_client_shares_the_same_logic() {
-        let calls = Cell::new(0);
+        let calls = AtomicUsize::new(0);
         let transport = |_req: PreparedRequest| {
-            calls.set(calls.get() + 1);
+            calls.fetch_add(1, Ordering::SeqCst);
             async { Ok::<_, TransportError>(RawResponse::new(200, CREATED)) }
         };
         let client = AsyncSmilepayzClient::new(settings(), transport);
         let created = block_on(client.pay_in(&pay_in())).unwrap();
         assert_eq!(created.order_no, "ORDER123");
-        assert_eq!(calls.get(), 1);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
         let failing = AsyncSmilepayzClient::new(settings(), |_req: PreparedRequest| async {
             Err::<RawResponse, _>(TransportError::new(
                 TransportErrorKind::Timeout,

@@ -153,8 +153,40 @@ pub trait BlockingTransport {
     fn send(&self, request: PreparedRequest) -> Result<RawResponse, Self::Error>;
 }
 
-/// An async HTTP transport. The returned future carries no `Send` bound of
-/// its own: it is `Send` exactly when the implementation's future is.
+/// An async HTTP transport whose futures are `Send`.
+///
+/// The returned future is declared `Send`, so code generic over the
+/// transport can prove what tokio, axum and actix need: a client call on
+/// any `T: AsyncTransport + Send + Sync + 'static` can be handed to
+/// `tokio::spawn` (the crate's tests hold a compile test of exactly that).
+/// This is the `Send` variant in the `trait_variant` style; a future that
+/// cannot be `Send` (a single-threaded runtime's `Rc`-based client) is
+/// driven by hand with [`Operation`](crate::operation::Operation)'s
+/// `request`/`parse` parts instead.
+///
+/// Closures are transports: `Fn(PreparedRequest) -> Fut` where `Fut` is a
+/// `Send` future of `Result<RawResponse, E>`.
+///
+/// ```
+/// use pasarela_core::transport::{AsyncTransport, TransportError};
+/// use pasarela_core::{PreparedRequest, RawResponse};
+///
+/// fn spawnable<T: AsyncTransport + Send + Sync + 'static>(t: T) {
+///     let request = PreparedRequest::new(
+///         pasarela_core::http::Method::POST,
+///         "https://example.com/".parse().unwrap(),
+///         vec![],
+///         vec![],
+///     );
+///     // The future is `Send` and `'static` here, in generic code.
+///     let fut = async move { t.send(request).await };
+///     fn assert_send<F: std::future::Future + Send + 'static>(_: F) {}
+///     assert_send(fut);
+/// }
+/// spawnable(|_req: PreparedRequest| async {
+///     Ok::<_, TransportError>(RawResponse::new(200, "{}"))
+/// });
+/// ```
 pub trait AsyncTransport {
     /// The transport's own error type.
     type Error: TransportFailure;
@@ -164,7 +196,7 @@ pub trait AsyncTransport {
     fn send(
         &self,
         request: PreparedRequest,
-    ) -> impl Future<Output = Result<RawResponse, Self::Error>>;
+    ) -> impl Future<Output = Result<RawResponse, Self::Error>> + Send;
 }
 
 impl<F, E> BlockingTransport for F
@@ -182,12 +214,15 @@ where
 impl<F, Fut, E> AsyncTransport for F
 where
     F: Fn(PreparedRequest) -> Fut,
-    Fut: Future<Output = Result<RawResponse, E>>,
+    Fut: Future<Output = Result<RawResponse, E>> + Send,
     E: TransportFailure,
 {
     type Error = E;
 
-    fn send(&self, request: PreparedRequest) -> impl Future<Output = Result<RawResponse, E>> {
+    fn send(
+        &self,
+        request: PreparedRequest,
+    ) -> impl Future<Output = Result<RawResponse, E>> + Send {
         self(request)
     }
 }

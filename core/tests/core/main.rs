@@ -2,3 +2,4 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
 mod redaction;
+mod send_spawn;
