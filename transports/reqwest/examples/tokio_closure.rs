@@ -114,7 +114,9 @@ async fn my_stack(
 }
 
 /// Status, headers and `Content-Length` of a response head.
-fn parse_head(head: &[u8]) -> Option<(u16, Vec<(String, String)>, Option<u64>)> {
+type Head = (u16, Vec<(String, String)>, Option<u64>);
+
+fn parse_head(head: &[u8]) -> Option<Head> {
     let head = std::str::from_utf8(head).ok()?;
     let mut lines = head.split("\r\n");
     let status = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;

@@ -84,7 +84,7 @@ fn is_dns(e: &reqwest::Error) -> bool {
     false
 }
 
-fn find<'a, T: StdError + 'static>(e: &'a reqwest::Error) -> Option<&'a T> {
+fn find<T: StdError + 'static>(e: &reqwest::Error) -> Option<&T> {
     let mut source: Option<&(dyn StdError + 'static)> = e.source();
     while let Some(err) = source {
         if let Some(found) = err.downcast_ref::<T>() {

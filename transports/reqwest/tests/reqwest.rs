@@ -66,7 +66,11 @@ fn futures_are_send_and_spawn_on_tokio() {
     let fut = t.send(post(&server.url("/echo"), b"{}"));
     assert_send(&fut);
     drop(fut);
-    async fn spawn_call(t: ReqwestTransport, url: String) -> u16 {
+    // Generic code over the transport can spawn (core's Send-safe trait).
+    async fn spawn_call<T>(t: T, url: String) -> u16
+    where
+        T: AsyncTransport<Error = pasarela_reqwest::TransportError> + Send + Sync + 'static,
+    {
         let handle = tokio::spawn(async move { t.send(post(&url, b"{}")).await.map(|r| r.status) });
         handle.await.unwrap().unwrap()
     }
