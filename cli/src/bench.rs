@@ -337,7 +337,9 @@ fn operations() -> Result<Vec<Operation>, Failure> {
             MerchantSecret::new(SECRET),
             signer.clone(),
             smilepayz::Environment::Sandbox,
-        );
+        )
+        .map_err(|e| s(&e))
+        .map_err(setup("SmilePayz config"))?;
         // The raw sign baseline signs exactly what a prepare signs.
         let prepared = smilepayz::prepare_pay_in(&config, &request, NOW)
             .map_err(|e| s(&e))
@@ -421,7 +423,9 @@ fn operations() -> Result<Vec<Operation>, Failure> {
         },
     ));
 
-    let monnet_config = monnet::Config::new("4001", MONNET_KEY, monnet::Environment::Certification);
+    let monnet_config = monnet::Config::new("4001", MONNET_KEY, monnet::Environment::Certification)
+        .map_err(|e| s(&e))
+        .map_err(setup("Monnet config"))?;
     let create = create_request().map_err(setup("Monnet create request"))?;
     let prepared = monnet::prepare_create(&monnet_config, &create)
         .map_err(|e| s(&e))

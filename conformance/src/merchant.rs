@@ -4,8 +4,9 @@
 //! answers exactly what each gateway wants.
 //!
 //! This is also the worked example of wiring [`pasarela_core::webhook`] into
-//! an HTTP server: read headers and body, call the helper, store the event
-//! idempotently, send the returned reply.
+//! a std-only HTTP server: build the verifiers once, turn each request into
+//! an `http::Request`, verify it, store the event idempotently, and write
+//! back the `http::Response` the verifier returned.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
@@ -17,9 +18,10 @@ use std::time::Duration;
 
 use pasarela_core::MonnetKey;
 use pasarela_core::crypto::Verifier;
+use pasarela_core::http;
 use pasarela_core::monnet::Notification;
 use pasarela_core::smilepayz::Callback;
-use pasarela_core::webhook::{self, Reply};
+use pasarela_core::webhook::{MonnetWebhook, Reply, SmilepayzWebhook};
 
 /// Path the SmilePayz callbacks are posted to.
 pub const SMILEPAYZ_PATH: &str = "/smilepayz/callback";
@@ -59,9 +61,10 @@ pub struct Merchant {
     thread: Option<JoinHandle<()>>,
 }
 
+/// The verifiers, built once and shared by every connection.
 struct Keys {
-    platform: Arc<dyn Verifier + Send + Sync>,
-    monnet: MonnetKey,
+    smilepayz: SmilepayzWebhook,
+    monnet: MonnetWebhook,
     options: MerchantOptions,
 }
 
@@ -85,8 +88,8 @@ impl Merchant {
         let ledger = Arc::new(Mutex::new(Ledger::default()));
         let stop = Arc::new(AtomicBool::new(false));
         let keys = Arc::new(Keys {
-            platform,
-            monnet,
+            smilepayz: SmilepayzWebhook::new(platform),
+            monnet: MonnetWebhook::new(monnet),
             options,
         });
         let (l2, s2) = (ledger.clone(), stop.clone());
@@ -140,35 +143,48 @@ fn serve(stream: TcpStream, ledger: &Mutex<Ledger>, keys: &Keys) {
         Ok(s) => s,
         Err(_) => return,
     });
-    let reply = match read_request(&mut reader) {
-        Ok((path, headers, body)) => handle(&path, &headers, &body, ledger, keys),
-        Err(_) => Reply {
-            status: 400,
-            content_type: "text/plain",
-            body: "bad request",
-        },
+    let response = match read_request(&mut reader) {
+        Ok(request) => handle(&request, ledger, keys),
+        Err(()) => Reply::new(400, "text/plain", "bad request").to_response(),
     };
     let mut stream = stream;
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
-        reply.status,
-        if reply.status == 200 { "OK" } else { "Error" },
-        reply.content_type,
-        reply.body.len(),
-        reply.body
-    );
+    let _ = write_response(&mut stream, &response);
     let _ = stream.flush();
 }
 
-type Head = (String, Vec<(String, String)>, Vec<u8>);
+/// Writes an `http::Response` as HTTP/1.1 (closing the connection).
+fn write_response(out: &mut impl Write, response: &http::Response<String>) -> std::io::Result<()> {
+    let status = response.status();
+    write!(
+        out,
+        "HTTP/1.1 {} {}\r\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("")
+    )?;
+    for (name, value) in response.headers() {
+        out.write_all(name.as_str().as_bytes())?;
+        out.write_all(b": ")?;
+        out.write_all(value.as_bytes())?;
+        out.write_all(b"\r\n")?;
+    }
+    write!(
+        out,
+        "Content-Length: {}\r\nConnection: close\r\n\r\n{}",
+        response.body().len(),
+        response.body()
+    )
+}
 
-fn read_request(reader: &mut impl BufRead) -> Result<Head, ()> {
+/// Reads one request head and body into an `http::Request`.
+fn read_request(reader: &mut impl BufRead) -> Result<http::Request<Vec<u8>>, ()> {
     let mut line = String::new();
     let mut head_len = 0;
     reader.read_line(&mut line).map_err(|_| ())?;
-    let path = line.split_whitespace().nth(1).ok_or(())?.to_owned();
-    let mut headers = Vec::new();
+    let mut parts = line.split_whitespace();
+    let method = parts.next().ok_or(())?.to_owned();
+    let path = parts.next().ok_or(())?.to_owned();
+    let mut builder = http::Request::builder().method(method.as_str()).uri(path);
+    let mut length = 0;
     loop {
         line.clear();
         let n = reader.read_line(&mut line).map_err(|_| ())?;
@@ -181,84 +197,74 @@ fn read_request(reader: &mut impl BufRead) -> Result<Head, ()> {
             break;
         }
         let (name, value) = trimmed.split_once(':').ok_or(())?;
-        headers.push((name.trim().to_owned(), value.trim().to_owned()));
+        let (name, value) = (name.trim(), value.trim());
+        if name.eq_ignore_ascii_case("content-length") {
+            length = value.parse::<usize>().map_err(|_| ())?;
+        }
+        builder = builder.header(name, value);
     }
-    let length = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-        .unwrap_or(0);
     if length > MAX_BODY {
         return Err(());
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body).map_err(|_| ())?;
-    Ok((path, headers, body))
+    builder.body(body).map_err(|_| ())
 }
 
 fn handle(
-    path: &str,
-    headers: &[(String, String)],
-    body: &[u8],
+    request: &http::Request<Vec<u8>>,
     ledger: &Mutex<Ledger>,
     keys: &Keys,
-) -> Reply {
+) -> http::Response<String> {
     let mut ledger = ledger.lock().unwrap_or_else(PoisonError::into_inner);
-    let outcome = match path {
-        SMILEPAYZ_PATH => webhook::smilepayz_callback(
-            headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
-            body,
-            &*keys.platform,
-            time::OffsetDateTime::now_utc(),
-        )
-        .map(|verified| {
-            // Idempotent on tradeNo: a repeated delivery changes nothing.
-            let first = !ledger.smilepayz.contains_key(&verified.event.trade_no);
-            ledger
-                .smilepayz
-                .entry(verified.event.trade_no.clone())
-                .or_insert(verified.event);
-            lost_ack(first, keys.options, verified.reply)
-        }),
-        MONNET_PATH => webhook::monnet_notification(body, &keys.monnet).map(|verified| {
+    let outcome = match request.uri().path() {
+        SMILEPAYZ_PATH => keys
+            .smilepayz
+            .verify_request(request, time::OffsetDateTime::now_utc())
+            .map(|verified| {
+                // Idempotent on tradeNo: a repeated delivery changes nothing.
+                let first = !ledger.smilepayz.contains_key(&verified.event.trade_no);
+                let response = lost_ack(first, keys.options, verified.response());
+                ledger
+                    .smilepayz
+                    .entry(verified.event.trade_no.clone())
+                    .or_insert(verified.event);
+                response
+            }),
+        MONNET_PATH => keys.monnet.verify_request(request).map(|verified| {
             let key = (
                 verified.event.merchant_operation_number.clone(),
                 verified.event.state.id(),
             );
             let first = !ledger.monnet.contains_key(&key);
+            let response = lost_ack(first, keys.options, verified.response());
             ledger.monnet.entry(key).or_insert(verified.event);
-            lost_ack(first, keys.options, verified.reply)
+            response
         }),
-        _ => {
-            return Reply {
-                status: 404,
-                content_type: "text/plain",
-                body: "not found",
-            };
-        }
+        _ => return Reply::new(404, "text/plain", "not found").to_response(),
     };
     match outcome {
-        Ok(reply) => {
+        Ok(response) => {
             ledger.verified_deliveries += 1;
-            reply
+            response
         }
         Err(rejected) => {
             ledger.rejected_deliveries += 1;
-            rejected.reply
+            rejected.response()
         }
     }
 }
 
-/// The reply to send: the acknowledgement, or a 500 for a first delivery when
-/// the endpoint plays a lost acknowledgement.
-fn lost_ack(first: bool, options: MerchantOptions, reply: Reply) -> Reply {
+/// The response to send: the acknowledgement, or a 500 for a first delivery
+/// when the endpoint plays a lost acknowledgement.
+fn lost_ack(
+    first: bool,
+    options: MerchantOptions,
+    ack: http::Response<String>,
+) -> http::Response<String> {
     if first && options.lose_first_ack {
-        Reply {
-            status: 500,
-            content_type: "text/plain",
-            body: "acknowledgement lost",
-        }
+        Reply::new(500, "text/plain", "acknowledgement lost").to_response()
     } else {
-        reply
+        ack
     }
 }

@@ -41,7 +41,7 @@ impl<T: BlockingTransport> AsyncTransport for Blocking<T> {
     fn send(
         &self,
         request: PreparedRequest,
-    ) -> impl Future<Output = Result<RawResponse, T::Error>> {
+    ) -> impl Future<Output = Result<RawResponse, T::Error>> + Send {
         std::future::ready(self.0.send(request))
     }
 }
@@ -134,7 +134,7 @@ impl Suite {
     /// to configure) and reports.
     pub async fn run<T, F>(&self, make: F) -> Report
     where
-        T: AsyncTransport + Clone,
+        T: AsyncTransport + Clone + Sync,
         F: Fn(Duration) -> T,
     {
         let mut report = Report::default();
@@ -286,7 +286,7 @@ impl Suite {
                     .map_err(|e| e.to_string())?
                 {
                     OperationReconciliation::Found(_) => Ok(()),
-                    OperationReconciliation::NotFound => Err("not found".to_owned()),
+                    other => Err(format!("not found: {other:?}")),
                 }
             }
             .await,
@@ -354,7 +354,7 @@ fn cause<E>(unknown: &Unknown<E>) -> Cause {
 
 /// A pay-in that must end in an unknown outcome of `want`, then a
 /// reconciliation that must find (or not find) the payment.
-async fn smilepayz_unknown<T: AsyncTransport>(
+async fn smilepayz_unknown<T: AsyncTransport + Sync>(
     client: &AsyncSmilepayzClient<T>,
     order: &str,
     amount: u64,
@@ -381,7 +381,7 @@ async fn smilepayz_unknown<T: AsyncTransport>(
 }
 
 /// The same for a Monnet create.
-async fn monnet_unknown<T: AsyncTransport>(
+async fn monnet_unknown<T: AsyncTransport + Sync>(
     client: &AsyncMonnetClient<T>,
     operation: &str,
     amount: &str,
@@ -465,6 +465,7 @@ pub fn smilepayz_config(credentials: &Credentials) -> smilepayz::Config {
         signer,
         smilepayz::Environment::Custom(base),
     )
+    .unwrap_or_else(|e| panic!("SmilePayz config: {e}"))
 }
 
 /// Client settings for the simulator: its configuration, and its
@@ -488,6 +489,7 @@ pub fn monnet_config(base_url: &str, credentials: &Credentials) -> monnet::Confi
         MonnetKey::new(credentials.monnet.key_monnet.clone()),
         monnet::Environment::Custom(base),
     )
+    .unwrap_or_else(|e| panic!("Monnet config: {e}"))
 }
 
 fn pay_in(order_no: &str, amount: u64) -> PayInRequest {
@@ -606,7 +608,7 @@ impl Load {
         i: usize,
     ) -> Result<Duration, String>
     where
-        T: AsyncTransport,
+        T: AsyncTransport + Sync,
     {
         let start = std::time::Instant::now();
         let order = format!("CB{i:06}");

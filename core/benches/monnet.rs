@@ -6,6 +6,10 @@
 // Fixture setup on fixed TEST ONLY inputs: a failure is a broken bench.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../tests/support/samples.rs"]
+#[allow(dead_code)]
+mod samples;
+
 use std::hint::black_box;
 
 use criterion::Criterion;
@@ -13,16 +17,16 @@ use pasarela_core::monnet::{self, Config, CreateRequest, Environment, payin_veri
 use pasarela_core::{MonnetKey, RawResponse};
 use sha2::{Digest, Sha512};
 
-use pasarela_conformance::samples::OrderedStrings;
+use samples::OrderedStrings;
 
 const KEY: &str = "test-key-monnet";
 
 fn request() -> CreateRequest {
-    pasarela_conformance::samples::monnet_create("ORD-000123", "150.00").unwrap()
+    samples::monnet_create("ORD-000123", "150.00").unwrap()
 }
 
 fn prepare_create(c: &mut Criterion) {
-    let config = Config::new("4001", KEY, Environment::Certification);
+    let config = Config::new("4001", KEY, Environment::Certification).unwrap();
     let request = request();
     let prepared = monnet::prepare_create(&config, &request).unwrap();
     let ordered: OrderedStrings = serde_json::from_slice(prepared.body()).unwrap();

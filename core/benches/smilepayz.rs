@@ -9,6 +9,10 @@
 // Fixture setup on fixed TEST ONLY inputs: a failure is a broken bench.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../tests/support/samples.rs"]
+#[allow(dead_code)]
+mod samples;
+
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
@@ -34,11 +38,11 @@ const SECRET: &str = "TEST-ONLY-merchant-secret";
 const CALLBACK_BODY: &[u8] = br#"{"merchantId":"20001","merchantName":"test","money":{"amount":20000,"currency":"PEN"},"orderNo":"2000102900000000000001","status":"SUCCESS","tradeNo":"151200012410241325417215","transactionTime":"2020-12-17T10:55:00-05:00"}"#;
 
 /// The seed's pay-in response example.
-const PAY_IN_RESPONSE: &str = pasarela_conformance::samples::SMILEPAYZ_SEED_PAY_IN_RESPONSE;
+const PAY_IN_RESPONSE: &str = samples::SMILEPAYZ_SEED_PAY_IN_RESPONSE;
 
 /// The seed's pay-in request example.
 fn seed_request() -> PayInRequest {
-    pasarela_conformance::samples::smilepayz_seed_pay_in()
+    samples::smilepayz_seed_pay_in()
 }
 
 fn prepare_pay_in(c: &mut Criterion) {
@@ -51,7 +55,8 @@ fn prepare_pay_in(c: &mut Criterion) {
             MerchantSecret::new(SECRET),
             backend.signer(&key).unwrap(),
             Environment::Sandbox,
-        );
+        )
+        .unwrap();
         group.bench_function(BenchmarkId::from_parameter(backend.name()), |b| {
             b.iter(|| smilepayz::prepare_pay_in(&config, black_box(&request), NOW).unwrap());
         });
@@ -110,7 +115,8 @@ fn raw_rsa(c: &mut Criterion) {
         MerchantSecret::new(SECRET),
         Backend::Rsa.signer(&key).unwrap(),
         Environment::Sandbox,
-    );
+    )
+    .unwrap();
     let prepared = smilepayz::prepare_pay_in(&config, &seed_request(), NOW).unwrap();
     let message = request_string_to_sign(TIMESTAMP, &MerchantSecret::new(SECRET), prepared.body());
     let callback_message = format!("{TRADE_NO}|{TIMESTAMP}");

@@ -1,4 +1,7 @@
-//! Plain HTTP values: the request the core prepares and the response it parses.
+//! HTTP: the [`http`](https://docs.rs/http) crate, re-exported whole
+//! (`pasarela_core::http::Request`, `HeaderMap`, `Response`, `Method`, …, so
+//! your code and the core agree on one version), plus the two plain values
+//! the core works with: the request it prepares and the response it parses.
 //!
 //! [`PreparedRequest`] is everything a transport needs to make the call: the
 //! method, the URL, the headers in the order they are sent and the body bytes
@@ -10,7 +13,8 @@ use std::ops::Range;
 
 use zeroize::Zeroize;
 
-pub use http::Method;
+#[doc(no_inline)]
+pub use ::http::*;
 
 /// A fully formed HTTP request, ready for any transport.
 ///
@@ -153,7 +157,7 @@ impl PreparedRequest {
     /// Header names are lower-cased by the `http` crate (HTTP header names
     /// are case-insensitive). Fails only if a header value holds bytes that
     /// HTTP forbids, which the core never produces.
-    pub fn into_http(self) -> Result<http::Request<Vec<u8>>, http::Error> {
+    pub fn into_http(self) -> std::result::Result<http::Request<Vec<u8>>, http::Error> {
         let mut builder = http::Request::builder()
             .method(self.method.clone())
             .uri(self.url.as_str());
@@ -172,7 +176,7 @@ impl PreparedRequest {
 impl TryFrom<PreparedRequest> for http::Request<Vec<u8>> {
     type Error = http::Error;
 
-    fn try_from(value: PreparedRequest) -> Result<Self, Self::Error> {
+    fn try_from(value: PreparedRequest) -> std::result::Result<Self, Self::Error> {
         value.into_http()
     }
 }

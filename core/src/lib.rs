@@ -31,7 +31,7 @@
 //!     MerchantSecret::new("TEST-ONLY-secret"),
 //!     Backend::default().signer(&key)?,           // or your own HSM/KMS `Signer`
 //!     Environment::Sandbox,
-//! );
+//! )?;
 //! let request = PayInRequest::new(Merchant::new("20011"), "ORDER20240001", Money::pen(20000), "Pedido 1")
 //!     .with_callback_url("https://shop.example/cb");
 //!
@@ -48,7 +48,7 @@
 //! {"merchant":{"merchantId":"20011"},"money":{"amount":20000,"currency":"PEN"},"orderNo":"ORDER20240001","paymentMethod":"CASHIER_PE","purpose":"Pedido 1","callbackUrl":"https://shop.example/cb"}"#);
 //!
 //! // Hand it to any transport, or convert it for your own HTTP stack:
-//! let http_request: pasarela_core::http_types::Request<Vec<u8>> = prepared.into_http()?;
+//! let http_request: pasarela_core::http::Request<Vec<u8>> = prepared.into_http()?;
 //! assert_eq!(http_request.headers()["x-partner-id"], "20001");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -75,7 +75,7 @@
 //! };
 //! use pasarela_core::RawResponse;
 //!
-//! let config = Config::new("4001", "test-key-monnet", Environment::Certification);
+//! let config = Config::new("4001", "test-key-monnet", Environment::Certification)?;
 //! let request = CreateRequest::builder()
 //!     .amount("150.00".parse::<Amount>()?)
 //!     .currency("PEN")
@@ -200,6 +200,8 @@ pub mod error;
 pub mod http;
 mod json;
 pub mod monnet;
+pub mod operation;
+pub mod outcome;
 pub mod secret;
 pub mod smilepayz;
 pub mod transport;
@@ -207,7 +209,6 @@ mod urls;
 mod validate;
 pub mod webhook;
 
-pub use ::http as http_types;
 pub use error::{
     GatewayRejection, KeyError, ParseError, PrepareError, ResponseError, Rule, SignError,
     ValidationError, VerifyError,

@@ -227,6 +227,79 @@ where
     }
 }
 
+/// A blocking transport seen as an async one whose futures are ready at
+/// once: the request is sent, blocking, when `send` is called.
+///
+/// This is how the blocking clients run the one async driver: the same
+/// code, no second copy of the logic.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ready<T>(pub T);
+
+impl<T: BlockingTransport> AsyncTransport for Ready<T> {
+    type Error = T::Error;
+
+    fn send(
+        &self,
+        request: PreparedRequest,
+    ) -> impl Future<Output = Result<RawResponse, T::Error>> + Send {
+        std::future::ready(self.0.send(request))
+    }
+}
+
+/// A borrowed blocking transport (a `&T` impl would overlap with the one
+/// for closures, since `&F` is a closure too).
+pub(crate) struct ByRef<'a, T: ?Sized>(pub(crate) &'a T);
+
+impl<T: BlockingTransport + ?Sized> BlockingTransport for ByRef<'_, T> {
+    type Error = T::Error;
+
+    fn send(&self, request: PreparedRequest) -> Result<RawResponse, T::Error> {
+        self.0.send(request)
+    }
+}
+
+/// Runs a future to completion on the current thread.
+///
+/// A future that is ready at once (a [`Ready`] transport, a software
+/// signer) completes on the first poll without any allocation; one that
+/// waits (an async signer driven from blocking code) parks the thread until
+/// it is woken. This is what the blocking clients use; it is no runtime:
+/// futures that need a reactor (tokio's sockets and timers) do not belong
+/// here.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    use std::pin::pin;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+        fn wake_by_ref(self: &std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+
+    let mut future = pin!(future);
+    if let Poll::Ready(out) = future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        return out;
+    }
+    // Not ready at once: poll again with a waker that unparks this thread
+    // (a wake-up sent to the no-op waker in between is caught by this
+    // poll), then park between polls.
+    let waker = Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::park();
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -273,16 +346,39 @@ pub(crate) mod tests {
         assert_eq!(resp.status, 201);
     }
 
-    /// A minimal executor for futures that are ready without I/O.
-    pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
-        use std::pin::pin;
-        use std::task::{Context, Poll, Waker};
-        let mut fut = pin!(fut);
-        let mut cx = Context::from_waker(Waker::noop());
-        loop {
-            if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
-                return out;
+    pub(crate) use super::block_on;
+
+    #[test]
+    fn block_on_waits_for_a_future_woken_from_another_thread() {
+        use std::sync::{Arc, Mutex};
+        use std::task::{Poll, Waker};
+        // A future that is pending until another thread sets the value.
+        struct Slot(Arc<Mutex<(Option<u32>, Option<Waker>)>>);
+        impl Future for Slot {
+            type Output = u32;
+            fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<u32> {
+                let mut g = self.0.lock().unwrap();
+                match g.0 {
+                    Some(v) => Poll::Ready(v),
+                    None => {
+                        g.1 = Some(cx.waker().clone());
+                        Poll::Pending
+                    }
+                }
             }
         }
+        let shared = Arc::new(Mutex::new((None::<u32>, None::<Waker>)));
+        let other = shared.clone();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            let mut g = other.lock().unwrap();
+            g.0 = Some(7);
+            if let Some(w) = g.1.take() {
+                w.wake();
+            }
+        });
+        assert_eq!(block_on(Slot(shared)), 7);
+        t.join().unwrap();
+        assert_eq!(block_on(async { 3 }), 3);
     }
 }

@@ -1,33 +1,50 @@
-//! Framework-agnostic webhook handling for both gateways.
+//! Webhooks from `http` types: an [`http::Request`] (or its headers and
+//! body bytes) in, the verified event and the [`http::Response`] to send
+//! back out.
 //!
-//! Hand over the raw request (headers and body bytes) as your HTTP framework
-//! gives it; get back the verified, typed event **and** the exact response to
-//! send, or the error and the response for a rejection:
+//! Build the verifier once ([`SmilepayzWebhook`], [`MonnetWebhook`]) and
+//! share it between requests; hand each request over as the framework gives
+//! it. Header names are matched case-insensitively, and an
+//! `&http::HeaderMap` works directly (so do slices of name/value pairs):
 //!
 //! ```
-//! use pasarela_core::crypto::{Backend, PublicKey};
-//! use pasarela_core::webhook;
+//! use std::sync::Arc;
+//! use pasarela_core::crypto::{Backend, PrivateKey, PublicKey};
+//! use pasarela_core::smilepayz::sign_callback;
+//! use pasarela_core::webhook::SmilepayzWebhook;
 //!
-//! # let platform = PublicKey::load(include_str!("../testdata/keys/platform_public_spki.pem")).unwrap();
-//! let verifier = Backend::default().verifier(&platform).unwrap();
-//! let headers = [("x-timestamp", "2020-12-17T10:55:00-05:00"), ("x-signature", "bm90IGEgc2lnbmF0dXJl")];
-//! let body = br#"{"orderNo":"ORDER1","tradeNo":"T1","merchantId":"20001","status":"SUCCESS",
-//!   "money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00"}"#;
+//! # let platform_private = PrivateKey::load(include_str!("../testdata/keys/platform_private_pkcs8.pem"))?;
+//! # let signature = sign_callback(&*Backend::Rsa.signer(&platform_private)?, "T1", "2020-12-17T10:55:00-05:00")?;
+//! let platform = PublicKey::load(include_str!("../testdata/keys/platform_public_spki.pem"))?;
+//! let webhook = SmilepayzWebhook::new(Backend::default().verifier(&platform)?); // once, at start-up
+//!
+//! // Per request (axum, actix, hyper and std servers all have an http::Request at hand):
+//! let request = pasarela_core::http::Request::post("/smilepayz/callback")
+//!     .header("X-Timestamp", "2020-12-17T10:55:00-05:00")
+//!     .header("x-signature", signature)
+//!     .body(br#"{"orderNo":"ORDER1","tradeNo":"T1","merchantId":"20001","status":"SUCCESS",
+//!       "money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00"}"#.to_vec())?;
 //! let now = time::macros::datetime!(2020-12-17 15:56:00 UTC);
-//! let outcome = webhook::smilepayz_callback(headers, body, &*verifier, now);
-//! let reply = match &outcome {
-//!     Ok(verified) => &verified.reply,   // 200 "SUCCESS": record verified.event idempotently first
-//!     Err(rejected) => &rejected.reply,  // 401 (forged) or 400 (malformed): not acknowledged
+//! let response: pasarela_core::http::Response<String> = match webhook.verify_request(&request, now) {
+//!     Ok(verified) => {
+//!         // Record verified.event idempotently, then acknowledge. It is
+//!         // *verified*, not *confirmed*: confirm with the client before shipping.
+//!         assert_eq!(verified.event.trade_no, "T1");
+//!         verified.response() // 200 "SUCCESS"
+//!     }
+//!     Err(rejected) => rejected.response(), // 401 (forged, stale) or 400 (malformed)
 //! };
-//! assert_eq!((reply.status, reply.body), (401, "FAIL")); // that signature is forged
+//! assert_eq!((response.status().as_u16(), response.body().as_str()), (200, "SUCCESS"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! Both gateways retry deliveries, so the same event can arrive more than
-//! once: make the handling idempotent (keyed on `tradeNo`/`orderNo` for
-//! SmilePayz, on the operation number and state for Monnet) and answer the
-//! success reply to repeats too, or the gateway keeps retrying.
+//! once: make the handling idempotent and answer the success reply to
+//! repeats too, or the gateway keeps retrying.
 
-use time::OffsetDateTime;
+use std::sync::Arc;
+
+use time::{Duration, OffsetDateTime};
 
 use crate::crypto::Verifier;
 use crate::error::VerifyError;
@@ -40,6 +57,7 @@ use crate::smilepayz::{
 
 /// The HTTP response to send back to the gateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Reply {
     /// Status code.
     pub status: u16,
@@ -49,8 +67,34 @@ pub struct Reply {
     pub body: &'static str,
 }
 
+impl Reply {
+    /// A reply with this status, content type and body.
+    pub const fn new(status: u16, content_type: &'static str, body: &'static str) -> Self {
+        Self {
+            status,
+            content_type,
+            body,
+        }
+    }
+
+    /// The reply as an [`http::Response`] with any body type that can be
+    /// made from a `&'static str` (`String`, `Vec<u8>`, `bytes::Bytes`,
+    /// axum's and hyper's bodies).
+    pub fn to_response<B: From<&'static str>>(&self) -> http::Response<B> {
+        let mut response = http::Response::new(B::from(self.body));
+        *response.status_mut() = http::StatusCode::from_u16(self.status)
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static(self.content_type),
+        );
+        response
+    }
+}
+
 /// A verified event and the reply that acknowledges it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Verified<T> {
     /// The verified event.
     pub event: T,
@@ -58,8 +102,16 @@ pub struct Verified<T> {
     pub reply: Reply,
 }
 
+impl<T> Verified<T> {
+    /// The acknowledgement as an [`http::Response`].
+    pub fn response<B: From<&'static str>>(&self) -> http::Response<B> {
+        self.reply.to_response()
+    }
+}
+
 /// A webhook that did not verify, and the reply that refuses it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Rejected {
     /// Why it was refused.
     pub error: VerifyError,
@@ -67,19 +119,18 @@ pub struct Rejected {
     pub reply: Reply,
 }
 
+impl Rejected {
+    /// The refusal as an [`http::Response`].
+    pub fn response<B: From<&'static str>>(&self) -> http::Response<B> {
+        self.reply.to_response()
+    }
+}
+
 /// SmilePayz's acknowledgement: HTTP 200 with the plain body `SUCCESS`.
-pub const SMILEPAYZ_ACK: Reply = Reply {
-    status: 200,
-    content_type: "text/plain",
-    body: CALLBACK_ACK_BODY,
-};
+pub const SMILEPAYZ_ACK: Reply = Reply::new(200, "text/plain", CALLBACK_ACK_BODY);
 
 /// Monnet's acknowledgement: HTTP 200.
-pub const MONNET_ACK: Reply = Reply {
-    status: NOTIFICATION_ACK_STATUS,
-    content_type: "text/plain",
-    body: "OK",
-};
+pub const MONNET_ACK: Reply = Reply::new(NOTIFICATION_ACK_STATUS, "text/plain", "OK");
 
 fn refusal(error: &VerifyError) -> Reply {
     let status = match error {
@@ -88,73 +139,205 @@ fn refusal(error: &VerifyError) -> Reply {
         | VerifyError::TimestampOutsideTolerance { .. } => 401,
         _ => 400,
     };
-    Reply {
-        status,
-        content_type: "text/plain",
-        body: "FAIL",
+    Reply::new(status, "text/plain", "FAIL")
+}
+
+/// Request headers, looked up by name, case-insensitively.
+///
+/// Implemented for [`http::HeaderMap`] and for slices, arrays and vectors
+/// of `(name, value)` pairs of strings.
+pub trait Headers {
+    /// The value of the first header named `name` (any case), if it is
+    /// present and visible ASCII.
+    fn header(&self, name: &str) -> Option<&str>;
+}
+
+impl Headers for http::HeaderMap {
+    fn header(&self, name: &str) -> Option<&str> {
+        // `HeaderMap` lookups are case-insensitive; a non-ASCII value is
+        // treated as absent (and then reported as a missing header).
+        self.get(name).and_then(|v| v.to_str().ok())
     }
 }
 
-fn header<K: AsRef<str>, V: AsRef<str>>(
-    headers: impl IntoIterator<Item = (K, V)>,
-    wanted: &[&str],
-) -> Vec<Option<String>> {
-    let mut found: Vec<Option<String>> = vec![None; wanted.len()];
-    for (name, value) in headers {
-        for (slot, want) in found.iter_mut().zip(wanted) {
-            if slot.is_none() && name.as_ref().eq_ignore_ascii_case(want) {
-                *slot = Some(value.as_ref().to_owned());
-            }
+impl<K: AsRef<str>, V: AsRef<str>> Headers for [(K, V)] {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.iter()
+            .find(|(n, _)| n.as_ref().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_ref())
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>, const N: usize> Headers for [(K, V); N] {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.as_slice().header(name)
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> Headers for Vec<(K, V)> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.as_slice().header(name)
+    }
+}
+
+impl<T: Headers + ?Sized> Headers for &T {
+    fn header(&self, name: &str) -> Option<&str> {
+        (**self).header(name)
+    }
+}
+
+/// Verifies SmilePayz callbacks: the platform's public key and the allowed
+/// clock distance, held together and built once.
+///
+/// The signature covers `tradeNo|X-TIMESTAMP` only: a verified callback is
+/// not a confirmed payment. Confirm it with the client's confirmation step
+/// before shipping goods.
+#[derive(Clone)]
+pub struct SmilepayzWebhook {
+    verifier: Arc<dyn Verifier + Send + Sync>,
+    tolerance: Duration,
+}
+
+impl SmilepayzWebhook {
+    /// Verifies with the platform's public key and the default 5-minute
+    /// tolerance ([`DEFAULT_CALLBACK_TOLERANCE`]).
+    pub fn new(platform: Arc<dyn Verifier + Send + Sync>) -> Self {
+        Self {
+            verifier: platform,
+            tolerance: DEFAULT_CALLBACK_TOLERANCE,
         }
     }
-    found
+
+    /// Allows another distance between `X-TIMESTAMP` and now, either way.
+    pub fn with_tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = tolerance;
+        self
+    }
+
+    /// The allowed distance between `X-TIMESTAMP` and now.
+    pub fn tolerance(&self) -> Duration {
+        self.tolerance
+    }
+
+    /// Verifies a callback from its headers and body bytes at `now`.
+    pub fn verify(
+        &self,
+        headers: &(impl Headers + ?Sized),
+        body: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<Verified<Callback>, Rejected> {
+        let outcome = verify_callback(
+            headers.header(TIMESTAMP_HEADER),
+            headers.header(SIGNATURE_HEADER),
+            body,
+            &*self.verifier,
+            now,
+            self.tolerance,
+        );
+        wrap(outcome, SMILEPAYZ_ACK)
+    }
+
+    /// Verifies a callback from an [`http::Request`] (any body that is
+    /// bytes: `Vec<u8>`, `Bytes`, `String`).
+    pub fn verify_request<B: AsRef<[u8]>>(
+        &self,
+        request: &http::Request<B>,
+        now: OffsetDateTime,
+    ) -> Result<Verified<Callback>, Rejected> {
+        self.verify(request.headers(), request.body().as_ref(), now)
+    }
+
+    /// Verifies a callback from request parts and the collected body (what
+    /// frameworks that stream bodies hand over).
+    pub fn verify_parts(
+        &self,
+        parts: &http::request::Parts,
+        body: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<Verified<Callback>, Rejected> {
+        self.verify(&parts.headers, body, now)
+    }
 }
 
-/// Verifies a SmilePayz callback from raw headers and body with the default
-/// 5-minute tolerance. Remember: the signature does not cover the body;
-/// confirm amount and status with an inquiry before shipping goods.
-pub fn smilepayz_callback<K: AsRef<str>, V: AsRef<str>>(
-    headers: impl IntoIterator<Item = (K, V)>,
+impl std::fmt::Debug for SmilepayzWebhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmilepayzWebhook")
+            .field("tolerance", &self.tolerance)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Verifies Monnet notifications with `KeyMonnet`, built once.
+///
+/// The hash covers the concatenation of merchant id, operation number,
+/// amount and currency, not the state: a verified notification is not a
+/// confirmed payment. Confirm it with the client's confirmation step before
+/// shipping goods.
+#[derive(Clone, Debug)]
+pub struct MonnetWebhook {
+    key: MonnetKey,
+}
+
+impl MonnetWebhook {
+    /// Verifies with this `KeyMonnet`.
+    pub fn new(key: MonnetKey) -> Self {
+        Self { key }
+    }
+
+    /// Verifies with the key of a Monnet configuration.
+    pub fn from_config(config: &crate::monnet::Config) -> Self {
+        Self::new(config.key().clone())
+    }
+
+    /// Verifies a notification body (Monnet sends no signature header).
+    pub fn verify(&self, body: &[u8]) -> Result<Verified<Notification>, Rejected> {
+        wrap(verify_notification(body, &self.key), MONNET_ACK)
+    }
+
+    /// Verifies a notification from an [`http::Request`].
+    pub fn verify_request<B: AsRef<[u8]>>(
+        &self,
+        request: &http::Request<B>,
+    ) -> Result<Verified<Notification>, Rejected> {
+        self.verify(request.body().as_ref())
+    }
+}
+
+fn wrap<T>(outcome: Result<T, VerifyError>, ack: Reply) -> Result<Verified<T>, Rejected> {
+    match outcome {
+        Ok(event) => Ok(Verified { event, reply: ack }),
+        Err(error) => Err(Rejected {
+            reply: refusal(&error),
+            error,
+        }),
+    }
+}
+
+/// Verifies a SmilePayz callback from headers and body with the default
+/// 5-minute tolerance (a one-off [`SmilepayzWebhook`]).
+pub fn smilepayz_callback(
+    headers: &(impl Headers + ?Sized),
     body: &[u8],
     platform: &(impl Verifier + ?Sized),
     now: OffsetDateTime,
 ) -> Result<Verified<Callback>, Rejected> {
-    let found = header(headers, &[TIMESTAMP_HEADER, SIGNATURE_HEADER]);
-    let (timestamp, signature) = (found[0].as_deref(), found[1].as_deref());
-    match verify_callback(
-        timestamp,
-        signature,
+    let outcome = verify_callback(
+        headers.header(TIMESTAMP_HEADER),
+        headers.header(SIGNATURE_HEADER),
         body,
         platform,
         now,
         DEFAULT_CALLBACK_TOLERANCE,
-    ) {
-        Ok(event) => Ok(Verified {
-            event,
-            reply: SMILEPAYZ_ACK,
-        }),
-        Err(error) => Err(Rejected {
-            reply: refusal(&error),
-            error,
-        }),
-    }
+    );
+    wrap(outcome, SMILEPAYZ_ACK)
 }
 
-/// Verifies a Monnet notification body.
+/// Verifies a Monnet notification body (a one-off [`MonnetWebhook`]).
 pub fn monnet_notification(
     body: &[u8],
     key: &MonnetKey,
 ) -> Result<Verified<Notification>, Rejected> {
-    match verify_notification(body, key) {
-        Ok(event) => Ok(Verified {
-            event,
-            reply: MONNET_ACK,
-        }),
-        Err(error) => Err(Rejected {
-            reply: refusal(&error),
-            error,
-        }),
-    }
+    wrap(verify_notification(body, key), MONNET_ACK)
 }
 
 #[cfg(test)]
@@ -186,14 +369,14 @@ mod tests {
             ),
             ("x-signature".to_owned(), sig.clone()),
         ];
-        let ok = smilepayz_callback(headers.clone(), body, &*verifier, now).unwrap();
+        let ok = smilepayz_callback(&headers, body, &*verifier, now).unwrap();
         assert_eq!(ok.reply, SMILEPAYZ_ACK);
         assert_eq!(ok.reply.body, "SUCCESS");
         assert_eq!(ok.event.trade_no, "T1");
-        let missing = smilepayz_callback(headers[..2].to_vec(), body, &*verifier, now).unwrap_err();
+        let missing = smilepayz_callback(&headers[..2], body, &*verifier, now).unwrap_err();
         assert_eq!(missing.error, VerifyError::MissingHeader("X-SIGNATURE"));
         assert_eq!(missing.reply.status, 400);
-        let late = smilepayz_callback(headers, body, &*verifier, now + time::Duration::hours(1))
+        let late = smilepayz_callback(&headers, body, &*verifier, now + time::Duration::hours(1))
             .unwrap_err();
         assert_eq!(late.reply.status, 401);
     }
@@ -217,5 +400,68 @@ mod tests {
             monnet_notification(b"nope", &key).unwrap_err().reply.status,
             400
         );
+    }
+
+    #[test]
+    fn http_request_in_http_response_out() {
+        let platform =
+            PrivateKey::load(include_str!("../testdata/keys/platform_private_pkcs8.pem")).unwrap();
+        let sig = sign_callback(
+            &*Backend::Rsa.signer(&platform).unwrap(),
+            "T1",
+            "2020-12-17T10:55:00-05:00",
+        )
+        .unwrap();
+        let webhook = SmilepayzWebhook::new(Backend::Rsa.verifier(&platform.public_key()).unwrap())
+            .with_tolerance(time::Duration::seconds(30));
+        let body = r#"{"orderNo":"ORDER1","tradeNo":"T1","merchantId":"1","status":"SUCCESS","money":{"amount":100,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00"}"#;
+        let request = http::Request::post("/cb")
+            .header("x-TIMESTAMP", "2020-12-17T10:55:00-05:00")
+            .header("X-Signature", sig.as_str())
+            .body(body.to_owned())
+            .unwrap();
+        let now = datetime!(2020-12-17 15:55:20 UTC);
+        let ok = webhook.verify_request(&request, now).unwrap();
+        let response: http::Response<Vec<u8>> = ok.response();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.body(), b"SUCCESS");
+        assert_eq!(response.headers()["content-type"], "text/plain");
+        // The HeaderMap directly, and parts + body.
+        assert!(
+            webhook
+                .verify(request.headers(), body.as_bytes(), now)
+                .is_ok()
+        );
+        let (parts, body) = request.into_parts();
+        assert!(webhook.verify_parts(&parts, body.as_bytes(), now).is_ok());
+        // The tolerance held in the value applies: 40 s is too late here.
+        let late = webhook
+            .verify_parts(&parts, body.as_bytes(), now + time::Duration::seconds(20))
+            .unwrap_err();
+        let refused: http::Response<String> = late.response();
+        assert_eq!(
+            (refused.status().as_u16(), refused.body().as_str()),
+            (401, "FAIL")
+        );
+        // A missing header is a 400.
+        let mut headers = parts.headers.clone();
+        headers.remove("x-signature");
+        let missing = webhook.verify(&headers, body.as_bytes(), now).unwrap_err();
+        assert_eq!(missing.error, VerifyError::MissingHeader("X-SIGNATURE"));
+        assert_eq!(missing.response::<String>().status(), 400);
+    }
+
+    #[test]
+    fn monnet_from_http_request() {
+        let key = MonnetKey::new("TEST-ONLY-key");
+        let hash = payin_verification("4001", "OP1", "150.00", "PEN", &key);
+        let body = format!(
+            r#"{{"payinStateID":"5","payinMerchantID":"4001","payinAmount":"150.00","payinCurrency":"PEN","payinMerchantOperationNumber":"OP1","payinVerification":"{hash}"}}"#
+        );
+        let webhook = MonnetWebhook::new(key);
+        let request = http::Request::post("/n").body(body.into_bytes()).unwrap();
+        let ok = webhook.verify_request(&request).unwrap();
+        assert_eq!(ok.response::<String>().status(), 200);
+        assert_eq!(ok.event.merchant_operation_number, "OP1");
     }
 }

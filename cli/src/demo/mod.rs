@@ -162,7 +162,8 @@ fn smilepayz_flow(
             MerchantSecret::new(creds.smilepayz.merchant_secret.clone()),
             signer,
             smilepayz::Environment::Custom(base_url),
-        );
+        )
+        .map_err(|e| e.to_string())?;
         Ok((SmilepayzClient::new(config, transport.clone()), format!("signing with the {} backend", Backend::default().name())))
     })?;
     let order_no = unique("DEMO");
@@ -233,9 +234,7 @@ fn smilepayz_flow(
                     format!("gateway confirms {status} {money}: safe to ship"),
                 ))
             }
-            PayInReconciliation::NotFound { code, message } => Err(format!(
-                "gateway does not know the order ({code} {message})"
-            )),
+            other => Err(format!("gateway cannot confirm the order: {other:?}")),
         }
     })
 }
@@ -255,11 +254,9 @@ fn monnet_flow(
             creds.monnet.merchant_id.clone(),
             key.clone(),
             monnet::Environment::Custom(base_url),
-        );
-        let proxy = config
-            .environment
-            .pci_proxy_url()
-            .map_err(|e| e.to_string())?;
+        )
+        .map_err(|e| e.to_string())?;
+        let proxy = config.pci_proxy_url().clone();
         Ok((
             MonnetClient::new(config, transport.clone()),
             format!("PCI proxy {proxy}"),
@@ -316,9 +313,7 @@ fn monnet_flow(
                 "state is {}, expected 5 (authorized)",
                 op.state.id()
             )),
-            OperationReconciliation::NotFound => {
-                Err("Monnet does not know the operation".to_owned())
-            }
+            other => Err(format!("Monnet cannot confirm the operation: {other:?}")),
         }
     })
 }

@@ -106,39 +106,23 @@ fn describe(response: &RawResponse) -> String {
     )
 }
 
-/// Delivers `job` with blocking `send` and `sleep`.
+/// Delivers `job` with blocking `send` and `sleep`: the one retry loop of
+/// [`deliver_async`], driven with futures that are ready at once.
 pub fn deliver_blocking(
     job: &DeliveryJob,
     policy: RetryPolicy,
     send: &dyn Fn(PreparedRequest) -> Result<RawResponse, String>,
     sleep: &dyn Fn(Duration),
 ) -> DeliveryReport {
-    let request = match job.to_prepared() {
-        Ok(r) => r,
-        Err(e) => return DeliveryReport::not_attempted(e),
-    };
-    let mut last_error = None;
-    for attempt in 1..=policy.attempts() {
-        match send(request.clone()) {
-            Ok(response) if job.is_acknowledged(&response) => {
-                return DeliveryReport {
-                    delivered: true,
-                    attempts: attempt,
-                    last_error: None,
-                };
-            }
-            Ok(response) => last_error = Some(describe(&response)),
-            Err(e) => last_error = Some(e),
-        }
-        if attempt < policy.attempts() {
-            sleep(policy.delay_after(attempt));
-        }
-    }
-    DeliveryReport {
-        delivered: false,
-        attempts: policy.attempts(),
-        last_error,
-    }
+    pasarela_core::transport::block_on(deliver_async(
+        job,
+        policy,
+        |request| std::future::ready(send(request)),
+        |pause| {
+            sleep(pause);
+            std::future::ready(())
+        },
+    ))
 }
 
 /// Delivers `job` with async `send` and `sleep`.

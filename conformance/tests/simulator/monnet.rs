@@ -77,14 +77,7 @@ fn status_query_answers_from_state() {
             .operations
             .is_empty()
     );
-    assert_eq!(
-        creds.monnet.status_url,
-        config
-            .environment
-            .status_url(&config.merchant_id)
-            .unwrap()
-            .as_str()
-    );
+    assert_eq!(creds.monnet.status_url, config.status_url().as_str());
 }
 
 #[test]

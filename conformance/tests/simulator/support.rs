@@ -85,6 +85,7 @@ pub fn smilepayz_config(creds: &Credentials) -> smilepayz::Config {
         Backend::default().signer(&key).unwrap(),
         smilepayz::Environment::Custom(creds.smilepayz.base_url.parse().unwrap()),
     )
+    .unwrap()
 }
 
 pub fn monnet_config(creds: &Credentials) -> monnet::Config {
@@ -94,6 +95,7 @@ pub fn monnet_config(creds: &Credentials) -> monnet::Config {
         MonnetKey::new(creds.monnet.key_monnet.as_str()),
         monnet::Environment::Custom(base.parse().unwrap()),
     )
+    .unwrap()
 }
 
 /// A pay-in with a callback URL, prepared by the SDK at `now`.

@@ -1,15 +1,15 @@
-//! Monnet clients: card pay-in creation, status query, and reconciliation
-//! after an unknown outcome.
+//! Monnet: settings and the calls, written once for both flavours.
 
 use std::sync::Arc;
 
-use super::{Call, Clock, Effect, SystemClock};
-use crate::RawResponse;
-use crate::error::ResponseError;
+use super::confirm::{ConfirmedOperation, ExpectedOperation};
+use super::{Call, Carrier, Client, Clock, SystemClock};
+use crate::error::{GatewayRejection, ResponseError};
 use crate::monnet::{
-    Config, CreateRequest, CreateResponse, StatusOperation, StatusQuery, StatusResponse,
-    parse_create_response, parse_status_response, prepare_create, prepare_status_query,
+    Config, CreateRequest, CreateResponse, Notification, StatusOperation, StatusQuery,
+    StatusResponse,
 };
+use crate::operation::{self, AnswerError, Operation};
 use crate::smilepayz::PERU_OFFSET;
 
 /// What a Monnet client needs besides its transport.
@@ -40,8 +40,44 @@ impl MonnetSettings {
         &self.config
     }
 
-    fn today(&self) -> time::Date {
+    /// Today in Peru, by the clock.
+    pub fn today(&self) -> time::Date {
         self.clock.now().to_offset(PERU_OFFSET).date()
+    }
+
+    /// The create operation.
+    pub fn create_operation(
+        &self,
+        request: &CreateRequest,
+    ) -> Result<Operation<CreateResponse>, crate::ValidationError> {
+        operation::monnet::create(&self.config, request)
+    }
+
+    /// The status-query operation (dates checked against the clock's today).
+    pub fn status_operation(
+        &self,
+        query: &StatusQuery,
+    ) -> Result<Operation<StatusResponse>, crate::ValidationError> {
+        operation::monnet::status_query(&self.config, query, self.today())
+    }
+
+    /// The reconciliation of an operation number: a status query read as
+    /// found or not found.
+    pub fn reconcile_operation_operation(
+        &self,
+        operation_number: &str,
+    ) -> Result<Operation<OperationReconciliation>, crate::ValidationError> {
+        let wanted = operation_number.to_owned();
+        let merchant = self.config.merchant_id().to_owned();
+        Ok(self
+            .status_operation(&StatusQuery::by_operation_number(operation_number))?
+            .map_answer(move |answer| match answer {
+                Ok(answer) => Ok(reconcile(&merchant, &wanted, answer)),
+                Err(AnswerError::Response(ResponseError::Rejected(r))) => {
+                    Ok(OperationReconciliation::CannotTell(CannotTell::Rejected(r)))
+                }
+                Err(e) => Err(e),
+            }))
     }
 }
 
@@ -59,26 +95,61 @@ impl std::fmt::Debug for MonnetSettings {
     }
 }
 
-/// Whether an operation exists at Monnet, per its status query.
+/// Whether an operation exists at Monnet, per its status query: found, not
+/// found, or cannot tell.
+///
+/// | answer | means | do |
+/// |---|---|---|
+/// | `Found` | Monnet lists it | use its state; do **not** create again |
+/// | `NotFound` | Monnet answered for this merchant and lists no such operation | creating it again is safe (after a short wait: a create that timed out a moment ago may not be listed yet) |
+/// | `CannotTell` | a refusal, or an answer for another merchant | reconcile again later, or escalate; never create anew |
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OperationReconciliation {
-    /// Monnet lists no operation with this number: nothing was created, as
-    /// far as its status service knows. A create that timed out a moment
-    /// ago may not be listed yet: query again after a short wait before
-    /// creating it anew.
+    /// Monnet answered for this merchant and lists no operation with this
+    /// number: nothing was created, as far as its status service knows.
     NotFound,
     /// The operation exists, in this state.
     Found(StatusOperation),
+    /// The answer does not say.
+    CannotTell(CannotTell),
+}
+
+/// Why a Monnet reconciliation cannot tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CannotTell {
+    /// Monnet refused the status query with a code.
+    Rejected(GatewayRejection),
+    /// The answer is about another merchant id than ours.
+    ForeignMerchant {
+        /// The `payinMerchantID` Monnet answered with.
+        answered: String,
+    },
 }
 
 impl OperationReconciliation {
-    /// Whether the operation exists.
+    /// Whether the operation certainly exists.
     pub fn exists(&self) -> bool {
         matches!(self, OperationReconciliation::Found(_))
     }
+
+    /// Whether the operation certainly does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, OperationReconciliation::NotFound)
+    }
 }
 
-fn reconcile(operation_number: &str, answer: StatusResponse) -> OperationReconciliation {
+fn reconcile(
+    merchant_id: &str,
+    operation_number: &str,
+    answer: StatusResponse,
+) -> OperationReconciliation {
+    if answer.merchant_id.trim() != merchant_id {
+        return OperationReconciliation::CannotTell(CannotTell::ForeignMerchant {
+            answered: answer.merchant_id,
+        });
+    }
     answer
         .operations
         .into_iter()
@@ -89,45 +160,59 @@ fn reconcile(operation_number: &str, answer: StatusResponse) -> OperationReconci
         )
 }
 
-fn parse_create(r: RawResponse) -> Result<CreateResponse, ResponseError> {
-    parse_create_response(r)
-}
+/// The Monnet calls, for the blocking and the async client alike.
+impl<C: Carrier> Client<MonnetSettings, C> {
+    /// Creates a card pay-in through the PCI proxy. Redirect the shopper
+    /// to the answer's URL; reaching the OK URL proves nothing (wait for
+    /// the verified notification or query the status). On
+    /// [`ClientError::OutcomeUnknown`](super::ClientError::OutcomeUnknown),
+    /// call [`reconcile_operation`](Self::reconcile_operation) before
+    /// retrying.
+    pub fn create(&self, request: &CreateRequest) -> C::Output<'_, CreateResponse> {
+        self.run(Call::from(self.settings.create_operation(request)))
+    }
 
-fn parse_status(r: RawResponse) -> Result<StatusResponse, ResponseError> {
-    parse_status_response(r)
-}
+    /// Queries operations by number and/or date range.
+    pub fn status(&self, query: &StatusQuery) -> C::Output<'_, StatusResponse> {
+        self.run(Call::from(self.settings.status_operation(query)))
+    }
 
-super::clients! {
-    /// Blocking Monnet client over any [`BlockingTransport`](crate::transport::BlockingTransport).
-    ///
-    /// Cheap to clone; usable from many threads when the transport is.
-    blocking MonnetClient;
-    /// Async Monnet client over any [`AsyncTransport`](crate::transport::AsyncTransport).
-    async AsyncMonnetClient;
-    shared MonnetSettings;
-    methods {
-        /// Creates a card pay-in through the PCI proxy. Redirect the shopper
-        /// to the answer's URL; reaching the OK URL proves nothing (wait for
-        /// the verified notification or query the status). On
-        /// [`ClientError::OutcomeUnknown`](super::ClientError::OutcomeUnknown),
-        /// call `reconcile_operation` before retrying.
-        fn create(&self, request: &CreateRequest) -> CreateResponse {
-            let request = prepare_create(&self.shared.config, request)?;
-            call!(Call { request, parse: parse_create, effect: Effect::Creates })
+    /// Confirms a verified notification against your record: checks the
+    /// notification's merchant id is ours and its (hash-bound only as a
+    /// concatenation) operation number, amount and currency equal the
+    /// record, then asks the status query by **your** operation number and
+    /// requires an authorized or settled state with your amount and
+    /// currency. The result is the only "safe to ship" for Monnet; every
+    /// mismatch is a distinct [`NotConfirmed`](super::NotConfirmed).
+    pub fn confirm_operation(
+        &self,
+        event: &Notification,
+        record: &ExpectedOperation,
+    ) -> C::Output<'_, ConfirmedOperation> {
+        let merchant = self.settings.config.merchant_id().to_owned();
+        if let Err(e) = super::confirm::precheck_operation(&merchant, event, record) {
+            return self.run(Call::NotConfirmed(e));
         }
+        let owned = record.clone();
+        let query = StatusQuery::by_operation_number(record.operation_number.clone());
+        let op = self.settings.status_operation(&query).map(|op| {
+            op.map_answer(move |answer| {
+                Ok(super::confirm::confirm_operation(
+                    &merchant, &owned, answer?,
+                )?)
+            })
+        });
+        self.run(Call::from(op))
+    }
 
-        /// Queries operations by number and/or date range.
-        fn status(&self, query: &StatusQuery) -> StatusResponse {
-            let request = prepare_status_query(&self.shared.config, query, self.shared.today())?;
-            call!(Call { request, parse: parse_status, effect: Effect::Reads })
-        }
-
-        /// Tells whether an operation exists, and in which state.
-        fn reconcile_operation(&self, operation_number: &str) -> OperationReconciliation {
-            let query = StatusQuery::by_operation_number(operation_number);
-            let request = prepare_status_query(&self.shared.config, &query, self.shared.today())?;
-            let answer = call!(Call { request, parse: parse_status, effect: Effect::Reads })?;
-            Ok(reconcile(operation_number, answer))
-        }
+    /// Tells whether an operation exists, and in which state.
+    pub fn reconcile_operation(
+        &self,
+        operation_number: &str,
+    ) -> C::Output<'_, OperationReconciliation> {
+        self.run(Call::from(
+            self.settings
+                .reconcile_operation_operation(operation_number),
+        ))
     }
 }

@@ -1,39 +1,46 @@
-//! SmilePayz clients: pay-in, inquiries, and reconciliation after an
-//! unknown outcome.
+//! SmilePayz: settings and the calls, written once for both flavours.
 
 use std::sync::Arc;
 
-use super::{Call, Clock, Effect, SystemClock};
-use crate::error::ResponseError;
+use super::confirm::{ConfirmedPayIn, ExpectedPayIn, NotConfirmed};
+use super::{Call, Carrier, Client, Clock, SystemClock};
+use crate::crypto::{AsyncSigner, DynAsyncSigner};
+use crate::error::{GatewayRejection, ResponseError};
+use crate::operation::{self, AnswerError, UnsignedOperation};
+use crate::outcome::SmilepayzCodeMeaning;
 use crate::smilepayz::{
-    Config, InquiryBalanceRequest, InquiryBalanceResponse, InquiryStatusRequest,
-    InquiryStatusResponse, PayInRequest, PayInResponse, parse_inquiry_balance_response,
-    parse_inquiry_status_response, parse_pay_in_response, prepare_inquiry_balance,
-    prepare_inquiry_status, prepare_pay_in,
+    Callback, Config, InquiryBalanceRequest, InquiryBalanceResponse, InquiryStatusRequest,
+    InquiryStatusResponse, PayInRequest, PayInResponse,
 };
 
-/// What a SmilePayz client needs besides its transport.
+/// What a SmilePayz client needs besides its transport: the configuration,
+/// the clock, the codes your account manager gave you, and optionally an
+/// async signer.
 #[derive(Clone)]
 pub struct SmilepayzSettings {
     config: Config,
     clock: Arc<dyn Clock>,
-    not_found_codes: Vec<String>,
+    code_meanings: Arc<Vec<(String, SmilepayzCodeMeaning)>>,
+    async_signer: Option<Arc<dyn DynAsyncSigner>>,
 }
 
 impl SmilepayzSettings {
-    /// Settings with the system clock and no not-found codes.
+    /// Settings with the system clock, no code meanings, and the
+    /// configuration's own signer.
     ///
-    /// SmilePayz's public docs do not say which inquiry-status code means
-    /// "no such transaction". Until you set the codes your account manager
-    /// gives you ([`with_not_found_codes`](Self::with_not_found_codes)),
-    /// `reconcile_pay_in` never answers `NotFound`: an unknown order comes
-    /// back as a rejection, which is the safe side (a wrong "not found"
-    /// would invite a duplicate payment).
+    /// SmilePayz's public docs do not say which code means "no such
+    /// transaction" or "order number already used". Until you set the codes
+    /// your account manager gives you
+    /// ([`with_code_meaning`](Self::with_code_meaning)),
+    /// `reconcile_pay_in` never answers `NotFound` (an unknown order comes
+    /// back as `CannotTell`: a wrong "not found" would invite a duplicate
+    /// payment) and no pay-in rejection is reported as a duplicate.
     pub fn new(config: Config) -> Self {
         Self {
             config,
             clock: Arc::new(SystemClock),
-            not_found_codes: Vec::new(),
+            code_meanings: Arc::new(Vec::new()),
+            async_signer: None,
         }
     }
 
@@ -43,18 +50,126 @@ impl SmilepayzSettings {
         self
     }
 
-    /// The inquiry-status codes that mean the transaction does not exist.
+    /// The inquiry-status codes that mean the transaction does not exist
+    /// (each as [`SmilepayzCodeMeaning::NotFound`]).
     pub fn with_not_found_codes(
         mut self,
         codes: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.not_found_codes = codes.into_iter().map(Into::into).collect();
+        for code in codes {
+            self = self.with_code_meaning(code, SmilepayzCodeMeaning::NotFound);
+        }
+        self
+    }
+
+    /// Gives a SmilePayz response code the meaning your account manager
+    /// confirmed (a later meaning for the same code replaces the earlier).
+    pub fn with_code_meaning(
+        mut self,
+        code: impl Into<String>,
+        meaning: SmilepayzCodeMeaning,
+    ) -> Self {
+        let code = code.into();
+        let meanings = Arc::make_mut(&mut self.code_meanings);
+        meanings.retain(|(c, _)| *c != code);
+        meanings.push((code, meaning));
+        self
+    }
+
+    /// The configured meaning of a code, if any.
+    pub fn code_meaning(&self, code: &str) -> Option<SmilepayzCodeMeaning> {
+        meaning(&self.code_meanings, code)
+    }
+
+    /// Signs with an async signer (a KMS or a remote service) instead of
+    /// the configuration's synchronous one: the async client awaits it and
+    /// never blocks the executor (a blocking client waits for it on its own
+    /// thread).
+    pub fn with_async_signer(mut self, signer: impl AsyncSigner + 'static) -> Self {
+        self.async_signer = Some(Arc::new(signer));
         self
     }
 
     /// The gateway configuration.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Signs an operation with the signer in force and readies it for the
+    /// driver.
+    fn call<T: Send + 'static>(
+        &self,
+        op: Result<UnsignedOperation<T>, crate::ValidationError>,
+    ) -> Call<T> {
+        let op = match op {
+            Ok(op) => op,
+            Err(e) => return Call::failed(e),
+        };
+        if let Some(signer) = &self.async_signer {
+            return Call::SignAsync(op, signer.clone());
+        }
+        match self.config.signer() {
+            Some(signer) => match op.sign(signer) {
+                Ok(op) => Call::Ready(op),
+                Err(e) => Call::failed(e),
+            },
+            None => Call::failed(crate::smilepayz::no_signer_error()),
+        }
+    }
+
+    /// The pay-in operation, at the clock's time; rejections with a
+    /// configured meaning become duplicates or unknown outcomes.
+    pub fn pay_in_operation(
+        &self,
+        request: &PayInRequest,
+    ) -> Result<UnsignedOperation<PayInResponse>, crate::ValidationError> {
+        let meanings = self.code_meanings.clone();
+        Ok(
+            operation::smilepayz::pay_in(&self.config, request, self.clock.now())?.map_answer(
+                move |answer| match answer {
+                    Err(AnswerError::Response(ResponseError::Rejected(r))) => {
+                        Err(match meaning(&meanings, &r.code) {
+                            Some(SmilepayzCodeMeaning::DuplicateOrder) => AnswerError::Duplicate(r),
+                            Some(SmilepayzCodeMeaning::Indeterminate) => {
+                                AnswerError::Indeterminate(r)
+                            }
+                            _ => AnswerError::Response(ResponseError::Rejected(r)),
+                        })
+                    }
+                    other => other,
+                },
+            ),
+        )
+    }
+
+    /// The status-inquiry operation, at the clock's time.
+    pub fn inquiry_status_operation(
+        &self,
+        request: &InquiryStatusRequest,
+    ) -> Result<UnsignedOperation<InquiryStatusResponse>, crate::ValidationError> {
+        operation::smilepayz::inquiry_status(&self.config, request, self.clock.now())
+    }
+
+    /// The balance-inquiry operation, at the clock's time.
+    pub fn inquiry_balance_operation(
+        &self,
+        request: &InquiryBalanceRequest,
+    ) -> Result<UnsignedOperation<InquiryBalanceResponse>, crate::ValidationError> {
+        operation::smilepayz::inquiry_balance(&self.config, request, self.clock.now())
+    }
+
+    /// The reconciliation of a pay-in by order number: a status inquiry
+    /// read as found, not found (a configured not-found code only) or
+    /// cannot tell.
+    pub fn reconcile_pay_in_operation(
+        &self,
+        order_no: &str,
+    ) -> Result<UnsignedOperation<PayInReconciliation>, crate::ValidationError> {
+        let query = InquiryStatusRequest::pay_in_by_order_no(order_no);
+        let meanings = self.code_meanings.clone();
+        Ok(self
+            .inquiry_status_operation(&query)?
+            .map_answer(move |answer| reconcile(&meanings, answer)))
     }
 }
 
@@ -68,13 +183,32 @@ impl std::fmt::Debug for SmilepayzSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SmilepayzSettings")
             .field("config", &self.config)
-            .field("not_found_codes", &self.not_found_codes)
+            .field("code_meanings", &self.code_meanings)
+            .field("async_signer", &self.async_signer.is_some())
             .finish_non_exhaustive()
     }
 }
 
-/// Whether a pay-in exists at the gateway, per its status inquiry.
+fn meaning(
+    meanings: &[(String, SmilepayzCodeMeaning)],
+    code: &str,
+) -> Option<SmilepayzCodeMeaning> {
+    meanings.iter().find(|(c, _)| c == code).map(|(_, m)| *m)
+}
+
+/// Whether a pay-in exists at the gateway, per its status inquiry: found,
+/// not found, or cannot tell — never "not found" on a guess.
+///
+/// | answer | means | do |
+/// |---|---|---|
+/// | `Found` | the gateway has it | use its status; do **not** create again |
+/// | `NotFound` | a configured not-found code | creating it again (same order number) is safe |
+/// | `CannotTell` | any other refusal | wait and reconcile again, or escalate; never create anew |
+///
+/// A transport failure of the inquiry itself is the call's `Err`
+/// (`NotSent`/`OutcomeUnknown` of a read: just ask again).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PayInReconciliation {
     /// The gateway answered one of the configured not-found codes: it has no
     /// transaction with this order number, so creating it again is safe.
@@ -86,88 +220,123 @@ pub enum PayInReconciliation {
     },
     /// The transaction exists; its status and amount are in the answer.
     Found(InquiryStatusResponse),
+    /// The gateway refused the inquiry with a code not configured as
+    /// "not found" (a bad signature, an unknown order, anything): it is
+    /// not known whether the payment exists.
+    CannotTell(GatewayRejection),
 }
 
 impl PayInReconciliation {
-    /// Whether the payment exists.
+    /// Whether the payment certainly exists.
     pub fn exists(&self) -> bool {
         matches!(self, PayInReconciliation::Found(_))
+    }
+
+    /// Whether the payment certainly does not exist (so creating it again
+    /// is safe).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, PayInReconciliation::NotFound { .. })
     }
 }
 
 fn reconcile(
-    settings: &SmilepayzSettings,
-    answer: Result<InquiryStatusResponse, ResponseError>,
-) -> Result<PayInReconciliation, ResponseError> {
+    meanings: &[(String, SmilepayzCodeMeaning)],
+    answer: Result<InquiryStatusResponse, AnswerError>,
+) -> Result<PayInReconciliation, AnswerError> {
     match answer {
         Ok(found) => Ok(PayInReconciliation::Found(found)),
-        Err(ResponseError::Rejected(r)) if settings.not_found_codes.contains(&r.code) => {
-            Ok(PayInReconciliation::NotFound {
-                code: r.code,
-                message: r.message,
-            })
+        Err(AnswerError::Response(ResponseError::Rejected(r))) => {
+            match meaning(meanings, &r.code) {
+                Some(SmilepayzCodeMeaning::NotFound) => Ok(PayInReconciliation::NotFound {
+                    code: r.code,
+                    message: r.message,
+                }),
+                _ => Ok(PayInReconciliation::CannotTell(r)),
+            }
         }
         Err(e) => Err(e),
     }
 }
 
-fn parse_pay_in(r: crate::RawResponse) -> Result<PayInResponse, ResponseError> {
-    parse_pay_in_response(r)
-}
+/// The SmilePayz calls, for the blocking and the async client alike.
+impl<C: Carrier> Client<SmilepayzSettings, C> {
+    /// Creates a pay-in. On [`ClientError::OutcomeUnknown`](super::ClientError::OutcomeUnknown),
+    /// call [`reconcile_pay_in`](Self::reconcile_pay_in) with the same order
+    /// number before retrying.
+    pub fn pay_in(&self, request: &PayInRequest) -> C::Output<'_, PayInResponse> {
+        self.run(self.settings.call(self.settings.pay_in_operation(request)))
+    }
 
-fn parse_status(r: crate::RawResponse) -> Result<InquiryStatusResponse, ResponseError> {
-    parse_inquiry_status_response(r)
-}
+    /// Asks for a transaction's status.
+    pub fn inquiry_status(
+        &self,
+        request: &InquiryStatusRequest,
+    ) -> C::Output<'_, InquiryStatusResponse> {
+        self.run(
+            self.settings
+                .call(self.settings.inquiry_status_operation(request)),
+        )
+    }
 
-fn parse_balance(r: crate::RawResponse) -> Result<InquiryBalanceResponse, ResponseError> {
-    parse_inquiry_balance_response(r)
-}
+    /// Asks for account balances.
+    pub fn inquiry_balance(
+        &self,
+        request: &InquiryBalanceRequest,
+    ) -> C::Output<'_, InquiryBalanceResponse> {
+        self.run(
+            self.settings
+                .call(self.settings.inquiry_balance_operation(request)),
+        )
+    }
 
-super::clients! {
-    /// Blocking SmilePayz client over any [`BlockingTransport`](crate::transport::BlockingTransport).
-    ///
-    /// Cheap to clone (settings are shared); usable from many threads when
-    /// the transport is.
-    blocking SmilepayzClient;
-    /// Async SmilePayz client over any [`AsyncTransport`](crate::transport::AsyncTransport).
-    /// Its futures are `Send` exactly when the transport's are.
-    async AsyncSmilepayzClient;
-    shared SmilepayzSettings;
-    methods {
-        /// Creates a pay-in. On [`ClientError::OutcomeUnknown`](super::ClientError::OutcomeUnknown),
-        /// call `reconcile_pay_in` with the same order number before retrying.
-        fn pay_in(&self, request: &PayInRequest) -> PayInResponse {
-            let now = self.shared.clock.now();
-            let request = prepare_pay_in(&self.shared.config, request, now)?;
-            call!(Call { request, parse: parse_pay_in, effect: Effect::Creates })
+    /// Tells whether a pay-in with this order number exists, and in
+    /// which state: the step after an unknown outcome.
+    pub fn reconcile_pay_in(&self, order_no: &str) -> C::Output<'_, PayInReconciliation> {
+        self.run(
+            self.settings
+                .call(self.settings.reconcile_pay_in_operation(order_no)),
+        )
+    }
+
+    /// Confirms a verified callback against your record of the order: asks
+    /// inquiry-status by **your** order number, requires the answer to be
+    /// the callback's (signed) `tradeNo`, `SUCCESS`, and your amount and
+    /// currency. The result is the only "safe to ship" for SmilePayz; every
+    /// mismatch is a distinct [`NotConfirmed`](super::NotConfirmed) (in
+    /// [`ClientError::NotConfirmed`](super::ClientError::NotConfirmed)).
+    /// An event that contradicts the record is refused before any call.
+    pub fn confirm_pay_in(
+        &self,
+        event: &Callback,
+        record: &ExpectedPayIn,
+    ) -> C::Output<'_, ConfirmedPayIn> {
+        if let Err(e) = super::confirm::precheck_pay_in(event, record) {
+            return self.run(Call::NotConfirmed(e));
         }
-
-        /// Asks for a transaction's status.
-        fn inquiry_status(&self, request: &InquiryStatusRequest) -> InquiryStatusResponse {
-            let now = self.shared.clock.now();
-            let request = prepare_inquiry_status(&self.shared.config, request, now)?;
-            call!(Call { request, parse: parse_status, effect: Effect::Reads })
-        }
-
-        /// Asks for account balances.
-        fn inquiry_balance(&self, request: &InquiryBalanceRequest) -> InquiryBalanceResponse {
-            let now = self.shared.clock.now();
-            let request = prepare_inquiry_balance(&self.shared.config, request, now)?;
-            call!(Call { request, parse: parse_balance, effect: Effect::Reads })
-        }
-
-        /// Tells whether a pay-in with this order number exists, and in
-        /// which state: the step after an unknown outcome, and the way to
-        /// confirm amount and status before shipping goods on a callback.
-        fn reconcile_pay_in(&self, order_no: &str) -> PayInReconciliation {
-            let now = self.shared.clock.now();
-            let query = InquiryStatusRequest::pay_in_by_order_no(order_no);
-            let request = prepare_inquiry_status(&self.shared.config, &query, now)?;
-            let answer = call!(Call { request, parse: |r| Ok(parse_status(r)), effect: Effect::Reads })?;
-            reconcile(&self.shared, answer).map_err(|e| match e {
-                ResponseError::Rejected(r) => super::ClientError::Rejected(r),
-                ResponseError::Parse(p) => super::ClientError::InvalidResponse(p),
+        let trade_no = super::confirm::callback_trade_no(event).to_owned();
+        let owned = record.clone();
+        let meanings = self.settings.code_meanings.clone();
+        let query = InquiryStatusRequest::pay_in_by_order_no(record.order_no.clone());
+        let op = self.settings.inquiry_status_operation(&query).map(|op| {
+            op.map_answer(move |answer| match answer {
+                Ok(status) => Ok(super::confirm::confirm_pay_in(&trade_no, &owned, &status)?),
+                Err(AnswerError::Response(ResponseError::Rejected(r)))
+                    if meaning(&meanings, &r.code) == Some(SmilepayzCodeMeaning::NotFound) =>
+                {
+                    Err(NotConfirmed::UnknownOrder.into())
+                }
+                Err(e) => Err(e),
             })
-        }
+        });
+        self.run(self.settings.call(op))
+    }
+
+    /// Signs (with the signer in force) and sends an unsigned SmilePayz
+    /// operation of your own.
+    pub fn execute_unsigned<T: Send + 'static>(
+        &self,
+        operation: UnsignedOperation<T>,
+    ) -> C::Output<'_, T> {
+        self.run(self.settings.call(Ok(operation)))
     }
 }

@@ -16,6 +16,7 @@
 //! bytes for the same key and message (tested), and so does
 //! `openssl dgst -sha256 -sign`.
 
+mod async_signer;
 #[cfg(feature = "aws-lc")]
 mod aws_lc_backend;
 mod keys;
@@ -23,6 +24,8 @@ mod rsa_backend;
 
 use std::sync::Arc;
 
+pub use async_signer::AsyncSigner;
+pub(crate) use async_signer::DynAsyncSigner;
 #[cfg(feature = "aws-lc")]
 pub use aws_lc_backend::{AwsLcSigner, AwsLcVerifier};
 pub use keys::{PrivateKey, PublicKey};

@@ -429,16 +429,15 @@ pub fn prepare_create(
     config: &Config,
     request: &CreateRequest,
 ) -> Result<PreparedRequest, ValidationError> {
-    config.check()?;
-    let url = config.environment.pci_proxy_url()?;
-    let url_monnet = config.environment.url_monnet()?;
+    let url = config.pci_proxy_url().clone();
+    let url_monnet = config.url_monnet();
     // `request` passed `validate` in `build`, the only way to make one, and
     // its fields are private: it is not checked again.
     let f = &request.0;
 
     let amount = request.amount().to_string();
     let expiration = f.expiration_minutes.unwrap_or(0).to_string();
-    let merchant_id = config.merchant_id.as_str();
+    let merchant_id = config.merchant_id();
     let op = text(&f.operation_number);
     let currency = text(&f.currency);
     let hash = hex_512(&payin_digest(
@@ -446,7 +445,7 @@ pub fn prepare_create(
         op,
         &amount,
         currency,
-        &config.key,
+        config.key(),
     ));
     let pan = f.pan.as_ref().map_or("", Pan::expose_secret);
     let cvv = f.cvv.as_ref().map_or("", Cvv::expose_secret);
@@ -536,7 +535,7 @@ pub fn prepare_create(
     w.string("payinProductAmount", text(&f.product_amount));
     w.string("payinProductSku", text(&f.product_sku));
     w.string("payinProductQuantity", text(&f.product_quantity));
-    w.string("URLMonnet", &url_monnet);
+    w.string("URLMonnet", url_monnet);
     w.string("typePost", "json");
     let pan_range = w.string("payinPan", pan);
     let cvv_range = w.string("payinCvv", cvv);
@@ -592,7 +591,7 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn config() -> Config {
-        Config::new("4001", KEY, Environment::Certification)
+        Config::new("4001", KEY, Environment::Certification).unwrap()
     }
 
     /// A request with the seed sample's values where they are valid.
@@ -730,7 +729,6 @@ pub(crate) mod tests {
 
     #[test]
     fn environments_choose_url_and_url_monnet() {
-        let mut cfg = config();
         for (env, proxy, monnet) in [
             (
                 Environment::Production,
@@ -748,7 +746,7 @@ pub(crate) mod tests {
                 "http://127.0.0.1:9/sim/api-payin/v3/online-payments",
             ),
         ] {
-            cfg.environment = env;
+            let cfg = Config::new("4001", KEY, env).unwrap();
             let p = prepare_create(&cfg, &request()).unwrap();
             assert_eq!(p.url().as_str(), proxy);
             let body = entries(p.body());
@@ -1023,29 +1021,26 @@ pub(crate) mod tests {
 
     #[test]
     fn config_is_checked_before_anything_is_produced() {
-        let req = request();
-        let mut cfg = config();
-        cfg.merchant_id = "M-1".into();
+        // `Config::new` is the one check; a built config prepares every
+        // built request.
         assert_eq!(
-            prepare_create(&cfg, &req).unwrap_err().field(),
+            Config::new("M-1", KEY, Environment::Certification)
+                .unwrap_err()
+                .field(),
             "payinMerchantID"
         );
-        cfg.merchant_id = String::new();
         assert_eq!(
-            prepare_create(&cfg, &req).unwrap_err().rule(),
-            &Rule::Required
+            Config::new("1", "", Environment::Certification)
+                .unwrap_err()
+                .field(),
+            "KeyMonnet"
         );
-        let cfg = Config::new("1", "", Environment::Certification);
-        assert_eq!(prepare_create(&cfg, &req).unwrap_err().field(), "KeyMonnet");
-        let cfg = Config::new(
-            "1",
-            "k",
-            Environment::Custom("file:///tmp".parse().unwrap()),
-        );
+        let file = Environment::Custom("file:///tmp".parse().unwrap());
         assert_eq!(
-            prepare_create(&cfg, &req).unwrap_err().field(),
+            Config::new("1", "k", file).unwrap_err().field(),
             "environment"
         );
+        assert!(prepare_create(&config(), &request()).is_ok());
     }
 
     proptest::proptest! {

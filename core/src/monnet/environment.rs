@@ -94,51 +94,88 @@ fn join(base: &Url, segments: &[&str]) -> Result<Url, ValidationError> {
 
 /// What every Monnet call needs: who the merchant is, its key, and where to
 /// send.
+///
+/// Checked once when built ([`Config::new`]); after that no accessor can
+/// fail, and the URLs are computed once.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Config {
-    /// `payinMerchantID`, as Monnet issued it (digits).
-    pub merchant_id: String,
-    /// `KeyMonnet`, the merchant key used in every hash.
-    pub key: MonnetKey,
-    /// Where requests go.
-    pub environment: Environment,
+    merchant_id: String,
+    key: MonnetKey,
+    environment: Environment,
+    proxy_url: Url,
+    url_monnet: String,
+    status_url: Url,
 }
 
 impl Config {
-    /// A configuration.
-    pub fn new(
-        merchant_id: impl Into<String>,
-        key: impl Into<MonnetKey>,
-        environment: Environment,
-    ) -> Self {
-        Self {
-            merchant_id: merchant_id.into(),
-            key: key.into(),
-            environment,
-        }
-    }
-
-    /// Checks the merchant id and key.
+    /// A configuration for `merchant_id` (`payinMerchantID`) and its
+    /// `KeyMonnet`.
     ///
     /// The seed's table types `payinMerchantID` as "Integer", while its
     /// sample (and GATEWAYS.md) send it as a JSON string: we follow
     /// GATEWAYS.md and send a string, and require it to hold only ASCII
-    /// digits, which satisfies both readings.
-    pub(crate) fn check(&self) -> Result<(), ValidationError> {
-        let id = self.merchant_id.as_str();
-        if id.trim().is_empty() {
+    /// digits, which satisfies both readings. Fails (naming
+    /// `payinMerchantID`, `KeyMonnet` or `environment`) when the id is empty
+    /// or not digits, the key is empty, or a custom base URL is not
+    /// `http(s)`.
+    pub fn new(
+        merchant_id: impl Into<String>,
+        key: impl Into<MonnetKey>,
+        environment: Environment,
+    ) -> Result<Self, ValidationError> {
+        let merchant_id = merchant_id.into();
+        let key = key.into();
+        if merchant_id.trim().is_empty() {
             return Err(ValidationError::new("payinMerchantID", Rule::Required));
         }
-        if !id.bytes().all(|b| b.is_ascii_digit()) {
+        if !merchant_id.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ValidationError::new(
                 "payinMerchantID",
                 Rule::Format("digits only".into()),
             ));
         }
-        if self.key.expose_secret().is_empty() {
+        if key.expose_secret().is_empty() {
             return Err(ValidationError::new("KeyMonnet", Rule::Required));
         }
-        Ok(())
+        Ok(Self {
+            proxy_url: environment.pci_proxy_url()?,
+            url_monnet: environment.url_monnet()?,
+            status_url: environment.status_url(&merchant_id)?,
+            merchant_id,
+            key,
+            environment,
+        })
+    }
+
+    /// `payinMerchantID`, as Monnet issued it (digits).
+    pub fn merchant_id(&self) -> &str {
+        &self.merchant_id
+    }
+
+    /// `KeyMonnet`, the merchant key used in every hash.
+    pub fn key(&self) -> &MonnetKey {
+        &self.key
+    }
+
+    /// Where requests go.
+    pub fn environment(&self) -> &Environment {
+        &self.environment
+    }
+
+    /// The PCI-proxy URL a create is POSTed to.
+    pub fn pci_proxy_url(&self) -> &Url {
+        &self.proxy_url
+    }
+
+    /// The `URLMonnet` body value.
+    pub fn url_monnet(&self) -> &str {
+        &self.url_monnet
+    }
+
+    /// The status-query URL for this merchant.
+    pub fn status_url(&self) -> &Url {
+        &self.status_url
     }
 }
 
@@ -212,21 +249,29 @@ mod tests {
     }
 
     #[test]
-    fn config_check_names_fields() {
+    fn config_new_names_fields() {
         let env = Environment::Certification;
-        assert!(Config::new("123", "k", env.clone()).check().is_ok());
-        let e = Config::new("", "k", env.clone()).check().unwrap_err();
+        let ok = Config::new("123", "k", env.clone()).unwrap();
+        assert_eq!(
+            ok.status_url().as_str(),
+            "https://cert.monnetpayments.com/ms-experience-payin/merchant/123/operations"
+        );
+        assert_eq!(ok.pci_proxy_url().as_str(), CERT_PROXY);
+        assert_eq!(ok.url_monnet(), CERT_URL_MONNET);
+        let e = Config::new("", "k", env.clone()).unwrap_err();
         assert_eq!((e.field(), e.rule()), ("payinMerchantID", &Rule::Required));
-        let e = Config::new("12a", "k", env.clone()).check().unwrap_err();
+        let e = Config::new("12a", "k", env.clone()).unwrap_err();
         assert_eq!(e.field(), "payinMerchantID");
         assert!(matches!(e.rule(), Rule::Format(_)));
-        let e = Config::new("1", "", env).check().unwrap_err();
+        let e = Config::new("1", "", env).unwrap_err();
         assert_eq!((e.field(), e.rule()), ("KeyMonnet", &Rule::Required));
+        let e = Config::new("1", "k", custom("ftp://h/")).unwrap_err();
+        assert_eq!(e.field(), "environment");
     }
 
     #[test]
     fn config_debug_hides_key() {
-        let c = Config::new("1", "k3y-Mönnet-s3cr3t", Environment::Production);
+        let c = Config::new("1", "k3y-Mönnet-s3cr3t", Environment::Production).unwrap();
         assert!(!format!("{c:?}").contains("k3y-M"));
     }
 }

@@ -114,9 +114,8 @@ pub fn prepare_status_query(
     query: &StatusQuery,
     today: Date,
 ) -> Result<PreparedRequest, ValidationError> {
-    config.check()?;
     query.validate(today)?;
-    let url = config.environment.status_url(&config.merchant_id)?;
+    let url = config.status_url().clone();
     let mut w = ObjectWriter::with_capacity(128);
     if let Some(op) = &query.operation_number {
         w.string("payinMerchantOperationNumber", op);
@@ -132,7 +131,7 @@ pub fn prepare_status_query(
             ("Content-Type".to_owned(), "application/json".to_owned()),
             (
                 "authorization".to_owned(),
-                status_authorization(&config.merchant_id, &config.key),
+                status_authorization(config.merchant_id(), config.key()),
             ),
         ],
         w.finish(),
@@ -277,7 +276,7 @@ mod tests {
     const TODAY: Date = date!(2025 - 07 - 15);
 
     fn config() -> Config {
-        Config::new("4001", KEY, Environment::Certification)
+        Config::new("4001", KEY, Environment::Certification).unwrap()
     }
 
     #[test]
@@ -309,8 +308,7 @@ mod tests {
             operation_number: Some("A\"1".into()),
             ..q
         };
-        let mut cfg = config();
-        cfg.environment = Environment::Production;
+        let cfg = Config::new("4001", KEY, Environment::Production).unwrap();
         let p = prepare_status_query(&cfg, &q, TODAY).unwrap();
         assert_eq!(
             p.body(),
@@ -375,10 +373,8 @@ mod tests {
         ));
         assert_eq!(f, "payinStartDate");
         assert!(matches!(r, Rule::Format(_)));
-        // Config is checked too.
-        let cfg = Config::new("x", KEY, Environment::Certification);
-        let e =
-            prepare_status_query(&cfg, &StatusQuery::by_operation_number("A"), TODAY).unwrap_err();
+        // The config was checked when built.
+        let e = Config::new("x", KEY, Environment::Certification).unwrap_err();
         assert_eq!(e.field(), "payinMerchantID");
     }
 

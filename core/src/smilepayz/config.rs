@@ -52,30 +52,72 @@ fn bad_environment() -> ValidationError {
 /// id (`X-PARTNER-ID`), the merchant secret, the signer holding the
 /// merchant's private key, and the environment.
 ///
+/// Checked once when built ([`Config::new`]): the partner id is 1–64 ASCII
+/// letters or digits (production ids are digits; sandbox ids such as
+/// `sandbox-20011` are accepted as well) and the base URL is an absolute
+/// `http(s)` URL. After that no accessor can fail.
+///
 /// Cheap to clone and shareable across threads.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct Config {
     partner_id: String,
     secret: MerchantSecret,
-    signer: Arc<dyn Signer + Send + Sync>,
+    signer: Option<Arc<dyn Signer + Send + Sync>>,
     environment: Environment,
+    pay_in_url: url::Url,
+    inquiry_status_url: url::Url,
+    inquiry_balance_url: url::Url,
 }
 
 impl Config {
     /// A configuration for `partner_id` (the merchant id sent as
-    /// `X-PARTNER-ID`).
+    /// `X-PARTNER-ID`), signing with `signer` (a software key from
+    /// [`Backend::signer`](crate::crypto::Backend::signer), or your own
+    /// HSM/KMS [`Signer`]).
+    ///
+    /// Fails when the partner id or the environment's base URL breaks a rule
+    /// (the error names `X-PARTNER-ID` or `environment`).
     pub fn new(
         partner_id: impl Into<String>,
         secret: MerchantSecret,
         signer: Arc<dyn Signer + Send + Sync>,
         environment: Environment,
-    ) -> Self {
-        Self {
-            partner_id: partner_id.into(),
+    ) -> Result<Self, ValidationError> {
+        let mut config = Self::without_signer(partner_id, secret, environment)?;
+        config.signer = Some(signer);
+        Ok(config)
+    }
+
+    /// A configuration without a synchronous signer, for a key that signs
+    /// asynchronously (a KMS or a remote service): prepare with the
+    /// `prepare_*_unsigned` functions and complete with the signature, or
+    /// give the async client an
+    /// [`AsyncSigner`](crate::crypto::AsyncSigner). The one-step
+    /// `prepare_*` functions fail with a [`SignError`](crate::SignError)
+    /// saying so.
+    pub fn without_signer(
+        partner_id: impl Into<String>,
+        secret: MerchantSecret,
+        environment: Environment,
+    ) -> Result<Self, ValidationError> {
+        let partner_id = partner_id.into();
+        crate::validate::required_len("X-PARTNER-ID", &partner_id, 1, 64)?;
+        crate::validate::charset(
+            "X-PARTNER-ID",
+            &partner_id,
+            |c| c.is_ascii_alphanumeric() || c == '-',
+            "ASCII letters, digits and `-` (e.g. `20011` or `sandbox-20011`)",
+        )?;
+        Ok(Self {
+            pay_in_url: environment.endpoint(super::PAY_IN_PATH)?,
+            inquiry_status_url: environment.endpoint(super::INQUIRY_STATUS_PATH)?,
+            inquiry_balance_url: environment.endpoint(super::INQUIRY_BALANCE_PATH)?,
+            partner_id,
             secret,
-            signer,
+            signer: None,
             environment,
-        }
+        })
     }
 
     /// The merchant id sent as `X-PARTNER-ID`.
@@ -88,15 +130,40 @@ impl Config {
         &self.secret
     }
 
-    /// The signer.
-    pub fn signer(&self) -> &(dyn Signer + Send + Sync) {
-        &*self.signer
+    /// The synchronous signer, when the configuration has one.
+    pub fn signer(&self) -> Option<&(dyn Signer + Send + Sync)> {
+        self.signer.as_deref()
+    }
+
+    /// The synchronous signer as a shared handle, when there is one.
+    pub fn shared_signer(&self) -> Option<Arc<dyn Signer + Send + Sync>> {
+        self.signer.clone()
     }
 
     /// The environment.
     pub fn environment(&self) -> &Environment {
         &self.environment
     }
+
+    /// The absolute URL of one of the API paths (checked when built).
+    pub(crate) fn url(&self, path: ApiPath) -> &url::Url {
+        match path {
+            ApiPath::PayIn => &self.pay_in_url,
+            ApiPath::InquiryStatus => &self.inquiry_status_url,
+            ApiPath::InquiryBalance => &self.inquiry_balance_url,
+        }
+    }
+}
+
+/// The API paths a [`Config`] knows the URL of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ApiPath {
+    /// `/v2.0/transaction/pay-in`
+    PayIn,
+    /// `/v2.0/inquiry-status`
+    InquiryStatus,
+    /// `/v2.0/inquiry-balance`
+    InquiryBalance,
 }
 
 impl fmt::Debug for Config {
@@ -104,7 +171,7 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("partner_id", &self.partner_id)
             .field("secret", &self.secret)
-            .field("signer", &"<signer>")
+            .field("signer", &self.signer.as_ref().map(|_| "<signer>"))
             .field("environment", &self.environment)
             .finish()
     }
@@ -142,5 +209,23 @@ mod tests {
             bare.endpoint("/v2.0/x").unwrap().as_str(),
             "http://127.0.0.1:9/v2.0/x"
         );
+    }
+
+    #[test]
+    fn config_is_checked_once() {
+        let secret = || MerchantSecret::new("s");
+        let ok = Config::without_signer("sandbox-20011", secret(), Environment::Sandbox).unwrap();
+        assert_eq!(
+            ok.url(ApiPath::InquiryStatus).as_str(),
+            "https://sandbox-gateway.smilepayz.com/v2.0/inquiry-status"
+        );
+        assert!(ok.signer().is_none());
+        let e = Config::without_signer("", secret(), Environment::Sandbox).unwrap_err();
+        assert_eq!(e.field(), "X-PARTNER-ID");
+        let e = Config::without_signer("a b", secret(), Environment::Sandbox).unwrap_err();
+        assert_eq!(e.field(), "X-PARTNER-ID");
+        let ftp = Environment::Custom(url::Url::parse("ftp://127.0.0.1/").unwrap());
+        let e = Config::without_signer("1", secret(), ftp).unwrap_err();
+        assert_eq!(e.field(), "environment");
     }
 }

@@ -6,9 +6,10 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::config::ApiPath;
 use super::config::Config;
 use super::model::{Money, PaymentMethod, TradeType, TransactionStatus};
-use super::request::signed_post;
+use super::request::{UnsignedRequest, signed_post, unsigned_post};
 use super::response::decode_success;
 use crate::error::{PrepareError, ResponseError, Rule, ValidationError};
 use crate::http::{PreparedRequest, RawResponse};
@@ -88,7 +89,18 @@ pub fn prepare_inquiry_status(
     now: OffsetDateTime,
 ) -> Result<PreparedRequest, PrepareError> {
     request.validate()?;
-    signed_post(config, INQUIRY_STATUS_PATH, request, now)
+    signed_post(config, ApiPath::InquiryStatus, request, now)
+}
+
+/// Prepares a status inquiry up to its signature (see
+/// [`prepare_pay_in_unsigned`](super::prepare_pay_in_unsigned)).
+pub fn prepare_inquiry_status_unsigned(
+    config: &Config,
+    request: &InquiryStatusRequest,
+    now: OffsetDateTime,
+) -> Result<UnsignedRequest, ValidationError> {
+    request.validate()?;
+    unsigned_post(config, ApiPath::InquiryStatus, request, now)
 }
 
 /// The answer to a status inquiry. All but `code` and `message` are optional
@@ -181,7 +193,18 @@ pub fn prepare_inquiry_balance(
     now: OffsetDateTime,
 ) -> Result<PreparedRequest, PrepareError> {
     request.validate()?;
-    signed_post(config, INQUIRY_BALANCE_PATH, request, now)
+    signed_post(config, ApiPath::InquiryBalance, request, now)
+}
+
+/// Prepares a balance inquiry up to its signature (see
+/// [`prepare_pay_in_unsigned`](super::prepare_pay_in_unsigned)).
+pub fn prepare_inquiry_balance_unsigned(
+    config: &Config,
+    request: &InquiryBalanceRequest,
+    now: OffsetDateTime,
+) -> Result<UnsignedRequest, ValidationError> {
+    request.validate()?;
+    unsigned_post(config, ApiPath::InquiryBalance, request, now)
 }
 
 /// One balance of an account.

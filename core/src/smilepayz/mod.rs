@@ -33,7 +33,7 @@ pub use inquiry::{
     Balance, INQUIRY_BALANCE_PATH, INQUIRY_STATUS_PATH, InquiryBalanceRequest,
     InquiryBalanceResponse, InquiryStatusRequest, InquiryStatusResponse,
     parse_inquiry_balance_response, parse_inquiry_status_response, prepare_inquiry_balance,
-    prepare_inquiry_status,
+    prepare_inquiry_balance_unsigned, prepare_inquiry_status, prepare_inquiry_status_unsigned,
 };
 pub use minify::{MinifyError, minify_json};
 pub use model::{
@@ -41,8 +41,10 @@ pub use model::{
 };
 pub use payin::{
     Channel, DEFAULT_EXPIRY_SECS, Merchant, PAY_IN_PATH, PayInRequest, PayInResponse,
-    ResponseMerchant, parse_pay_in_response, prepare_pay_in,
+    ResponseMerchant, parse_pay_in_response, prepare_pay_in, prepare_pay_in_unsigned,
 };
+pub use request::UnsignedRequest;
+pub(crate) use request::no_signer as no_signer_error;
 pub use response::SUCCESS_CODE;
 pub use signature::{
     callback_string_to_sign, request_string_to_sign, sign_callback, sign_request,

@@ -3,9 +3,10 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::config::ApiPath;
 use super::config::Config;
 use super::model::{Money, Payer, PaymentMethod, TransactionStatus};
-use super::request::signed_post;
+use super::request::{UnsignedRequest, signed_post, unsigned_post};
 use super::response::{decode_success, parse_time, parse_url};
 use crate::error::{PrepareError, ResponseError, ValidationError};
 use crate::http::{PreparedRequest, RawResponse};
@@ -211,7 +212,20 @@ pub fn prepare_pay_in(
     now: OffsetDateTime,
 ) -> Result<PreparedRequest, PrepareError> {
     request.validate()?;
-    signed_post(config, PAY_IN_PATH, request, now)
+    signed_post(config, ApiPath::PayIn, request, now)
+}
+
+/// Prepares a pay-in up to its signature, for a signer that is not a
+/// synchronous [`Signer`](crate::crypto::Signer) (an HSM, a KMS, a remote
+/// service): sign [`UnsignedRequest::string_to_sign`] and finish with
+/// [`UnsignedRequest::with_signature`]. Same bytes as [`prepare_pay_in`].
+pub fn prepare_pay_in_unsigned(
+    config: &Config,
+    request: &PayInRequest,
+    now: OffsetDateTime,
+) -> Result<UnsignedRequest, ValidationError> {
+    request.validate()?;
+    unsigned_post(config, ApiPath::PayIn, request, now)
 }
 
 /// The channel block of a pay-in response.
@@ -532,6 +546,7 @@ mod wire_tests {
             Arc::new(crate::crypto::RsaSigner::new(&key)),
             Environment::Sandbox,
         )
+        .unwrap()
     }
 
     /// The seed's example request, through the typed model.
@@ -647,24 +662,54 @@ mod wire_tests {
     }
 
     #[test]
-    fn partner_id_is_validated_before_signing() {
+    fn partner_id_is_validated_when_the_config_is_built() {
         let key = PrivateKey::load(include_str!(
             "../../testdata/keys/merchant_private_pkcs8.pem"
         ))
         .unwrap();
         for bad in ["", "200\r\n01", "20 01"] {
-            let cfg = Config::new(
+            let err = Config::new(
                 bad,
                 MerchantSecret::new("s"),
                 Arc::new(crate::crypto::RsaSigner::new(&key)),
                 Environment::Sandbox,
-            );
-            let req = PayInRequest::new(Merchant::new("1"), "ABC123", Money::pen(100), "p");
-            match prepare_pay_in(&cfg, &req, datetime!(2020-12-17 15:55:00 UTC)) {
-                Err(PrepareError::Invalid(e)) => assert_eq!(e.field(), "X-PARTNER-ID"),
-                other => panic!("{bad:?}: {other:?}"),
-            }
+            )
+            .unwrap_err();
+            assert_eq!(err.field(), "X-PARTNER-ID", "{bad:?}");
         }
+    }
+
+    #[test]
+    fn two_step_signing_gives_the_one_step_bytes() {
+        let key = PrivateKey::load(include_str!(
+            "../../testdata/keys/merchant_private_pkcs8.pem"
+        ))
+        .unwrap();
+        let signer = crate::crypto::RsaSigner::new(&key);
+        let req = PayInRequest::new(Merchant::new("1"), "ABC123", Money::pen(100), "p");
+        let now = datetime!(2020-12-17 15:55:00 UTC);
+        let one_step = prepare_pay_in(&config(), &req, now).unwrap();
+        let keyless = Config::without_signer(
+            "20001",
+            MerchantSecret::new("TEST-ONLY-merchant-secret"),
+            Environment::Sandbox,
+        )
+        .unwrap();
+        let unsigned = prepare_pay_in_unsigned(&keyless, &req, now).unwrap();
+        assert_eq!(unsigned.body(), one_step.body());
+        assert!(
+            unsigned
+                .string_to_sign()
+                .starts_with(b"2020-12-17T10:55:00-05:00|")
+        );
+        assert!(!format!("{unsigned:?}").contains("TEST-ONLY"));
+        let signature = crate::crypto::Signer::sign(&signer, unsigned.string_to_sign()).unwrap();
+        let two_step = unsigned.with_signature(&signature);
+        assert_eq!(two_step.to_wire_text(), one_step.to_wire_text());
+        // Without a signer, the one-step path says what to do.
+        let err = prepare_pay_in(&keyless, &req, now).unwrap_err();
+        assert!(matches!(err, PrepareError::Sign(_)));
+        assert!(err.to_string().contains("prepare_*_unsigned"), "{err}");
     }
 
     #[test]
@@ -680,7 +725,8 @@ mod wire_tests {
             MerchantSecret::new("s"),
             Arc::new(Down),
             Environment::Sandbox,
-        );
+        )
+        .unwrap();
         let req = PayInRequest::new(Merchant::new("1"), "ABC123", Money::pen(100), "p");
         let err = prepare_pay_in(&cfg, &req, datetime!(2020-12-17 15:55:00 UTC)).unwrap_err();
         assert!(matches!(err, PrepareError::Sign(_)));

@@ -101,7 +101,7 @@ fn card() -> (Pan, Cvv, CardExpiration) {
 }
 
 fn create_request() -> CreateRequest {
-    pasarela_conformance::samples::monnet_create_with_card("OP1", "150.00", card()).unwrap()
+    crate::samples::monnet_create_with_card("OP1", "150.00", card()).unwrap()
 }
 
 #[test]
@@ -157,7 +157,8 @@ fn nothing_formatted_leaks_secrets_or_card_data() {
         secret.clone(),
         signer,
         smilepayz::Environment::Sandbox,
-    );
+    )
+    .unwrap();
     scan.debug("smilepayz::Config", &sp_config);
     let settings = SmilepayzSettings::new(sp_config.clone());
     scan.debug("SmilepayzSettings", &settings);
@@ -216,7 +217,8 @@ fn nothing_formatted_leaks_secrets_or_card_data() {
         "4001",
         key_monnet.clone(),
         monnet::Environment::Certification,
-    );
+    )
+    .unwrap();
     scan.debug("monnet::Config", &mn_config);
     scan.debug("MonnetSettings", &MonnetSettings::new(mn_config.clone()));
     let request = create_request();

@@ -22,6 +22,7 @@ fn smilepayz_config() -> smilepayz::Config {
         Backend::Rsa.signer(&key).unwrap(),
         smilepayz::Environment::Sandbox,
     )
+    .unwrap()
 }
 
 /// A service generic over its transport, as a tokio user writes one.
@@ -61,7 +62,7 @@ async fn generic_service_spawns_client_calls() {
     assert_eq!(created.trade_no.as_deref(), Some("T1"));
 
     let monnet = AsyncMonnetClient::new(
-        monnet::Config::new("4001", "TEST-ONLY-key", monnet::Environment::Certification),
+        monnet::Config::new("4001", "TEST-ONLY-key", monnet::Environment::Certification).unwrap(),
         |_req: PreparedRequest| async {
             Ok::<_, TransportError>(RawResponse::new(
                 200,

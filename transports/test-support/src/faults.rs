@@ -107,7 +107,7 @@ fn expect(ok: bool, what: impl FnOnce() -> String) -> Result<(), String> {
 /// Runs every fault case with transports from `make` (given [`config`]).
 pub async fn run<T, F>(stack: Stack, make: F) -> Report
 where
-    T: AsyncTransport<Error = TransportError>,
+    T: AsyncTransport<Error = TransportError> + Sync,
     F: Fn(TransportConfig) -> T,
 {
     let mut report = Report::default();
@@ -429,7 +429,7 @@ where
 /// errors; the body decides, never the `Content-Type` header.
 async fn clients<T, F>(report: &mut Report, server: &Server, make: &F)
 where
-    T: AsyncTransport<Error = TransportError>,
+    T: AsyncTransport<Error = TransportError> + Sync,
     F: Fn(TransportConfig) -> T,
 {
     use pasarela_core::client::{AsyncSmilepayzClient, ClientError, Unknown};
@@ -447,7 +447,8 @@ where
             MerchantSecret::new("TEST-ONLY-secret"),
             Backend::default().signer(&key).expect("signer"),
             Environment::Custom(server.url(route).parse().expect("url")),
-        );
+        )
+        .expect("config");
         AsyncSmilepayzClient::new(config, make(config_for_clients()))
     };
     let pay_in = pasarela_conformance::samples::smilepayz_pay_in("20001", "FAULT001", 20_000);
