@@ -5,7 +5,7 @@
 //!
 //! ```no_run
 //! # async fn demo<T>(make: impl Fn(pasarela_transport_kit::TransportConfig) -> T)
-//! # where T: pasarela_core::transport::AsyncTransport<Error = pasarela_core::transport::TransportError> {
+//! # where T: pasarela_core::transport::AsyncTransport<Error = pasarela_core::transport::TransportError> + Sync {
 //! use pasarela_transport_tests::faults::{self, Stack};
 //! let report = faults::run(Stack { keeps_header_order: true }, make).await;
 //! report.assert_all_passed();
