@@ -101,8 +101,11 @@ fn clones_share_one_pool_across_tasks() {
         }
     });
     assert_eq!(server.paths().len(), 40);
+    // Pooled: far fewer connections than requests. hyper's pool may open a
+    // spare connection when a checkout races a connection being returned
+    // (it then keeps it idle), so allow up to two per task.
     assert!(
-        server.connections() <= 8,
+        server.connections() <= 16,
         "{} connections for 40 requests",
         server.connections()
     );
