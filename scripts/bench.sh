@@ -24,7 +24,8 @@ ossl_sign, ossl_verify = float(m.group(1)), float(m.group(2))
 rate = {}
 for line in open(sys.argv[2]):
     o = json.loads(line)
-    rate[(o["op"], o["backend"])] = o["ops_per_sec"]
+    if "threads" not in o:  # the multi-threaded rows are read below
+        rate[(o["op"], o["backend"])] = o["ops_per_sec"]
 
 def row(name, value, target, ok):
     print(f"{name:<58} {value:>8} {target:>8}  {'met' if ok else 'MISSED'}")
@@ -47,4 +48,15 @@ over = bare / send - 1
 row("ureq transport cost over a bare ureq POST", f"{over*100:.1f}%", "<= 5%", over <= 0.05)
 print(f"  (reference: bare ureq with the transport's timeouts but ureq's own resolver: {timed:.0f}/s, "
       f"{(bare / timed - 1)*100:.1f}% slower than bare; the transport's caching resolver avoids that)")
+bare = rate[("reqwest.baseline_post", None)]
+send = rate[("reqwest.transport_send", None)]
+r = bare / send
+row("reqwest transport time / bare reqwest POST time", f"{r:.3f}", "<= 1.05", r <= 1.05)
+threads = {}
+for line in open(sys.argv[2]):
+    o = json.loads(line)
+    if o["op"] == "smilepayz.prepare_pay_in" and o["backend"] == "aws-lc":
+        threads[o.get("threads", 1)] = o["ops_per_sec"]
+r = threads[2] / threads[1]
+row("aws-lc prepare_pay_in, 2 threads / 1 thread", f"{r:.3f}", ">= 1.8", r >= 1.8)
 PY

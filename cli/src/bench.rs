@@ -70,6 +70,12 @@ pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
     let mut measured: Vec<(Operation, f64)> = Vec::new();
     let mut ops = ops.into_iter().peekable();
     while let Some(mut op) = ops.next() {
+        if let Some((threads, shared)) = op.parallel.clone() {
+            let rate = measure_parallel(threads, &shared, warm_up, duration)
+                .map_err(|e| Failure::usage(format!("{} failed: {e}", op.name)))?;
+            measured.push((op, rate));
+            continue;
+        }
         match op.group {
             None => {
                 let rate = measure(&mut *op.run, warm_up, duration)
@@ -89,21 +95,31 @@ pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
     }
     for (op, rate) in measured {
         let rounded = (rate * 10.0).round() / 10.0;
+        let threads = op.parallel.as_ref().map(|(n, _)| *n);
         if args.json {
-            // Keys in the contract's order (serde_json's map would sort them).
+            // Keys in the contract's order (serde_json's map would sort them);
+            // `threads` only on the rows measured on several threads.
+            let threads = threads
+                .map(|n| format!("\"threads\":{n},"))
+                .unwrap_or_default();
             println!(
-                "{{\"op\":{},\"backend\":{},\"ops_per_sec\":{}}}",
+                "{{\"op\":{},\"backend\":{},{threads}\"ops_per_sec\":{}}}",
                 json!(op.name),
                 json!(op.backend),
                 json!(rounded)
             );
         } else {
+            // µs/op of one thread's call, for a multi-threaded row too.
+            let per_op = 1e6 / rate * threads.unwrap_or(1) as f64;
+            let note = threads
+                .map(|n| format!("  ({n} threads)"))
+                .unwrap_or_default();
             println!(
-                "{:<36} {:<8} {:>14.1} {:>12.2}",
+                "{:<36} {:<8} {:>14.1} {:>12.2}{note}",
                 op.name,
                 op.backend.unwrap_or("-"),
                 rounded,
-                1e6 / rate
+                per_op
             );
         }
     }
@@ -140,6 +156,38 @@ fn measure(
     }
 }
 
+/// Runs `op` on `threads` threads at once (started together), each for
+/// `duration` after its warm-up; returns the sum of their rates.
+fn measure_parallel(
+    threads: usize,
+    op: &SharedOp,
+    warm_up: Duration,
+    duration: Duration,
+) -> Result<f64, String> {
+    let barrier = std::sync::Barrier::new(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (op, barrier) = (op.clone(), &barrier);
+                scope.spawn(move || {
+                    barrier.wait();
+                    measure(&mut || op(), warm_up, duration)
+                })
+            })
+            .collect();
+        let mut total = 0.0;
+        for handle in handles {
+            total += handle
+                .join()
+                .map_err(|_| "a benchmark thread panicked".to_owned())??;
+        }
+        Ok(total)
+    })
+}
+
+/// An operation several threads run at once.
+type SharedOp = std::sync::Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
+
 /// One measured operation.
 struct Operation {
     name: &'static str,
@@ -149,6 +197,8 @@ struct Operation {
     /// interleaved (baselines and the operation they are baselines of, when
     /// all share a noisy resource such as a loopback server on two cores).
     group: Option<&'static str>,
+    /// Measured on this many threads at once, sharing what `run` shares.
+    parallel: Option<(usize, SharedOp)>,
 }
 
 impl Operation {
@@ -162,6 +212,25 @@ impl Operation {
             backend,
             run: Box::new(run),
             group: None,
+            parallel: None,
+        }
+    }
+
+    /// `op` measured on `threads` threads at once.
+    fn parallel(
+        name: &'static str,
+        backend: Option<&'static str>,
+        threads: usize,
+        op: impl Fn() -> Result<(), String> + Send + Sync + 'static,
+    ) -> Self {
+        let shared: SharedOp = std::sync::Arc::new(op);
+        let run = shared.clone();
+        Self {
+            name,
+            backend,
+            run: Box::new(move || run()),
+            group: None,
+            parallel: Some((threads, shared)),
         }
     }
 
@@ -284,16 +353,31 @@ fn operations() -> Result<Vec<Operation>, Failure> {
                 .map(|sig| drop(black_box(sig)))
                 .map_err(|e| e.to_string())
         }));
-        let request = request.clone();
+        let (one_config, one_request) = (config.clone(), request.clone());
         ops.push(Operation::new(
             "smilepayz.prepare_pay_in",
             Some(name),
             move || {
-                smilepayz::prepare_pay_in(&config, black_box(&request), NOW)
+                smilepayz::prepare_pay_in(&one_config, black_box(&one_request), NOW)
                     .map(|p| drop(black_box(p)))
                     .map_err(|e| e.to_string())
             },
         ));
+        if backend == Backend::AwsLc {
+            // Two threads sharing one config, and so one signer: nothing may
+            // serialise them.
+            let request = request.clone();
+            ops.push(Operation::parallel(
+                "smilepayz.prepare_pay_in",
+                Some(name),
+                2,
+                move || {
+                    smilepayz::prepare_pay_in(&config, black_box(&request), NOW)
+                        .map(|p| drop(black_box(p)))
+                        .map_err(|e| e.to_string())
+                },
+            ));
+        }
     }
     for &backend in Backend::ALL {
         let name = backend.name();
@@ -402,19 +486,22 @@ fn operations() -> Result<Vec<Operation>, Failure> {
     Ok(ops)
 }
 
-/// The ureq transport's overhead: the same signed inquiry-status bytes
+/// The transports' overhead: the same signed inquiry-status bytes
 /// POSTed to the embedded loopback simulator by a bare ureq `Agent`
 /// (`ureq.baseline_post`), by a bare agent with the transport's timeouts
 /// (`ureq.baseline_post_with_timeouts`) and through [`UreqTransport`]
 /// (`ureq.transport_send`), all reading the whole answer, measured
-/// interleaved. The simulator does the same work for all three.
+/// interleaved. The simulator does the same work for all three. Then the
+/// same for the reqwest transport (`reqwest.baseline_post`: a default
+/// `reqwest::Client`; `reqwest.transport_send`: [`ReqwestTransport`]), on
+/// one current-thread tokio runtime shared by both.
 fn transport_operations(ops: &mut Vec<Operation>) -> Result<(), Failure> {
     use std::sync::Arc;
 
     use pasarela_conformance::transport_suite::{loopback_any, smilepayz_config};
     use pasarela_core::transport::BlockingTransport;
     use pasarela_simulator::{LoopbackServer, Simulator};
-    use pasarela_ureq::{UreqConfig, UreqTransport, ureq};
+    use pasarela_ureq::{TransportConfig, UreqTransport, ureq};
 
     let simulator = Simulator::with_test_keys().map_err(|e| setup("simulator")(e.to_string()))?;
     let server = Arc::new(
@@ -438,7 +525,8 @@ fn transport_operations(ops: &mut Vec<Operation>) -> Result<(), Failure> {
         .max_redirects(0)
         .build()
         .into();
-    let with_timeouts = ureq::Agent::new_with_config(UreqConfig::new().agent_config());
+    let with_timeouts =
+        ureq::Agent::new_with_config(pasarela_ureq::agent_config(&TransportConfig::new()).build());
     let (url, headers, body) = (
         prepared.url().to_string(),
         prepared.headers().to_vec(),
@@ -469,16 +557,89 @@ fn transport_operations(ops: &mut Vec<Operation>) -> Result<(), Failure> {
         );
     }
     let transport = UreqTransport::new();
+    let (alive, request) = (server.clone(), prepared.clone());
     ops.push(
         Operation::new("ureq.transport_send", None, move || {
-            let _alive = &server;
-            let answer = transport
-                .send(prepared.clone())
-                .map_err(|e| e.to_string())?;
+            let _alive = &alive;
+            let answer = transport.send(request.clone()).map_err(|e| e.to_string())?;
             drop(black_box(answer));
             Ok(())
         })
         .in_group("ureq"),
+    );
+    reqwest_operations(ops, server, prepared)
+}
+
+/// `reqwest.baseline_post` and `reqwest.transport_send`, interleaved.
+fn reqwest_operations(
+    ops: &mut Vec<Operation>,
+    server: std::sync::Arc<pasarela_simulator::LoopbackServer>,
+    prepared: pasarela_core::PreparedRequest,
+) -> Result<(), Failure> {
+    use std::sync::Arc;
+
+    use pasarela_core::transport::AsyncTransport;
+    use pasarela_reqwest::{ReqwestTransport, TransportConfig, client_builder, reqwest};
+
+    let runtime = Arc::new(
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| setup("tokio")(e.to_string()))?,
+    );
+    let bare = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .map_err(|e| setup("reqwest")(e.to_string()))?;
+    let url = prepared.url().clone();
+    let mut headers = reqwest::header::HeaderMap::new();
+    for (name, value) in prepared.headers() {
+        let name = reqwest::header::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|e| setup("headers")(e.to_string()))?;
+        let value = reqwest::header::HeaderValue::from_str(value)
+            .map_err(|e| setup("headers")(e.to_string()))?;
+        headers.append(name, value);
+    }
+    let body = prepared.body().to_vec();
+    let (rt, alive) = (runtime.clone(), server.clone());
+    ops.push(
+        Operation::new("reqwest.baseline_post", None, move || {
+            let _alive = &alive;
+            rt.block_on(async {
+                let response = bare
+                    .post(url.clone())
+                    .headers(headers.clone())
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let answer = response.bytes().await.map_err(|e| e.to_string())?;
+                drop(black_box(answer));
+                Ok(())
+            })
+        })
+        .in_group("reqwest"),
+    );
+    let config = TransportConfig::new();
+    let client = client_builder(&config)
+        .no_proxy()
+        .build()
+        .map_err(|e| setup("reqwest")(e.to_string()))?;
+    let transport = ReqwestTransport::with_client(client, config);
+    ops.push(
+        Operation::new("reqwest.transport_send", None, move || {
+            let _alive = &server;
+            runtime.block_on(async {
+                let answer = transport
+                    .send(prepared.clone())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                drop(black_box(answer));
+                Ok(())
+            })
+        })
+        .in_group("reqwest"),
     );
     Ok(())
 }

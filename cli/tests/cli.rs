@@ -588,6 +588,8 @@ const BENCH_OPS: &[(&str, Option<&str>)] = &[
     ("smilepayz.prepare_pay_in", Some("rsa")),
     ("rsa.sign", Some("aws-lc")),
     ("smilepayz.prepare_pay_in", Some("aws-lc")),
+    // The same on two threads sharing one config (`"threads": 2`).
+    ("smilepayz.prepare_pay_in", Some("aws-lc")),
     ("rsa.verify", Some("rsa")),
     ("smilepayz.verify_callback", Some("rsa")),
     ("rsa.verify", Some("aws-lc")),
@@ -602,6 +604,8 @@ const BENCH_OPS: &[(&str, Option<&str>)] = &[
     ("ureq.baseline_post", None),
     ("ureq.baseline_post_with_timeouts", None),
     ("ureq.transport_send", None),
+    ("reqwest.baseline_post", None),
+    ("reqwest.transport_send", None),
 ];
 
 #[test]
@@ -623,7 +627,11 @@ fn bench_json_is_one_object_per_operation_and_line() {
         .iter()
         .map(|v| {
             let obj = v.as_object().unwrap();
-            assert_eq!(obj.len(), 3, "{v}");
+            // `threads` only where more than one thread was measured.
+            match obj.get("threads") {
+                Some(n) => assert_eq!((obj.len(), n.as_u64()), (4, Some(2)), "{v}"),
+                None => assert_eq!(obj.len(), 3, "{v}"),
+            }
             let rate = obj["ops_per_sec"].as_f64().unwrap();
             assert!(rate.is_finite() && rate > 0.0, "{v}");
             (

@@ -83,7 +83,8 @@ impl Report {
         );
     }
 
-    fn check(&mut self, case: &'static str, result: Result<(), String>) {
+    /// Records one case.
+    pub fn check(&mut self, case: &'static str, result: Result<(), String>) {
         match result {
             Ok(()) => self.passed.push(case),
             Err(why) => self.failed.push((case, why)),
@@ -507,4 +508,196 @@ fn pay_in(order_no: &str, amount: u64) -> PayInRequest {
 fn create_sample(operation_number: &str, amount: &str) -> monnet::CreateRequest {
     samples::monnet_create(operation_number, amount)
         .unwrap_or_else(|e| panic!("sample create: {e}"))
+}
+
+/// The load test every async transport runs: `n` concurrent pay-ins, each
+/// settled through the simulator's control API so that its signed callback
+/// is delivered to a merchant endpoint that loses the first acknowledgement
+/// of every callback (so each arrives at least twice). Every order must be
+/// created exactly once and every callback recorded exactly once.
+///
+/// The transport crate spawns one task per [`Load::pay_in_with_callback`]
+/// on its own runtime and hands the results to [`Load::check`].
+pub struct Load {
+    suite: Suite,
+    merchant: crate::merchant::Merchant,
+    callback_url: String,
+    complete_url: String,
+    n: usize,
+}
+
+/// Timings of a load run that passed.
+#[derive(Debug, Clone)]
+pub struct LoadReport {
+    /// Pay-ins run.
+    pub n: usize,
+    /// Pay-ins (each with its callback settled) per second, wall clock.
+    pub per_sec: f64,
+    /// Median latency of one pay-in plus its settlement.
+    pub p50: Duration,
+    /// 99th percentile of the same.
+    pub p99: Duration,
+}
+
+impl std::fmt::Display for LoadReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} pay-ins with callbacks: {:.0}/s, p50 {:.1} ms, p99 {:.1} ms",
+            self.n,
+            self.per_sec,
+            self.p50.as_secs_f64() * 1e3,
+            self.p99.as_secs_f64() * 1e3
+        )
+    }
+}
+
+/// The environment variable that sets the size of the load test.
+pub const LOAD_N_VAR: &str = "PASARELA_LOAD_N";
+
+impl Load {
+    /// Starts the simulator and the merchant for `n` pay-ins: `n` from
+    /// [`LOAD_N_VAR`] if set, else `default_n`.
+    ///
+    /// # Panics
+    /// If the simulator or the merchant cannot start.
+    pub fn start(default_n: usize) -> Self {
+        use crate::merchant::{Merchant, MerchantOptions, SMILEPAYZ_PATH};
+        use pasarela_core::crypto::PublicKey;
+
+        let n = std::env::var(LOAD_N_VAR)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default_n);
+        let suite = Suite::start();
+        let creds = suite.server().credentials();
+        let platform = PublicKey::load(&creds.smilepayz.platform_public_key)
+            .unwrap_or_else(|e| panic!("platform key: {e}"));
+        let merchant = Merchant::start_with(
+            Backend::default()
+                .verifier(&platform)
+                .unwrap_or_else(|e| panic!("verifier: {e}")),
+            MonnetKey::new(creds.monnet.key_monnet.clone()),
+            creds.monnet.merchant_id.clone(),
+            MerchantOptions {
+                lose_first_ack: true,
+            },
+        )
+        .unwrap_or_else(|e| panic!("merchant: {e}"));
+        let callback_url = merchant.url(SMILEPAYZ_PATH);
+        let complete_url = format!(
+            "{}/_simulator/smilepayz/complete",
+            suite.server().base_url()
+        );
+        Self {
+            suite,
+            merchant,
+            callback_url,
+            complete_url,
+            n,
+        }
+    }
+
+    /// How many pay-ins to run.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// The simulator.
+    pub fn suite(&self) -> &Suite {
+        &self.suite
+    }
+
+    /// Pay-in number `i` through `client`, then its settlement (and so its
+    /// callback, delivered twice) through `transport`; returns how long both
+    /// took.
+    pub async fn pay_in_with_callback<T>(
+        &self,
+        client: &AsyncSmilepayzClient<T>,
+        transport: &T,
+        i: usize,
+    ) -> Result<Duration, String>
+    where
+        T: AsyncTransport + Sync,
+    {
+        let start = std::time::Instant::now();
+        let order = format!("CB{i:06}");
+        let request = samples::smilepayz_pay_in_builder("20001", &order, 10_000 + i as u64)
+            .callback_url(self.callback_url.clone())
+            .build()
+            .map_err(|e| format!("{order}: {e}"))?;
+        client
+            .pay_in(&request)
+            .await
+            .map_err(|e| format!("{order}: {e}"))?;
+        let control = PreparedRequest::new(
+            pasarela_core::http::Method::POST,
+            self.complete_url
+                .parse()
+                .map_err(|e| format!("control URL: {e}"))?,
+            vec![("Content-Type".into(), "application/json".into())],
+            format!(r#"{{"orderNo":"{order}","status":"SUCCESS"}}"#).into_bytes(),
+        );
+        let answer = transport
+            .send(control)
+            .await
+            .map_err(|e| format!("{order}: complete: {e}"))?;
+        let answer: serde_json::Value = serde_json::from_slice(&answer.body)
+            .map_err(|e| format!("{order}: complete answered {e}"))?;
+        if answer["delivered"] != true || answer["attempts"].as_u64() < Some(2) {
+            return Err(format!("{order}: {answer}"));
+        }
+        Ok(start.elapsed())
+    }
+
+    /// Checks a run: no error, every order created once, every callback
+    /// recorded once and delivered at least twice; `elapsed` is the wall
+    /// time of the whole run.
+    ///
+    /// # Panics
+    /// On any of those failures, with the first error.
+    pub fn check(&self, results: Vec<Result<Duration, String>>, elapsed: Duration) -> LoadReport {
+        let n = self.n;
+        let errors: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+        assert!(
+            errors.is_empty(),
+            "{} of {n} pay-ins failed, first: {:?}",
+            errors.len(),
+            errors.first()
+        );
+        assert_eq!(results.len(), n, "every pay-in ran");
+        let orders = self.suite.server().simulator().smilepayz_orders();
+        let mut numbers: Vec<_> = orders.iter().map(|o| o.order_no.clone()).collect();
+        numbers.sort();
+        numbers.dedup();
+        assert_eq!(numbers.len(), n, "every order present");
+        assert_eq!(orders.len(), n, "every order created exactly once");
+        self.merchant.with_ledger(|ledger| {
+            assert_eq!(
+                ledger.smilepayz.len(),
+                n,
+                "every callback recorded exactly once"
+            );
+            assert!(
+                ledger.verified_deliveries >= 2 * n,
+                "each delivered at least twice: {}",
+                ledger.verified_deliveries
+            );
+            assert_eq!(ledger.rejected_deliveries, 0);
+        });
+        let mut latencies: Vec<Duration> = results.into_iter().filter_map(Result::ok).collect();
+        latencies.sort();
+        let at = |q: f64| {
+            latencies
+                .get(((latencies.len() as f64 * q).ceil() as usize).saturating_sub(1))
+                .copied()
+                .unwrap_or_default()
+        };
+        LoadReport {
+            n,
+            per_sec: n as f64 / elapsed.as_secs_f64().max(1e-9),
+            p50: at(0.5),
+            p99: at(0.99),
+        }
+    }
 }

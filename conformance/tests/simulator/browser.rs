@@ -82,9 +82,9 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts");
-        let http = pasarela_ureq::UreqConfig::new()
-            .timeout(Duration::from_secs(60))
-            .build();
+        let http = pasarela_ureq::UreqTransport::with_config(
+            pasarela_ureq::TransportConfig::new().timeout(Duration::from_secs(60)),
+        );
         let base = format!("http://127.0.0.1:{port}");
         let mut browser = Self {
             driver,

@@ -14,7 +14,7 @@ use pasarela_core::smilepayz::{self, format_timestamp, sign_request};
 use pasarela_core::transport::BlockingTransport;
 use pasarela_core::{MerchantSecret, MonnetKey, PreparedRequest, RawResponse, monnet};
 use pasarela_simulator::{Credentials, LoopbackServer, RetryPolicy, Simulator, SimulatorConfig};
-use pasarela_ureq::{TransportError, UreqConfig, UreqTransport};
+use pasarela_ureq::{TransportConfig, TransportError, UreqTransport};
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -39,7 +39,7 @@ pub fn server() -> LoopbackServer {
 }
 
 pub fn http() -> UreqTransport {
-    UreqConfig::new().timeout(Duration::from_secs(5)).build()
+    UreqTransport::with_config(TransportConfig::new().timeout(Duration::from_secs(5)))
 }
 
 pub fn send(request: PreparedRequest) -> RawResponse {
@@ -50,7 +50,7 @@ pub fn try_send(
     request: PreparedRequest,
     timeout: Duration,
 ) -> Result<RawResponse, TransportError> {
-    UreqConfig::new().timeout(timeout).build().send(request)
+    UreqTransport::with_config(TransportConfig::new().timeout(timeout)).send(request)
 }
 
 pub fn json(response: &RawResponse) -> Value {

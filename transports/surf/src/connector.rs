@@ -13,38 +13,17 @@
 use std::fmt;
 use std::io;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use async_std::io::{Read, Write};
 use async_std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use pasarela_core::transport::{Delivery, TransportError, TransportErrorKind as K};
+use pasarela_transport_kit::{Phase, Progress};
 use surf::http::{Request, Response, StatusCode};
-
-/// How far a request got, shared between the transport and the connector.
-#[derive(Debug, Default)]
-pub(crate) struct Progress(AtomicU8);
-
-impl Progress {
-    /// Waiting for a concurrency slot.
-    pub(crate) const QUEUED: u8 = 0;
-    /// Resolving, connecting, TLS handshake: nothing written yet.
-    pub(crate) const CONNECTING: u8 = 1;
-    /// Writing the request or waiting for the response: may have been sent.
-    pub(crate) const SENT: u8 = 2;
-
-    pub(crate) fn set(&self, stage: u8) {
-        self.0.store(stage, Ordering::SeqCst);
-    }
-
-    pub(crate) fn get(&self) -> u8 {
-        self.0.load(Ordering::SeqCst)
-    }
-}
 
 /// The per-request handle on [`Progress`], carried in the request extensions.
 #[derive(Clone)]
-pub(crate) struct ProgressExt(pub(crate) Arc<Progress>);
+pub(crate) struct ProgressExt(pub(crate) Progress);
 
 trait Stream: Read + Write + Send + Sync + Unpin {}
 impl<T: Read + Write + Send + Sync + Unpin> Stream for T {}
@@ -199,11 +178,11 @@ impl surf::HttpClient for Connector {
     async fn send(&self, req: Request) -> Result<Response, surf::Error> {
         let progress = req.ext().get::<ProgressExt>().map(|p| p.0.clone());
         if let Some(p) = &progress {
-            p.set(Progress::CONNECTING);
+            p.set(Phase::Connecting);
         }
         let stream = self.open(&req).await.map_err(wrap)?;
         if let Some(p) = &progress {
-            p.set(Progress::SENT);
+            p.set(Phase::Sending);
         }
         async_h1::client::connect(stream, req)
             .await

@@ -133,7 +133,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // The same generic code runs over pasarela-ureq.
-    let ureq = pasarela_ureq::UreqConfig::new().env_proxy(false).build();
+    let config = pasarela_ureq::TransportConfig::new();
+    let ureq = pasarela_ureq::UreqTransport::with_agent_config(
+        pasarela_ureq::agent_config(&config).proxy(None).build(),
+        config,
+    );
     let response = call(
         &ureq,
         inquiry_request(&format!("http://{addr}/v2.0/inquiry-status"))?,

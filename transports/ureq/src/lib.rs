@@ -9,9 +9,11 @@
 //!
 //! - **Statuses are not errors.** A 4xx or 5xx comes back as a response.
 //! - **No redirects.** A 3xx comes back as a response; it is not followed.
-//! - **Bounded.** A connect timeout (DNS and TCP/TLS connection setup) and an
-//!   overall timeout (from the start of the call to the last body byte), and
-//!   a response body size limit ([`UreqConfig`] has the defaults).
+//! - **Bounded.** A connect timeout (DNS and TCP/TLS connection setup), an
+//!   overall timeout (from the start of the call to the last body byte), a
+//!   response body size limit and a cap on requests in flight at once
+//!   ([`TransportConfig`], shared with every pasarela transport, has the
+//!   defaults).
 //! - **All response headers** come back, in received order of their first
 //!   occurrence (several values of one name stay together, in order). Names
 //!   are lower-cased, as HTTP allows.
@@ -26,13 +28,14 @@
 //! use std::time::Duration;
 //! use pasarela_core::transport::{BlockingTransport, Delivery, TransportFailure};
 //! use pasarela_core::{PreparedRequest, http::Method};
-//! use pasarela_ureq::{UreqConfig, UreqTransport};
+//! use pasarela_ureq::{TransportConfig, UreqTransport};
 //!
-//! let transport: UreqTransport = UreqConfig::new()
-//!     .connect_timeout(Duration::from_secs(5))
-//!     .timeout(Duration::from_secs(20))
-//!     .max_body_size(256 * 1024)
-//!     .build();
+//! let transport = UreqTransport::with_config(
+//!     TransportConfig::new()
+//!         .connect_timeout(Duration::from_secs(5))
+//!         .timeout(Duration::from_secs(20))
+//!         .max_body_size(256 * 1024),
+//! );
 //!
 //! # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
 //! # let port = listener.local_addr()?.port();
@@ -68,11 +71,24 @@
 //! | `Protocol`, `LargeResponseHeader`, redirect errors | `Protocol` | `MaybeSent` |
 //! | anything else | `Other` | `MaybeSent` |
 //!
+//! | no concurrency slot free within the overall timeout | `Timeout` | `NotSent` |
+//!
 //! Any failure while reading the body, once the response head has arrived,
 //! is `MaybeSent`. The overall timeout (`Timeout(Global)`) cannot tell in
 //! which phase it fired, so it is `MaybeSent` even if it fired while
 //! connecting: keep the connect timeout well below the overall timeout (the
 //! defaults do) so that a slow connect is reported as `Connect`/`NotSent`.
+//!
+//! # ureq's semver-exempt API
+//!
+//! ureq resolves the host on every request, and once any timeout is set it
+//! does so in a new thread (so that a hung lookup can be abandoned): on a
+//! loopback call that thread costs more than the HTTP exchange. ureq has no
+//! versioned way to avoid it, so this crate plugs a caching resolver
+//! through `ureq::unversioned`, which ureq may change in any release. ureq
+//! is therefore pinned to exactly [`PINNED_UREQ`] (`=` in `Cargo.toml`), and
+//! a test fails, saying what to review, if the pin and the version built
+//! ever disagree.
 //!
 //! [ureq]: https://docs.rs/ureq/3
 
@@ -82,180 +98,63 @@ mod error;
 mod resolver;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pasarela_core::transport::BlockingTransport;
 use pasarela_core::{PreparedRequest, RawResponse};
+use pasarela_transport_kit::{ConcurrencyLimit, Progress, check_request, request_headers};
 
 pub use pasarela_core::transport::{
     Delivery, TransportError, TransportErrorKind, TransportFailure,
 };
+pub use pasarela_transport_kit::TransportConfig;
 pub use ureq;
 pub use ureq::Agent;
 
-/// Default connect timeout: DNS resolution, and TCP plus TLS connection set-up.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default overall timeout, from the start of the call to the last body byte.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default response body size limit: 1 MiB.
-pub const DEFAULT_MAX_BODY_SIZE: u64 = 1024 * 1024;
+/// The exact ureq version this crate is built and tested against (see the
+/// crate docs, "ureq's semver-exempt API").
+pub const PINNED_UREQ: &str = "3.5.1";
+
 /// Default number of idle connections kept per host.
 pub const DEFAULT_MAX_IDLE_CONNECTIONS_PER_HOST: usize = 8;
 
-/// Settings for a [`UreqTransport`]; build one with [`UreqConfig::build`].
-///
-/// | setting | default |
-/// |---|---|
-/// | [`connect_timeout`](Self::connect_timeout) | 10 s ([`DEFAULT_CONNECT_TIMEOUT`]) |
-/// | [`timeout`](Self::timeout) | 30 s ([`DEFAULT_TIMEOUT`]) |
-/// | [`max_body_size`](Self::max_body_size) | 1 MiB ([`DEFAULT_MAX_BODY_SIZE`]) |
-/// | [`max_idle_connections_per_host`](Self::max_idle_connections_per_host) | 8 |
-/// | [`user_agent`](Self::user_agent) | `pasarela/<version>`, only if the request has none |
-/// | [`env_proxy`](Self::env_proxy) | `true`: honour `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` |
-#[derive(Debug, Clone)]
-pub struct UreqConfig {
-    connect_timeout: Duration,
-    timeout: Duration,
-    max_body_size: u64,
-    max_idle_connections_per_host: usize,
-    user_agent: Option<String>,
-    env_proxy: bool,
-}
-
-impl Default for UreqConfig {
-    fn default() -> Self {
-        Self {
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            timeout: DEFAULT_TIMEOUT,
-            max_body_size: DEFAULT_MAX_BODY_SIZE,
-            max_idle_connections_per_host: DEFAULT_MAX_IDLE_CONNECTIONS_PER_HOST,
-            user_agent: Some(concat!("pasarela/", env!("CARGO_PKG_VERSION")).to_owned()),
-            env_proxy: true,
-        }
-    }
-}
-
-impl UreqConfig {
-    /// The defaults (see the table on [`UreqConfig`]).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Time allowed to resolve the host and, separately, to open the TCP
-    /// connection and complete the TLS handshake. A failure within it means
-    /// the request was not sent.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// Time allowed for the whole call, from start to the last body byte.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Largest response body accepted, in bytes; a larger one fails with
-    /// [`TransportErrorKind::BodyTooLarge`].
-    pub fn max_body_size(mut self, bytes: u64) -> Self {
-        self.max_body_size = bytes;
-        self
-    }
-
-    /// How many idle keep-alive connections to keep per host (0 disables
-    /// connection reuse).
-    pub fn max_idle_connections_per_host(mut self, connections: usize) -> Self {
-        self.max_idle_connections_per_host = connections;
-        self
-    }
-
-    /// The `User-Agent` sent when the request carries none; `None` sends no
-    /// `User-Agent` at all.
-    pub fn user_agent(mut self, user_agent: Option<String>) -> Self {
-        self.user_agent = user_agent;
-        self
-    }
-
-    /// Whether to use a proxy from the environment (`HTTPS_PROXY`,
-    /// `HTTP_PROXY`, `ALL_PROXY`, as ureq reads them).
-    pub fn env_proxy(mut self, enabled: bool) -> Self {
-        self.env_proxy = enabled;
-        self
-    }
-
-    /// The configured connect timeout.
-    pub fn get_connect_timeout(&self) -> Duration {
-        self.connect_timeout
-    }
-
-    /// The configured overall timeout.
-    pub fn get_timeout(&self) -> Duration {
-        self.timeout
-    }
-
-    /// The configured body size limit.
-    pub fn get_max_body_size(&self) -> u64 {
-        self.max_body_size
-    }
-
-    /// The ureq [`Agent`] configuration these settings amount to.
-    pub fn agent_config(&self) -> ureq::config::Config {
-        let user_agent = match &self.user_agent {
-            Some(ua) if !ua.is_empty() => {
-                ureq::config::AutoHeaderValue::Provided(Arc::new(ua.clone()))
-            }
-            _ => ureq::config::AutoHeaderValue::None,
-        };
-        let mut builder = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .max_redirects_will_error(false)
-            .save_redirect_history(false)
-            .timeout_global(Some(self.timeout))
-            .timeout_resolve(Some(self.connect_timeout))
-            .timeout_connect(Some(self.connect_timeout))
-            .max_idle_connections_per_host(self.max_idle_connections_per_host)
-            .user_agent(user_agent)
-            .accept(ureq::config::AutoHeaderValue::None)
-            .accept_encoding(ureq::config::AutoHeaderValue::None);
-        if !self.env_proxy {
-            builder = builder.proxy(None);
-        }
-        builder.build()
-    }
-
-    /// Builds the transport, with a new [`Agent`].
-    pub fn build(self) -> UreqTransport {
-        // A connect timeout at or above the overall one would let the
-        // overall timeout fire first while connecting, and a failed connect
-        // would then read as "may have been sent": keep it below.
-        let mut config = self;
-        if config.connect_timeout >= config.timeout {
-            config.connect_timeout = config.timeout.mul_f32(0.9);
-        }
-        // ureq would resolve the host in a new thread on every request once
-        // a deadline is set; the caching resolver keeps that off the
-        // request path (see `resolver.rs`).
-        let agent = Agent::with_parts(
-            config.agent_config(),
-            ureq::unversioned::transport::DefaultConnector::new(),
-            resolver::CachingResolver::default(),
-        );
-        UreqTransport {
-            agent,
-            max_body_size: config.max_body_size,
-            override_per_request: false,
-        }
-    }
+/// The ureq agent configuration a [`TransportConfig`] amounts to: statuses
+/// are not errors, no redirects, the connect and overall timeouts, the
+/// `User-Agent`, no `Accept`/`Accept-Encoding` added, 8 idle connections per
+/// host, proxy from the environment. Extend it (`.proxy(None)`,
+/// `.max_idle_connections_per_host(n)`, TLS settings) and pass the result to
+/// [`UreqTransport::with_agent_config`].
+pub fn agent_config(
+    config: &TransportConfig,
+) -> ureq::config::ConfigBuilder<ureq::typestate::AgentScope> {
+    let user_agent = match config.get_user_agent() {
+        Some(ua) => ureq::config::AutoHeaderValue::Provided(Arc::new(ua.to_owned())),
+        None => ureq::config::AutoHeaderValue::None,
+    };
+    let connect = config.get_connect_timeout();
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .save_redirect_history(false)
+        .timeout_global(Some(config.get_timeout()))
+        .timeout_resolve(Some(connect))
+        .timeout_connect(Some(connect))
+        .max_idle_connections_per_host(DEFAULT_MAX_IDLE_CONNECTIONS_PER_HOST)
+        .user_agent(user_agent)
+        .accept(ureq::config::AutoHeaderValue::None)
+        .accept_encoding(ureq::config::AutoHeaderValue::None)
 }
 
 /// A [`BlockingTransport`] over a ureq [`Agent`].
 ///
-/// Clones share the agent and its connection pool.
+/// Clones share the agent (and its connection pool), the settings and the
+/// concurrency cap.
 #[derive(Debug, Clone)]
 pub struct UreqTransport {
     agent: Agent,
-    max_body_size: u64,
+    config: TransportConfig,
+    limit: ConcurrencyLimit,
     /// Whether the agent's own config would turn statuses into errors or
     /// follow redirects, so each request must override it.
     override_per_request: bool,
@@ -268,18 +167,35 @@ impl Default for UreqTransport {
 }
 
 impl UreqTransport {
-    /// A transport with the default settings (see [`UreqConfig`]).
+    /// A transport with the default settings (see [`TransportConfig`]).
     pub fn new() -> Self {
-        UreqConfig::new().build()
+        Self::with_config(TransportConfig::new())
     }
 
-    /// A transport with these settings.
-    pub fn with_config(config: UreqConfig) -> Self {
-        config.build()
+    /// A transport with these settings, over a new [`Agent`] from
+    /// [`agent_config`].
+    pub fn with_config(config: TransportConfig) -> Self {
+        Self::with_agent_config(agent_config(&config).build(), config)
     }
 
-    /// A transport over an agent of your own, with the default body size
-    /// limit ([`max_body_size`](Self::max_body_size) changes it).
+    /// A transport over a new [`Agent`] with this ureq configuration (start
+    /// from [`agent_config`]) and a caching resolver (see the crate docs).
+    /// The body cap, concurrency cap and the timeout for waiting for a slot
+    /// come from `config`; the HTTP timeouts from `agent`.
+    pub fn with_agent_config(agent: ureq::config::Config, config: TransportConfig) -> Self {
+        // ureq would resolve the host in a new thread on every request once
+        // a deadline is set; the caching resolver keeps that off the
+        // request path (see `resolver.rs`).
+        let agent = Agent::with_parts(
+            agent,
+            ureq::unversioned::transport::DefaultConnector::new(),
+            resolver::CachingResolver::default(),
+        );
+        Self::with_agent(agent, config)
+    }
+
+    /// A transport over an agent of your own; the body cap and concurrency
+    /// cap come from `config`.
     ///
     /// The transport takes from the agent: timeouts (set at least
     /// `timeout_global` and `timeout_connect`, or a call may hang), TLS,
@@ -291,22 +207,18 @@ impl UreqTransport {
     /// `max_redirects` above 0, every request overrides them, at the cost of
     /// a per-request configuration (with rustls, the TLS configuration is
     /// then rebuilt per connection). For best performance build the agent
-    /// with `http_status_as_error(false)` and `max_redirects(0)`, or start
-    /// from [`UreqConfig::agent_config`].
-    pub fn with_agent(agent: Agent) -> Self {
-        let config = agent.config();
-        let override_per_request = config.http_status_as_error() || config.max_redirects() > 0;
+    /// from [`agent_config`].
+    pub fn with_agent(agent: Agent, config: TransportConfig) -> Self {
+        let agent_config = agent.config();
+        let override_per_request =
+            agent_config.http_status_as_error() || agent_config.max_redirects() > 0;
+        let limit = ConcurrencyLimit::new(config.get_max_concurrent_requests());
         Self {
             agent,
-            max_body_size: DEFAULT_MAX_BODY_SIZE,
+            config,
+            limit,
             override_per_request,
         }
-    }
-
-    /// Sets the response body size limit in bytes.
-    pub fn max_body_size(mut self, bytes: u64) -> Self {
-        self.max_body_size = bytes;
-        self
     }
 
     /// The underlying agent.
@@ -314,40 +226,37 @@ impl UreqTransport {
         &self.agent
     }
 
+    /// The settings.
+    pub fn config(&self) -> &TransportConfig {
+        &self.config
+    }
+
     fn build_request<'a>(
         &self,
         request: &'a PreparedRequest,
+        remaining: Option<Duration>,
     ) -> Result<ureq::http::Request<&'a [u8]>, TransportError> {
-        let scheme = request.url().scheme();
-        if scheme != "http" && scheme != "https" {
-            return Err(TransportError::new(
-                TransportErrorKind::InvalidRequest,
-                Delivery::NotSent,
-                format!("unsupported URL scheme {scheme:?}"),
-            ));
-        }
-        let mut builder = ureq::http::Request::builder()
-            .method(request.method().clone())
-            .uri(request.url().as_str());
-        for (name, value) in request.headers() {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
-        let http_request = builder.body(request.body()).map_err(|e| {
-            TransportError::new(
-                TransportErrorKind::InvalidRequest,
-                Delivery::NotSent,
-                format!("request cannot be expressed in HTTP: {e}"),
-            )
-            .with_source(e)
-        })?;
-        if self.override_per_request {
-            Ok(self
+        check_request(request)?;
+        // The agent adds its own User-Agent; the kit's default is the agent's.
+        let headers = request_headers(request, None)?;
+        let mut http_request = ureq::http::Request::new(request.body());
+        *http_request.method_mut() = request.method().clone();
+        *http_request.uri_mut() =
+            request.url().as_str().parse().map_err(|e| {
+                pasarela_transport_kit::invalid_request(format!("URL not usable: {e}"))
+            })?;
+        *http_request.headers_mut() = headers;
+        if self.override_per_request || remaining.is_some() {
+            let mut builder = self
                 .agent
                 .configure_request(http_request)
                 .http_status_as_error(false)
                 .max_redirects(0)
-                .max_redirects_will_error(false)
-                .build())
+                .max_redirects_will_error(false);
+            if let Some(remaining) = remaining {
+                builder = builder.timeout_global(Some(remaining));
+            }
+            Ok(builder.build())
         } else {
             Ok(http_request)
         }
@@ -358,39 +267,37 @@ impl BlockingTransport for UreqTransport {
     type Error = TransportError;
 
     fn send(&self, request: PreparedRequest) -> Result<RawResponse, TransportError> {
-        let http_request = self.build_request(&request)?;
+        let start = Instant::now();
+        let timeout = self.config.get_timeout();
+        let Some(_slot) = self.limit.acquire_blocking(timeout) else {
+            return Err(Progress::new().timed_out(timeout));
+        };
+        // Waiting for the slot counts towards the overall timeout: a request
+        // that waited gets only what is left.
+        let waited = start.elapsed();
+        let remaining = (waited > Duration::from_millis(1)).then(|| timeout.saturating_sub(waited));
+        if remaining.is_some_and(|r| r.is_zero()) {
+            return Err(Progress::new().timed_out(timeout));
+        }
+        let http_request = self.build_request(&request, remaining)?;
         let response = self
             .agent
             .run(http_request)
             .map_err(|e| error::map(e, error::Phase::Exchange))?;
         let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_owned(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = pasarela_transport_kit::response_headers(response.headers());
+        let max = self.config.get_max_body_size();
         let body = response
             .into_body()
             .into_with_config()
             // ureq's limit fails a body of exactly `limit` bytes; ours
-            // accepts it.
-            .limit(self.max_body_size.saturating_add(1))
+            // accepts it. ureq stops reading as soon as it is passed.
+            .limit(max.saturating_add(1))
             .read_to_vec()
             .map_err(|e| match e {
-                ureq::Error::BodyExceedsLimit(_) => TransportError::new(
-                    TransportErrorKind::BodyTooLarge,
-                    Delivery::MaybeSent,
-                    format!(
-                        "response body larger than the limit of {} bytes",
-                        self.max_body_size
-                    ),
-                )
-                .with_source(e),
+                ureq::Error::BodyExceedsLimit(_) => {
+                    pasarela_transport_kit::body_too_large(max).with_source(e)
+                }
                 e => error::map(e, error::Phase::Body),
             })?;
         Ok(RawResponse {
@@ -403,13 +310,15 @@ impl BlockingTransport for UreqTransport {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn connect_timeout_stays_below_the_overall_one() {
-        use std::time::Duration;
-        let t = super::UreqConfig::new()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(2))
-            .build();
+        let t = UreqTransport::with_config(
+            TransportConfig::new()
+                .connect_timeout(Duration::from_secs(10))
+                .timeout(Duration::from_secs(2)),
+        );
         let timeouts = t.agent().config().timeouts();
         assert_eq!(timeouts.global, Some(Duration::from_secs(2)));
         assert!(
@@ -417,6 +326,60 @@ mod tests {
             "{:?}",
             timeouts.connect
         );
+    }
+
+    #[test]
+    fn waiting_for_a_slot_past_the_timeout_is_not_sent() {
+        let t = UreqTransport::with_config(
+            TransportConfig::new()
+                .timeout(Duration::from_millis(100))
+                .max_concurrent_requests(1),
+        );
+        let _held = t.limit.acquire_blocking(Duration::ZERO).unwrap();
+        let req = PreparedRequest::new(
+            pasarela_core::http::Method::POST,
+            "http://127.0.0.1:9/".parse().unwrap(),
+            vec![],
+            b"{}".to_vec(),
+        );
+        let err = t.send(req).unwrap_err();
+        assert_eq!(err.kind(), TransportErrorKind::Timeout, "{err}");
+        assert_eq!(err.delivery(), Delivery::NotSent, "{err}");
+    }
+
+    /// ureq's `unversioned` API (the caching resolver) may change in any
+    /// ureq release: the version is pinned, and this test says so loudly.
+    #[test]
+    fn ureq_is_pinned_to_the_version_the_resolver_was_written_for() {
+        let manifest = include_str!("../Cargo.toml");
+        let pin = format!("version = \"={PINNED_UREQ}\"");
+        assert!(
+            manifest
+                .lines()
+                .any(|l| l.trim_start().starts_with("ureq =") && l.contains(&pin)),
+            "transports/ureq/Cargo.toml must pin ureq with `{pin}`: the caching resolver \
+             (src/resolver.rs) uses ureq::unversioned, which is exempt from semver"
+        );
+        let lock = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.lock");
+        if let Ok(lock) = std::fs::read_to_string(lock) {
+            let locked: Vec<&str> = lock
+                .split("[[package]]")
+                .filter(|p| p.contains("\nname = \"ureq\"\n"))
+                .filter_map(|p| p.lines().find_map(|l| l.strip_prefix("version = ")))
+                .map(|v| v.trim_matches('"'))
+                .collect();
+            assert_eq!(
+                locked,
+                [PINNED_UREQ],
+                "ureq changed from {PINNED_UREQ}. pasarela-ureq plugs a caching resolver \
+                 through ureq::unversioned (semver-exempt). Before moving the pin: check that \
+                 unversioned::resolver::{{Resolver, DefaultResolver, ResolvedSocketAddrs}} and \
+                 unversioned::transport::{{DefaultConnector, NextTimeout}} mean the same, that \
+                 ureq still spawns a resolver thread per request when a timeout is set (if not, \
+                 drop resolver.rs), then run `pasarela bench` (ureq.transport_send vs \
+                 ureq.baseline_post) and update PINNED_UREQ and the `=` pin together."
+            );
+        }
     }
 }
 

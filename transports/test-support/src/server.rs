@@ -1,5 +1,5 @@
-//! A tiny loopback HTTP/1.1 server that misbehaves on purpose, shared by the
-//! transport crates' integration tests (`#[path]`-included).
+//! A tiny loopback HTTP/1.1 server that misbehaves on purpose, for the
+//! fault suite every transport runs.
 //!
 //! It listens on `127.0.0.1:0` and picks its behaviour from the request path:
 //!
@@ -22,12 +22,14 @@
 //! A path may carry a suffix (`/html/v2.0/transaction/pay-in`), so a client
 //! whose base URL is `{server}/html` meets that behaviour on every call.
 //! [`Server::start_reset_on_accept`] resets every connection as soon as it is
-//! accepted, before a byte of the request is read.
+//! accepted, before a byte of the request is read. [`Server::start_silent`]
+//! accepts and reads but never writes a byte: a TLS handshake with it never
+//! completes, so an `https` call to it meets its connect timeout.
 //!
 //! Dropping the server stops it; misbehaving connections end within a few
 //! seconds at worst, whatever the client does.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::expect_used)]
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -44,6 +46,8 @@ pub const NOT_UTF8: &[u8] = b"\xff\xfe\x00{\"a\":\xc3\x28}\x80";
 /// The body `/html` answers.
 pub const HTML: &str = "<html><body><h1>502 Bad Gateway</h1></body></html>";
 
+/// The server; dropping it stops it.
+#[derive(Debug)]
 pub struct Server {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
@@ -53,16 +57,22 @@ pub struct Server {
 }
 
 impl Server {
+    /// A server that answers by path (see the module docs).
     pub fn start() -> Server {
-        Self::start_with(false)
+        Self::start_with(Mode::Paths)
     }
 
     /// A server that resets (RST) every connection on accept, before reading.
     pub fn start_reset_on_accept() -> Server {
-        Self::start_with(true)
+        Self::start_with(Mode::ResetOnAccept)
     }
 
-    fn start_with(reset_on_accept: bool) -> Server {
+    /// A server that accepts and reads, and never writes.
+    pub fn start_silent() -> Server {
+        Self::start_with(Mode::Silent)
+    }
+
+    fn start_with(mode: Mode) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let stop = Arc::new(AtomicBool::new(false));
@@ -79,14 +89,20 @@ impl Server {
                     }
                     let Ok(conn) = conn else { continue };
                     accepted.fetch_add(1, Ordering::SeqCst);
-                    if reset_on_accept {
-                        let _ = socket2::SockRef::from(&conn).set_linger(Some(Duration::ZERO));
-                        drop(conn);
-                        continue;
-                    }
                     let stop = stop.clone();
-                    let paths = paths.clone();
-                    thread::spawn(move || handle(conn, &stop, &paths));
+                    match mode {
+                        Mode::ResetOnAccept => {
+                            let _ = socket2::SockRef::from(&conn).set_linger(Some(Duration::ZERO));
+                            drop(conn);
+                        }
+                        Mode::Silent => {
+                            thread::spawn(move || silent(conn, &stop));
+                        }
+                        Mode::Paths => {
+                            let paths = paths.clone();
+                            thread::spawn(move || handle(conn, &stop, &paths));
+                        }
+                    }
                 }
             })
         };
@@ -99,8 +115,14 @@ impl Server {
         }
     }
 
+    /// `http://127.0.0.1:<port><path>`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
+    }
+
+    /// `https://127.0.0.1:<port><path>` (for the silent server).
+    pub fn https_url(&self, path: &str) -> String {
+        format!("https://{}{}", self.addr, path)
     }
 
     /// How many connections were accepted so far.
@@ -129,6 +151,32 @@ impl Drop for Server {
 pub fn dead_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     listener.local_addr().expect("local addr").port()
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    Paths,
+    ResetOnAccept,
+    Silent,
+}
+
+/// Reads whatever comes (a ClientHello, a request) and never answers.
+fn silent(mut conn: TcpStream, stop: &AtomicBool) {
+    let started = Instant::now();
+    let _ = conn.set_read_timeout(Some(Duration::from_millis(50)));
+    let mut buf = [0u8; 4096];
+    while started.elapsed() < CAP && !stop.load(Ordering::SeqCst) {
+        match conn.read(&mut buf) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return,
+        }
+    }
 }
 
 struct Request {

@@ -1,0 +1,18 @@
+//! What every pasarela transport is tested with: a loopback server that
+//! misbehaves on purpose ([`server`]) and the fault suite run against it
+//! ([`faults`]). Not published; the transport crates' integration tests
+//! use it, and so can a user's own transport.
+//!
+//! ```no_run
+//! # async fn demo<T>(make: impl Fn(pasarela_transport_kit::TransportConfig) -> T)
+//! # where T: pasarela_core::transport::AsyncTransport<Error = pasarela_core::transport::TransportError> + Sync {
+//! use pasarela_transport_tests::faults::{self, Stack};
+//! let report = faults::run(Stack { keeps_header_order: true }, make).await;
+//! report.assert_all_passed();
+//! # }
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub mod faults;
+pub mod server;
