@@ -63,8 +63,12 @@ pub struct MerchantSetup {
     /// Monnet configuration.
     pub monnet: monnet::Config,
     /// Where the gateways reach this service, e.g. `http://127.0.0.1:3000`
-    /// (no trailing slash): callback and return URLs are built on it.
+    /// (no trailing slash): the webhook URLs are built on it.
     pub public_url: String,
+    /// The shopper-facing storefront, e.g. `https://shop.example` (Monnet
+    /// requires https return URLs): the shopper comes back to
+    /// `{storefront_url}/orders/{id}`.
+    pub storefront_url: String,
 }
 
 impl std::fmt::Debug for MerchantSetup {
@@ -83,6 +87,7 @@ struct Inner {
     monnet_webhook: MonnetWebhook,
     ledger: Ledger,
     public_url: String,
+    storefront_url: String,
     next_order: AtomicU64,
 }
 
@@ -107,6 +112,7 @@ impl AppState {
         let smilepayz_merchant_id = setup.smilepayz.config().partner_id().to_owned();
         let monnet_webhook = MonnetWebhook::from_config(&setup.monnet);
         let public_url = setup.public_url.trim_end_matches('/').to_owned();
+        let storefront_url = setup.storefront_url.trim_end_matches('/').to_owned();
         let seed = OffsetDateTime::now_utc().unix_timestamp().unsigned_abs();
         Self {
             inner: Arc::new(Inner {
@@ -117,6 +123,7 @@ impl AppState {
                 monnet_webhook,
                 ledger: Ledger::new(),
                 public_url,
+                storefront_url,
                 next_order: AtomicU64::new(seed.wrapping_mul(1000)),
             }),
         }
@@ -174,7 +181,7 @@ async fn checkout_smilepayz(
         &id,
         form.amount,
         &format!("{base}/webhooks/smilepayz"),
-        &format!("{base}/orders/{id}"),
+        &format!("{}/orders/{id}", state.inner.storefront_url),
     ) {
         Ok(r) => r,
         Err(e) => return plain(StatusCode::BAD_REQUEST, e.to_string()),
@@ -217,11 +224,17 @@ pub struct MonnetCheckout {
     pub document_type: String,
     /// Document number.
     pub document: String,
+    /// Street address.
+    pub address: String,
+    /// City.
+    pub city: String,
+    /// Postal code.
+    pub zip_code: String,
     /// Card number.
     pub pan: String,
     /// Card security code.
     pub cvv: String,
-    /// Card expiry, `MM/YY`.
+    /// Card expiry, `YYYY-MM`.
     pub expiry: String,
 }
 
@@ -258,13 +271,22 @@ async fn checkout_monnet(
         phone: &form.phone,
         document_type: &form.document_type,
         document: &form.document,
+        address: &form.address,
+        city: &form.city,
+        zip_code: &form.zip_code,
     };
     let today = state.inner.monnet.settings().today();
-    let request =
-        match orders::monnet_create(&id, amount, today, &shopper, card, &state.inner.public_url) {
-            Ok(r) => r,
-            Err(e) => return plain(StatusCode::BAD_REQUEST, e.to_string()),
-        };
+    let request = match orders::monnet_create(
+        &id,
+        amount,
+        today,
+        &shopper,
+        card,
+        &state.inner.storefront_url,
+    ) {
+        Ok(r) => r,
+        Err(e) => return plain(StatusCode::BAD_REQUEST, e.to_string()),
+    };
     state.ledger().open_order(OrderRecord {
         id: id.clone(),
         gateway: Gateway::Monnet,

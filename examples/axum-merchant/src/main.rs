@@ -26,6 +26,8 @@ fn setup() -> Result<(String, MerchantSetup), String> {
     let listen = std::env::var("MERCHANT_LISTEN").unwrap_or_else(|_| "127.0.0.1:3000".into());
     let public_url =
         std::env::var("MERCHANT_PUBLIC_URL").unwrap_or_else(|_| format!("http://{listen}"));
+    let storefront_url =
+        std::env::var("MERCHANT_STOREFRONT_URL").unwrap_or_else(|_| "https://shop.example".into());
     let backend = Backend::default();
     let merchant_key = PrivateKey::load(&file("SMILEPAYZ_MERCHANT_KEY_FILE")?)
         .map_err(|e| format!("SMILEPAYZ_MERCHANT_KEY_FILE: {e}"))?;
@@ -62,6 +64,7 @@ fn setup() -> Result<(String, MerchantSetup), String> {
             smilepayz_platform: platform,
             monnet: mn,
             public_url,
+            storefront_url,
         },
     ))
 }

@@ -24,6 +24,12 @@ pub struct Shopper<'a> {
     pub document_type: &'a str,
     /// Document number.
     pub document: &'a str,
+    /// Street address (billing and shipping).
+    pub address: &'a str,
+    /// City.
+    pub city: &'a str,
+    /// Postal code.
+    pub zip_code: &'a str,
 }
 
 /// The SmilePayz pay-in for our order `order_no` of `centimos` PEN, with the
@@ -69,11 +75,30 @@ pub fn monnet_create(
         .customer_phone(shopper.phone)
         .customer_document_type(shopper.document_type)
         .customer_document(shopper.document)
+        .discount_coupon("0")
         .language("ES")
         .expiration_minutes(30)
         .date(today)
         .ok_url(format!("{return_base}/orders/{operation_number}"))
         .error_url(format!("{return_base}/orders/{operation_number}"))
+        .customer_address(shopper.address)
+        .customer_city(shopper.city)
+        .customer_country("Peru")
+        .customer_zip_code(shopper.zip_code)
+        .shipping_name(format!("{} {}", shopper.name, shopper.last_name))
+        .shipping_phone(shopper.phone)
+        .shipping_address(shopper.address)
+        .shipping_city(shopper.city)
+        .shipping_region(shopper.city)
+        .shipping_country("Peru")
+        .shipping_zip_code(shopper.zip_code)
+        // One line per order; "0" is Monnet's documented placeholder for
+        // the product fields of a single-item order.
+        .product_id("0")
+        .product_description("0")
+        .product_amount("0")
+        .product_sku("0")
+        .product_quantity("0")
         .pan(pan)
         .cvv(cvv)
         .card_expiration(expiration)
