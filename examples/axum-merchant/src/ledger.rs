@@ -34,6 +34,10 @@ pub enum OrderState {
     NotConfirmed {
         /// Why, in words.
         reason: String,
+        /// True when asking again may confirm (still pending at the
+        /// gateway, or the status call did not get through): a repeat of
+        /// the event re-runs confirmation.
+        retryable: bool,
     },
 }
 
@@ -59,6 +63,16 @@ impl OrderRecord {
     /// True only once the confirmation step said so: safe to ship.
     pub fn is_confirmed(&self) -> bool {
         matches!(self.state, OrderState::Confirmed { .. })
+    }
+
+    /// True when a repeated event should run confirmation again: the order
+    /// is not confirmed and nothing definitive has been learnt yet.
+    pub fn wants_confirmation(&self) -> bool {
+        match &self.state {
+            OrderState::Pending => true,
+            OrderState::NotConfirmed { retryable, .. } => *retryable,
+            OrderState::Confirmed { .. } => false,
+        }
     }
 }
 
@@ -168,5 +182,65 @@ impl Ledger {
         {
             order.state = state;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: &str) -> OrderRecord {
+        OrderRecord {
+            id: id.to_owned(),
+            gateway: Gateway::Smilepayz,
+            amount_minor: 100,
+            currency: "PEN".to_owned(),
+            state: OrderState::Pending,
+            events: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn events_are_recorded_once_and_counted() {
+        let ledger = Ledger::new();
+        assert!(ledger.open_order(record("A")));
+        assert!(!ledger.open_order(record("A")), "ids are unique");
+        assert_eq!(ledger.record_event("e1", "A"), Recorded::New);
+        assert_eq!(ledger.record_event("e1", "A"), Recorded::Duplicate);
+        assert_eq!(ledger.record_event("e1", "B"), Recorded::Duplicate);
+        assert_eq!(ledger.record_event("e2", "NOPE"), Recorded::New);
+        assert_eq!(ledger.event_count(), 2);
+        assert_eq!(ledger.event("e1").map(|e| e.deliveries), Some(3));
+        assert_eq!(
+            ledger.order("A").map(|o| o.events),
+            Some(vec!["e1".to_owned()])
+        );
+    }
+
+    #[test]
+    fn a_confirmed_order_stays_confirmed() {
+        let ledger = Ledger::new();
+        ledger.open_order(record("A"));
+        let pending = OrderState::NotConfirmed {
+            reason: "still pending".to_owned(),
+            retryable: true,
+        };
+        ledger.settle("A", pending);
+        assert!(ledger.order("A").is_some_and(|o| o.wants_confirmation()));
+        ledger.settle(
+            "A",
+            OrderState::Confirmed {
+                gateway_reference: Some("T1".to_owned()),
+            },
+        );
+        ledger.settle(
+            "A",
+            OrderState::NotConfirmed {
+                reason: "amount differs".to_owned(),
+                retryable: false,
+            },
+        );
+        let order = ledger.order("A").unwrap();
+        assert!(order.is_confirmed() && !order.wants_confirmation());
     }
 }

@@ -17,7 +17,9 @@
 //!    once under its event identity, built from authenticated parts only
 //!    (SmilePayz: signed `tradeNo` + signed `X-TIMESTAMP`; Monnet:
 //!    operation number + state + `payinVerification` hash); a repeat
-//!    (the gateways retry) is acknowledged and does nothing more.
+//!    (the gateways retry) is acknowledged and changes nothing, except that
+//!    it re-runs confirmation for an order still waiting on a pending or
+//!    unanswered status call.
 //! 4. A new event runs the confirmation step: the gateway's status call,
 //!    compared with our record from step 1. Only a confirmed outcome marks
 //!    the order safe to ship; a verified event is *not* a payment.
@@ -42,7 +44,7 @@ use axum::{Form, Json, Router};
 use bytes::Bytes;
 use pasarela_core::client::{
     AsyncMonnetClient, AsyncSmilepayzClient, ClientError, ExpectedOperation, ExpectedPayIn,
-    SmilepayzSettings,
+    NotConfirmed, SmilepayzSettings,
 };
 use pasarela_core::crypto::Verifier;
 use pasarela_core::monnet::{self, Amount, CardExpiration, Cvv, Pan};
@@ -345,32 +347,56 @@ async fn webhook_smilepayz(
     let ack = verified.response::<String>().into_response();
     let event = verified.event;
     let identity = smilepayz_event_identity(&event);
-    if state.ledger().record_event(&identity, &event.order_no) == Recorded::Duplicate {
-        return ack;
-    }
+    let recorded = state.ledger().record_event(&identity, &event.order_no);
     let Some(record) = state.ledger().order(&event.order_no) else {
         return ack;
     };
-    if record.gateway != Gateway::Smilepayz || record.is_confirmed() {
+    if record.gateway != Gateway::Smilepayz || !should_confirm(recorded, &record) {
         return ack;
     }
     let expected = ExpectedPayIn::new(record.id.clone(), Money::pen(record.amount_minor))
         .with_merchant_id(state.inner.smilepayz_merchant_id.clone());
-    let outcome = match state
+    let outcome = state
         .inner
         .smilepayz
         .confirm_pay_in(&event, &expected)
         .await
-    {
-        Ok(confirmed) => OrderState::Confirmed {
-            gateway_reference: Some(confirmed.trade_no),
-        },
-        Err(e) => OrderState::NotConfirmed {
-            reason: e.to_string(),
-        },
-    };
-    state.ledger().settle(&record.id, outcome);
+        .map(|confirmed| Some(confirmed.trade_no));
+    state.ledger().settle(&record.id, settled(outcome));
     ack
+}
+
+/// A new event confirms any unconfirmed order; a repeat only re-asks when
+/// nothing definitive is known yet (pending, or the status call failed).
+fn should_confirm(recorded: Recorded, record: &OrderRecord) -> bool {
+    match recorded {
+        Recorded::New => !record.is_confirmed(),
+        Recorded::Duplicate => record.wants_confirmation(),
+    }
+}
+
+/// The order state a confirmation outcome leads to.
+fn settled<E: std::fmt::Display>(outcome: Result<Option<String>, ClientError<E>>) -> OrderState {
+    match outcome {
+        Ok(gateway_reference) => OrderState::Confirmed { gateway_reference },
+        Err(e) => {
+            let retryable = match &e {
+                ClientError::NotConfirmed(n) => matches!(
+                    n,
+                    NotConfirmed::StillPending { .. } | NotConfirmed::Incomplete(_)
+                ),
+                // The status call did not give an answer: ask again later.
+                ClientError::NotSent(_)
+                | ClientError::OutcomeUnknown(_)
+                | ClientError::InvalidResponse(_) => true,
+                _ => false,
+            };
+            OrderState::NotConfirmed {
+                reason: e.to_string(),
+                retryable,
+            }
+        }
+    }
 }
 
 async fn webhook_monnet(
@@ -393,13 +419,11 @@ async fn webhook_monnet(
     let event = verified.event;
     let identity = monnet_event_identity(&event);
     let claimed = event.merchant_operation_number.clone();
-    if state.ledger().record_event(&identity, &claimed) == Recorded::Duplicate {
-        return ack;
-    }
+    let recorded = state.ledger().record_event(&identity, &claimed);
     let Some(record) = state.ledger().order(&claimed) else {
         return ack;
     };
-    if record.gateway != Gateway::Monnet || record.is_confirmed() {
+    if record.gateway != Gateway::Monnet || !should_confirm(recorded, &record) {
         return ack;
     }
     let expected = ExpectedOperation::new(
@@ -407,20 +431,13 @@ async fn webhook_monnet(
         Amount::from_cents(record.amount_minor),
         record.currency.clone(),
     );
-    let outcome = match state
+    let outcome = state
         .inner
         .monnet
         .confirm_operation(&event, &expected)
         .await
-    {
-        Ok(confirmed) => OrderState::Confirmed {
-            gateway_reference: confirmed.payin_id,
-        },
-        Err(e) => OrderState::NotConfirmed {
-            reason: e.to_string(),
-        },
-    };
-    state.ledger().settle(&record.id, outcome);
+        .map(|confirmed| confirmed.payin_id);
+    state.ledger().settle(&record.id, settled(outcome));
     ack
 }
 

@@ -314,6 +314,93 @@ async fn checkout_webhooks_ledger_and_confirmation_end_to_end() {
     assert_eq!(app.state.ledger().event_count(), before_mn + 1);
     assert_eq!(order(&http, &app, &op_id).await, mn_after);
 
+    // --- Verified is not confirmed. ---
+    // A SmilePayz callback with a genuine signature but a claimed amount
+    // that is not our record's: acknowledged, recorded, not shipped.
+    let res = http
+        .post(format!("http://{}/checkout/smilepayz", app.addr))
+        .form(&[("amount", "5000")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let second = sim
+        .simulator()
+        .smilepayz_orders()
+        .into_iter()
+        .find(|o| o.payment_url == location)
+        .unwrap();
+    let ts = format_timestamp(time::OffsetDateTime::now_utc() - time::Duration::minutes(2));
+    let sig = sign_callback(&*platform_signer, &second.trade_no, &ts).unwrap();
+    let cheap = json!({
+        "merchantId": second.merchant_id,
+        "money": {"amount": 1, "currency": "PEN"},
+        "orderNo": second.order_no,
+        "status": "SUCCESS",
+        "tradeNo": second.trade_no,
+        "transactionTime": ts,
+    })
+    .to_string();
+    assert_eq!(
+        deliver_callback(&http, &app, &ts, &sig, &cheap).await,
+        (200, "SUCCESS".to_owned())
+    );
+    let refused = order(&http, &app, &second.order_no).await;
+    assert_eq!(refused["confirmed"], false, "{refused}");
+    assert_eq!(refused["state"]["state"], "not_confirmed");
+    assert_eq!(refused["state"]["retryable"], false);
+    assert!(
+        refused["state"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("amount differs"),
+        "{refused}"
+    );
+    // The genuine settlement still confirms it afterwards.
+    let done = post_json(
+        &http,
+        format!("{base}/_simulator/smilepayz/complete"),
+        json!({"orderNo": second.order_no, "status": "SUCCESS"}),
+    )
+    .await;
+    assert_eq!(done["delivered"], true);
+    let second_after = order(&http, &app, &second.order_no).await;
+    assert_eq!(second_after["confirmed"], true, "{second_after}");
+    assert_eq!(second_after["events"].as_array().unwrap().len(), 2);
+
+    // A Monnet operation the gateway denied: verified, acknowledged, and
+    // the status call says not paid.
+    let res = http
+        .post(format!("http://{}/checkout/monnet", app.addr))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let denied = sim
+        .simulator()
+        .monnet_operations()
+        .into_iter()
+        .find(|o| o.url == location)
+        .unwrap();
+    let done = post_json(
+        &http,
+        format!("{base}/_simulator/monnet/complete"),
+        json!({
+            "payinMerchantOperationNumber": denied.operation_number,
+            "payinStateID": 6,
+            "notificationUrl": format!("http://{}/webhooks/monnet", app.addr),
+        }),
+    )
+    .await;
+    assert_eq!(done["delivered"], true, "{done}");
+    let denied_after = order(&http, &app, &denied.operation_number).await;
+    assert_eq!(denied_after["confirmed"], false, "{denied_after}");
+    assert_eq!(denied_after["state"]["state"], "not_confirmed");
+    assert_eq!(denied_after["events"].as_array().unwrap().len(), 1);
+
     // Unknown orders answer 404.
     let res = http
         .get(format!("http://{}/orders/NOPE", app.addr))
