@@ -115,7 +115,10 @@ impl AppState {
         let monnet_webhook = MonnetWebhook::from_config(&setup.monnet);
         let public_url = setup.public_url.trim_end_matches('/').to_owned();
         let storefront_url = setup.storefront_url.trim_end_matches('/').to_owned();
-        let seed = OffsetDateTime::now_utc().unix_timestamp().unsigned_abs();
+        // Order numbers: start from the clock in microseconds so a restarted
+        // service does not reuse the numbers of its previous run.
+        let seed =
+            u64::try_from(OffsetDateTime::now_utc().unix_timestamp_nanos() / 1000).unwrap_or(0);
         Self {
             inner: Arc::new(Inner {
                 smilepayz: AsyncSmilepayzClient::new(setup.smilepayz, transport.clone()),
@@ -126,7 +129,7 @@ impl AppState {
                 ledger: Ledger::new(),
                 public_url,
                 storefront_url,
-                next_order: AtomicU64::new(seed.wrapping_mul(1000)),
+                next_order: AtomicU64::new(seed),
             }),
         }
     }
@@ -188,7 +191,7 @@ async fn checkout_smilepayz(
         Ok(r) => r,
         Err(e) => return plain(StatusCode::BAD_REQUEST, e.to_string()),
     };
-    state.ledger().open_order(OrderRecord {
+    let opened = state.ledger().open_order(OrderRecord {
         id: id.clone(),
         gateway: Gateway::Smilepayz,
         amount_minor: form.amount,
@@ -196,6 +199,12 @@ async fn checkout_smilepayz(
         state: OrderState::Pending,
         events: Vec::new(),
     });
+    if !opened {
+        return plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "order number taken; try again",
+        );
+    }
     match state.inner.smilepayz.pay_in(&request).await {
         Ok(created) => Redirect::to(created.channel.payment_url.as_str()).into_response(),
         Err(e) => {
@@ -289,7 +298,7 @@ async fn checkout_monnet(
         Ok(r) => r,
         Err(e) => return plain(StatusCode::BAD_REQUEST, e.to_string()),
     };
-    state.ledger().open_order(OrderRecord {
+    let opened = state.ledger().open_order(OrderRecord {
         id: id.clone(),
         gateway: Gateway::Monnet,
         amount_minor: amount.cents(),
@@ -297,6 +306,12 @@ async fn checkout_monnet(
         state: OrderState::Pending,
         events: Vec::new(),
     });
+    if !opened {
+        return plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "order number taken; try again",
+        );
+    }
     match state.inner.monnet.create(&request).await {
         Ok(created) => Redirect::to(created.redirect_url.as_str()).into_response(),
         Err(e) => {
