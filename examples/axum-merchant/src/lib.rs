@@ -47,9 +47,10 @@ use pasarela_core::client::{
     NotConfirmed, SmilepayzSettings,
 };
 use pasarela_core::crypto::Verifier;
-use pasarela_core::monnet::{self, Amount, CardExpiration, Cvv, Pan};
-use pasarela_core::smilepayz::{self, Money};
+use pasarela_core::monnet::{self, CardExpiration, Cvv, Pan};
+use pasarela_core::smilepayz;
 use pasarela_core::webhook::{MonnetWebhook, SmilepayzWebhook};
+use pasarela_core::{Currency, Money};
 use pasarela_reqwest::ReqwestTransport;
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -262,7 +263,12 @@ async fn checkout_monnet(
     Form(form): Form<MonnetCheckout>,
 ) -> Response {
     let parsed = (|| {
-        let amount = Amount::parse(&form.amount)?;
+        let amount = Money::parse_decimal(&form.amount, Currency::PEN).map_err(|e| {
+            pasarela_core::ValidationError::new(
+                "amount",
+                pasarela_core::Rule::Format(e.to_string().into()),
+            )
+        })?;
         let card = (
             Pan::new(form.pan.as_str())?,
             Cvv::new(form.cvv.as_str())?,
@@ -301,7 +307,7 @@ async fn checkout_monnet(
     let opened = state.ledger().open_order(OrderRecord {
         id: id.clone(),
         gateway: Gateway::Monnet,
-        amount_minor: amount.cents(),
+        amount_minor: amount.minor_units(),
         currency: "PEN".to_owned(),
         state: OrderState::Pending,
         events: Vec::new(),
@@ -325,23 +331,24 @@ async fn checkout_monnet(
 
 /// The SmilePayz event identity: the signed `tradeNo` and the signed
 /// `X-TIMESTAMP` instant. Nothing unsigned goes in.
-pub fn smilepayz_event_identity(event: &smilepayz::Callback) -> String {
+pub fn smilepayz_event_identity(event: &smilepayz::VerifiedCallback) -> String {
+    let signed = event.authenticated();
     format!(
         "smilepayz:{}:{}",
-        event.trade_no,
-        event.timestamp.unix_timestamp_nanos()
+        signed.trade_no(),
+        signed.timestamp().unix_timestamp_nanos()
     )
 }
 
 /// The Monnet event identity: operation number, state and the
 /// `payinVerification` hash (which binds merchant, operation, amount and
 /// currency).
-pub fn monnet_event_identity(event: &monnet::Notification) -> String {
+pub fn monnet_event_identity(event: &monnet::VerifiedNotification) -> String {
     format!(
         "monnet:{}:{}:{}",
-        event.merchant_operation_number,
-        event.state.id(),
-        event.verification
+        event.authenticated().operation_number(),
+        event.claims().state.id(),
+        event.authenticated().verification()
     )
 }
 
@@ -362,8 +369,11 @@ async fn webhook_smilepayz(
     let ack = verified.response::<String>().into_response();
     let event = verified.event;
     let identity = smilepayz_event_identity(&event);
-    let recorded = state.ledger().record_event(&identity, &event.order_no);
-    let Some(record) = state.ledger().order(&event.order_no) else {
+    // The order number is an unsigned claim: it only finds our record; the
+    // confirmation below checks it against the gateway.
+    let claimed = event.claims().order_no.clone();
+    let recorded = state.ledger().record_event(&identity, &claimed);
+    let Some(record) = state.ledger().order(&claimed) else {
         return ack;
     };
     if record.gateway != Gateway::Smilepayz || !should_confirm(recorded, &record) {
@@ -433,7 +443,7 @@ async fn webhook_monnet(
     let ack = verified.response::<String>().into_response();
     let event = verified.event;
     let identity = monnet_event_identity(&event);
-    let claimed = event.merchant_operation_number.clone();
+    let claimed = event.authenticated().operation_number().to_owned();
     let recorded = state.ledger().record_event(&identity, &claimed);
     let Some(record) = state.ledger().order(&claimed) else {
         return ack;
@@ -441,11 +451,19 @@ async fn webhook_monnet(
     if record.gateway != Gateway::Monnet || !should_confirm(recorded, &record) {
         return ack;
     }
-    let expected = ExpectedOperation::new(
-        record.id.clone(),
-        Amount::from_cents(record.amount_minor),
-        record.currency.clone(),
-    );
+    let Ok(currency) = Currency::new(&record.currency) else {
+        let reason = format!(
+            "our record's currency {:?} is not ISO 4217",
+            record.currency
+        );
+        let retryable = false;
+        state
+            .ledger()
+            .settle(&record.id, OrderState::NotConfirmed { reason, retryable });
+        return ack;
+    };
+    let expected =
+        ExpectedOperation::new(record.id.clone(), Money::new(record.amount_minor, currency));
     let outcome = state
         .inner
         .monnet

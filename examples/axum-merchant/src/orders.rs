@@ -4,9 +4,12 @@
 //! moving to builders with typed required parts, and these two functions are
 //! the only place this service touches them.
 
-use pasarela_core::ValidationError;
-use pasarela_core::monnet::{Amount, CardExpiration, CreateRequest, Cvv, Pan};
-use pasarela_core::smilepayz::{Merchant, Money, PayInRequest};
+use pasarela_core::monnet::{
+    BillingAddress, Card, CardExpiration, CardMethod, CreateRequest, Customer, Cvv, DocumentType,
+    Pan, Product, Shipping, Transaction,
+};
+use pasarela_core::smilepayz::{Merchant, PayInRequest, Payer};
+use pasarela_core::{Money, ValidationError};
 
 /// What the shopper typed for a Monnet card checkout. Card data lives only
 /// in the redacted core types once parsed, and is never stored or logged.
@@ -32,8 +35,9 @@ pub struct Shopper<'a> {
     pub zip_code: &'a str,
 }
 
-/// The SmilePayz pay-in for our order `order_no` of `centimos` PEN, with the
-/// callback aimed at this service's webhook route.
+/// The SmilePayz pay-in for our order `order_no` of `centimos` PEN, paid by
+/// `payer_name` (SmilePayz requires the payer's name), with the callback
+/// aimed at this service's webhook route.
 pub fn smilepayz_pay_in(
     merchant_id: &str,
     order_no: &str,
@@ -41,66 +45,67 @@ pub fn smilepayz_pay_in(
     callback_url: &str,
     redirect_url: &str,
 ) -> Result<PayInRequest, ValidationError> {
-    let request = PayInRequest::new(
+    PayInRequest::builder(
         Merchant::new(merchant_id),
         order_no,
         Money::pen(centimos),
         "pasarela axum merchant order",
+        Payer::new("Cliente de la tienda"),
     )
-    .with_callback_url(callback_url)
-    .with_redirect_url(redirect_url);
-    request.validate()?;
-    Ok(request)
+    .callback_url(callback_url)
+    .redirect_url(redirect_url)
+    .build()
 }
 
-/// The Monnet card pay-in for our operation `operation_number` of `amount`
-/// PEN, dated `today` (the gateway's day), with the shopper's card.
+/// The Monnet card pay-in for our operation `operation_number` of `amount`,
+/// dated `today` (the gateway's day), with the shopper's card. No coupon:
+/// Monnet allows it empty.
 pub fn monnet_create(
     operation_number: &str,
-    amount: Amount,
+    amount: Money,
     today: time::Date,
     shopper: &Shopper<'_>,
     card: (Pan, Cvv, CardExpiration),
     return_base: &str,
 ) -> Result<CreateRequest, ValidationError> {
     let (pan, cvv, expiration) = card;
-    CreateRequest::builder()
-        .amount(amount)
-        .currency("PEN")
-        .operation_number(operation_number)
-        .method("TCTD")
-        .customer_name(shopper.name)
-        .customer_last_name(shopper.last_name)
-        .customer_email(shopper.email)
-        .customer_phone(shopper.phone)
-        .customer_document_type(shopper.document_type)
-        .customer_document(shopper.document)
-        .discount_coupon("0")
-        .language("ES")
-        .expiration_minutes(30)
-        .date(today)
-        .ok_url(format!("{return_base}/orders/{operation_number}"))
-        .error_url(format!("{return_base}/orders/{operation_number}"))
-        .customer_address(shopper.address)
-        .customer_city(shopper.city)
-        .customer_country("Peru")
-        .customer_zip_code(shopper.zip_code)
-        .shipping_name(format!("{} {}", shopper.name, shopper.last_name))
-        .shipping_phone(shopper.phone)
-        .shipping_address(shopper.address)
-        .shipping_city(shopper.city)
-        .shipping_region(shopper.city)
-        .shipping_country("Peru")
-        .shipping_zip_code(shopper.zip_code)
-        // One line per order; "0" is Monnet's documented placeholder for
-        // the product fields of a single-item order.
-        .product_id("0")
-        .product_description("0")
-        .product_amount("0")
-        .product_sku("0")
-        .product_quantity("0")
-        .pan(pan)
-        .cvv(cvv)
-        .card_expiration(expiration)
-        .build()
+    let back = format!("{return_base}/orders/{operation_number}");
+    let transaction = Transaction::new(
+        operation_number,
+        amount,
+        CardMethod::CreditOrDebit,
+        back.clone(),
+        back,
+        today,
+    );
+    let customer = Customer::new(
+        shopper.name,
+        shopper.last_name,
+        shopper.email,
+        shopper.phone,
+    )
+    .document(DocumentType::parse(shopper.document_type), shopper.document);
+    CreateRequest::builder(
+        transaction,
+        customer,
+        Product::placeholder(),
+        Card::new(pan, cvv, expiration),
+    )
+    .billing_address(BillingAddress::new(
+        shopper.address,
+        shopper.city,
+        "Lima",
+        "Peru",
+        shopper.zip_code,
+    ))
+    .shipping(Shipping::new(
+        format!("{} {}", shopper.name, shopper.last_name),
+        shopper.phone,
+        shopper.address,
+        shopper.city,
+        "Lima",
+        "Peru",
+        shopper.zip_code,
+    ))
+    .build()
 }
