@@ -33,7 +33,7 @@ const MIN_DURATION_MS: u64 = 1000;
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
     /// Print one JSON object per operation and line:
-    /// {"op": "<gateway>.<operation>", "backend": "rsa" | "aws-lc" | null, "ops_per_sec": N}.
+    /// `{"op": "<gateway>.<operation>", "backend": "rsa" | "aws-lc" | null, "ops_per_sec": N}`.
     #[arg(long)]
     json: bool,
     /// How long each operation is timed, after its warm-up (at least 1000).
@@ -489,11 +489,11 @@ fn operations() -> Result<Vec<Operation>, Failure> {
 /// The transports' overhead: the same signed inquiry-status bytes
 /// POSTed to the embedded loopback simulator by a bare ureq `Agent`
 /// (`ureq.baseline_post`), by a bare agent with the transport's timeouts
-/// (`ureq.baseline_post_with_timeouts`) and through [`UreqTransport`]
+/// (`ureq.baseline_post_with_timeouts`) and through [`UreqTransport`](pasarela_ureq::UreqTransport)
 /// (`ureq.transport_send`), all reading the whole answer, measured
 /// interleaved. The simulator does the same work for all three. Then the
 /// same for the reqwest transport (`reqwest.baseline_post`: a default
-/// `reqwest::Client`; `reqwest.transport_send`: [`ReqwestTransport`]), on
+/// `reqwest::Client`; `reqwest.transport_send`: [`ReqwestTransport`](pasarela_reqwest::ReqwestTransport)), on
 /// one current-thread tokio runtime shared by both.
 fn transport_operations(ops: &mut Vec<Operation>) -> Result<(), Failure> {
     use std::sync::Arc;

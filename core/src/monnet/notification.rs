@@ -350,7 +350,7 @@ impl fmt::Display for NotificationEventId {
 }
 
 /// A notification whose hash verified with your key and whose merchant id
-/// is yours. Verified, not confirmed: see the [module docs](self).
+/// is yours. Verified, not confirmed: see the [`verify_notification`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct VerifiedNotification {

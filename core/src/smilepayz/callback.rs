@@ -136,8 +136,8 @@ schema::response! {
     /// What a callback body says, apart from its `tradeNo`. **Unsigned
     /// claims**: anyone holding a captured callback can change them within
     /// the tolerance and the signature still verifies. Do not act on them:
-    /// confirm with inquiry-status and your own record first (see the
-    /// [module docs](self)).
+    /// confirm with inquiry-status and your own record first (see
+    /// [`verify_callback`]).
     pub struct CallbackClaims as "Callback", wire CallbackClaimsWire {
         /// The merchant's order number (claimed).
         order_no: String = "orderNo", NonEmpty; "the order number";
@@ -166,8 +166,8 @@ schema::response! {
 /// A callback whose signature verified and whose timestamp is within the
 /// tolerance: authenticated facts and unsigned claims, kept apart.
 ///
-/// This is **not** a confirmation: nothing here says "safe to ship". See the
-/// [module docs](self).
+/// This is **not** a confirmation: nothing here says "safe to ship". See
+/// [`verify_callback`] for what is signed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedCallback {
     authenticated: CallbackAuth,

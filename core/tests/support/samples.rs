@@ -194,6 +194,9 @@ impl serde::Serialize for OrderedStrings {
 
 #[cfg(test)]
 mod tests {
+    // Benchmarks include this file with harness = false: their build drops
+    // the #[test] functions and would call the import unused.
+    #[allow(unused_imports)]
     use super::*;
 
     #[test]
