@@ -352,6 +352,7 @@ mod money;
 pub mod monnet;
 pub mod operation;
 pub mod outcome;
+pub mod schema;
 pub mod secret;
 pub mod smilepayz;
 pub mod transport;

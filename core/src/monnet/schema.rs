@@ -29,21 +29,7 @@ pub use super::notification::{NOTIFICATION, NOTIFICATION_ERROR_DETAILS};
 pub use super::response::CREATE_RESPONSE;
 pub use super::status::{STATUS_OPERATION, STATUS_QUERY_REQUEST, STATUS_QUERY_RESPONSE};
 
-/// Whether a field must be there and whether it may be empty.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Presence {
-    /// Always present; the value must not be empty (nor only spaces).
-    NonEmpty,
-    /// Always present; `""` is a valid value (what an unset optional part
-    /// of a create is sent as).
-    MayBeEmpty,
-    /// Must be present (and not `null`) in what we read; its value may be
-    /// empty text.
-    Required,
-    /// May be absent or `null`.
-    Optional,
-}
+pub use crate::schema::Presence;
 
 /// A field's type on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

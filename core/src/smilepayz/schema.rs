@@ -24,33 +24,7 @@ use serde::ser::SerializeStruct;
 
 use crate::error::ValidationError;
 
-/// Whether a field must appear on the wire, and whether it may be empty.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Presence {
-    /// Always present (an object or a number); absent or `null` is an error.
-    Required,
-    /// Always present and never empty (`""`, `[]`).
-    NonEmpty,
-    /// Always present; may be `""`.
-    MayBeEmpty,
-    /// May be absent. The SDK omits it when unset and never sends it empty;
-    /// when reading, absent, `null` and (for text) `""` all mean unset.
-    Optional,
-}
-
-impl Presence {
-    /// The documentation's word for it: `required`, `must not be empty`,
-    /// `may be empty`, `optional`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Presence::Required => "required",
-            Presence::NonEmpty => "must not be empty",
-            Presence::MayBeEmpty => "may be empty",
-            Presence::Optional => "optional",
-        }
-    }
-}
+pub use crate::schema::Presence;
 
 /// One field of a message, as declared in its schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
