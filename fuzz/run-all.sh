@@ -20,16 +20,23 @@ RUNS="${RUNS:-1000000}"
 MAX_SECS="${MAX_SECS:-1800}"
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
-  TARGETS=(smilepayz_response smilepayz_callback monnet_response monnet_notification key_loading simulator_handler)
+  TARGETS=(smilepayz_response smilepayz_callback monnet_response monnet_notification key_loading simulator_handler confirmation simulator_delivery)
 fi
 mkdir -p logs
 
 for target in "${TARGETS[@]}"; do
   mkdir -p "corpus/$target"
+  extra=()
+  case "$target" in
+    # The simulator keeps (bounded) delivery records across inputs, so
+    # libFuzzer's per-input leak check fires on most inputs and cuts the
+    # rate tenfold; leaks are still checked when the process exits.
+    simulator_delivery) extra=(-detect_leaks=0) ;;
+  esac
   echo "== $target: $RUNS runs (at most ${MAX_SECS}s)"
   cargo +nightly fuzz run --debug-assertions "$target" "corpus/$target" "seeds/$target" -- \
     -runs="$RUNS" -max_total_time="$MAX_SECS" -rss_limit_mb=4096 -print_final_stats=1 \
-    >"logs/$target.log" 2>&1 || {
+    "${extra[@]}" >"logs/$target.log" 2>&1 || {
       echo "!! $target failed; see fuzz/logs/$target.log and fuzz/artifacts/$target/" >&2
       tail -n 40 "logs/$target.log" >&2
       exit 1
