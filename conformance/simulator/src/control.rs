@@ -91,32 +91,13 @@ fn orders_page(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> SimRespons
     let mut state = sim.lock();
     let (evicted_smilepayz, evicted_monnet) = state.evicted();
     let max_orders = state.max_orders();
-    let page = |total: usize| offset.min(total)..offset.saturating_add(limit).min(total);
     let (smilepayz, smilepayz_total) = if want_smilepayz {
-        let orders = state.smilepayz_orders(now);
-        let total = orders.len();
-        let range = page(total);
-        let items: Vec<_> = orders
-            .iter()
-            .skip(range.start)
-            .take(range.len())
-            .cloned()
-            .collect();
-        (items, total)
+        page_of(&state.smilepayz_orders(now), offset, limit)
     } else {
         (Vec::new(), 0)
     };
     let (monnet, monnet_total) = if want_monnet {
-        let operations = state.monnet_operations(now);
-        let total = operations.len();
-        let range = page(total);
-        let items: Vec<_> = operations
-            .iter()
-            .skip(range.start)
-            .take(range.len())
-            .cloned()
-            .collect();
-        (items, total)
+        page_of(&state.monnet_operations(now), offset, limit)
     } else {
         (Vec::new(), 0)
     };
@@ -401,4 +382,22 @@ pub(crate) fn settle_monnet(
         Outcome::Reply(response) => Err(response),
         _ => Err(error(500, "unexpected outcome settling the operation")),
     }
+}
+
+/// The page `offset..offset + limit` of `orders` (clamped) and their total.
+fn page_of<T: Clone>(
+    orders: &crate::state::Orders<'_, T>,
+    offset: usize,
+    limit: usize,
+) -> (Vec<T>, usize) {
+    let total = orders.len();
+    let start = offset.min(total);
+    let end = offset.saturating_add(limit).min(total);
+    let items = orders
+        .iter()
+        .skip(start)
+        .take(end - start)
+        .cloned()
+        .collect();
+    (items, total)
 }

@@ -268,29 +268,10 @@ impl Hit {
 type Hits = Arc<Mutex<Vec<Hit>>>;
 
 fn read_hit(reader: &mut impl BufRead) -> Option<Hit> {
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
+    let (line, headers, body) = read_http_request(reader)?;
     let mut parts = line.split_whitespace();
     let method = parts.next()?.to_owned();
     let target = parts.next()?.to_owned();
-    let mut headers = Vec::new();
-    loop {
-        line.clear();
-        reader.read_line(&mut line).ok()?;
-        let trimmed = line.trim_end();
-        if trimmed.is_empty() {
-            break;
-        }
-        let (n, v) = trimmed.split_once(':')?;
-        headers.push((n.trim().to_owned(), v.trim().to_owned()));
-    }
-    let length: usize = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
     Some(Hit {
         method,
         target,

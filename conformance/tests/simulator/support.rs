@@ -262,10 +262,20 @@ impl Drop for MerchantEndpoint {
 
 fn read_request(stream: &TcpStream) -> Option<Seen> {
     stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
+    let (_request_line, headers, body) = read_http_request(&mut BufReader::new(stream))?;
+    Some(Seen { headers, body })
+}
+
+/// Reads one HTTP/1.1 request as a test server receives it: the request
+/// line, the headers (trimmed) and a `Content-Length` body. `None` on EOF,
+/// a timeout or a malformed head.
+pub fn read_http_request(
+    reader: &mut impl BufRead,
+) -> Option<(String, Vec<(String, String)>, Vec<u8>)> {
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line).ok()?;
     let mut headers = Vec::new();
+    let mut line = String::new();
     loop {
         line.clear();
         reader.read_line(&mut line).ok()?;
@@ -283,7 +293,7 @@ fn read_request(stream: &TcpStream) -> Option<Seen> {
         .unwrap_or(0);
     let mut body = vec![0; length];
     reader.read_exact(&mut body).ok()?;
-    Some(Seen { headers, body })
+    Some((request_line, headers, body))
 }
 
 fn respond(mut stream: TcpStream, status: u16, body: &str) -> std::io::Result<()> {
