@@ -2,7 +2,7 @@
 //! own ureq transport), signed and tampered requests, a scripted merchant
 //! endpoint that records callbacks.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -266,12 +266,13 @@ fn read_request(stream: &TcpStream) -> Option<Seen> {
     Some(Seen { headers, body })
 }
 
+/// A request as a test server read it: request line, headers, body.
+pub type HttpRequest = (String, Vec<(String, String)>, Vec<u8>);
+
 /// Reads one HTTP/1.1 request as a test server receives it: the request
 /// line, the headers (trimmed) and a `Content-Length` body. `None` on EOF,
 /// a timeout or a malformed head.
-pub fn read_http_request(
-    reader: &mut impl BufRead,
-) -> Option<(String, Vec<(String, String)>, Vec<u8>)> {
+pub fn read_http_request(reader: &mut impl BufRead) -> Option<HttpRequest> {
     let mut request_line = String::new();
     reader.read_line(&mut request_line).ok()?;
     let mut headers = Vec::new();
