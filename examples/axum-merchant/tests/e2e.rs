@@ -216,7 +216,10 @@ async fn checkout_webhooks_ledger_and_confirmation_end_to_end() {
     assert_eq!(status, 401);
     // Tampered unsigned body (amount) under a genuine signature: same
     // identity, so a duplicate; the order stays as confirmed.
-    let tampered = body.replace("20000", "1");
+    // Only the amount field: the order and trade numbers can hold the same
+    // digits, and changing them would change what the signature covers.
+    let tampered = body.replace("\"amount\":20000", "\"amount\":1");
+    assert_ne!(tampered, body, "the amount was rewritten");
     assert_eq!(
         deliver_callback(&http, &app, &timestamp, &signature, &tampered).await,
         (200, "SUCCESS".to_owned())
