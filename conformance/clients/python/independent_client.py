@@ -768,6 +768,14 @@ def run_monnet(creds, control):
         rejected("an empty payinTransactionOKURL", b, "0007")
 
         b = fresh()
+        b["payinTransactionErrorURL"] = ""
+        rejected("an empty payinTransactionErrorURL", b, "0006")
+
+        b = fresh()
+        b["payinVerification"] = ""
+        rejected("an empty payinVerification", b, "0005")
+
+        b = fresh()
         b["payinCurrency"] = "PE"
         b["payinVerification"] = mn.verification(b)
         rejected("a currency that is not ISO 4217", b, "0017")

@@ -48,30 +48,30 @@ pub mod smilepayz {
 ///
 /// `0000`–`0026` and `0099` are Monnet's documented create codes; `0090`–
 /// `0096` are the simulator's own, for refusals the docs give no code for.
-/// The docs list `0001`–`0007` as "a required field empty (merchant id, …,
-/// OK URL)"; the simulator numbers them in the order of Monnet's field
-/// table, and splits the documented range `0022`–`0026` ("document type /
-/// number errors") as below. `0011` (merchant not enabled) is never
+/// `0001`–`0007` name one empty field each, as Monnet's error-code page
+/// lists them (merchant id, amount, currency, operation number,
+/// verification, error URL, OK URL). The simulator splits the documented
+/// range `0022`–`0026` ("document type / number errors") as below. `0011` (merchant not enabled) is never
 /// answered: the simulated merchant is enabled.
 pub mod monnet {
     /// Success (HTTP 200).
     pub const SUCCESS: &str = "0000";
     /// `payinMerchantID` is empty (HTTP 400; documented).
     pub const EMPTY_MERCHANT_ID: &str = "0001";
-    /// `payinAmount` is empty (HTTP 400; documented range).
+    /// `payinAmount` is empty (HTTP 400; documented).
     pub const EMPTY_AMOUNT: &str = "0002";
-    /// `payinCurrency` is empty (HTTP 400; documented range).
+    /// `payinCurrency` is empty (HTTP 400; documented).
     pub const EMPTY_CURRENCY: &str = "0003";
-    /// `payinMerchantOperationNumber` is empty (HTTP 400; documented range).
+    /// `payinMerchantOperationNumber` is empty (HTTP 400; documented).
     pub const EMPTY_OPERATION_NUMBER: &str = "0004";
-    /// `payinMethod` is empty (HTTP 400; documented range).
-    pub const EMPTY_METHOD: &str = "0005";
-    /// `payinVerification` is empty (HTTP 400; documented range).
-    pub const EMPTY_VERIFICATION: &str = "0006";
+    /// `payinVerification` is empty (HTTP 400; documented).
+    pub const EMPTY_VERIFICATION: &str = "0005";
+    /// `payinTransactionErrorURL` is empty (HTTP 400; documented).
+    pub const EMPTY_ERROR_URL: &str = "0006";
     /// `payinTransactionOKURL` is empty (HTTP 400; documented).
     pub const EMPTY_OK_URL: &str = "0007";
-    /// `payinMethod` (the processor code) is not `TCTD`, `TC` or `TD`
-    /// (HTTP 400; documented).
+    /// `payinMethod` (the processor code) is empty or not `TCTD`, `TC` or
+    /// `TD` (HTTP 400; documented as "payinProcessorCode not valid").
     pub const INVALID_METHOD: &str = "0008";
     /// `payinMerchantID` (or the `{MID}` of a status query) is wrong (HTTP
     /// 401; documented).
@@ -114,7 +114,7 @@ pub mod monnet {
     /// A field of the seed's table is absent (HTTP 400; simulator's own).
     pub const MISSING_FIELD: &str = "0090";
     /// A field that must not be empty and has no documented code is empty:
-    /// the four customer fields, product fields, `payinDateTime`, error URL,
+    /// the four customer fields, product fields, `payinDateTime`,
     /// expiration time, language, `URLMonnet`, `typePost`, PAN, CVV, card
     /// expiration (HTTP 400; simulator's own).
     pub const EMPTY_FIELD: &str = "0091";

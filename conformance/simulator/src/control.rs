@@ -175,7 +175,7 @@ struct SmilePayzComplete {
 
 /// Settles a SmilePayz order and prepares its signed callback.
 ///
-/// `status` is `SUCCESS`, `FAILED`, `CANCELLED` or `PROCESSING`; when
+/// `status` is `SUCCESS`, `FAILED`, `EXPIRED`, `CANCELLED` or `PROCESSING`; when
 /// absent it is the order's final status if it has one (a declined or
 /// expired order), else `SUCCESS`.
 fn smilepayz_complete(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Outcome {
@@ -192,7 +192,9 @@ fn smilepayz_complete(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Out
         Some(TransactionStatus::Other(s)) => {
             return Outcome::Reply(error(
                 400,
-                format!("status {s:?} is not one of SUCCESS, FAILED, CANCELLED, PROCESSING"),
+                format!(
+                    "status {s:?} is not one of SUCCESS, FAILED, EXPIRED, CANCELLED, PROCESSING"
+                ),
             ));
         }
         other => other,

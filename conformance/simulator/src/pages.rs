@@ -314,7 +314,7 @@ fn cashier_loader() -> SimResponse {
 fn smilepayz_status_text(order: &SmilePayzOrder) -> String {
     match (&order.status, order.remark.as_deref()) {
         (TransactionStatus::Success, _) => "Paid (SUCCESS)".to_owned(),
-        (TransactionStatus::Failed, Some("EXPIRED")) => "Expired (FAILED, EXPIRED)".to_owned(),
+        (TransactionStatus::Expired, _) => "Expired (EXPIRED)".to_owned(),
         (TransactionStatus::Failed, Some("DECLINED")) => "Declined (FAILED, DECLINED)".to_owned(),
         (status, _) => escape(status.as_str()),
     }

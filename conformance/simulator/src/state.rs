@@ -92,7 +92,7 @@ pub struct SmilePayzOrder {
     pub payment_url: String,
     /// Current status.
     pub status: TransactionStatus,
-    /// Why it failed (`DECLINED`, `EXPIRED`), when it did.
+    /// Why it failed (`DECLINED`), when it was declined.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// When it was created, as an `X-TIMESTAMP`.
@@ -106,12 +106,12 @@ pub struct SmilePayzOrder {
 }
 
 impl SmilePayzOrder {
-    /// Marks the order expired when `now` is past its expiry and it is
-    /// still processing.
+    /// Marks the order `EXPIRED` (a documented final status) when `now` is
+    /// past its expiry and it is still processing.
     pub(crate) fn refresh(&mut self, now: OffsetDateTime) {
         if self.status == TransactionStatus::Processing && now > self.expiry {
-            self.status = TransactionStatus::Failed;
-            self.remark = Some("EXPIRED".to_owned());
+            self.status = TransactionStatus::Expired;
+            self.remark = None;
         }
     }
 }

@@ -62,7 +62,7 @@ creates only, after headers, signature/hash, body and duplicates passed):
   decline             SmilePayz: code 00, status FAILED (inquiry remark DECLINED);
                       Monnet: created (0000), state 6 Denegado at once.
   expiry              created as usual but already expired: SmilePayz inquiry
-                      status FAILED, remark EXPIRED; Monnet state 3 Expirado.
+                      status EXPIRED; Monnet state 3 Expirado.
                       (Orders also expire when the clock passes expiryPeriod /
                       payinExpirationTime.)
   gateway error code  SmilePayz code 09 \"System busy\"; Monnet payinErrorCode 0099

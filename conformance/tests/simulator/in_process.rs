@@ -221,6 +221,6 @@ fn injected_clock_decides_the_timestamp_window_and_expiry() {
     let order = &sim.simulator().smilepayz_orders()[0];
     assert_eq!(
         (order.status.clone(), order.remark.as_deref()),
-        (TransactionStatus::Failed, Some("EXPIRED"))
+        (TransactionStatus::Expired, None)
     );
 }

@@ -334,16 +334,23 @@ fn every_create_rule_answers_its_code_and_names_its_field() {
             "payinMerchantOperationNumber",
         ),
         (
-            set("payinMethod", ""),
-            true,
-            code::EMPTY_METHOD,
-            "payinMethod",
-        ),
-        (
             set("payinVerification", ""),
             false,
             code::EMPTY_VERIFICATION,
             "payinVerification",
+        ),
+        (
+            set("payinTransactionErrorURL", ""),
+            true,
+            code::EMPTY_ERROR_URL,
+            "payinTransactionErrorURL",
+        ),
+        // No 0001–0007 code for it: an empty processor code is invalid.
+        (
+            set("payinMethod", ""),
+            true,
+            code::INVALID_METHOD,
+            "payinMethod",
         ),
         (
             set("payinTransactionOKURL", ""),
@@ -411,12 +418,6 @@ fn every_create_rule_answers_its_code_and_names_its_field() {
             false,
             code::EMPTY_FIELD,
             "payinDateTime",
-        ),
-        (
-            set("payinTransactionErrorURL", ""),
-            false,
-            code::EMPTY_FIELD,
-            "payinTransactionErrorURL",
         ),
         (set("payinPan", ""), false, code::EMPTY_FIELD, "payinPan"),
         (

@@ -85,12 +85,12 @@ fn letting_a_cashier_order_expire_settles_once() {
     assert_eq!(location(&head), page);
     let kept = server.simulator().smilepayz_orders();
     let kept = kept.iter().find(|o| o.order_no == order).unwrap();
-    assert_eq!(kept.status, TransactionStatus::Failed);
-    assert_eq!(kept.remark.as_deref(), Some("EXPIRED"));
+    assert_eq!(kept.status, TransactionStatus::Expired);
+    assert_eq!(kept.remark, None);
     let seen = merchant.seen();
     assert_eq!(seen.len(), 1);
     let callback: serde_json::Value = serde_json::from_slice(&seen[0].body).unwrap();
-    assert_eq!(callback["status"], "FAILED");
+    assert_eq!(callback["status"], "EXPIRED");
 
     // A second click shows the outcome and settles nothing.
     let (status, head, _) = http(server.addr(), "POST", &page, Some("action=pay"));
@@ -101,7 +101,7 @@ fn letting_a_cashier_order_expire_settles_once() {
     assert_eq!(merchant.seen().len(), 1);
     assert_eq!(
         server.simulator().smilepayz_orders()[0].status,
-        TransactionStatus::Failed
+        TransactionStatus::Expired
     );
 }
 

@@ -61,7 +61,7 @@ fn decline_and_expiry() {
     let status = smilepayz_status(&creds, &expired);
     assert_eq!(
         (status.status, status.remark.as_deref()),
-        (Some(TransactionStatus::Failed), Some("EXPIRED"))
+        (Some(TransactionStatus::Expired), None)
     );
 
     let op = order_no("MDEC-");

@@ -53,8 +53,8 @@ pub const CREATE_RESPONSE: &[Field] = &[
 pub enum CreateCode {
     /// `0000`: created.
     Success,
-    /// `0001`–`0007`: a required field was empty (merchant id, …, OK URL);
-    /// the number is the code (1 to 7).
+    /// `0001`–`0007`: a required field was empty; the number is the code
+    /// (1 to 7), and [`empty_field`](Self::empty_field) names the field.
     RequiredFieldEmpty(u8),
     /// `0008`: processor code invalid.
     ProcessorCodeInvalid,
@@ -155,6 +155,29 @@ impl CreateCode {
                 | CreateCode::InternalError
                 | CreateCode::Other(_)
         )
+    }
+
+    /// The field a `0001`–`0007` code says was empty, as Monnet's error-code
+    /// page lists them: `payinMerchantID`, `payinAmount`, `payinCurrency`,
+    /// `payinMerchantOperationNumber`, `payinVerification`,
+    /// `payinTransactionErrorURL`, `payinTransactionOKURL`. `None` for any
+    /// other code.
+    pub fn empty_field(&self) -> Option<&'static str> {
+        const FIELDS: [&str; 7] = [
+            "payinMerchantID",
+            "payinAmount",
+            "payinCurrency",
+            "payinMerchantOperationNumber",
+            "payinVerification",
+            "payinTransactionErrorURL",
+            "payinTransactionOKURL",
+        ];
+        match self {
+            CreateCode::RequiredFieldEmpty(n) => {
+                FIELDS.get(usize::from(*n).checked_sub(1)?).copied()
+            }
+            _ => None,
+        }
     }
 
     /// What the code means, in words.
@@ -403,6 +426,42 @@ mod tests {
         assert!(CreateCode::VerificationWrong.is_request_error());
         assert!(!CreateCode::InternalError.is_request_error());
         assert!(!CreateCode::Other("x".into()).is_request_error());
+    }
+
+    #[test]
+    fn empty_field_codes_name_their_field() {
+        let named: Vec<_> = (1..=7)
+            .map(|n| CreateCode::RequiredFieldEmpty(n).empty_field())
+            .collect();
+        assert_eq!(
+            named,
+            [
+                Some("payinMerchantID"),
+                Some("payinAmount"),
+                Some("payinCurrency"),
+                Some("payinMerchantOperationNumber"),
+                Some("payinVerification"),
+                Some("payinTransactionErrorURL"),
+                Some("payinTransactionOKURL"),
+            ]
+        );
+        // Every named field is one of the create request's own.
+        for field in named.into_iter().flatten() {
+            assert!(
+                crate::monnet::schema::CREATE_REQUEST
+                    .iter()
+                    .any(|f| f.wire == field),
+                "{field}"
+            );
+        }
+        for code in [
+            CreateCode::RequiredFieldEmpty(0),
+            CreateCode::RequiredFieldEmpty(8),
+            CreateCode::ProcessorCodeInvalid,
+            CreateCode::Other("0005".into()),
+        ] {
+            assert_eq!(code.empty_field(), None, "{code:?}");
+        }
     }
 
     #[test]

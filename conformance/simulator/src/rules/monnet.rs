@@ -64,21 +64,22 @@ pub(crate) const CREATE_FIELDS: [&str; 43] = [
 ];
 
 /// The transaction's own fields whose emptiness has a documented code
-/// (`0001`–`0007`, in the order of Monnet's table).
+/// (`0001`–`0007`, one field each, as Monnet's error-code page lists them).
+/// An empty `payinMethod` is an invalid processor code (`0008`).
 const EMPTY_CODES: [(&str, &str); 7] = [
     ("payinMerchantID", code::EMPTY_MERCHANT_ID),
     ("payinAmount", code::EMPTY_AMOUNT),
     ("payinCurrency", code::EMPTY_CURRENCY),
     ("payinMerchantOperationNumber", code::EMPTY_OPERATION_NUMBER),
-    ("payinMethod", code::EMPTY_METHOD),
     ("payinVerification", code::EMPTY_VERIFICATION),
+    ("payinTransactionErrorURL", code::EMPTY_ERROR_URL),
     ("payinTransactionOKURL", code::EMPTY_OK_URL),
 ];
 
 /// The other fields that must not be empty: the four customer fields ("This
 /// four fields must NOT be sent with empty values"), the product fields and
 /// `payinDateTime` ("Can not be empty"), and the rest of the transaction.
-const NEVER_EMPTY: [&str; 17] = [
+const NEVER_EMPTY: [&str; 16] = [
     "payinCustomerName",
     "payinCustomerLastName",
     "payinCustomerEmail",
@@ -89,7 +90,6 @@ const NEVER_EMPTY: [&str; 17] = [
     "payinProductSku",
     "payinProductQuantity",
     "payinDateTime",
-    "payinTransactionErrorURL",
     "payinExpirationTime",
     "payinLanguage",
     "URLMonnet",
