@@ -28,14 +28,14 @@ fn request() -> CreateRequest {
 fn prepare_create(c: &mut Criterion) {
     let config = Config::new("4001", KEY, Environment::Certification).unwrap();
     let request = request();
-    let prepared = monnet::prepare_create(&config, &request).unwrap();
+    let prepared = monnet::prepare_create(&config, &request);
     let ordered: OrderedStrings = serde_json::from_slice(prepared.body()).unwrap();
     assert_eq!(serde_json::to_vec(&ordered).unwrap(), prepared.body());
     let key = MonnetKey::new(KEY);
 
     let mut group = c.benchmark_group("monnet/prepare_create");
     group.bench_function("create", |b| {
-        b.iter(|| monnet::prepare_create(&config, black_box(&request)).unwrap());
+        b.iter(|| monnet::prepare_create(&config, black_box(&request)));
     });
     group.bench_function("baseline_to_vec_sha512", |b| {
         b.iter(|| {

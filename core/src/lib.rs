@@ -119,7 +119,7 @@
 //!     .discount_coupon("0")
 //!     .build()?;
 //!
-//! let prepared = prepare_create(&config, &request)?;
+//! let prepared = prepare_create(&config, &request); // cannot fail: both were checked
 //! assert_eq!(
 //!     prepared.to_wire_text(),
 //!     "POST /v1/push/7efeb612e5dda6f1 HTTP/1.1\r\n\

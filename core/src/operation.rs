@@ -426,23 +426,22 @@ pub mod monnet {
     use crate::outcome::MonnetCreateCode;
 
     /// Create a card pay-in through the PCI proxy ([`Effect::CreatesPayment`]).
-    pub fn create(
-        config: &Config,
-        request: &CreateRequest,
-    ) -> Result<Operation<CreateResponse>, ValidationError> {
+    /// It cannot fail: the request and the configuration were checked when
+    /// built.
+    pub fn create(config: &Config, request: &CreateRequest) -> Operation<CreateResponse> {
         let operation = Operation {
-            request: mn::prepare_create(config, request)?,
+            request: mn::prepare_create(config, request),
             answer: answer(Effect::CreatesPayment, mn::parse_create_response),
         };
         // `0099` (internal error) does not say whether the payment exists.
-        Ok(operation.map_answer(|answer| match answer {
+        operation.map_answer(|answer| match answer {
             Err(AnswerError::Response(ResponseError::Rejected(r)))
                 if !MonnetCreateCode::parse(&r.code).settles_outcome() =>
             {
                 Err(AnswerError::Indeterminate(r))
             }
             other => other,
-        }))
+        })
     }
 
     /// Query operations by number or date range ([`Effect::ReadOnly`]).

@@ -45,11 +45,9 @@ impl MonnetSettings {
         self.clock.now().to_offset(PERU_OFFSET).date()
     }
 
-    /// The create operation.
-    pub fn create_operation(
-        &self,
-        request: &CreateRequest,
-    ) -> Result<Operation<CreateResponse>, crate::ValidationError> {
+    /// The create operation (it cannot fail: the request and the
+    /// configuration were checked when built).
+    pub fn create_operation(&self, request: &CreateRequest) -> Operation<CreateResponse> {
         operation::monnet::create(&self.config, request)
     }
 
@@ -169,7 +167,7 @@ impl<C: Carrier> Client<MonnetSettings, C> {
     /// call [`reconcile_operation`](Self::reconcile_operation) before
     /// retrying.
     pub fn create(&self, request: &CreateRequest) -> C::Output<'_, CreateResponse> {
-        self.run(Call::from(self.settings.create_operation(request)))
+        self.run(Call::Ready(self.settings.create_operation(request)))
     }
 
     /// Queries operations by number and/or date range.

@@ -723,12 +723,10 @@ const BODY_OVERHEAD: usize = 1300;
 /// appear in it.
 ///
 /// The PAN, CVV and expiry are masked in
-/// [`PreparedRequest::to_wire_text`]. Fails before producing a byte if the
-/// configuration breaks a rule (the request was validated when built).
-pub fn prepare_create(
-    config: &Config,
-    request: &CreateRequest,
-) -> Result<PreparedRequest, ValidationError> {
+/// [`PreparedRequest::to_wire_text`]. It cannot fail: the request was
+/// checked by [`CreateRequestBuilder::build`], the only way to make one, and
+/// the configuration by [`Config::new`].
+pub fn prepare_create(config: &Config, request: &CreateRequest) -> PreparedRequest {
     let url = config.pci_proxy_url().clone();
     let url_monnet = config.url_monnet();
     // `request` passed every check in `build`, the only way to make one, and
@@ -763,13 +761,13 @@ pub fn prepare_create(
         }
     }
 
-    Ok(PreparedRequest::new(
+    PreparedRequest::new(
         Method::POST,
         url,
         vec![("Content-Type".to_owned(), "application/json".to_owned())],
         w.finish(),
     )
-    .with_masked(masked))
+    .with_masked(masked)
 }
 
 #[cfg(test)]
@@ -930,7 +928,7 @@ pub(crate) mod tests {
             "../../testdata/monnet/create/seed-sample-request.json"
         ));
         let req = sample_builder().build().unwrap();
-        let prepared = prepare_create(&config(), &req).unwrap();
+        let prepared = prepare_create(&config(), &req);
         let ours = entries(prepared.body());
 
         let names = |e: &[(String, serde_json::Value)]| -> Vec<String> {
@@ -1020,7 +1018,7 @@ pub(crate) mod tests {
 
     #[test]
     fn request_line_headers_and_masking() {
-        let prepared = prepare_create(&config(), &request()).unwrap();
+        let prepared = prepare_create(&config(), &request());
         assert_eq!(prepared.method(), Method::POST);
         assert_eq!(
             prepared.url().as_str(),
@@ -1071,7 +1069,7 @@ pub(crate) mod tests {
             ),
         ] {
             let cfg = Config::new("4001", KEY, env).unwrap();
-            let p = prepare_create(&cfg, &request()).unwrap();
+            let p = prepare_create(&cfg, &request());
             assert_eq!(p.url().as_str(), proxy);
             assert_eq!(get(p.body(), "URLMonnet"), monnet);
         }
@@ -1082,7 +1080,7 @@ pub(crate) mod tests {
         // No coupon, no shipping, no billing address, no document: the
         // merchant of issue 9 can create a payment.
         let req = minimal().build().unwrap();
-        let p = prepare_create(&config(), &req).unwrap();
+        let p = prepare_create(&config(), &req);
         let body = p.body();
         for f in CREATE_REQUEST
             .iter()
@@ -1104,7 +1102,7 @@ pub(crate) mod tests {
         ))
         .build()
         .unwrap();
-        let p = prepare_create(&config(), &req).unwrap();
+        let p = prepare_create(&config(), &req);
         assert_eq!(get(p.body(), "payinCustomerTypeDocument"), "");
         assert_eq!(get(p.body(), "payinCustomerDocument"), "");
         // Every may-be-empty field set explicitly to "" is accepted too.
@@ -1117,7 +1115,7 @@ pub(crate) mod tests {
             .shipping(Shipping::new("", "", "", "", "", "", ""))
             .build()
             .unwrap();
-        let p = prepare_create(&config(), &req).unwrap();
+        let p = prepare_create(&config(), &req);
         assert_eq!(get(p.body(), "payinDiscountCoupon"), "");
         assert_eq!(get(p.body(), "payinCustomerRegion"), "");
         assert_eq!(get(p.body(), "payinCustomerShippingName"), "");
@@ -1138,7 +1136,7 @@ pub(crate) mod tests {
         .billing_address(BillingAddress::new("Av. Perú 123\t#4", "", "", "", ""))
         .build()
         .unwrap();
-        let p = prepare_create(&config(), &req).unwrap();
+        let p = prepare_create(&config(), &req);
         let body = p.body();
         assert_eq!(get(body, "payinMerchantOperationNumber"), "Año \"ñ\"\\\n");
         assert_eq!(get(body, "payinCustomerAddress"), "Av. Perú 123\t#4");
@@ -1397,7 +1395,9 @@ pub(crate) mod tests {
             Config::new("1", "k", file).unwrap_err().field(),
             "environment"
         );
-        assert!(prepare_create(&config(), &request()).is_ok());
+        // A checked config prepares (the signature says it cannot fail).
+        let prepared: PreparedRequest = prepare_create(&config(), &request());
+        assert_eq!(prepared.method(), Method::POST);
     }
 
     proptest::proptest! {
@@ -1415,7 +1415,7 @@ pub(crate) mod tests {
                 proptest::prop_assert!(op.trim().is_empty());
                 return Ok(());
             };
-            let p = prepare_create(&config(), &req).unwrap();
+            let p = prepare_create(&config(), &req);
             let body = p.body();
             proptest::prop_assert_eq!(get(body, "payinMerchantOperationNumber"), op.as_str());
             proptest::prop_assert_eq!(get(body, "payinCustomerAddress"), address.as_str());

@@ -82,7 +82,7 @@ mod tests {
     #[test]
     fn no_debug_shows_card_data_or_key() {
         let req = request();
-        let prepared = prepare_create(&config(), &req).unwrap();
+        let prepared = prepare_create(&config(), &req);
         assert_clean("CreateRequest", &format!("{req:?} {req:#?}"));
         assert_clean("PreparedRequest", &format!("{prepared:?} {prepared:#?}"));
         assert_clean("wire text", &prepared.to_wire_text());

@@ -109,8 +109,8 @@ impl InquiryStatusRequestBuilder {
 }
 
 /// Prepares a signed status inquiry. The request was checked when it was
-/// built: this fails only when the configuration is invalid or the signer
-/// fails.
+/// built and the configuration when it was made: this fails only when the
+/// signer fails.
 pub fn prepare_inquiry_status(
     config: &Config,
     request: &InquiryStatusRequest,
@@ -223,8 +223,8 @@ impl InquiryBalanceRequest {
 }
 
 /// Prepares a signed balance inquiry. The request was checked when it was
-/// built: this fails only when the configuration is invalid or the signer
-/// fails.
+/// built and the configuration when it was made: this fails only when the
+/// signer fails.
 pub fn prepare_inquiry_balance(
     config: &Config,
     request: &InquiryBalanceRequest,

@@ -224,8 +224,8 @@ pub fn demo_style_order_no(
 /// The body is minified JSON in the schema's field order with unset
 /// optionals omitted; `X-TIMESTAMP` is `now` in Peru time; `X-SIGNATURE`
 /// signs `X-TIMESTAMP|merchantSecret|body` over exactly the body returned.
-/// The request was checked when it was built: this fails only when the
-/// configuration is invalid or the signer fails.
+/// The request was checked when it was built and the configuration when it
+/// was made: this fails only when the signer fails.
 pub fn prepare_pay_in(
     config: &Config,
     request: &PayInRequest,

@@ -240,7 +240,7 @@ fn nothing_formatted_leaks_secrets_or_card_data() {
     scan.debug("MonnetSettings", &MonnetSettings::new(mn_config.clone()));
     let request = create_request();
     scan.debug("CreateRequest", &request);
-    let prepared = monnet::prepare_create(&mn_config, &request).unwrap();
+    let prepared = monnet::prepare_create(&mn_config, &request);
     scan.debug("PreparedRequest (monnet)", &prepared);
     scan.0.push((
         "PreparedRequest::to_wire_text (monnet)".into(),
