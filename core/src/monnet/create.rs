@@ -212,7 +212,11 @@ impl Customer {
     }
 
     /// Sets the identity document (`payinCustomerTypeDocument`,
-    /// `payinCustomerDocument`); a `DNI` number is 8 digits.
+    /// `payinCustomerDocument`). `build()` checks it: the type is one of
+    /// Monnet's Peru types (an [`Other`](DocumentType::Other) type is
+    /// refused), and the number is not empty and fits its type — a `DNI` 8
+    /// digits, a `RUC` 11 digits, a `CE` or `PAS` up to 20 letters and
+    /// digits. Without a document both fields go out as `""`.
     pub fn document(mut self, kind: DocumentType, number: impl Into<String>) -> Self {
         self.document = Some((kind, number.into()));
         self
@@ -568,10 +572,51 @@ fn https_url(field: &'static str, v: &str, _: &CreateRequest) -> Check2 {
     validate::url(field, v, &["https"], 250, "an absolute https URL")
 }
 
+/// Only Monnet's Peru document types are sent (GATEWAYS.md: `DNI`, `CE`,
+/// `RUC`, `PAS`); Monnet answers `0022` for a type it does not know.
+/// A type also needs its number (the number's own rule does not run on an
+/// empty value, which is fine without a document).
+fn document_type(field: &'static str, v: &str, r: &CreateRequest) -> Check2 {
+    validate::max_chars(field, v, 10)?;
+    match &r.parts.customer.document {
+        Some((DocumentType::Other(_), _)) => Err(unknown_document_type(field)),
+        Some((_, number)) if number.is_empty() => Err(ValidationError::new(
+            "payinCustomerDocument",
+            Rule::Required,
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn unknown_document_type(field: &'static str) -> ValidationError {
+    ValidationError::new(
+        field,
+        Rule::Format(Cow::Borrowed(
+            "one of DNI, CE, RUC, PAS (Monnet's Peru document types)",
+        )),
+    )
+}
+
+/// A document type goes with a number that fits it (Monnet answers
+/// `0023`–`0026` otherwise): `DNI` 8 digits, `RUC` 11 digits (Peru's tax id
+/// length), `CE`/`PAS` 1–20 letters and digits.
 fn document_number(field: &'static str, v: &str, r: &CreateRequest) -> Check2 {
-    match r.parts.customer.document {
+    match &r.parts.customer.document {
         Some((DocumentType::Dni, _)) => validate::digits(field, v, 8, 8),
-        _ => validate::max_chars(field, v, 20),
+        Some((DocumentType::Ruc, _)) => validate::digits(field, v, 11, 11),
+        Some((DocumentType::Ce | DocumentType::Pas, _)) => {
+            validate::required_len(field, v, 1, 20)?;
+            validate::charset(
+                field,
+                v,
+                |c| c.is_ascii_alphanumeric(),
+                "ASCII letters and digits",
+            )
+        }
+        Some((DocumentType::Other(_), _)) => {
+            Err(unknown_document_type("payinCustomerTypeDocument"))
+        }
+        None => validate::max_chars(field, v, 20),
     }
 }
 
@@ -617,10 +662,10 @@ create_table! {
         "an e-mail address, at most 50 characters";
     "payinCustomerPhone", "customer.phone", NonEmpty, Integer, req(|r| &r.parts.customer.phone), Some(phone),
         "8 or 9 digits";
-    "payinCustomerTypeDocument", "customer.document.0", MayBeEmpty, Text, req(|r| r.parts.customer.document.as_ref().map_or("", |d| d.0.as_str())), Some(max_chars::<10>),
+    "payinCustomerTypeDocument", "customer.document.0", MayBeEmpty, Text, req(|r| r.parts.customer.document.as_ref().map_or("", |d| d.0.as_str())), Some(document_type),
         "DNI, CE, RUC or PAS; empty when no document is given";
     "payinCustomerDocument", "customer.document.1", MayBeEmpty, Text, req(|r| r.parts.customer.document.as_ref().map_or("", |d| d.1.as_str())), Some(document_number),
-        "8 digits for a DNI, at most 20 characters otherwise; empty when no document is given";
+        "with a type: a DNI 8 digits, a RUC 11 digits, a CE or PAS 1-20 letters and digits; empty when no document is given";
     "payinRegularCustomer", "regular_customer", MayBeEmpty, Text, req(|r| &r.parts.regular_customer), None,
         "free text, may be empty";
     "payinCustomerID", "customer_id", MayBeEmpty, Text, req(|r| &r.parts.customer_id), None,
@@ -1350,7 +1395,8 @@ pub(crate) mod tests {
                 (field.to_owned(), Rule::TooLong { max: 250 })
             );
         }
-        // payinCustomerDocument: a DNI is 8 digits; other types free text.
+        // payinCustomerDocument: a DNI is 8 digits, a RUC 11, a CE or PAS
+        // 1–20 letters and digits; never empty beside a type.
         let doc = |k: DocumentType, n: &str| {
             with_customer(Customer::new("R", "Q", "a@b.pe", "987654321").document(k, n))
         };
@@ -1363,8 +1409,37 @@ pub(crate) mod tests {
             )
         );
         assert!(doc(DocumentType::Ce, "X12345").build().is_ok());
+        assert!(doc(DocumentType::Pas, &"A1".repeat(10)).build().is_ok());
         assert!(doc(DocumentType::Ruc, "20123456789").build().is_ok());
-        assert!(doc(DocumentType::Pas, "").build().is_ok());
+        for (kind, number, rule) in [
+            (DocumentType::Pas, "", Rule::Required),
+            (DocumentType::Ce, "", Rule::Required),
+            (DocumentType::Dni, "", Rule::Required),
+            (DocumentType::Ruc, "", Rule::Required),
+            (DocumentType::Ruc, "2012345678", Rule::TooShort { min: 11 }),
+            (DocumentType::Ruc, "201234567890", Rule::TooLong { max: 11 }),
+            (
+                DocumentType::Pas,
+                &"A".repeat(21),
+                Rule::TooLong { max: 20 },
+            ),
+        ] {
+            assert_eq!(
+                rule_of(doc(kind.clone(), number)),
+                ("payinCustomerDocument".to_owned(), rule),
+                "{kind:?} {number:?}"
+            );
+        }
+        fmt_rule(
+            doc(DocumentType::Ruc, "2012345678a"),
+            "payinCustomerDocument",
+        );
+        fmt_rule(doc(DocumentType::Ce, "X-12345"), "payinCustomerDocument");
+        // Only Monnet's four types are sent.
+        fmt_rule(
+            doc(DocumentType::Other("NIT".into()), "1"),
+            "payinCustomerTypeDocument",
+        );
         assert_eq!(
             rule_of(doc(DocumentType::Other("X".repeat(11)), "1")),
             (

@@ -64,7 +64,7 @@ pub use payin::{
 };
 pub(crate) use request::no_signer as no_signer_error;
 pub use request::{RequestBuilder, UnsignedRequest};
-pub use response::SUCCESS_CODE;
+pub use response::{SUCCESS_CODE, response_timestamp};
 pub use schema::{FieldSpec, Presence};
 pub use signature::{
     SIGNATURE_ALGORITHM, callback_string_to_sign, request_string_to_sign, sign_callback,

@@ -369,11 +369,12 @@ impl FromWire for Vec<BalanceType> {
 type Field = &'static str;
 
 /// A merchant id: digits in production (`20011`), `sandbox-` and digits in
-/// the sandbox (`sandbox-20011`). Used for `merchant.merchantId` and
-/// `X-PARTNER-ID`.
+/// the sandbox (`sandbox-20011`), at most 32 digits. Used for
+/// `merchant.merchantId` and `X-PARTNER-ID`.
 pub(crate) fn merchant_id(field: Field, value: &str) -> Result<(), ValidationError> {
-    validate::required_len(field, value, 1, 64)?;
     let digits = value.strip_prefix(SANDBOX_PREFIX).unwrap_or(value);
+    validate::max_chars(field, digits, 32)?;
+    validate::required_len(field, value, 1, SANDBOX_PREFIX.len() + 32)?;
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
         Ok(())
     } else {
@@ -451,10 +452,18 @@ pub(crate) fn payment_method(field: Field, value: &PaymentMethod) -> Result<(), 
     code(field, value.as_str())
 }
 
-/// `payer.idType`.
+/// `payer.idType`: one of the Peru values the SDK sends beside `identity`
+/// (GATEWAYS.md: DNI, CE, PAS, RUC). The staging docs' NID/FID/PP/TIN go
+/// with `idNumber`, which the SDK never sends.
 pub(crate) fn id_type(field: Field, value: &IdType) -> Result<(), ValidationError> {
-    validate::required_len(field, value.as_str(), 1, 16)?;
-    code(field, value.as_str())
+    match value {
+        IdType::Other(code) if code.is_empty() => Err(ValidationError::new(field, Rule::Required)),
+        IdType::Other(_) => Err(ValidationError::new(
+            field,
+            Rule::Format(Cow::Borrowed("one of DNI, CE, PAS, RUC (the Peru values)")),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// `balanceTypes`: at least one, each an upper-case code.
@@ -478,16 +487,17 @@ pub(crate) fn identity(field: Field, value: &str) -> Result<(), ValidationError>
     )
 }
 
-/// `payer.phone`: 6–20 characters, digits after an optional `+`.
+/// `payer.phone`: 6–15 digits (an E.164 number's most), after an optional
+/// `+`.
 pub(crate) fn phone(field: Field, value: &str) -> Result<(), ValidationError> {
-    validate::required_len(field, value, 6, 20)?;
     let digits = value.strip_prefix('+').unwrap_or(value);
     validate::charset(
         field,
         digits,
         |c| c.is_ascii_digit(),
         "digits, optionally after `+`",
-    )
+    )?;
+    validate::required_len(field, digits, 6, 15)
 }
 
 /// An e-mail address.
@@ -557,9 +567,10 @@ schema::request! {
     /// assert_eq!(payer.phone(), None);
     /// ```
     pub struct Payer as "Payer", setters on Payer {
-        /// Identity document type (`DNI`, `CE`, `PAS`, `RUC`; open).
+        /// Identity document type: `DNI`, `CE`, `PAS` or `RUC` (the type is
+        /// open for reading; [`IdType::Other`] is refused when sending).
         id_type: IdType = "idType", Optional, get &IdType, set with_id_type,
-            rule id_type => "an upper-case code, 1–16 characters";
+            rule id_type => "DNI, CE, PAS or RUC";
         /// Identity document number. Sent as `identity` (the staging docs'
         /// `idNumber` is accepted by the gateway, never sent).
         identity: String = "identity", Optional, get &str, set with_identity,
@@ -569,7 +580,7 @@ schema::request! {
             rule name => "1–128 characters, no control characters";
         /// Phone number.
         phone: String = "phone", Optional, get &str, set with_phone,
-            rule phone => "6–20 characters: digits, optionally after `+`";
+            rule phone => "6–15 digits, optionally after `+`";
         /// E-mail address.
         email: String = "email", Optional, get &str, set with_email,
             rule email => "an e-mail address";
@@ -670,8 +681,19 @@ mod tests {
 
     #[test]
     fn merchant_ids_production_and_sandbox() {
-        for ok in ["20011", "1", "sandbox-20011"] {
+        let longest = "9".repeat(32);
+        let sandbox_longest = format!("sandbox-{longest}");
+        for ok in ["20011", "1", "sandbox-20011", &longest, &sandbox_longest] {
             assert!(merchant_id("merchant.merchantId", ok).is_ok(), "{ok}");
+        }
+        let too_long = "9".repeat(33);
+        let sandbox_too_long = format!("sandbox-{too_long}");
+        for bad in [&too_long, &sandbox_too_long] {
+            assert_eq!(
+                merchant_id("merchant.merchantId", bad).unwrap_err().rule(),
+                &Rule::TooLong { max: 32 },
+                "{bad}"
+            );
         }
         for bad in [
             "",
@@ -708,6 +730,29 @@ mod tests {
         assert_eq!(field(Payer::new("Ana").with_phone("98765x321")), "phone");
         assert_eq!(field(Payer::new("Ana").with_phone("123")), "phone");
         assert_eq!(field(Payer::new("Ana").with_phone("+")), "phone");
+        // At most 15 digits (E.164), the `+` not counted.
+        assert!(
+            Payer::new("Ana")
+                .with_phone("+519876543210123")
+                .check()
+                .is_ok()
+        );
+        assert_eq!(
+            Payer::new("Ana")
+                .with_phone("5198765432101234")
+                .check()
+                .unwrap_err()
+                .rule(),
+            &Rule::TooLong { max: 15 }
+        );
+        // Only the Peru id types are sent.
+        for other in ["NID", "PP", "DNI2"] {
+            assert_eq!(
+                field(Payer::new("Ana").with_id_type(IdType::Other(other.into()))),
+                "idType",
+                "{other}"
+            );
+        }
         assert_eq!(field(Payer::new("Ana").with_email("nobody")), "email");
         assert!(Payer::new("Ana").check().is_ok());
         for id_type in [IdType::Dni, IdType::Ce, IdType::Pas, IdType::Ruc] {

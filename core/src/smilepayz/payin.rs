@@ -37,7 +37,7 @@ schema::request! {
         /// Merchant id assigned by SmilePayz: digits, or `sandbox-` and
         /// digits in the sandbox.
         merchant_id: String = "merchantId", NonEmpty, get &str,
-            rule model::merchant_id => "digits, or `sandbox-` and digits";
+            rule model::merchant_id => "1–32 digits, or `sandbox-` and 1–32 digits";
         /// Display name.
         merchant_name: String = "merchantName", Optional, get &str, set with_merchant_name,
             rule model::name => "1–128 characters, no control characters";
@@ -871,6 +871,39 @@ mod wire_tests {
             match parse_pay_in_response(resp) {
                 Err(ResponseError::Parse(e)) => assert!(check(&e), "{e:?}"),
                 other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn response_transaction_time_follows_the_reading_rules() {
+        let with =
+            |t: &str| RawResponse::new(200, SEED_RESPONSE.replace("2025-04-21T03:42:47-05:00", t));
+        for ok in [
+            "2025-04-21T08:42:47Z",
+            "2025-04-21T15:42:47+07:00",
+            "2025-04-21T03:42:47-05:00",
+        ] {
+            let parsed = parse_pay_in_response(with(ok)).unwrap();
+            assert_eq!(
+                parsed.transaction_time.unix_timestamp(),
+                datetime!(2025-04-21 03:42:47 -5).unix_timestamp(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "2025-04-21T03:42:47.123-05:00",
+            "+2025-04-21T03:42:47-05:00",
+            "2025-04-21T03:42:47+24:00",
+            "2025-04-21T03:42:47-05:60",
+            "2025-04-21T03:42:47",
+            "2025-04-21 03:42:47-05:00",
+        ] {
+            match parse_pay_in_response(with(bad)) {
+                Err(ResponseError::Parse(ParseError::Value { path, .. })) => {
+                    assert_eq!(path, "transactionTime", "{bad}")
+                }
+                other => panic!("{bad:?}: {other:?}"),
             }
         }
     }

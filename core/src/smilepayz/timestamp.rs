@@ -2,7 +2,9 @@
 //!
 //! - **Sent** (`X-TIMESTAMP` of requests): `yyyy-MM-ddTHH:mm:ss-05:00`,
 //!   second precision, Peru time — the documented form.
-//! - **Read** (a response's or a callback's `X-TIMESTAMP`, `transactionTime`):
+//! - **Read** (a response's `X-TIMESTAMP` through
+//!   [`response_timestamp`](super::response_timestamp), a callback's
+//!   `X-TIMESTAMP`, `transactionTime`):
 //!   any RFC 3339 offset, `Z` included (the docs' own signature example uses
 //!   `Z`, the Java demo sends `Z`, the PHP demo `+07:00`), with hours ≤ 23 and
 //!   minutes ≤ 59. Refused: fractional seconds, a missing offset, a signed or
