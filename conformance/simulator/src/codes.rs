@@ -51,8 +51,9 @@ pub mod smilepayz {
 /// `0001`–`0007` name one empty field each, as Monnet's error-code page
 /// lists them (merchant id, amount, currency, operation number,
 /// verification, error URL, OK URL). The simulator splits the documented
-/// range `0022`–`0026` ("document type / number errors") as below. `0011` (merchant not enabled) is never
-/// answered: the simulated merchant is enabled.
+/// range `0022`–`0026` ("document type / number errors") as below. `0011`
+/// (merchant not enabled) is answered only by a simulator built with
+/// [`with_monnet_merchant_disabled`](crate::SimulatorConfig::with_monnet_merchant_disabled).
 pub mod monnet {
     /// Success (HTTP 200).
     pub const SUCCESS: &str = "0000";
@@ -79,6 +80,9 @@ pub mod monnet {
     /// `payinVerification` is not the SHA-512 of the fields and KeyMonnet
     /// (HTTP 401; documented).
     pub const BAD_VERIFICATION: &str = "0010";
+    /// The merchant is known but not enabled (HTTP 403; documented): only
+    /// with [`with_monnet_merchant_disabled`](crate::SimulatorConfig::with_monnet_merchant_disabled).
+    pub const MERCHANT_NOT_ENABLED: &str = "0011";
     /// `payinTransactionErrorURL` is not https or longer than 250 characters
     /// (HTTP 400; documented).
     pub const INVALID_ERROR_URL: &str = "0012";

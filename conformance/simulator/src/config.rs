@@ -99,6 +99,7 @@ pub struct SimulatorConfig {
     pub(crate) merchant_key: MerchantKey,
     pub(crate) monnet_merchant_id: String,
     pub(crate) monnet_key: String,
+    pub(crate) monnet_merchant_enabled: bool,
     pub(crate) monnet_push_id: String,
     pub(crate) timestamp_tolerance: time::Duration,
     pub(crate) retry: RetryPolicy,
@@ -192,6 +193,7 @@ impl Default for SimulatorConfig {
             merchant_key: MerchantKey::TestPair,
             monnet_merchant_id: "4001".to_owned(),
             monnet_key: "TEST-ONLY-simulator-key-monnet".to_owned(),
+            monnet_merchant_enabled: true,
             monnet_push_id: DEFAULT_MONNET_PUSH_ID.to_owned(),
             timestamp_tolerance: time::Duration::minutes(5),
             retry: RetryPolicy::default(),
@@ -237,6 +239,15 @@ impl SimulatorConfig {
     /// Sets KeyMonnet.
     pub fn with_monnet_key(mut self, key: impl Into<String>) -> Self {
         self.monnet_key = key.into();
+        self
+    }
+
+    /// Makes the Monnet merchant one that Monnet knows but has not enabled:
+    /// a create that passes every other check (its merchant id and
+    /// `payinVerification` included) is answered `0011` ("merchant not
+    /// enabled", HTTP 403) and nothing is kept. Status queries still work.
+    pub fn with_monnet_merchant_disabled(mut self) -> Self {
+        self.monnet_merchant_enabled = false;
         self
     }
 

@@ -80,6 +80,12 @@ fn create(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Outcome {
         .map(|()| fields)
     });
     match checked {
+        // Known (id and hash check out) but not enabled: nothing is created.
+        Ok(_) if !sim.config.monnet_merchant_enabled => Outcome::Reply(reject(
+            403,
+            code::MERCHANT_NOT_ENABLED,
+            "Error in merchant not enabled",
+        )),
         Ok(fields) => accept(sim, req, &fields, now),
         Err(refusal) => Outcome::Reply(refused(refusal)),
     }

@@ -103,6 +103,39 @@ fn a_merchant_without_coupon_shipping_or_document_can_create() {
 }
 
 #[test]
+fn a_merchant_not_enabled_is_answered_0011_after_its_id_and_hash_check_out() {
+    let sim =
+        pasarela_simulator::Simulator::new(fast_config().with_monnet_merchant_disabled()).unwrap();
+    let creds = sim.credentials(pasarela_simulator::IN_PROCESS_ORIGIN);
+    let now = OffsetDateTime::now_utc();
+    let response = raw::handle(
+        &sim,
+        &raw::monnet(&creds, &raw::monnet_body(&creds, &order_no("MD-"), "10.00")),
+        now,
+    );
+    assert_eq!(response.status, 403);
+    assert_eq!(
+        json(&response)["payinErrorCode"],
+        code::MERCHANT_NOT_ENABLED
+    );
+    assert!(sim.monnet_operations().is_empty(), "nothing is kept");
+    // The SDK reads it as Monnet's documented code, not a request error.
+    let rejection = match pasarela_core::monnet::parse_create_response(response) {
+        Err(pasarela_core::ResponseError::Rejected(r)) => r,
+        other => panic!("{other:?}"),
+    };
+    let typed = pasarela_core::monnet::CreateCode::of(&rejection);
+    assert_eq!(typed, pasarela_core::monnet::CreateCode::MerchantNotEnabled);
+    assert!(!typed.is_request_error());
+    // A wrong hash is still 0010 first: only a genuine merchant learns it
+    // is not enabled.
+    let mut forged = raw::monnet_body(&creds, &order_no("MD-"), "10.00");
+    forged.insert("payinVerification".into(), json!("ab".repeat(64)));
+    let answer = json(&raw::handle(&sim, &raw::monnet(&creds, &forged), now));
+    assert_eq!(answer["payinErrorCode"], code::BAD_VERIFICATION);
+}
+
+#[test]
 fn status_query_answers_from_state_and_lists_a_date_range() {
     let server = server();
     let creds = server.credentials();
