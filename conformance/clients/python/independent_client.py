@@ -292,6 +292,7 @@ def run_smilepayz(creds, ssl, workdir, control):
         body = sp.pay_in_body(order_no, callback_url)
         status, headers, answer, raw = sp.signed_post(path, body)
         trade_no = answer.get("tradeNo")
+        account_no = (answer.get("merchant") or {}).get("accountNo")
         created = check(
             "smilepayz pay-in accepted",
             status == 200 and answer.get("code") == "00" and bool(trade_no),
@@ -538,6 +539,37 @@ def run_smilepayz(creds, ssl, workdir, control):
             and answer.get("tradeNo") == trade_no,
             f"HTTP {status}: {short(raw)}",
         )
+
+        # 5. The balance, in the documented shape: accountInfos with
+        #    balanceType, amount {currency, value} and availableBalance, the
+        #    value a string of minor units. The paid order is in it.
+        status, _, answer, raw = sp.signed_post(
+            "/v2.0/inquiry-balance",
+            minified({"accountNo": account_no or "", "balanceTypes": ["BALANCE"]}),
+        )
+        infos = answer.get("accountInfos")
+        if isinstance(infos, dict):
+            infos = [infos]
+        first = (infos or [{}])[0]
+        value = (first.get("amount") or {}).get("value")
+        check(
+            "smilepayz inquiry-balance answers the documented shape",
+            status == 200 and answer.get("code") == "00" and bool(account_no)
+            and first.get("balanceType") == "BALANCE"
+            and isinstance(value, str) and value.isdigit() and int(value) >= 20000
+            and (first.get("amount") or {}).get("currency") == "PEN"
+            and isinstance((first.get("availableBalance") or {}).get("value"), str),
+            f"HTTP {status}: {short(raw)}",
+        )
+        status, _, answer, raw = sp.signed_post(
+            "/v2.0/inquiry-balance",
+            minified({"accountNo": "NOSUCHACCOUNT", "balanceTypes": ["BALANCE"]}),
+        )
+        check(
+            "smilepayz inquiry-balance refuses an unknown account",
+            answer.get("code") not in (None, "00"),
+            f"HTTP {status}: {short(raw)}",
+        )
     finally:
         endpoint.close()
 
@@ -779,6 +811,23 @@ def run_monnet(creds, control):
         b["payinCurrency"] = "PE"
         b["payinVerification"] = mn.verification(b)
         rejected("a currency that is not ISO 4217", b, "0017")
+
+        b = fresh()
+        b["payinMethod"] = "QR"
+        rejected("a payinMethod that is not a card method", b, "0008")
+
+        b = fresh()
+        b["payinTransactionErrorURL"] = "http://shop.example/error"
+        rejected("an error URL that is not https", b, "0012")
+
+        b = fresh()
+        b["payinTransactionOKURL"] = "ftp://shop.example/ok"
+        rejected("an OK URL that is not https", b, "0013")
+
+        b = fresh()
+        b["payinCustomerTypeDocument"] = "XYZ"
+        b["payinCustomerDocument"] = "12345678"
+        rejected("a document type Monnet does not know", b, "0022")
 
         b = fresh()
         b["payinProductID"] = ""
