@@ -183,20 +183,23 @@ schema::request! {
         /// The merchant account number (sandbox: a random string; production:
         /// in the back office; also the `accountNo` of a pay-in response).
         account_no: String = "accountNo", NonEmpty, get &str,
-            rule account_no => "1–128 ASCII letters or digits";
+            rule account_no => "1–128 visible ASCII characters (no spaces)";
         /// Which balances.
         balance_types: Vec<BalanceType> = "balanceTypes", NonEmpty, get &[BalanceType],
             rule model::balance_types => "at least one of BALANCE, AVAILABLE (open set)";
     }
 }
 
+/// GATEWAYS.md says only "a string, at most 128" (sandbox account numbers
+/// are random strings): any visible ASCII character is sent, nothing that
+/// could be mangled on the way (spaces, controls, non-ASCII).
 fn account_no(field: &'static str, value: &str) -> Result<(), ValidationError> {
     validate::required_len(field, value, 1, 128)?;
     validate::charset(
         field,
         value,
-        |c| c.is_ascii_alphanumeric(),
-        "ASCII letters and digits",
+        |c| c.is_ascii_graphic(),
+        "visible ASCII characters (no spaces)",
     )
 }
 
@@ -348,7 +351,15 @@ mod tests {
     fn balance_inquiry_rules() {
         assert!(InquiryBalanceRequest::balance("11520011202402290943").is_ok());
         assert!(InquiryBalanceRequest::balance("A".repeat(128)).is_ok());
-        for bad in [String::new(), "A".repeat(129), "115-200".into()] {
+        // Sandbox account numbers are random strings: punctuation is sent.
+        assert!(InquiryBalanceRequest::balance("sbx-115_200.A/1").is_ok());
+        for bad in [
+            String::new(),
+            "A".repeat(129),
+            "115 200".into(),
+            "115\t200".into(),
+            "cuenta-ñ".into(),
+        ] {
             assert_eq!(
                 InquiryBalanceRequest::balance(bad).unwrap_err().field(),
                 "accountNo"
