@@ -115,7 +115,8 @@ pub const NOTIFICATION: &[Field] = &[
         Presence::Optional,
         FieldType::Object,
         "unsigned claim; holds codeErrorTrx/messageErrorTrx (NOTIFICATION_ERROR_DETAILS)",
-    ),
+    )
+    .with_nested(NOTIFICATION_ERROR_DETAILS),
     Field::new(
         "codeErrorTrx",
         "claims.transaction_error.code",

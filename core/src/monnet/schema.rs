@@ -2,7 +2,8 @@
 //!
 //! Every message Monnet defines — the create request and response, the
 //! notification, the status query and its answer — is described once, as a
-//! table of [`Field`]s: the wire name, the Rust name, whether the field must
+//! table of [`Field`]s (the one descriptor type of both gateways, see
+//! [`crate::schema`]): the wire name, the Rust name, whether the field must
 //! be present and whether it may be empty, its wire type and its rule. The
 //! tables drive the code: the create request is validated and serialized by
 //! walking [`CREATE_REQUEST`] (in its order, which is the seed's sample
@@ -29,71 +30,7 @@ pub use super::notification::{NOTIFICATION, NOTIFICATION_ERROR_DETAILS};
 pub use super::response::CREATE_RESPONSE;
 pub use super::status::{STATUS_OPERATION, STATUS_QUERY_REQUEST, STATUS_QUERY_RESPONSE};
 
-pub use crate::schema::Presence;
-
-/// A field's type on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FieldType {
-    /// Free text (a JSON string; a JSON number is read as its text).
-    Text,
-    /// A decimal amount, `"150.00"`, kept as text.
-    Decimal,
-    /// Whole number digits, kept as text.
-    Integer,
-    /// Lowercase hexadecimal (a hash).
-    Hex,
-    /// An absolute URL.
-    Url,
-    /// A date, `YYYY-MM-DD`.
-    Date,
-    /// Cardholder data: masked in wire text, never printed.
-    Card,
-    /// A JSON object.
-    Object,
-    /// A JSON array.
-    Array,
-}
-
-/// One field of one message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Field {
-    /// The name on the wire, exactly (`payinMerchantOperationNumber`).
-    pub wire: &'static str,
-    /// The Rust name it has in this crate (`transaction.operation_number`).
-    pub rust: &'static str,
-    /// Presence and emptiness.
-    pub presence: Presence,
-    /// The wire type.
-    pub ty: FieldType,
-    /// The rule, in words (what is checked when it is sent or read).
-    pub rule: &'static str,
-}
-
-impl Field {
-    /// A field description.
-    pub(crate) const fn new(
-        wire: &'static str,
-        rust: &'static str,
-        presence: Presence,
-        ty: FieldType,
-        rule: &'static str,
-    ) -> Self {
-        Self {
-            wire,
-            rust,
-            presence,
-            ty,
-            rule,
-        }
-    }
-}
-
-/// The wire names of a table, in order.
-pub fn wire_names(table: &[Field]) -> Vec<&'static str> {
-    table.iter().map(|f| f.wire).collect()
-}
+pub use crate::schema::{Field, FieldType, Presence, wire_names};
 
 /// Where reading a message failed: a JSON path and a reason.
 #[derive(Debug, Clone, PartialEq, Eq)]

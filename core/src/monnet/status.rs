@@ -56,7 +56,8 @@ pub const STATUS_QUERY_RESPONSE: &[Field] = &[
         Presence::Required,
         FieldType::Array,
         "the operations found (STATUS_OPERATION each), possibly none",
-    ),
+    )
+    .with_nested(STATUS_OPERATION),
     Field::new(
         "payinErrorCode",
         "(rejection)",

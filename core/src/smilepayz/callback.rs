@@ -35,7 +35,7 @@ use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
 use super::model::{IdType, PaymentMethod, PeruLocalTime, TransactionStatus};
-use super::schema::{self, FieldSpec, FromWire, Presence};
+use super::schema::{self, Field, FieldType, FromWire, Presence};
 use super::signature::{callback_string_to_sign, decode_signature};
 use super::timestamp::{check_timestamp_window, parse_timestamp};
 use crate::Money;
@@ -67,14 +67,13 @@ pub struct CallbackAuth {
 impl CallbackAuth {
     /// The body fields the signature covers (`tradeNo`); with
     /// [`CallbackClaims::FIELDS`], the whole callback body.
-    pub const BODY_FIELDS: &'static [FieldSpec] = &[FieldSpec {
-        wire: "tradeNo",
-        rust: "trade_no",
-        presence: Presence::NonEmpty,
-        wire_type: "string",
-        rule: "the gateway's transaction number; signed with X-TIMESTAMP",
-        nested: None,
-    }];
+    pub const BODY_FIELDS: &'static [Field] = &[Field::new(
+        "tradeNo",
+        "trade_no",
+        Presence::NonEmpty,
+        FieldType::Text,
+        "the gateway's transaction number; signed with X-TIMESTAMP",
+    )];
 
     /// The gateway's transaction number (signed).
     pub fn trade_no(&self) -> &str {
@@ -203,7 +202,7 @@ impl VerifiedCallback {
 /// Every field of a callback body: the signed `tradeNo`
 /// ([`CallbackAuth::BODY_FIELDS`]) and the unsigned claims
 /// ([`CallbackClaims::FIELDS`]).
-pub fn callback_body_fields() -> Vec<FieldSpec> {
+pub fn callback_body_fields() -> Vec<Field> {
     CallbackAuth::BODY_FIELDS
         .iter()
         .chain(CallbackClaims::FIELDS)

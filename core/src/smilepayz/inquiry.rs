@@ -302,7 +302,7 @@ pub fn parse_inquiry_balance_response(
 mod tests {
     use super::*;
     use crate::error::ParseError;
-    use crate::smilepayz::schema::{FieldSpec, Presence};
+    use crate::schema::{self, FieldType, Presence};
 
     #[test]
     fn status_inquiry_needs_a_reference() {
@@ -475,7 +475,7 @@ mod tests {
 
     #[test]
     fn schemas_list_presence() {
-        let p = |fields, path| FieldSpec::find(fields, path).unwrap().presence;
+        let p = |fields, path| schema::find(fields, path).unwrap().presence;
         assert_eq!(
             p(InquiryStatusResponse::FIELDS, "orderNo"),
             Presence::Optional
@@ -489,18 +489,29 @@ mod tests {
             Presence::NonEmpty
         );
         assert_eq!(
-            FieldSpec::paths(InquiryBalanceResponse::FIELDS),
+            schema::paths(InquiryBalanceResponse::FIELDS),
             [
                 "code",
                 "message",
                 "accountInfos",
                 "accountInfos.balanceType",
                 "accountInfos.amount",
+                "accountInfos.amount.currency",
+                "accountInfos.amount.value",
                 "accountInfos.availableBalance",
+                "accountInfos.availableBalance.currency",
+                "accountInfos.availableBalance.value",
                 "accountNo",
                 "name",
                 "balanceTypes",
             ]
         );
+        let ty = |fields, path| schema::find(fields, path).unwrap().ty;
+        let balance = InquiryBalanceResponse::FIELDS;
+        assert_eq!(ty(balance, "accountInfos"), FieldType::ObjectOrArray);
+        assert_eq!(ty(balance, "accountInfos.amount"), FieldType::MoneyText);
+        assert_eq!(ty(balance, "accountInfos.amount.value"), FieldType::Integer);
+        assert_eq!(ty(balance, "balanceTypes"), FieldType::TextArray);
+        assert_eq!(ty(InquiryStatusResponse::FIELDS, "money"), FieldType::Money);
     }
 }

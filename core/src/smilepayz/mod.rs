@@ -17,8 +17,9 @@
 //!
 //! Each message is declared once, in a schema (wire name, Rust name,
 //! [`Presence`], type, rule) that generates its type, its validation, its
-//! serialization or parsing, and its field list (`FIELDS`, a list of
-//! [`FieldSpec`]).
+//! serialization or parsing, and its field list (`FIELDS`, a table of
+//! [`Field`]: the one descriptor type of both gateways, see
+//! [`crate::schema`]).
 //!
 //! Amounts are [`Money`](crate::Money) in integer céntimos; the unit is
 //! contested in SmilePayz's docs, see [`PayInRequest`]'s module notes.
@@ -65,7 +66,7 @@ pub use payin::{
 pub(crate) use request::no_signer as no_signer_error;
 pub use request::{RequestBuilder, UnsignedRequest};
 pub use response::{SUCCESS_CODE, response_timestamp};
-pub use schema::{FieldSpec, Presence};
+pub use schema::{Field, FieldType, Presence};
 pub use signature::{
     SIGNATURE_ALGORITHM, callback_string_to_sign, request_string_to_sign, sign_callback,
     sign_request, verify_request_signature,

@@ -7,7 +7,7 @@ use std::fmt;
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize};
 
-use super::schema::{self, FieldError, FromWire, ToWire, WireType};
+use super::schema::{self, FieldError, FieldType, FromWire, Presence, ToWire, WireType};
 use crate::error::{Rule, ValidationError};
 use crate::validate;
 use crate::{Currency, Money};
@@ -74,7 +74,7 @@ macro_rules! open_code {
         }
 
         impl WireType for $name {
-            const WIRE_TYPE: &'static str = "string";
+            const TY: FieldType = FieldType::Text;
         }
 
         impl ToWire for $name {
@@ -205,7 +205,7 @@ impl TradeType {
 }
 
 impl WireType for TradeType {
-    const WIRE_TYPE: &'static str = "integer";
+    const TY: FieldType = FieldType::Integer;
 }
 
 impl ToWire for TradeType {
@@ -246,8 +246,27 @@ pub(crate) struct MoneyWire {
     currency: String,
 }
 
+/// The fields of [`MoneyWire`].
+const MONEY_FIELDS: &[schema::Field] = &[
+    schema::Field::new(
+        "amount",
+        "minor_units",
+        Presence::Required,
+        FieldType::Integer,
+        "a whole number of minor units (céntimos)",
+    ),
+    schema::Field::new(
+        "currency",
+        "currency",
+        Presence::NonEmpty,
+        FieldType::Text,
+        "three upper-case letters (ISO 4217)",
+    ),
+];
+
 impl WireType for Money {
-    const WIRE_TYPE: &'static str = "object {amount: integer minor units, currency: string}";
+    const TY: FieldType = FieldType::Money;
+    const NESTED: Option<&'static [schema::Field]> = Some(MONEY_FIELDS);
 }
 
 impl ToWire for Money {
@@ -275,6 +294,24 @@ impl FromWire for Money {
 /// value a string of digits (a JSON integer is read too).
 pub(crate) struct BalanceMoney;
 
+/// The fields of [`BalanceMoneyWire`].
+const BALANCE_MONEY_FIELDS: &[schema::Field] = &[
+    schema::Field::new(
+        "currency",
+        "currency",
+        Presence::NonEmpty,
+        FieldType::Text,
+        "three upper-case letters (ISO 4217)",
+    ),
+    schema::Field::new(
+        "value",
+        "minor_units",
+        Presence::NonEmpty,
+        FieldType::Integer,
+        "a string of digits: minor units (céntimos); a JSON integer is read too",
+    ),
+];
+
 /// The wire form of [`BalanceMoney`].
 #[derive(Deserialize)]
 pub(crate) struct BalanceMoneyWire {
@@ -285,7 +322,8 @@ pub(crate) struct BalanceMoneyWire {
 impl schema::Convert for BalanceMoney {
     type Target = Money;
     type Wire = BalanceMoneyWire;
-    const WIRE_TYPE: &'static str = "object {currency: string, value: string of minor units}";
+    const TY: FieldType = FieldType::MoneyText;
+    const NESTED: Option<&'static [schema::Field]> = Some(BALANCE_MONEY_FIELDS);
     fn convert(wire: BalanceMoneyWire) -> Result<Money, FieldError> {
         let currency = wire
             .currency
@@ -317,7 +355,7 @@ pub(crate) struct PeruLocalTime;
 impl schema::Convert for PeruLocalTime {
     type Target = time::OffsetDateTime;
     type Wire = String;
-    const WIRE_TYPE: &'static str = "string (yyyy-MM-ddTHH:mm:ss, optional offset: Peru time)";
+    const TY: FieldType = FieldType::PeruLocalTime;
     fn convert(wire: String) -> Result<Self::Target, FieldError> {
         super::timestamp::parse_peru_local_time(&wire).ok_or_else(|| {
             FieldError::here("not a yyyy-MM-ddTHH:mm:ss time with an optional RFC 3339 offset")
@@ -329,7 +367,7 @@ impl schema::Convert for PeruLocalTime {
 }
 
 impl WireType for time::OffsetDateTime {
-    const WIRE_TYPE: &'static str = "string (yyyy-MM-ddTHH:mm:ss and an RFC 3339 offset)";
+    const TY: FieldType = FieldType::Timestamp;
 }
 
 impl FromWire for time::OffsetDateTime {
@@ -345,7 +383,7 @@ impl FromWire for time::OffsetDateTime {
 }
 
 impl WireType for Vec<BalanceType> {
-    const WIRE_TYPE: &'static str = "array of strings";
+    const TY: FieldType = FieldType::TextArray;
 }
 
 impl ToWire for Vec<BalanceType> {

@@ -327,7 +327,7 @@ pub fn parse_pay_in_response(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::smilepayz::schema::{FieldSpec, Presence};
+    use crate::schema::{self, FieldType, Presence};
 
     fn valid() -> PayInRequestBuilder {
         PayInRequest::builder(
@@ -422,9 +422,7 @@ mod tests {
             let err = builder.build().unwrap_err();
             assert_eq!(err.field(), field, "{err}");
             assert!(
-                FieldSpec::find(PayInRequest::FIELDS, field).is_some()
-                    || field.ends_with(".amount")
-                    || field.ends_with(".currency"),
+                schema::find(PayInRequest::FIELDS, field).is_some(),
                 "{field} is not in the schema"
             );
         }
@@ -458,7 +456,7 @@ mod tests {
     #[test]
     fn schema_lists_every_field_once_in_wire_order() {
         assert_eq!(
-            FieldSpec::paths(PayInRequest::FIELDS),
+            schema::paths(PayInRequest::FIELDS),
             [
                 "merchant",
                 "merchant.merchantId",
@@ -472,6 +470,8 @@ mod tests {
                 "payer.phone",
                 "payer.email",
                 "money",
+                "money.amount",
+                "money.currency",
                 "orderNo",
                 "paymentMethod",
                 "purpose",
@@ -481,13 +481,22 @@ mod tests {
                 "area",
             ]
         );
-        let presence = |p: &str| FieldSpec::find(PayInRequest::FIELDS, p).unwrap().presence;
+        let presence = |p: &str| schema::find(PayInRequest::FIELDS, p).unwrap().presence;
         assert_eq!(presence("payer"), Presence::Required);
         assert_eq!(presence("payer.name"), Presence::NonEmpty);
         assert_eq!(presence("area"), Presence::Optional);
         assert_eq!(presence("merchant.merchantId"), Presence::NonEmpty);
-        let area = FieldSpec::find(PayInRequest::FIELDS, "area").unwrap();
-        assert_eq!((area.rust, area.wire_type), ("area", "integer"));
+        assert_eq!(presence("money.currency"), Presence::NonEmpty);
+        let area = schema::find(PayInRequest::FIELDS, "area").unwrap();
+        assert_eq!((area.rust, area.ty), ("area", FieldType::Integer));
+        assert_eq!(area.ty.describe(), "integer");
+        let money = schema::find(PayInRequest::FIELDS, "money").unwrap();
+        assert_eq!(money.ty, FieldType::Money);
+        let amount = schema::find(PayInRequest::FIELDS, "money.amount").unwrap();
+        assert_eq!(
+            (amount.rust, amount.ty),
+            ("minor_units", FieldType::Integer)
+        );
     }
 
     #[test]
@@ -663,10 +672,10 @@ mod wire_tests {
         );
         // The wire names come from the schema: every key written is declared.
         let value: serde_json::Value = serde_json::from_str(&body).unwrap();
-        let paths = crate::smilepayz::FieldSpec::paths(PayInRequest::FIELDS);
+        let paths = crate::schema::paths(PayInRequest::FIELDS);
         for (key, inner) in value.as_object().unwrap() {
             assert!(paths.contains(key), "{key}");
-            if let Some(obj) = inner.as_object().filter(|_| key != "money") {
+            if let Some(obj) = inner.as_object() {
                 for k in obj.keys() {
                     assert!(paths.contains(&format!("{key}.{k}")), "{key}.{k}");
                 }

@@ -14,7 +14,8 @@
 //!   (absent, `null` and `""` mean unset for optionals; the JSON path of a
 //!   bad value is reported),
 //! - and the field list, `FIELDS`, that tests, fixtures and documentation
-//!   read ([`FieldSpec`]).
+//!   read: a table of [`crate::schema::Field`], the one descriptor type of
+//!   both gateways.
 
 use std::borrow::Cow;
 use std::marker::PhantomData;
@@ -24,66 +25,30 @@ use serde::ser::SerializeStruct;
 
 use crate::error::ValidationError;
 
-pub use crate::schema::Presence;
+pub use crate::schema::{Field, FieldType, Presence};
 
-/// One field of a message, as declared in its schema.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct FieldSpec {
-    /// The JSON name (`orderNo`).
-    pub wire: &'static str,
-    /// The Rust name of the field, getter or setter stem (`order_no`).
-    pub rust: &'static str,
-    /// Whether it must appear and may be empty.
-    pub presence: Presence,
-    /// The JSON type: `string`, `integer`, `object`, `array of strings`, ...
-    pub wire_type: &'static str,
-    /// The rule, in words.
-    pub rule: &'static str,
-    /// The fields of a nested object.
-    pub nested: Option<&'static [FieldSpec]>,
-}
-
-impl FieldSpec {
-    /// Every field of `fields` and of its nested objects, as dotted wire
-    /// paths in declaration order: `merchant`, `merchant.merchantId`, ...
-    pub fn paths(fields: &[FieldSpec]) -> Vec<String> {
-        let mut out = Vec::new();
-        fn walk(prefix: &str, fields: &[FieldSpec], out: &mut Vec<String>) {
-            for f in fields {
-                let path = if prefix.is_empty() {
-                    f.wire.to_owned()
-                } else {
-                    format!("{prefix}.{}", f.wire)
-                };
-                out.push(path.clone());
-                if let Some(nested) = f.nested {
-                    walk(&path, nested, out);
-                }
-            }
-        }
-        walk("", fields, &mut out);
-        out
-    }
-
-    /// The field at a dotted wire path (`payer.name`), if declared.
-    pub fn find(fields: &'static [FieldSpec], path: &str) -> Option<&'static FieldSpec> {
-        let (head, rest) = match path.split_once('.') {
-            Some((h, r)) => (h, Some(r)),
-            None => (path, None),
-        };
-        let field = fields.iter().find(|f| f.wire == head)?;
-        match rest {
-            None => Some(field),
-            Some(rest) => FieldSpec::find(field.nested?, rest),
-        }
-    }
-}
-
-/// What a value is on the wire, for [`FieldSpec::wire_type`].
+/// What a value is on the wire, for [`Field::ty`] and [`Field::nested`].
 pub(crate) trait WireType {
-    const WIRE_TYPE: &'static str;
-    const NESTED: Option<&'static [FieldSpec]> = None;
+    const TY: FieldType;
+    const NESTED: Option<&'static [Field]> = None;
+}
+
+/// One row of a `FIELDS` table, as the `request!` and `response!` macros
+/// declare it: the type and nested fields come from the field's
+/// [`WireType`] or [`Convert`].
+pub(crate) const fn field(
+    wire: &'static str,
+    rust: &'static str,
+    presence: Presence,
+    ty: FieldType,
+    rule: &'static str,
+    nested: Option<&'static [Field]>,
+) -> Field {
+    let field = Field::new(wire, rust, presence, ty, rule);
+    match nested {
+        Some(nested) => field.with_nested(nested),
+        None => field,
+    }
 }
 
 /// Writes a request value as one field of a JSON object.
@@ -194,8 +159,8 @@ pub(crate) trait FromWire: WireType + Sized {
 pub(crate) trait Convert {
     type Target;
     type Wire: DeserializeOwned;
-    const WIRE_TYPE: &'static str;
-    const NESTED: Option<&'static [FieldSpec]> = None;
+    const TY: FieldType;
+    const NESTED: Option<&'static [Field]> = None;
     fn convert(wire: Self::Wire) -> Result<Self::Target, FieldError>;
     fn is_empty(_wire: &Self::Wire) -> bool {
         false
@@ -208,8 +173,8 @@ pub(crate) struct Native<T>(PhantomData<T>);
 impl<T: FromWire> Convert for Native<T> {
     type Target = T;
     type Wire = T::Wire;
-    const WIRE_TYPE: &'static str = T::WIRE_TYPE;
-    const NESTED: Option<&'static [FieldSpec]> = T::NESTED;
+    const TY: FieldType = T::TY;
+    const NESTED: Option<&'static [Field]> = T::NESTED;
     fn convert(wire: Self::Wire) -> Result<T, FieldError> {
         T::from_wire(wire)
     }
@@ -247,9 +212,9 @@ pub(crate) fn take_optional<C: Convert>(
 }
 
 macro_rules! wire_via_serde {
-    ($($t:ty => $name:literal),* $(,)?) => {$(
+    ($($t:ty => $ty:ident),* $(,)?) => {$(
         impl WireType for $t {
-            const WIRE_TYPE: &'static str = $name;
+            const TY: FieldType = FieldType::$ty;
         }
         impl ToWire for $t {
             fn write<S: SerializeStruct>(&self, s: &mut S, key: &'static str) -> Result<(), S::Error> {
@@ -258,7 +223,7 @@ macro_rules! wire_via_serde {
         }
     )*};
 }
-wire_via_serde!(String => "string", u16 => "integer", u32 => "integer");
+wire_via_serde!(String => Text, u16 => Integer, u32 => Integer);
 
 impl FromWire for String {
     type Wire = String;
@@ -271,7 +236,7 @@ impl FromWire for String {
 }
 
 impl WireType for url::Url {
-    const WIRE_TYPE: &'static str = "string (URL)";
+    const TY: FieldType = FieldType::Url;
 }
 
 impl FromWire for url::Url {
@@ -285,7 +250,7 @@ impl FromWire for url::Url {
 }
 
 impl WireType for serde_json::Map<String, serde_json::Value> {
-    const WIRE_TYPE: &'static str = "object";
+    const TY: FieldType = FieldType::Object;
 }
 
 impl FromWire for serde_json::Map<String, serde_json::Value> {
@@ -311,8 +276,8 @@ pub(crate) enum OneOrManyWire<W> {
 impl<T: FromWire> Convert for OneOrMany<T> {
     type Target = Vec<T>;
     type Wire = OneOrManyWire<T::Wire>;
-    const WIRE_TYPE: &'static str = "object, or array of objects";
-    const NESTED: Option<&'static [FieldSpec]> = T::NESTED;
+    const TY: FieldType = FieldType::ObjectOrArray;
+    const NESTED: Option<&'static [Field]> = T::NESTED;
     fn convert(wire: Self::Wire) -> Result<Vec<T>, FieldError> {
         match wire {
             OneOrManyWire::One(w) => Ok(vec![T::from_wire(w)?]),
@@ -438,15 +403,15 @@ macro_rules! request {
         impl $name {
             /// The schema of this object: every field in wire order, with
             /// its presence, type and rule.
-            pub const FIELDS: &'static [$crate::smilepayz::schema::FieldSpec] = &[
-                $( $crate::smilepayz::schema::FieldSpec {
-                    wire: $wire,
-                    rust: stringify!($field),
-                    presence: $crate::smilepayz::schema::Presence::$presence,
-                    wire_type: <$ty as $crate::smilepayz::schema::WireType>::WIRE_TYPE,
-                    rule: $rule,
-                    nested: <$ty as $crate::smilepayz::schema::WireType>::NESTED,
-                }, )*
+            pub const FIELDS: &'static [$crate::schema::Field] = &[
+                $( $crate::smilepayz::schema::field(
+                    $wire,
+                    stringify!($field),
+                    $crate::schema::Presence::$presence,
+                    <$ty as $crate::smilepayz::schema::WireType>::TY,
+                    $rule,
+                    <$ty as $crate::smilepayz::schema::WireType>::NESTED,
+                ), )*
             ];
 
             $(
@@ -487,8 +452,8 @@ macro_rules! request {
         }
 
         impl $crate::smilepayz::schema::WireType for $name {
-            const WIRE_TYPE: &'static str = "object";
-            const NESTED: Option<&'static [$crate::smilepayz::schema::FieldSpec]> = Some(Self::FIELDS);
+            const TY: $crate::schema::FieldType = $crate::schema::FieldType::Object;
+            const NESTED: Option<&'static [$crate::schema::Field]> = Some(Self::FIELDS);
         }
 
         impl $crate::smilepayz::schema::ToWire for $name {
@@ -538,15 +503,15 @@ macro_rules! response {
         impl $name {
             /// The schema of this object: every field in wire order, with
             /// its presence, type and rule.
-            pub const FIELDS: &'static [$crate::smilepayz::schema::FieldSpec] = &[
-                $( $crate::smilepayz::schema::FieldSpec {
-                    wire: $wire,
-                    rust: stringify!($field),
-                    presence: $crate::smilepayz::schema::Presence::$presence,
-                    wire_type: <$crate::smilepayz::schema::conv!($ty $(, $via)?) as $crate::smilepayz::schema::Convert>::WIRE_TYPE,
-                    rule: $rule,
-                    nested: <$crate::smilepayz::schema::conv!($ty $(, $via)?) as $crate::smilepayz::schema::Convert>::NESTED,
-                }, )*
+            pub const FIELDS: &'static [$crate::schema::Field] = &[
+                $( $crate::smilepayz::schema::field(
+                    $wire,
+                    stringify!($field),
+                    $crate::schema::Presence::$presence,
+                    <$crate::smilepayz::schema::conv!($ty $(, $via)?) as $crate::smilepayz::schema::Convert>::TY,
+                    $rule,
+                    <$crate::smilepayz::schema::conv!($ty $(, $via)?) as $crate::smilepayz::schema::Convert>::NESTED,
+                ), )*
             ];
         }
 
@@ -561,8 +526,8 @@ macro_rules! response {
         }
 
         impl $crate::smilepayz::schema::WireType for $name {
-            const WIRE_TYPE: &'static str = "object";
-            const NESTED: Option<&'static [$crate::smilepayz::schema::FieldSpec]> = Some(Self::FIELDS);
+            const TY: $crate::schema::FieldType = $crate::schema::FieldType::Object;
+            const NESTED: Option<&'static [$crate::schema::Field]> = Some(Self::FIELDS);
         }
 
         impl $crate::smilepayz::schema::FromWire for $name {
@@ -585,6 +550,51 @@ pub(crate) use response;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::find;
+    use crate::smilepayz::{CallbackClaims, InquiryBalanceResponse, PayInResponse};
+
+    #[test]
+    fn wire_types_keep_their_documented_wording() {
+        let described = |fields, path| find(fields, path).map(|f| f.ty.describe());
+        for (fields, path, words) in [
+            (PayInResponse::FIELDS, "orderNo", "string"),
+            (PayInResponse::FIELDS, "channel", "object"),
+            (
+                PayInResponse::FIELDS,
+                "transactionTime",
+                "string (yyyy-MM-ddTHH:mm:ss and an RFC 3339 offset)",
+            ),
+            (
+                PayInResponse::FIELDS,
+                "money",
+                "object {amount: integer minor units, currency: string}",
+            ),
+            (
+                CallbackClaims::FIELDS,
+                "transactionTime",
+                "string (yyyy-MM-ddTHH:mm:ss, optional offset: Peru time)",
+            ),
+            (
+                InquiryBalanceResponse::FIELDS,
+                "accountInfos",
+                "object, or array of objects",
+            ),
+            (
+                InquiryBalanceResponse::FIELDS,
+                "accountInfos.amount",
+                "object {currency: string, value: string of minor units}",
+            ),
+            (
+                InquiryBalanceResponse::FIELDS,
+                "balanceTypes",
+                "array of strings",
+            ),
+        ] {
+            assert_eq!(described(fields, path), Some(words), "{path}");
+        }
+        assert_eq!(<url::Url as WireType>::TY.describe(), "string (URL)");
+        assert_eq!(<u32 as WireType>::TY.describe(), "integer");
+    }
 
     #[test]
     fn field_errors_nest_paths() {
