@@ -29,6 +29,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 #[test]
 fn passes_the_fault_suite() {
+    let _exclusive = pasarela_transport_tests::exclusive();
     let report = runtime().block_on(faults::run(
         Stack {
             keeps_header_order: true,
@@ -43,6 +44,7 @@ fn passes_the_fault_suite() {
 /// simulator (the same cases as the ureq and surf transports').
 #[test]
 fn passes_the_transport_suite() {
+    let _exclusive = pasarela_transport_tests::exclusive();
     use pasarela_conformance::transport_suite::Suite;
     let suite = Suite::start();
     let report = runtime().block_on(suite.run(|timeout| {
@@ -80,6 +82,7 @@ fn futures_are_send_and_spawn_on_tokio() {
 
 #[test]
 fn clones_share_one_pool_across_tasks() {
+    let _exclusive = pasarela_transport_tests::exclusive();
     let server = Server::start();
     let t = transport(faults::config().timeout(Duration::from_secs(5)));
     runtime().block_on(async {
@@ -117,6 +120,7 @@ fn clones_share_one_pool_across_tasks() {
 /// completes: NotSent) and after sending (no answer: MaybeSent).
 #[test]
 fn a_timeout_while_connecting_is_not_sent_and_after_sending_maybe_sent() {
+    let _exclusive = pasarela_transport_tests::exclusive();
     let silent = Server::start_silent();
     let server = Server::start();
     let client = reqwest::Client::builder()
@@ -219,6 +223,7 @@ fn a_client_that_follows_redirects_is_caught() {
 /// `PASARELA_LOAD_N=1000 cargo test --release -p pasarela-reqwest --test reqwest load_`
 #[test]
 fn load_pay_ins_with_duplicate_callbacks() {
+    let _exclusive = pasarela_transport_tests::exclusive();
     use pasarela_conformance::transport_suite::Load;
     use pasarela_core::client::AsyncSmilepayzClient;
 

@@ -13,6 +13,7 @@ use pasarela_transport_tests::server::Server;
 
 #[test]
 fn passes_the_fault_suite() {
+    let _exclusive = pasarela_transport_tests::exclusive();
     let report = async_std::task::block_on(faults::run(
         Stack {
             // http-types keeps headers in a hash map.
@@ -28,6 +29,7 @@ fn passes_the_fault_suite() {
 /// simulator (the same cases as the ureq and reqwest transports').
 #[test]
 fn passes_the_transport_suite() {
+    let _exclusive = pasarela_transport_tests::exclusive();
     use pasarela_conformance::transport_suite::Suite;
     let suite = Suite::start();
     let report = async_std::task::block_on(suite.run(|timeout| {
@@ -76,6 +78,7 @@ async fn many_concurrent_requests_one_connection_each() {
 /// order present in the simulator afterwards, exactly once.
 #[test]
 fn thousand_concurrent_pay_ins() {
+    let _exclusive = pasarela_transport_tests::exclusive();
     use pasarela_conformance::samples::smilepayz_pay_in;
     use pasarela_conformance::transport_suite::Suite;
     use pasarela_core::client::AsyncSmilepayzClient;
@@ -134,6 +137,7 @@ fn thousand_concurrent_pay_ins() {
 /// `PASARELA_LOAD_N=1000 cargo test --release -p pasarela-surf --test surf load_`
 #[test]
 fn load_pay_ins_with_duplicate_callbacks() {
+    let _exclusive = pasarela_transport_tests::exclusive();
     use std::sync::Arc;
 
     use pasarela_conformance::transport_suite::Load;

@@ -16,3 +16,15 @@
 
 pub mod faults;
 pub mod server;
+
+/// Serializes a test binary's timing-sensitive tests (the fault and
+/// behaviour suites, which give requests sub-second timeouts) with its
+/// load tests (hundreds of RSA-signed pay-ins), so a load test never starves
+/// a timeout case into a false failure on a small CI machine. Hold the
+/// guard for the whole test; a test that panicked while holding it does
+/// not block the others.
+pub fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -18,6 +18,7 @@ fn transport(config: TransportConfig) -> UreqTransport {
 
 #[test]
 fn passes_the_fault_suite() {
+    let _exclusive = pasarela_transport_tests::exclusive();
     let report = block_on_inline(faults::run(
         Stack {
             keeps_header_order: true,
@@ -33,6 +34,7 @@ fn passes_the_fault_suite() {
 /// error kind, "not sent" vs "outcome unknown" right in every case.
 #[test]
 fn passes_the_transport_suite() {
+    let _exclusive = pasarela_transport_tests::exclusive();
     let suite = Suite::start();
     let report = block_on_inline(suite.run(|timeout| {
         Blocking(transport(
@@ -47,6 +49,7 @@ fn passes_the_transport_suite() {
 
 #[test]
 fn keeps_connections_and_is_shared_across_threads() {
+    let _exclusive = pasarela_transport_tests::exclusive();
     let server = Server::start();
     let t = transport(faults::config());
     let handles: Vec<_> = (0..8)
