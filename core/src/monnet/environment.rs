@@ -40,12 +40,14 @@ pub enum Environment {
     Custom(Url),
 }
 
+// Crate-private: [`Config::new`] computes the URLs once and keeps them, so
+// the public way to read them ([`Config::pci_proxy_url`], ...) cannot fail.
 impl Environment {
     /// The PCI-proxy URL a create request is POSTed to.
     ///
     /// Fails only for a [`Custom`](Environment::Custom) URL that is not
     /// `http(s)`.
-    pub fn pci_proxy_url(&self) -> Result<Url, ValidationError> {
+    pub(crate) fn pci_proxy_url(&self) -> Result<Url, ValidationError> {
         match self {
             Environment::Certification => CERT_PROXY_URL.clone().map_err(|_| bad_environment()),
             Environment::Production => PROD_PROXY_URL.clone().map_err(|_| bad_environment()),
@@ -54,7 +56,7 @@ impl Environment {
     }
 
     /// The `URLMonnet` body value: the Monnet endpoint the proxy forwards to.
-    pub fn url_monnet(&self) -> Result<String, ValidationError> {
+    pub(crate) fn url_monnet(&self) -> Result<String, ValidationError> {
         match self {
             Environment::Certification => Ok(CERT_URL_MONNET.to_owned()),
             Environment::Production => Ok(PROD_URL_MONNET.to_owned()),
@@ -66,7 +68,7 @@ impl Environment {
 
     /// The status-query URL for a merchant id (percent-encoded as a path
     /// segment).
-    pub fn status_url(&self, merchant_id: &str) -> Result<Url, ValidationError> {
+    pub(crate) fn status_url(&self, merchant_id: &str) -> Result<Url, ValidationError> {
         let segments = ["ms-experience-payin", "merchant", merchant_id, "operations"];
         match self {
             Environment::Certification => join(&parse_const(CERT_STATUS_BASE)?, &segments),

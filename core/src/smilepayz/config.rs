@@ -19,9 +19,11 @@ pub enum Environment {
     Custom(url::Url),
 }
 
+// Crate-private: [`Config::new`] calls these once and keeps the URLs, so the
+// public way to read a URL ([`Config::pay_in_url`], ...) cannot fail.
 impl Environment {
     /// The base URL requests are sent under.
-    pub fn base_url(&self) -> Result<url::Url, ValidationError> {
+    pub(crate) fn base_url(&self) -> Result<url::Url, ValidationError> {
         match self {
             Environment::Sandbox => parse_const("https://sandbox-gateway.smilepayz.com/"),
             Environment::Production => parse_const("https://gateway.smilepayz.com/"),
@@ -31,7 +33,7 @@ impl Environment {
 
     /// The absolute URL of an API path such as `/v2.0/inquiry-status`. A
     /// custom base URL keeps its path prefix; it must be `http(s)`.
-    pub fn endpoint(&self, path: &str) -> Result<url::Url, ValidationError> {
+    pub(crate) fn endpoint(&self, path: &str) -> Result<url::Url, ValidationError> {
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         crate::urls::join(&self.base_url()?, &segments).ok_or_else(bad_environment)
     }
@@ -140,6 +142,22 @@ impl Config {
         &self.environment
     }
 
+    /// Where pay-ins are sent: the environment's
+    /// `/v2.0/transaction/pay-in` (checked when built).
+    pub fn pay_in_url(&self) -> &url::Url {
+        &self.pay_in_url
+    }
+
+    /// Where status inquiries are sent: `/v2.0/inquiry-status`.
+    pub fn inquiry_status_url(&self) -> &url::Url {
+        &self.inquiry_status_url
+    }
+
+    /// Where balance inquiries are sent: `/v2.0/inquiry-balance`.
+    pub fn inquiry_balance_url(&self) -> &url::Url {
+        &self.inquiry_balance_url
+    }
+
     /// The absolute URL of one of the API paths (checked when built).
     pub(crate) fn url(&self, path: ApiPath) -> &url::Url {
         match path {
@@ -215,6 +233,20 @@ mod tests {
             "https://sandbox-gateway.smilepayz.com/v2.0/inquiry-status"
         );
         assert!(ok.signer().is_none());
+        // The public accessors read what was checked; they cannot fail.
+        let urls = [
+            ok.pay_in_url().as_str(),
+            ok.inquiry_status_url().as_str(),
+            ok.inquiry_balance_url().as_str(),
+        ];
+        assert_eq!(
+            urls,
+            [
+                "https://sandbox-gateway.smilepayz.com/v2.0/transaction/pay-in",
+                "https://sandbox-gateway.smilepayz.com/v2.0/inquiry-status",
+                "https://sandbox-gateway.smilepayz.com/v2.0/inquiry-balance",
+            ]
+        );
         let e = Config::without_signer("", secret(), Environment::Sandbox).unwrap_err();
         assert_eq!(e.field(), "X-PARTNER-ID");
         let e = Config::without_signer("a b", secret(), Environment::Sandbox).unwrap_err();
