@@ -117,6 +117,10 @@ pub enum FieldType {
     /// Money as an object of a currency and a string of minor units,
     /// `{"currency": "PEN", "value": "1050"}` (SmilePayz balances).
     MoneyText,
+    /// Any JSON value, kept and never evaluated: a string as its text,
+    /// anything else as its JSON text (Monnet's reserved
+    /// `payinStatusErrorCode`).
+    Any,
 }
 
 impl FieldType {
@@ -139,6 +143,7 @@ impl FieldType {
             FieldType::PeruLocalTime => "string (yyyy-MM-ddTHH:mm:ss, optional offset: Peru time)",
             FieldType::Money => "object {amount: integer minor units, currency: string}",
             FieldType::MoneyText => "object {currency: string, value: string of minor units}",
+            FieldType::Any => "any JSON value (kept as text, never evaluated)",
         }
     }
 }
@@ -332,6 +337,7 @@ mod tests {
             FieldType::PeruLocalTime,
             FieldType::Money,
             FieldType::MoneyText,
+            FieldType::Any,
         ];
         let words: std::collections::HashSet<_> = all.iter().map(|t| t.describe()).collect();
         assert_eq!(words.len(), all.len(), "two types described alike");

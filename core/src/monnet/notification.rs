@@ -50,14 +50,14 @@ pub const NOTIFICATION: &[Field] = &[
         "payinStatusErrorCode",
         "claims.status_error_code",
         Presence::Optional,
-        FieldType::Text,
+        FieldType::Any,
         "reserved by Monnet: kept, never evaluated",
     ),
     Field::new(
         "payinStatusErrorMessage",
         "claims.status_error_message",
         Presence::Optional,
-        FieldType::Text,
+        FieldType::Any,
         "reserved by Monnet: kept, never evaluated",
     ),
     Field::new(
@@ -756,7 +756,15 @@ mod tests {
     #[test]
     fn payin_status_error_code_is_not_evaluated() {
         // Any value, any type Monnet might send, changes nothing.
-        for v in [r#""9999""#, "500", r#""""#, "null"] {
+        for v in [
+            r#""9999""#,
+            "500",
+            r#""""#,
+            "null",
+            "true",
+            r#"{"code":"x"}"#,
+            "[1,2]",
+        ] {
             let b = good().replace(
                 r#""payinStatusErrorCode":"00""#,
                 &format!(r#""payinStatusErrorCode":{v}"#),
@@ -764,7 +772,22 @@ mod tests {
             let n = verify(&b).unwrap();
             assert_eq!(n.claims().state, PayinState::Authorized);
             assert!(n.claims().transaction_error.is_none());
+            // Kept as received: a string as its text, anything else as JSON.
+            let kept = n.claims().status_error_code.clone();
+            let expected = match v {
+                "null" => None,
+                s if s.starts_with('"') => Some(s.trim_matches('"').to_owned()),
+                other => Some(other.to_owned()),
+            };
+            assert_eq!(kept, expected, "{v}");
         }
+        // The message, too.
+        let b = good().replace(
+            r#""payinStatusErrorMessage":"OK""#,
+            r#""payinStatusErrorMessage":false"#,
+        );
+        assert_ne!(b, good(), "the message was replaced");
+        assert!(verify(&b).is_ok());
     }
 
     #[test]

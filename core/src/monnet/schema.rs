@@ -71,12 +71,12 @@ pub(crate) struct Read<'a> {
 
 impl<'a> Read<'a> {
     fn index(&self, wire: &str) -> usize {
-        // Only called with names of `self.table` (the module's own constants);
-        // an unknown name reads as absent rather than panicking.
-        self.table
-            .iter()
-            .position(|f| f.wire == wire)
-            .unwrap_or(usize::MAX)
+        // Only called with names of `self.table` (the module's own constants):
+        // a mistyped name is a bug, caught by the tests (debug builds); in a
+        // release build it reads as absent rather than panicking.
+        let found = self.table.iter().position(|f| f.wire == wire);
+        debug_assert!(found.is_some(), "{wire} is not a field of this table");
+        found.unwrap_or(usize::MAX)
     }
 
     /// The path of a field of this object, for errors.
@@ -217,6 +217,8 @@ fn slot(raw: &RawValue, ty: FieldType) -> Result<Slot<'_>, String> {
         FieldType::Array => serde_json::from_str::<Vec<&RawValue>>(text)
             .map(Slot::Array)
             .map_err(|_| "expected a JSON array".to_owned()),
+        // Reserved fields: whatever arrives is kept, nothing fails on it.
+        FieldType::Any if !text.starts_with('"') => Ok(Slot::Text(text.to_owned())),
         _ if text.starts_with('"') => serde_json::from_str::<String>(text)
             .map(Slot::Text)
             .map_err(|e| e.to_string()),
