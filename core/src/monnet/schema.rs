@@ -7,9 +7,11 @@
 //! be present and whether it may be empty, its wire type and its rule. The
 //! tables drive the code: the create request is validated and serialized by
 //! walking [`CREATE_REQUEST`] (in its order, which is the seed's sample
-//! order), and every parsed message is read by walking its table, so a wire
-//! name is written exactly once in the crate. Tests and fixtures use the
-//! same tables for their field lists.
+//! order), and every parsed message is read by walking its table: presence,
+//! duplicates, JSON types and unknown fields are decided by the table, and
+//! the typed fields are then taken out of the read message by their table
+//! names (a name not in the table is a bug a debug assertion catches). Tests
+//! and fixtures use the same tables for their field lists.
 //!
 //! ```
 //! use pasarela_core::monnet::schema::{CREATE_REQUEST, Presence};
