@@ -107,6 +107,15 @@ pub(crate) fn printable(field: Field, value: &str) -> Result<(), ValidationError
     )
 }
 
+/// Fails with [`Rule::Required`] when `value` is empty or only white space
+/// (what a gateway trimming its input reads as empty).
+pub(crate) fn not_blank(field: Field, value: &str) -> Result<(), ValidationError> {
+    if value.trim().is_empty() {
+        return Err(ValidationError::new(field, Rule::Required));
+    }
+    Ok(())
+}
+
 /// Fails if `value` has more than `max` characters (an empty value passes:
 /// presence is the caller's rule).
 pub(crate) fn max_chars(field: Field, value: &str, max: usize) -> Result<(), ValidationError> {
@@ -165,6 +174,18 @@ mod tests {
             assert!(email("e", bad).is_err(), "{bad}");
         }
         assert!(printable("n", "José\n").is_err());
+    }
+
+    #[test]
+    fn not_blank_refuses_white_space_only() {
+        for blank in ["", " ", "\t", "\u{a0}", "\u{3000} "] {
+            assert_eq!(
+                not_blank("f", blank).unwrap_err().rule(),
+                &Rule::Required,
+                "{blank:?}"
+            );
+        }
+        assert!(not_blank("f", " a ").is_ok());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod browser;
 mod callbacks;
 mod client_shapes;
+mod differential;
 mod in_process;
 mod independence;
 mod independent_client;

@@ -80,7 +80,7 @@ impl Transaction {
     }
 
     /// Sets `payinExpirationTime`: whole minutes until the payment expires,
-    /// at least 1.
+    /// 1 to 999999.
     pub fn expiration_minutes(mut self, minutes: u32) -> Self {
         self.expiration_minutes = minutes;
         self
@@ -539,13 +539,24 @@ fn max_chars<const N: usize>(field: &'static str, v: &str, _: &CreateRequest) ->
 
 type Check2 = Result<(), ValidationError>;
 
+/// The largest `payinAmount` sent, in minor units: 999999999999.99, at
+/// most 12 integer digits. Monnet documents no maximum, only a "Decimal"
+/// with two decimals; the simulator refuses more than 12 digits before the
+/// point, and no card payment comes near it: the SDK sends no more.
+pub(crate) const MAX_AMOUNT_MINOR: u64 = 99_999_999_999_999;
+
+/// The longest `payinExpirationTime` sent, in minutes (six digits, about
+/// 694 days). Monnet documents whole minutes without a maximum; the
+/// simulator refuses more than six digits: the SDK sends no more.
+pub(crate) const MAX_EXPIRATION_MINUTES: u32 = 999_999;
+
 fn positive_amount(field: &'static str, _: &str, r: &CreateRequest) -> Check2 {
-    validate::range(field, r.amount().minor_units(), 1, u64::MAX)
+    validate::range(field, r.amount().minor_units(), 1, MAX_AMOUNT_MINOR)
 }
 
 fn positive_minutes(field: &'static str, _: &str, r: &CreateRequest) -> Check2 {
     let m = u64::from(r.parts.transaction.expiration_minutes);
-    validate::range(field, m, 1, u64::from(u32::MAX))
+    validate::range(field, m, 1, u64::from(MAX_EXPIRATION_MINUTES))
 }
 
 fn email(field: &'static str, v: &str, _: &CreateRequest) -> Check2 {
@@ -645,7 +656,7 @@ create_table! {
     "payinMerchantID", "Config::merchant_id", NonEmpty, Integer, Source::MerchantId, None,
         "digits only (from the Config)";
     "payinAmount", "transaction.amount", NonEmpty, Decimal, req(|r| &r.amount_text), Some(positive_amount),
-        "more than zero, exactly two decimals";
+        "more than zero, at most 999999999999.99 (12 integer digits), exactly two decimals";
     "payinCurrency", "transaction.amount.currency", NonEmpty, Text, req(|r| &r.currency_text), None,
         "three upper-case letters (ISO 4217)";
     "payinMerchantOperationNumber", "transaction.operation_number", NonEmpty, Text, req(|r| &r.parts.transaction.operation_number), Some(max_chars::<50>),
@@ -678,7 +689,7 @@ create_table! {
     "payinLanguage", "transaction.language", NonEmpty, Text, req(|r| &r.parts.transaction.language), Some(language),
         "two letters (ISO 639-1)";
     "payinExpirationTime", "transaction.expiration_minutes", NonEmpty, Integer, req(|r| &r.expiration_text), Some(positive_minutes),
-        "whole minutes, at least 1";
+        "whole minutes, 1 to 999999";
     "payinDateTime", "transaction.date_time", NonEmpty, Text, req(|r| &r.parts.transaction.date_time), None,
         "must not be empty (the date of the transaction)";
     "payinTransactionOKURL", "transaction.ok_url", NonEmpty, Url, req(|r| &r.parts.transaction.ok_url), Some(https_url),
@@ -1303,7 +1314,7 @@ pub(crate) mod tests {
                 "payinAmount".to_owned(),
                 Rule::OutOfRange {
                     min: 1,
-                    max: u64::MAX
+                    max: MAX_AMOUNT_MINOR
                 }
             )
         );
@@ -1368,7 +1379,7 @@ pub(crate) mod tests {
                 "payinExpirationTime".to_owned(),
                 Rule::OutOfRange {
                     min: 1,
-                    max: u64::from(u32::MAX)
+                    max: u64::from(MAX_EXPIRATION_MINUTES)
                 }
             )
         );
@@ -1481,7 +1492,7 @@ pub(crate) mod tests {
         fn any_text_renders_valid_json_hashed_as_sent(
             op in "\\PC{1,50}",
             address in "[\\x00-\\x1f\"\\\\a-zñ ]{0,40}",
-            cents in 1u64..u64::MAX,
+            cents in 1u64..=MAX_AMOUNT_MINOR,
         ) {
             let b = with_tx(|t| Transaction { operation_number: op.clone(), amount: Money::pen(cents), ..t })
                 .billing_address(BillingAddress::new(address.clone(), "", "", "", ""));
@@ -1507,6 +1518,40 @@ pub(crate) mod tests {
                     proptest::prop_assert!(!wire.contains(s));
                 }
             }
+        }
+    }
+
+    /// payinAmount: at most 12 integer digits; payinExpirationTime: at
+    /// most 999999 minutes (the simulator refuses more; Monnet documents no
+    /// maximum, so the SDK sends no more than the witness takes).
+    #[test]
+    fn amount_and_expiration_have_a_ceiling() {
+        let amount = |minor| {
+            with_tx(|t| Transaction {
+                amount: Money::pen(minor),
+                ..t
+            })
+        };
+        let most = amount(MAX_AMOUNT_MINOR).build().unwrap();
+        assert_eq!(most.amount_text(), "999999999999.99");
+        for over in [MAX_AMOUNT_MINOR + 1, u64::MAX] {
+            assert_eq!(
+                rule_of(amount(over)),
+                (
+                    "payinAmount".to_owned(),
+                    Rule::OutOfRange {
+                        min: 1,
+                        max: MAX_AMOUNT_MINOR
+                    }
+                )
+            );
+        }
+        assert!(with_tx(|t| t.expiration_minutes(999_999)).build().is_ok());
+        for over in [1_000_000, u32::MAX] {
+            assert_eq!(
+                rule_of(with_tx(|t| t.expiration_minutes(over))).0,
+                "payinExpirationTime"
+            );
         }
     }
 

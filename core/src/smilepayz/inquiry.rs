@@ -41,7 +41,7 @@ schema::request! {
         setters on RequestBuilder<InquiryStatusRequest>, also at_least_one_reference {
         /// Pay-in or pay-out.
         trade_type: TradeType = "tradeType", Required, get TradeType,
-            rule model::any_trade_type => "a number: 1 pay-in, 2 pay-out";
+            rule model::trade_type => "a number: 1 pay-in, 2 pay-out (no other is sent)";
         /// The merchant's order number.
         order_no: String = "orderNo", Optional, get &str,
             rule model::reference => "1–32 ASCII letters or digits; this or tradeNo";
@@ -186,7 +186,7 @@ schema::request! {
             rule account_no => "1–128 visible ASCII characters (no spaces)";
         /// Which balances.
         balance_types: Vec<BalanceType> = "balanceTypes", NonEmpty, get &[BalanceType],
-            rule model::balance_types => "at least one of BALANCE, AVAILABLE (open set)";
+            rule model::balance_types => "at least one, each BALANCE or AVAILABLE";
     }
 }
 

@@ -462,15 +462,20 @@ pub(crate) fn reference(field: Field, value: &str) -> Result<(), ValidationError
     )
 }
 
-/// A name: 1–128 characters, no control characters.
+/// A name: 1–128 characters, not blank, no control characters. A name of
+/// spaces only is no name: the simulator (like a gateway that trims its
+/// input) reads `payer.name` " " as empty and refuses it.
 pub(crate) fn name(field: Field, value: &str) -> Result<(), ValidationError> {
     validate::required_len(field, value, 1, 128)?;
+    validate::not_blank(field, value)?;
     validate::printable(field, value)
 }
 
-/// `purpose`: 1–64 characters, no control characters.
+/// `purpose`: 1–64 characters, not blank, no control characters (a
+/// mandatory field of spaces only is refused as empty by the simulator).
 pub(crate) fn purpose(field: Field, value: &str) -> Result<(), ValidationError> {
     validate::required_len(field, value, 1, 64)?;
+    validate::not_blank(field, value)?;
     validate::printable(field, value)
 }
 
@@ -504,14 +509,22 @@ pub(crate) fn id_type(field: Field, value: &IdType) -> Result<(), ValidationErro
     }
 }
 
-/// `balanceTypes`: at least one, each an upper-case code.
+/// `balanceTypes`: at least one, each `BALANCE` or `AVAILABLE`, the two
+/// GATEWAYS.md lists (the simulator refuses any other). The type stays
+/// open for reading; [`BalanceType::Other`] is refused when sending.
 // The schema hands every rule a reference to the field's own type.
 #[allow(clippy::ptr_arg)]
 pub(crate) fn balance_types(field: Field, value: &Vec<BalanceType>) -> Result<(), ValidationError> {
     if value.is_empty() {
         return Err(ValidationError::new(field, Rule::Required));
     }
-    value.iter().try_for_each(|t| code(field, t.as_str()))
+    match value.iter().find(|t| matches!(t, BalanceType::Other(_))) {
+        None => Ok(()),
+        Some(_) => Err(ValidationError::new(
+            field,
+            Rule::Format(Cow::Borrowed("each one of BALANCE, AVAILABLE")),
+        )),
+    }
 }
 
 /// `payer.identity`: 1–32 ASCII letters, digits or `-`.
@@ -579,9 +592,17 @@ pub(crate) fn area(field: Field, value: &u16) -> Result<(), ValidationError> {
     validate::range(field, u64::from(*value), 1, 999)
 }
 
-/// Any trade type may be asked for.
-pub(crate) fn any_trade_type(_field: Field, _value: &TradeType) -> Result<(), ValidationError> {
-    Ok(())
+/// `tradeType`: 1 (pay-in) or 2 (pay-out), the two GATEWAYS.md lists (the
+/// simulator refuses any other number). [`TradeType::Other`] is kept for
+/// reading answers, refused when sending.
+pub(crate) fn trade_type(field: Field, value: &TradeType) -> Result<(), ValidationError> {
+    match value {
+        TradeType::PayIn | TradeType::PayOut => Ok(()),
+        TradeType::Other(_) => Err(ValidationError::new(
+            field,
+            Rule::Format(Cow::Borrowed("1 (pay-in) or 2 (pay-out)")),
+        )),
+    }
 }
 
 // --- payer -------------------------------------------------------------------
@@ -615,7 +636,7 @@ schema::request! {
             rule identity => "1–32 ASCII letters, digits or `-`";
         /// Full name.
         name: String = "name", NonEmpty, get &str,
-            rule name => "1–128 characters, no control characters";
+            rule name => "1–128 characters, not blank, no control characters";
         /// Phone number.
         phone: String = "phone", Optional, get &str, set with_phone,
             rule phone => "6–15 digits, optionally after `+`";
@@ -756,6 +777,16 @@ mod tests {
         assert_eq!(field(Payer::new("")), "name");
         assert_eq!(field(Payer::new("x".repeat(129))), "name");
         assert_eq!(field(Payer::new("Ana\n")), "name");
+        // payer.name: not blank (white space only reads as empty).
+        for blank in [" ", "   ", "\u{a0}", "\u{3000}"] {
+            let err = Payer::new(blank).check().unwrap_err();
+            assert_eq!(
+                (err.field(), err.rule()),
+                ("name", &Rule::Required),
+                "{blank:?}"
+            );
+        }
+        assert!(Payer::new(" Ana ").check().is_ok());
         assert_eq!(
             field(Payer::new("Ana").with_id_type(IdType::Other(String::new()))),
             "idType"
@@ -849,6 +880,31 @@ mod tests {
             ),
         ] {
             assert_eq!(read(bad).unwrap_err().path, path, "{bad}");
+        }
+    }
+
+    #[test]
+    fn trade_type_rule_sends_only_pay_in_and_pay_out() {
+        assert!(trade_type("tradeType", &TradeType::PayIn).is_ok());
+        assert!(trade_type("tradeType", &TradeType::PayOut).is_ok());
+        for n in [0, 1, 2, 3, 255] {
+            let err = trade_type("tradeType", &TradeType::Other(n)).unwrap_err();
+            assert_eq!(err.field(), "tradeType", "{n}");
+            assert!(matches!(err.rule(), Rule::Format(_)), "{n}");
+        }
+    }
+
+    #[test]
+    fn balance_types_rule_sends_only_balance_and_available() {
+        let check = |types: Vec<BalanceType>| balance_types("balanceTypes", &types);
+        assert!(check(vec![BalanceType::Balance]).is_ok());
+        assert!(check(vec![BalanceType::Balance, BalanceType::Available]).is_ok());
+        assert_eq!(check(vec![]).unwrap_err().rule(), &Rule::Required);
+        for other in ["PENDING", "BALANCE_2", "BALANCE", "balance", ""] {
+            let err =
+                check(vec![BalanceType::Balance, BalanceType::Other(other.into())]).unwrap_err();
+            assert_eq!(err.field(), "balanceTypes", "{other}");
+            assert!(matches!(err.rule(), Rule::Format(_)), "{other}");
         }
     }
 

@@ -40,13 +40,13 @@ schema::request! {
             rule model::merchant_id => "1–32 digits, or `sandbox-` and 1–32 digits";
         /// Display name.
         merchant_name: String = "merchantName", Optional, get &str, set with_merchant_name,
-            rule model::name => "1–128 characters, no control characters";
+            rule model::name => "1–128 characters, not blank, no control characters";
         /// Sub-merchant id, for multi-level merchants.
         sub_merchant_id: String = "subMerchantId", Optional, get &str, set with_sub_merchant_id,
             rule model::alnum_id => "1–64 ASCII letters or digits";
         /// Sub-merchant display name.
         sub_merchant_name: String = "subMerchantName", Optional, get &str, set with_sub_merchant_name,
-            rule model::name => "1–128 characters, no control characters";
+            rule model::name => "1–128 characters, not blank, no control characters";
     }
 }
 
@@ -123,7 +123,7 @@ schema::request! {
             rule model::payment_method => "an upper-case code of letters, digits and `_`";
         /// What the payment is for.
         purpose: String = "purpose", NonEmpty, get &str,
-            rule model::purpose => "1–64 characters, no control characters";
+            rule model::purpose => "1–64 characters, not blank, no control characters";
         /// Seconds until the pay-in expires; the gateway's default is 3600.
         expiry_period: u32 = "expiryPeriod", Optional, get u32, set expiry_period,
             rule model::expiry_period => "300..=86400 seconds";
@@ -355,6 +355,13 @@ mod tests {
             (with(|r| r.order_no = "pedidoñ123".into()), "orderNo"),
             (with(|r| r.purpose = String::new()), "purpose"),
             (with(|r| r.purpose = "p".repeat(65)), "purpose"),
+            // purpose: not blank (white space only reads as empty).
+            (with(|r| r.purpose = " ".into()), "purpose"),
+            (with(|r| r.purpose = "\u{3000}\t".into()), "purpose"),
+            (
+                with(|r| r.merchant = Merchant::new("1").with_merchant_name("  ")),
+                "merchant.merchantName",
+            ),
             (
                 with(|r| r.merchant = Merchant::new("")),
                 "merchant.merchantId",

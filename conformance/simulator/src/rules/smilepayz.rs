@@ -212,8 +212,10 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// An absolute http(s) URL of at most 256 characters (GATEWAYS.md: "≤ 256
+/// chars"; characters, not UTF-8 bytes, as for every other length here).
 fn url_ok(text: &str) -> bool {
-    text.len() <= 256
+    text.chars().count() <= 256
         && url::Url::parse(text)
             .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
 }
@@ -642,6 +644,20 @@ mod tests {
             edit(&mut b);
             refused_naming(&b, field);
         }
+    }
+
+    #[test]
+    fn url_lengths_count_characters_not_bytes() {
+        let mut b = base();
+        let head = "https://ñandú.pe/";
+        let at_limit = format!("{head}{}", "ñ".repeat(256 - head.chars().count()));
+        assert_eq!(at_limit.chars().count(), 256);
+        assert!(at_limit.len() > 256);
+        b["callbackUrl"] = json!(at_limit);
+        b["redirectUrl"] = json!(at_limit);
+        assert!(check(&b).is_ok());
+        b["callbackUrl"] = json!(format!("{at_limit}a"));
+        refused_naming(&b, "callbackUrl");
     }
 
     #[test]
