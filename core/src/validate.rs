@@ -66,7 +66,9 @@ pub(crate) fn url(
     let ok = url::Url::parse(value)
         .map(|u| schemes.contains(&u.scheme()) && u.host_str().is_some_and(|h| !h.is_empty()))
         .unwrap_or(false);
-    if ok && !value.chars().any(char::is_whitespace) {
+    // No spaces and no control characters anywhere (`url` would percent-
+    // encode some of them silently, and the gateway sees other bytes).
+    if ok && !value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         Ok(())
     } else {
         Err(ValidationError::new(
@@ -169,6 +171,16 @@ mod tests {
         assert!(url("u", "not a url", &["https"], 250, "https").is_err());
         assert!(url("u", "https://", &["https"], 250, "https").is_err());
         assert!(url("u", "https://a.pe/x y", &["https"], 250, "https").is_err());
+        for control in [
+            "https://a.pe/x\0",
+            "https://a.pe/\u{7f}",
+            "https://a.pe/?q=\u{85}",
+        ] {
+            assert!(
+                url("u", control, &["https"], 250, "https").is_err(),
+                "{control:?}"
+            );
+        }
         assert!(email("e", "a@b.pe").is_ok());
         for bad in ["a@b", "@b.pe", "a b@c.pe", "ab.pe", "a@.pe", "a@b.pe."] {
             assert!(email("e", bad).is_err(), "{bad}");
