@@ -128,7 +128,13 @@ impl std::error::Error for SignError {
     }
 }
 
-/// A `prepare_*` call failed; nothing was produced, nothing was sent.
+/// A call could not be prepared — its input broke a rule, or its signer
+/// failed — so nothing was produced and nothing was sent. The clients report
+/// it as [`ClientError::Invalid`](crate::client::ClientError::Invalid) or
+/// [`ClientError::Sign`](crate::client::ClientError::Sign); the `prepare_*`
+/// functions return the narrower error they can actually fail with
+/// ([`SignError`] for SmilePayz, [`ValidationError`] for Monnet's status
+/// query, none for the rest).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PrepareError {

@@ -348,6 +348,7 @@ pub mod crypto;
 pub mod error;
 pub mod http;
 mod json;
+mod json_writer;
 mod money;
 pub mod monnet;
 pub mod operation;

@@ -371,22 +371,23 @@ pub mod smilepayz {
     use time::OffsetDateTime;
 
     use super::{Effect, UnsignedOperation, answer};
-    use crate::error::ValidationError;
     use crate::smilepayz::{
         self as sp, Config, InquiryBalanceRequest, InquiryBalanceResponse, InquiryStatusRequest,
         InquiryStatusResponse, PayInRequest, PayInResponse,
     };
 
-    /// Create a pay-in ([`Effect::CreatesPayment`]).
+    /// Create a pay-in ([`Effect::CreatesPayment`]). Cannot fail: the
+    /// request and the configuration were checked when built; only signing
+    /// (a later step) can.
     pub fn pay_in(
         config: &Config,
         request: &PayInRequest,
         now: OffsetDateTime,
-    ) -> Result<UnsignedOperation<PayInResponse>, ValidationError> {
-        Ok(UnsignedOperation {
-            request: sp::prepare_pay_in_unsigned(config, request, now)?,
+    ) -> UnsignedOperation<PayInResponse> {
+        UnsignedOperation {
+            request: sp::prepare_pay_in_unsigned(config, request, now),
             answer: answer(Effect::CreatesPayment, sp::parse_pay_in_response),
-        })
+        }
     }
 
     /// Ask for a transaction's status ([`Effect::ReadOnly`]).
@@ -394,11 +395,11 @@ pub mod smilepayz {
         config: &Config,
         request: &InquiryStatusRequest,
         now: OffsetDateTime,
-    ) -> Result<UnsignedOperation<InquiryStatusResponse>, ValidationError> {
-        Ok(UnsignedOperation {
-            request: sp::prepare_inquiry_status_unsigned(config, request, now)?,
+    ) -> UnsignedOperation<InquiryStatusResponse> {
+        UnsignedOperation {
+            request: sp::prepare_inquiry_status_unsigned(config, request, now),
             answer: answer(Effect::ReadOnly, sp::parse_inquiry_status_response),
-        })
+        }
     }
 
     /// Ask for account balances ([`Effect::ReadOnly`]).
@@ -406,11 +407,11 @@ pub mod smilepayz {
         config: &Config,
         request: &InquiryBalanceRequest,
         now: OffsetDateTime,
-    ) -> Result<UnsignedOperation<InquiryBalanceResponse>, ValidationError> {
-        Ok(UnsignedOperation {
-            request: sp::prepare_inquiry_balance_unsigned(config, request, now)?,
+    ) -> UnsignedOperation<InquiryBalanceResponse> {
+        UnsignedOperation {
+            request: sp::prepare_inquiry_balance_unsigned(config, request, now),
             answer: answer(Effect::ReadOnly, sp::parse_inquiry_balance_response),
-        })
+        }
     }
 }
 

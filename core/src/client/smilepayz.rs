@@ -119,26 +119,19 @@ impl SmilepayzSettings {
 
     /// The pay-in operation, at the clock's time; rejections with a
     /// configured meaning become duplicates or unknown outcomes.
-    pub fn pay_in_operation(
-        &self,
-        request: &PayInRequest,
-    ) -> Result<UnsignedOperation<PayInResponse>, crate::ValidationError> {
+    pub fn pay_in_operation(&self, request: &PayInRequest) -> UnsignedOperation<PayInResponse> {
         let meanings = self.code_meanings.clone();
-        Ok(
-            operation::smilepayz::pay_in(&self.config, request, self.clock.now())?.map_answer(
-                move |answer| match answer {
-                    Err(AnswerError::Response(ResponseError::Rejected(r))) => {
-                        Err(match meaning(&meanings, &r.code) {
-                            Some(SmilepayzCodeMeaning::DuplicateOrder) => AnswerError::Duplicate(r),
-                            Some(SmilepayzCodeMeaning::Indeterminate) => {
-                                AnswerError::Indeterminate(r)
-                            }
-                            _ => AnswerError::Response(ResponseError::Rejected(r)),
-                        })
-                    }
-                    other => other,
-                },
-            ),
+        operation::smilepayz::pay_in(&self.config, request, self.clock.now()).map_answer(
+            move |answer| match answer {
+                Err(AnswerError::Response(ResponseError::Rejected(r))) => {
+                    Err(match meaning(&meanings, &r.code) {
+                        Some(SmilepayzCodeMeaning::DuplicateOrder) => AnswerError::Duplicate(r),
+                        Some(SmilepayzCodeMeaning::Indeterminate) => AnswerError::Indeterminate(r),
+                        _ => AnswerError::Response(ResponseError::Rejected(r)),
+                    })
+                }
+                other => other,
+            },
         )
     }
 
@@ -146,7 +139,7 @@ impl SmilepayzSettings {
     pub fn inquiry_status_operation(
         &self,
         request: &InquiryStatusRequest,
-    ) -> Result<UnsignedOperation<InquiryStatusResponse>, crate::ValidationError> {
+    ) -> UnsignedOperation<InquiryStatusResponse> {
         operation::smilepayz::inquiry_status(&self.config, request, self.clock.now())
     }
 
@@ -154,7 +147,7 @@ impl SmilepayzSettings {
     pub fn inquiry_balance_operation(
         &self,
         request: &InquiryBalanceRequest,
-    ) -> Result<UnsignedOperation<InquiryBalanceResponse>, crate::ValidationError> {
+    ) -> UnsignedOperation<InquiryBalanceResponse> {
         operation::smilepayz::inquiry_balance(&self.config, request, self.clock.now())
     }
 
@@ -168,7 +161,7 @@ impl SmilepayzSettings {
         let query = InquiryStatusRequest::pay_in_by_order_no(order_no)?;
         let meanings = self.code_meanings.clone();
         Ok(self
-            .inquiry_status_operation(&query)?
+            .inquiry_status_operation(&query)
             .map_answer(move |answer| reconcile(&meanings, answer)))
     }
 }
@@ -264,7 +257,10 @@ impl<C: Carrier> Client<SmilepayzSettings, C> {
     /// call [`reconcile_pay_in`](Self::reconcile_pay_in) with the same order
     /// number before retrying.
     pub fn pay_in(&self, request: &PayInRequest) -> C::Output<'_, PayInResponse> {
-        self.run(self.settings.call(self.settings.pay_in_operation(request)))
+        self.run(
+            self.settings
+                .call(Ok(self.settings.pay_in_operation(request))),
+        )
     }
 
     /// Asks for a transaction's status.
@@ -274,7 +270,7 @@ impl<C: Carrier> Client<SmilepayzSettings, C> {
     ) -> C::Output<'_, InquiryStatusResponse> {
         self.run(
             self.settings
-                .call(self.settings.inquiry_status_operation(request)),
+                .call(Ok(self.settings.inquiry_status_operation(request))),
         )
     }
 
@@ -285,7 +281,7 @@ impl<C: Carrier> Client<SmilepayzSettings, C> {
     ) -> C::Output<'_, InquiryBalanceResponse> {
         self.run(
             self.settings
-                .call(self.settings.inquiry_balance_operation(request)),
+                .call(Ok(self.settings.inquiry_balance_operation(request))),
         )
     }
 
@@ -317,7 +313,7 @@ impl<C: Carrier> Client<SmilepayzSettings, C> {
         let owned = record.clone();
         let meanings = self.settings.code_meanings.clone();
         let op = InquiryStatusRequest::pay_in_by_order_no(record.order_no.clone())
-            .and_then(|query| self.settings.inquiry_status_operation(&query))
+            .map(|query| self.settings.inquiry_status_operation(&query))
             .map(|op| {
                 op.map_answer(move |answer| match answer {
                     Ok(status) => Ok(super::confirm::confirm_pay_in(&trade_no, &owned, &status)?),

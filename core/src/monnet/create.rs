@@ -12,7 +12,7 @@ use super::card::Card;
 use super::environment::Config;
 use super::schema::{Field, FieldType, Presence};
 use super::verification::{hex_512, payin_digest};
-use super::wire::ObjectWriter;
+use crate::json_writer::ObjectWriter;
 
 /// The card payment method (`payinMethod`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -809,7 +809,7 @@ pub fn prepare_create(config: &Config, request: &CreateRequest) -> PreparedReque
     let mut masked = Vec::with_capacity(3);
     for spec in &SPECS {
         match spec.source {
-            Source::Verification => w.raw_string(spec.field.wire, hash.as_bytes()),
+            Source::Verification => w.raw_string(spec.field.wire, hash),
             Source::Card(_) => masked.push(w.string(spec.field.wire, value(spec.source))),
             other => {
                 w.string(spec.field.wire, value(other));
@@ -821,7 +821,7 @@ pub fn prepare_create(config: &Config, request: &CreateRequest) -> PreparedReque
         Method::POST,
         url,
         vec![("Content-Type".to_owned(), "application/json".to_owned())],
-        w.finish(),
+        w.finish().into_bytes(),
     )
     .with_masked(masked)
 }

@@ -14,7 +14,7 @@ use super::response::{non_success, parse_failure, rejection};
 use super::schema::{Field, FieldType, Presence, Read, read_body, read_element};
 use super::state::{PayinState, parse_state_id};
 use super::verification::status_authorization;
-use super::wire::ObjectWriter;
+use crate::json_writer::ObjectWriter;
 
 /// The status query request's schema, in the order sent.
 pub const STATUS_QUERY_REQUEST: &[Field] = &[
@@ -242,7 +242,7 @@ pub fn prepare_status_query(
                 status_authorization(config.merchant_id(), config.key()),
             ),
         ],
-        w.finish(),
+        w.finish().into_bytes(),
     )
     // The hash never expires: keep it out of snapshots and logs of wire text.
     .with_masked_headers(vec!["authorization"]))

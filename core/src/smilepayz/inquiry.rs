@@ -11,7 +11,7 @@ use super::request::{RequestBuilder, UnsignedRequest, signed_post, unsigned_post
 use super::response::decode_into;
 use super::schema;
 use crate::Money;
-use crate::error::{PrepareError, ResponseError, Rule, ValidationError};
+use crate::error::{ResponseError, Rule, SignError, ValidationError};
 use crate::http::{PreparedRequest, RawResponse};
 use crate::validate;
 
@@ -33,7 +33,7 @@ schema::request! {
     ///     .order_no("ORDER20240001")
     ///     .trade_no("") // empty: not sent
     ///     .build()?;
-    /// assert_eq!(serde_json::to_string(&by_order)?, r#"{"tradeType":1,"orderNo":"ORDER20240001"}"#);
+    /// assert_eq!(by_order.to_json(), r#"{"tradeType":1,"orderNo":"ORDER20240001"}"#);
     /// assert!(InquiryStatusRequest::builder(TradeType::PayIn).build().is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -115,7 +115,7 @@ pub fn prepare_inquiry_status(
     config: &Config,
     request: &InquiryStatusRequest,
     now: OffsetDateTime,
-) -> Result<PreparedRequest, PrepareError> {
+) -> Result<PreparedRequest, SignError> {
     signed_post(config, ApiPath::InquiryStatus, request, now)
 }
 
@@ -125,7 +125,7 @@ pub fn prepare_inquiry_status_unsigned(
     config: &Config,
     request: &InquiryStatusRequest,
     now: OffsetDateTime,
-) -> Result<UnsignedRequest, ValidationError> {
+) -> UnsignedRequest {
     unsigned_post(config, ApiPath::InquiryStatus, request, now)
 }
 
@@ -173,7 +173,7 @@ schema::request! {
     /// use pasarela_core::smilepayz::{BalanceType, InquiryBalanceRequest};
     /// let request = InquiryBalanceRequest::builder("11520011202402290943", [BalanceType::Balance, BalanceType::Available]).build()?;
     /// assert_eq!(
-    ///     serde_json::to_string(&request)?,
+    ///     request.to_json(),
     ///     r#"{"accountNo":"11520011202402290943","balanceTypes":["BALANCE","AVAILABLE"]}"#
     /// );
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -232,7 +232,7 @@ pub fn prepare_inquiry_balance(
     config: &Config,
     request: &InquiryBalanceRequest,
     now: OffsetDateTime,
-) -> Result<PreparedRequest, PrepareError> {
+) -> Result<PreparedRequest, SignError> {
     signed_post(config, ApiPath::InquiryBalance, request, now)
 }
 
@@ -242,7 +242,7 @@ pub fn prepare_inquiry_balance_unsigned(
     config: &Config,
     request: &InquiryBalanceRequest,
     now: OffsetDateTime,
-) -> Result<UnsignedRequest, ValidationError> {
+) -> UnsignedRequest {
     unsigned_post(config, ApiPath::InquiryBalance, request, now)
 }
 
@@ -332,7 +332,7 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(
-            serde_json::to_string(&both).unwrap(),
+            both.to_json(),
             r#"{"tradeType":1,"orderNo":"ORDER1","tradeNo":"15"}"#
         );
         let trade_only = InquiryStatusRequest::builder(TradeType::PayOut)
@@ -341,10 +341,7 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(trade_only.order_no(), None);
-        assert_eq!(
-            serde_json::to_string(&trade_only).unwrap(),
-            r#"{"tradeType":2,"tradeNo":"15"}"#
-        );
+        assert_eq!(trade_only.to_json(), r#"{"tradeType":2,"tradeNo":"15"}"#);
     }
 
     #[test]
@@ -370,7 +367,7 @@ mod tests {
         let bad = InquiryBalanceRequest::builder("1", [BalanceType::from_wire("balance")]).build();
         assert_eq!(bad.unwrap_err().field(), "balanceTypes");
         assert_eq!(
-            serde_json::to_string(&InquiryBalanceRequest::balance("1").unwrap()).unwrap(),
+            InquiryBalanceRequest::balance("1").unwrap().to_json(),
             r#"{"accountNo":"1","balanceTypes":["BALANCE"]}"#
         );
     }

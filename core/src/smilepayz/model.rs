@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::ser::SerializeStruct;
+use crate::json_writer::ObjectWriter;
 use serde::{Deserialize, Serialize};
 
 use super::schema::{self, FieldError, FieldType, FromWire, Presence, ToWire, WireType};
@@ -78,8 +78,8 @@ macro_rules! open_code {
         }
 
         impl ToWire for $name {
-            fn write<S: SerializeStruct>(&self, s: &mut S, key: &'static str) -> Result<(), S::Error> {
-                s.serialize_field(key, self.as_str())
+            fn write(&self, w: &mut ObjectWriter, key: &'static str) {
+                w.string(key, self.as_str());
             }
         }
 
@@ -209,8 +209,8 @@ impl WireType for TradeType {
 }
 
 impl ToWire for TradeType {
-    fn write<S: SerializeStruct>(&self, s: &mut S, key: &'static str) -> Result<(), S::Error> {
-        s.serialize_field(key, &self.number())
+    fn write(&self, w: &mut ObjectWriter, key: &'static str) {
+        w.uint(key, u64::from(self.number()));
     }
 }
 
@@ -270,14 +270,11 @@ impl WireType for Money {
 }
 
 impl ToWire for Money {
-    fn write<S: SerializeStruct>(&self, s: &mut S, key: &'static str) -> Result<(), S::Error> {
-        s.serialize_field(
-            key,
-            &MoneyWire {
-                amount: self.minor_units(),
-                currency: self.currency().as_str().to_owned(),
-            },
-        )
+    fn write(&self, w: &mut ObjectWriter, key: &'static str) {
+        w.object(key, |m| {
+            m.uint("amount", self.minor_units());
+            m.string("currency", self.currency().as_str());
+        });
     }
 }
 
@@ -387,8 +384,8 @@ impl WireType for Vec<BalanceType> {
 }
 
 impl ToWire for Vec<BalanceType> {
-    fn write<S: SerializeStruct>(&self, s: &mut S, key: &'static str) -> Result<(), S::Error> {
-        s.serialize_field(key, self)
+    fn write(&self, w: &mut ObjectWriter, key: &'static str) {
+        w.strings(key, self.iter().map(BalanceType::as_str));
     }
 }
 
@@ -842,17 +839,14 @@ mod tests {
 
     #[test]
     fn payer_serializes_in_wire_order_without_unset_fields() {
-        assert_eq!(
-            serde_json::to_string(&Payer::new("Ana")).unwrap(),
-            r#"{"name":"Ana"}"#
-        );
+        assert_eq!(Payer::new("Ana").to_json(), r#"{"name":"Ana"}"#);
         let full = Payer::new("Ana")
             .with_email("a@b.pe")
             .with_id_type(IdType::Ruc)
             .with_identity("20123456789")
             .with_phone("51987654321");
         assert_eq!(
-            serde_json::to_string(&full).unwrap(),
+            full.to_json(),
             r#"{"idType":"RUC","identity":"20123456789","name":"Ana","phone":"51987654321","email":"a@b.pe"}"#
         );
     }

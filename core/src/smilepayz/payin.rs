@@ -17,7 +17,7 @@ use super::request::{RequestBuilder, UnsignedRequest, signed_post, unsigned_post
 use super::response::decode_into;
 use super::schema;
 use crate::Money;
-use crate::error::{PrepareError, ResponseError, Rule, ValidationError};
+use crate::error::{ResponseError, Rule, SignError, ValidationError};
 use crate::http::{PreparedRequest, RawResponse};
 
 /// The API path of a pay-in.
@@ -93,7 +93,7 @@ schema::request! {
     /// .build()?;
     /// assert_eq!(request.order_no(), "ORDER20240001");
     /// assert_eq!(
-    ///     serde_json::to_string(&request)?,
+    ///     request.to_json(),
     ///     r#"{"merchant":{"merchantId":"20011"},"payer":{"name":"Carlos Rodriguez Mendoza"},"money":{"amount":20000,"currency":"PEN"},"orderNo":"ORDER20240001","paymentMethod":"CASHIER_PE","purpose":"Pedido 1","callbackUrl":"https://shop.example/cb","area":15}"#
     /// );
     ///
@@ -230,7 +230,7 @@ pub fn prepare_pay_in(
     config: &Config,
     request: &PayInRequest,
     now: OffsetDateTime,
-) -> Result<PreparedRequest, PrepareError> {
+) -> Result<PreparedRequest, SignError> {
     signed_post(config, ApiPath::PayIn, request, now)
 }
 
@@ -242,7 +242,7 @@ pub fn prepare_pay_in_unsigned(
     config: &Config,
     request: &PayInRequest,
     now: OffsetDateTime,
-) -> Result<UnsignedRequest, ValidationError> {
+) -> UnsignedRequest {
     unsigned_post(config, ApiPath::PayIn, request, now)
 }
 
@@ -753,7 +753,7 @@ mod wire_tests {
             Environment::Sandbox,
         )
         .unwrap();
-        let unsigned = prepare_pay_in_unsigned(&keyless, &req, now).unwrap();
+        let unsigned = prepare_pay_in_unsigned(&keyless, &req, now);
         assert_eq!(unsigned.body(), one_step.body());
         assert!(
             unsigned
@@ -765,8 +765,8 @@ mod wire_tests {
         let two_step = unsigned.with_signature(&signature);
         assert_eq!(two_step.to_wire_text(), one_step.to_wire_text());
         // Without a signer, the one-step path says what to do.
-        let err = prepare_pay_in(&keyless, &req, now).unwrap_err();
-        assert!(matches!(err, PrepareError::Sign(_)));
+        let err: SignError = prepare_pay_in(&keyless, &req, now).unwrap_err();
+        assert!(err.to_string().contains("no synchronous signer"), "{err}");
         assert!(err.to_string().contains("prepare_*_unsigned"), "{err}");
     }
 
@@ -789,8 +789,8 @@ mod wire_tests {
         )
         .unwrap();
         let req = minimal().build().unwrap();
-        let err = prepare_pay_in(&cfg, &req, datetime!(2020-12-17 15:55:00 UTC)).unwrap_err();
-        assert!(matches!(err, PrepareError::Sign(_)));
+        let err: SignError =
+            prepare_pay_in(&cfg, &req, datetime!(2020-12-17 15:55:00 UTC)).unwrap_err();
         assert_eq!(err.to_string(), "signing failed: HSM offline");
     }
 

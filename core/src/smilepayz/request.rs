@@ -10,15 +10,15 @@ use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use serde::Serialize;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 use super::config::{ApiPath, Config};
+use super::schema::WireBody;
 use super::signature::request_string_to_sign;
 use super::timestamp::format_timestamp;
 use crate::crypto::Signer;
-use crate::error::{PrepareError, Rule, SignError, ValidationError};
+use crate::error::SignError;
 use crate::http::{Method, PreparedRequest};
 
 /// A SmilePayz request ready in every byte but its `X-SIGNATURE`.
@@ -40,7 +40,7 @@ use crate::http::{Method, PreparedRequest};
 ///     Merchant::new("20011"), "ORDER20240001", Money::pen(20000), "Pedido 1", Payer::new("Rosa Quispe"),
 /// )
 /// .build()?;
-/// let unsigned = smilepayz::prepare_pay_in_unsigned(&config, &request, datetime!(2020-12-17 15:55:00 UTC))?;
+/// let unsigned = smilepayz::prepare_pay_in_unsigned(&config, &request, datetime!(2020-12-17 15:55:00 UTC));
 /// // ... send `unsigned.string_to_sign()` to the KMS, await its answer ...
 /// let signature: Vec<u8> = kms.sign(unsigned.string_to_sign())?;
 /// let prepared = unsigned.with_signature(&signature);
@@ -109,38 +109,35 @@ impl fmt::Debug for UnsignedRequest {
     }
 }
 
-/// Serializes `body` to minified JSON and returns the unsigned POST to `path`.
+/// Writes `body` as minified JSON and returns the unsigned POST to `path`.
 pub(crate) fn unsigned_post(
     config: &Config,
     path: ApiPath,
-    body: &impl Serialize,
+    body: &impl WireBody,
     now: OffsetDateTime,
-) -> Result<UnsignedRequest, ValidationError> {
-    // Serializing plain structs of strings and integers cannot fail; map the
-    // impossible case rather than panic.
-    let body = serde_json::to_vec(body)
-        .map_err(|_| ValidationError::new("body", Rule::Format("serializable as JSON".into())))?;
+) -> UnsignedRequest {
+    // The schema writes the body; writing cannot fail.
+    let body = body.to_body().into_bytes();
     let timestamp = format_timestamp(now);
     let string_to_sign = request_string_to_sign(&timestamp, config.secret(), &body);
-    Ok(UnsignedRequest {
+    UnsignedRequest {
         url: config.url(path).clone(),
         timestamp,
         partner_id: config.partner_id().to_owned(),
         body,
         string_to_sign,
-    })
+    }
 }
 
 /// The one-step path: unsigned, then signed with the configuration's signer.
 pub(crate) fn signed_post(
     config: &Config,
     path: ApiPath,
-    body: &impl Serialize,
+    body: &impl WireBody,
     now: OffsetDateTime,
-) -> Result<PreparedRequest, PrepareError> {
-    let unsigned = unsigned_post(config, path, body, now)?;
+) -> Result<PreparedRequest, SignError> {
     let signer = config.signer().ok_or_else(no_signer)?;
-    Ok(unsigned.sign(signer)?)
+    unsigned_post(config, path, body, now).sign(signer)
 }
 
 /// The configuration was built without a synchronous signer.

@@ -21,9 +21,9 @@ use std::borrow::Cow;
 use std::marker::PhantomData;
 
 use serde::de::DeserializeOwned;
-use serde::ser::SerializeStruct;
 
 use crate::error::ValidationError;
+use crate::json_writer::ObjectWriter;
 
 pub use crate::schema::{Field, FieldType, Presence};
 
@@ -51,9 +51,9 @@ pub(crate) const fn field(
     }
 }
 
-/// Writes a request value as one field of a JSON object.
+/// Writes a request value as one field of a JSON object (cannot fail).
 pub(crate) trait ToWire {
-    fn write<S: SerializeStruct>(&self, s: &mut S, key: &'static str) -> Result<(), S::Error>;
+    fn write(&self, w: &mut ObjectWriter, key: &'static str);
 }
 
 /// A value a getter lends out: `&str` for a `String`, a copy for numbers.
@@ -216,14 +216,27 @@ macro_rules! wire_via_serde {
         impl WireType for $t {
             const TY: FieldType = FieldType::$ty;
         }
-        impl ToWire for $t {
-            fn write<S: SerializeStruct>(&self, s: &mut S, key: &'static str) -> Result<(), S::Error> {
-                s.serialize_field(key, self)
-            }
-        }
     )*};
 }
 wire_via_serde!(String => Text, u16 => Integer, u32 => Integer);
+
+impl ToWire for String {
+    fn write(&self, w: &mut ObjectWriter, key: &'static str) {
+        w.string(key, self);
+    }
+}
+
+impl ToWire for u16 {
+    fn write(&self, w: &mut ObjectWriter, key: &'static str) {
+        w.uint(key, u64::from(*self));
+    }
+}
+
+impl ToWire for u32 {
+    fn write(&self, w: &mut ObjectWriter, key: &'static str) {
+        w.uint(key, u64::from(*self));
+    }
+}
 
 impl FromWire for String {
     type Wire = String;
@@ -337,13 +350,13 @@ pub(crate) use check_field;
 
 /// Writes a request field by presence (unset optionals are omitted).
 macro_rules! write_field {
-    (Optional, $s:expr, $wire:literal, $value:expr) => {
+    (Optional, $w:expr, $wire:literal, $value:expr) => {
         if let Some(v) = $value {
-            $crate::smilepayz::schema::ToWire::write(v, $s, $wire)?;
+            $crate::smilepayz::schema::ToWire::write(v, $w, $wire);
         }
     };
-    ($presence:ident, $s:expr, $wire:literal, $value:expr) => {
-        $crate::smilepayz::schema::ToWire::write($value, $s, $wire)?;
+    ($presence:ident, $w:expr, $wire:literal, $value:expr) => {
+        $crate::smilepayz::schema::ToWire::write($value, $w, $wire);
     };
 }
 pub(crate) use write_field;
@@ -442,12 +455,18 @@ macro_rules! request {
             )? )*
         }
 
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeStruct as _;
-                let mut s = serializer.serialize_struct($wire_name, Self::FIELDS.len())?;
-                $( $crate::smilepayz::schema::write_field!($presence, &mut s, $wire, &self.$field); )*
-                s.end()
+        impl $name {
+            /// This object as minified JSON, exactly as it is sent (the
+            /// schema's wire order, unset optionals omitted). For a whole
+            /// request these are the bytes that are signed.
+            pub fn to_json(&self) -> String {
+                <Self as $crate::smilepayz::schema::WireBody>::to_body(self)
+            }
+        }
+
+        impl $crate::smilepayz::schema::WireBody for $name {
+            fn write_fields(&self, w: &mut $crate::json_writer::ObjectWriter) {
+                $( $crate::smilepayz::schema::write_field!($presence, w, $wire, &self.$field); )*
             }
         }
 
@@ -457,13 +476,29 @@ macro_rules! request {
         }
 
         impl $crate::smilepayz::schema::ToWire for $name {
-            fn write<S: serde::ser::SerializeStruct>(&self, s: &mut S, key: &'static str) -> Result<(), S::Error> {
-                s.serialize_field(key, self)
+            fn write(&self, w: &mut $crate::json_writer::ObjectWriter, key: &'static str) {
+                w.object(key, |inner| {
+                    <Self as $crate::smilepayz::schema::WireBody>::write_fields(self, inner)
+                });
             }
         }
     };
 }
 pub(crate) use request;
+
+/// A request message or part written as a JSON object: its fields in
+/// schema order. Writing cannot fail.
+pub(crate) trait WireBody {
+    /// Writes the fields into an open object.
+    fn write_fields(&self, w: &mut ObjectWriter);
+
+    /// The whole object as minified JSON.
+    fn to_body(&self) -> String {
+        let mut w = ObjectWriter::with_capacity(256);
+        self.write_fields(&mut w);
+        w.finish()
+    }
+}
 
 /// Declares a response message or a part of one.
 ///
