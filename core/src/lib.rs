@@ -324,9 +324,78 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! **A webhook handler** from an `http::Request`, then the confirmation
-//! that makes it safe to ship: see [`webhook`] (handler) and
-//! [`client`] (`confirm_pay_in` / `confirm_operation`).
+//! **A webhook handler**: verify the `http::Request` with a
+//! [`webhook::SmilepayzWebhook`] built once, handle each event once (by its
+//! [`event_id`](smilepayz::VerifiedCallback::event_id), made of signed parts
+//! only), confirm it against your record, and only then ship
+//! ([`webhook::MonnetWebhook`] and `confirm_operation` are the same for
+//! Monnet):
+//!
+//! ```
+//! # use pasarela_core::crypto::{Backend, PrivateKey};
+//! # use pasarela_core::smilepayz::{self, Config, Environment};
+//! # use pasarela_core::{MerchantSecret, Money, PreparedRequest, RawResponse};
+//! use std::collections::HashSet;
+//!
+//! use pasarela_core::client::{ClientError, ExpectedPayIn, NotConfirmed, SmilepayzClient};
+//! use pasarela_core::http;
+//! use pasarela_core::transport::{BlockingTransport, TransportError};
+//! use pasarela_core::webhook::SmilepayzWebhook;
+//!
+//! fn on_callback<T: BlockingTransport>(
+//!     webhook: &SmilepayzWebhook,
+//!     client: &SmilepayzClient<T>,
+//!     handled: &mut HashSet<String>,                    // your database
+//!     order: impl Fn(&str) -> Option<ExpectedPayIn>,    // your records
+//!     request: &http::Request<Vec<u8>>,
+//!     now: time::OffsetDateTime,
+//! ) -> http::Response<String> {
+//!     let verified = match webhook.verify_request(request, now) {
+//!         Ok(verified) => verified,
+//!         Err(rejected) => return rejected.response(), // 401 forged or stale, 400 malformed
+//!     };
+//!     let (event, id) = (&verified.event, verified.event.event_id());
+//!     if !handled.insert(id.as_str().to_owned()) {
+//!         return verified.response(); // a repeat: acknowledge it again
+//!     }
+//!     // The order number is an unsigned claim: it only finds the record.
+//!     if let Some(record) = order(&event.claims().order_no) {
+//!         match client.confirm_pay_in(event, &record) {
+//!             Ok(_confirmed) => { /* safe to ship: once per trade_no */ }
+//!             Err(ClientError::NotConfirmed(NotConfirmed::StillPending { .. })
+//!                 | ClientError::NotSent(_) | ClientError::OutcomeUnknown(_)
+//!                 | ClientError::InvalidResponse(_)) => {
+//!                 handled.remove(id.as_str()); // cannot tell yet: let it come again
+//!                 let mut retry = http::Response::new(String::new());
+//!                 *retry.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
+//!                 return retry;
+//!             }
+//!             Err(_) => { /* differs from the record, or not paid: never ship */ }
+//!         }
+//!     }
+//!     verified.response() // 200 "SUCCESS"
+//! }
+//! # let key = PrivateKey::load(include_str!("../testdata/keys/merchant_private_pkcs8.pem"))?;
+//! # let platform = PrivateKey::load(include_str!("../testdata/keys/platform_private_pkcs8.pem"))?;
+//! # let config = Config::new("20011", MerchantSecret::new("TEST-ONLY-secret"),
+//! #     Backend::default().signer(&key)?, Environment::Sandbox)?;
+//! # let client = SmilepayzClient::new(config, |_r: PreparedRequest| Ok::<_, TransportError>(RawResponse::new(200,
+//! #     r#"{"code":"00","message":"ok","orderNo":"ORDER1234","tradeNo":"T1","status":"SUCCESS","money":{"amount":20000,"currency":"PEN"}}"#)));
+//! # let ts = "2020-12-17T10:55:00-05:00";
+//! # let request = http::Request::post("/smilepayz/callback").header("X-TIMESTAMP", ts)
+//! #     .header("X-SIGNATURE", smilepayz::sign_callback(&*Backend::default().signer(&platform)?, "T1", ts)?)
+//! #     .body(br#"{"orderNo":"ORDER1234","tradeNo":"T1","merchantId":"20011","status":"SUCCESS","money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00"}"#.to_vec())?;
+//! let webhook = SmilepayzWebhook::new(Backend::default().verifier(&platform.public_key())?); // once
+//! let mut handled = HashSet::new();
+//! let order = |no: &str| (no == "ORDER1234").then(|| ExpectedPayIn::new(no, Money::pen(20000)));
+//! let now = time::macros::datetime!(2020-12-17 15:55:30 UTC);
+//! let response = on_callback(&webhook, &client, &mut handled, order, &request, now);
+//! assert_eq!((response.status().as_u16(), response.body().as_str()), (200, "SUCCESS"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The README has a longer handler (a repeat makes no second query; a
+//! payment ships once) and the two-step KMS path.
 //!
 //! ## Features
 //!

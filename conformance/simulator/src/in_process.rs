@@ -8,7 +8,10 @@
 //! calls that deliver callbacks send them through the
 //! [`CallbackTransport`] given to [`InProcess::with_callback_transport`]
 //! (any blocking transport, e.g. a closure); without one, a delivery is
-//! reported as not attempted. The loopback server's callback host rule
+//! reported as not attempted. Both transports share one delivery path; the
+//! async one never blocks its executor: the callback transport (blocking)
+//! and the pauses between attempts run on helper threads that wake the
+//! task. The loopback server's callback host rule
 //! (loopback or [`SimulatorConfig::with_allowed_callback_host`]) does not
 //! apply here: the callback transport is yours, and where it carries a
 //! callback (a closure calling your handler, an HTTP client) is your
@@ -38,14 +41,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
 
 use pasarela_core::transport::{
-    AsyncTransport, BlockingTransport, Delivery, TransportError, TransportErrorKind,
+    AsyncTransport, BlockingTransport, Delivery, TransportError, TransportErrorKind, block_on,
 };
 use pasarela_core::{PreparedRequest, RawResponse};
 
-use super::delivery::{DeliveryJob, DeliveryReport, deliver_async, deliver_blocking};
+use super::delivery::{DeliveryJob, DeliveryReport, deliver_async};
 use super::wire::{Outcome, SimRequest, SimResponse};
 use super::{AttemptLog, Credentials, Simulator};
 
@@ -146,28 +148,11 @@ impl InProcess {
         }
     }
 
-    /// The host check, then the attempts through the callback transport.
-    fn deliver_blocking(&self, job: &DeliveryJob) -> SimResponse {
-        let log = AttemptLog::new();
-        let report = match &self.callbacks {
-            Some(callbacks) => deliver_blocking(
-                job,
-                self.simulator.config().retry(),
-                &|req| {
-                    let started = log.begin(&self.simulator, &job.url);
-                    let result = callbacks.deliver(req);
-                    log.end(started, job, &result);
-                    result
-                },
-                &std::thread::sleep,
-            ),
-            None => Self::no_callbacks(),
-        };
-        self.simulator
-            .finish_delivery_logged(job, &report, log.take(), None)
-    }
-
-    async fn deliver_async(&self, job: &DeliveryJob) -> SimResponse {
+    /// The attempts through the callback transport, each logged, then the
+    /// record of the delivery: the one delivery path of both transports.
+    /// `waiting` only says how an attempt and a pause between attempts are
+    /// waited for.
+    async fn deliver(&self, job: &DeliveryJob, waiting: Waiting) -> SimResponse {
         let log = AttemptLog::new();
         let report = match &self.callbacks {
             Some(callbacks) => {
@@ -175,12 +160,29 @@ impl InProcess {
                     job,
                     self.simulator.config().retry(),
                     |req| {
-                        let started = log.begin(&self.simulator, &job.url);
-                        let result = callbacks.deliver(req);
-                        log.end(started, job, &result);
-                        std::future::ready(result)
+                        let log = &log;
+                        async move {
+                            let started = log.begin(&self.simulator, &job.url);
+                            let result = match waiting {
+                                Waiting::OnThisThread => callbacks.deliver(req),
+                                Waiting::OffThread => {
+                                    let callbacks = Arc::clone(callbacks);
+                                    OffThread::run(move || callbacks.deliver(req)).await
+                                }
+                            };
+                            log.end(started, job, &result);
+                            result
+                        }
                     },
-                    ThreadSleep::new,
+                    |pause| async move {
+                        match waiting {
+                            _ if pause.is_zero() => {}
+                            Waiting::OnThisThread => std::thread::sleep(pause),
+                            Waiting::OffThread => {
+                                OffThread::run(move || std::thread::sleep(pause)).await;
+                            }
+                        }
+                    },
                 )
                 .await
             }
@@ -189,39 +191,48 @@ impl InProcess {
         self.simulator
             .finish_delivery_logged(job, &report, log.take(), None)
     }
-}
 
-impl BlockingTransport for InProcess {
-    type Error = TransportError;
-
-    fn send(&self, request: PreparedRequest) -> Result<RawResponse, TransportError> {
+    /// Handles one request: the gateway's answer, after any delivery the
+    /// request causes.
+    async fn answer(
+        &self,
+        request: PreparedRequest,
+        waiting: Waiting,
+    ) -> Result<RawResponse, TransportError> {
         let outcome = self
             .simulator
             .handle(&Self::to_sim_request(&request), self.simulator.now());
         match Self::step(outcome) {
             Step::Done(result) => result,
             Step::Deliver(job, then) => {
-                let answer = self.deliver_blocking(&job);
+                let answer = self.deliver(&job, waiting).await;
                 Ok(then.unwrap_or(answer))
             }
         }
     }
 }
 
+/// The blocking transport runs the one async path with futures that are
+/// ready at once: attempts and pauses block the calling thread.
+impl BlockingTransport for InProcess {
+    type Error = TransportError;
+
+    fn send(&self, request: PreparedRequest) -> Result<RawResponse, TransportError> {
+        block_on(self.answer(request, Waiting::OnThisThread))
+    }
+}
+
+/// The async transport never blocks the executor: the (blocking) callback
+/// transport and the pauses between attempts run on helper threads that
+/// wake the task.
 impl AsyncTransport for InProcess {
     type Error = TransportError;
 
-    async fn send(&self, request: PreparedRequest) -> Result<RawResponse, TransportError> {
-        let outcome = self
-            .simulator
-            .handle(&Self::to_sim_request(&request), self.simulator.now());
-        match Self::step(outcome) {
-            Step::Done(result) => result,
-            Step::Deliver(job, then) => {
-                let answer = self.deliver_async(&job).await;
-                Ok(then.unwrap_or(answer))
-            }
-        }
+    fn send(
+        &self,
+        request: PreparedRequest,
+    ) -> impl Future<Output = Result<RawResponse, TransportError>> + Send {
+        self.answer(request, Waiting::OffThread)
     }
 }
 
@@ -243,54 +254,52 @@ enum Step {
     Deliver(DeliveryJob, Option<SimResponse>),
 }
 
-/// Whether the sleep is over, and whom to wake when it is.
-type Wakeup = Arc<Mutex<(bool, Option<Waker>)>>;
-
-/// A sleep that works on any executor: a helper thread wakes the task.
-struct ThreadSleep {
-    duration: Duration,
-    shared: Option<Wakeup>,
+/// How a delivery waits for an attempt or a pause.
+#[derive(Debug, Clone, Copy)]
+enum Waiting {
+    /// Blocking, on the calling thread (the blocking transport).
+    OnThisThread,
+    /// On a helper thread that wakes the task (the async transport).
+    OffThread,
 }
 
-impl ThreadSleep {
-    fn new(duration: Duration) -> Self {
-        Self {
-            duration,
-            shared: None,
-        }
+/// The result of a helper thread's work, and whom to wake when it is in.
+type Slot<T> = Arc<Mutex<(Option<std::thread::Result<T>>, Option<Waker>)>>;
+
+/// Blocking work on a helper thread, as a future that works on any
+/// executor: the thread wakes the task when the work is done. A panic in
+/// the work is resumed in the task that awaits it, as if it had run there.
+struct OffThread<T> {
+    slot: Slot<T>,
+}
+
+impl<T: Send + 'static> OffThread<T> {
+    /// Starts `work` on a new thread.
+    fn run(work: impl FnOnce() -> T + Send + 'static) -> Self {
+        let slot: Slot<T> = Arc::new(Mutex::new((None, None)));
+        let theirs = Arc::clone(&slot);
+        std::thread::spawn(move || {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+            let mut guard = theirs.lock().unwrap_or_else(PoisonError::into_inner);
+            guard.0 = Some(result);
+            if let Some(waker) = guard.1.take() {
+                waker.wake();
+            }
+        });
+        Self { slot }
     }
 }
 
-impl Future for ThreadSleep {
-    type Output = ();
+impl<T> Future for OffThread<T> {
+    type Output = T;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.duration.is_zero() {
-            return Poll::Ready(());
-        }
-        match &self.shared {
-            Some(shared) => {
-                let mut guard = shared.lock().unwrap_or_else(PoisonError::into_inner);
-                if guard.0 {
-                    Poll::Ready(())
-                } else {
-                    guard.1 = Some(cx.waker().clone());
-                    Poll::Pending
-                }
-            }
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let mut guard = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        match guard.0.take() {
+            Some(Ok(value)) => Poll::Ready(value),
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
             None => {
-                let shared = Arc::new(Mutex::new((false, Some(cx.waker().clone()))));
-                let theirs = shared.clone();
-                let duration = self.duration;
-                std::thread::spawn(move || {
-                    std::thread::sleep(duration);
-                    let mut guard = theirs.lock().unwrap_or_else(PoisonError::into_inner);
-                    guard.0 = true;
-                    if let Some(waker) = guard.1.take() {
-                        waker.wake();
-                    }
-                });
-                self.shared = Some(shared);
+                guard.1 = Some(cx.waker().clone());
                 Poll::Pending
             }
         }

@@ -224,3 +224,52 @@ fn injected_clock_decides_the_timestamp_window_and_expiry() {
         (TransactionStatus::Expired, None)
     );
 }
+
+#[test]
+fn async_delivery_does_not_block_the_executor() {
+    // The merchant acknowledges only once another task on the same
+    // single-threaded executor has run. A delivery that blocked the executor
+    // would starve that task: the first attempt would time out and a retry
+    // would be needed.
+    let (ran, wait) = std::sync::mpsc::channel::<()>();
+    let wait = Mutex::new(wait);
+    let sim = InProcess::new(simulator()).with_callback_transport(move |_req: PreparedRequest| {
+        let acknowledged = wait
+            .lock()
+            .unwrap()
+            .recv_timeout(std::time::Duration::from_secs(1))
+            .is_ok();
+        Ok::<_, TransportError>(RawResponse::new(
+            200,
+            if acknowledged { "SUCCESS" } else { "BUSY" },
+        ))
+    });
+    let creds = sim.credentials();
+    let order = order_no("IPX");
+    BlockingTransport::send(
+        &sim,
+        pay_in(&creds, &order, 1000, Some("http://m.example/cb")),
+    )
+    .unwrap();
+    let complete = PreparedRequest::new(
+        Method::POST,
+        format!("{}/_simulator/smilepayz/complete", creds.smilepayz.base_url)
+            .parse()
+            .unwrap(),
+        vec![],
+        serde_json::to_vec(&json!({"orderNo": order})).unwrap(),
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (answer, ()) = runtime.block_on(async {
+        tokio::join!(AsyncTransport::send(&sim, complete), async {
+            ran.send(()).unwrap();
+        })
+    });
+    assert_eq!(
+        json(&answer.unwrap()),
+        json!({"delivered": true, "attempts": 1})
+    );
+}
