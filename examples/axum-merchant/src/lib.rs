@@ -329,27 +329,19 @@ async fn checkout_monnet(
     }
 }
 
-/// The SmilePayz event identity: the signed `tradeNo` and the signed
-/// `X-TIMESTAMP` instant. Nothing unsigned goes in.
+/// The SmilePayz event identity in this merchant's ledger: the SDK's
+/// [`event_id`](smilepayz::VerifiedCallback::event_id) (the signed `tradeNo`
+/// and `X-TIMESTAMP`, nothing unsigned), under a gateway prefix.
 pub fn smilepayz_event_identity(event: &smilepayz::VerifiedCallback) -> String {
-    let signed = event.authenticated();
-    format!(
-        "smilepayz:{}:{}",
-        signed.trade_no(),
-        signed.timestamp().unix_timestamp_nanos()
-    )
+    format!("smilepayz:{}", event.event_id())
 }
 
-/// The Monnet event identity: operation number, state and the
-/// `payinVerification` hash (which binds merchant, operation, amount and
-/// currency).
+/// The Monnet event identity in this merchant's ledger: the SDK's
+/// [`event_id`](monnet::VerifiedNotification::event_id) (operation number,
+/// state and the `payinVerification` hash, which binds merchant, operation,
+/// amount and currency), under a gateway prefix.
 pub fn monnet_event_identity(event: &monnet::VerifiedNotification) -> String {
-    format!(
-        "monnet:{}:{}:{}",
-        event.authenticated().operation_number(),
-        event.claims().state.id(),
-        event.authenticated().verification()
-    )
+    format!("monnet:{}", event.event_id())
 }
 
 async fn webhook_smilepayz(

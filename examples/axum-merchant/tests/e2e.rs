@@ -198,13 +198,8 @@ async fn checkout_webhooks_ledger_and_confirmation_end_to_end() {
             (200, "SUCCESS".to_owned())
         );
     }
-    let identity = format!(
-        "smilepayz:{}:{}",
-        sp_order.trade_no,
-        smilepayz::parse_timestamp(&timestamp)
-            .unwrap()
-            .unix_timestamp_nanos()
-    );
+    // The SDK's event id: the signed `tradeNo|X-TIMESTAMP`.
+    let identity = format!("smilepayz:{}|{timestamp}", sp_order.trade_no);
     assert_eq!(app.state.ledger().event(&identity).unwrap().deliveries, 2);
     assert_eq!(app.state.ledger().event_count(), events_after_sp + 1);
 
@@ -284,7 +279,11 @@ async fn checkout_webhooks_ledger_and_confirmation_end_to_end() {
     let mn_after = order(&http, &app, &op_id).await;
     assert_eq!(mn_after["confirmed"], true, "{mn_after}");
     let mn_identity = mn_after["events"][0].as_str().unwrap().to_owned();
-    assert!(mn_identity.starts_with(&format!("monnet:{op_id}:5:")));
+    // The SDK's event id: length-prefixed operation number, state, hash.
+    assert!(
+        mn_identity.starts_with(&format!("monnet:{}:{op_id}|5|", op_id.len())),
+        "{mn_identity}"
+    );
     assert_eq!(
         app.state.ledger().event(&mn_identity).unwrap().deliveries,
         2
