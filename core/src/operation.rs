@@ -310,16 +310,25 @@ impl<T> UnsignedOperation<T> {
     }
 
     /// Signs with a synchronous signer.
+    ///
+    /// A signer of another algorithm than RSASSA-PKCS1-v1_5 / SHA-256 is
+    /// refused with a [`SignError`] before it is asked to sign.
     pub fn sign(self, signer: &(impl Signer + ?Sized)) -> Result<Operation<T>, SignError> {
-        let signature = signer.sign(self.request.string_to_sign())?;
-        Ok(self.with_signature(&signature))
+        Ok(Operation {
+            request: self.request.sign(signer)?,
+            answer: self.answer,
+        })
     }
 
     /// Signs with an async signer, without blocking the executor.
+    ///
+    /// A signer whose [`AsyncSigner::algorithm`] is not RSASSA-PKCS1-v1_5 /
+    /// SHA-256 is refused with a [`SignError`] before it is asked to sign.
     pub async fn sign_async(
         self,
         signer: &(impl AsyncSigner + ?Sized),
     ) -> Result<Operation<T>, SignError> {
+        UnsignedRequest::require(AsyncSigner::algorithm(signer))?;
         let signature = signer.sign_async(self.request.string_to_sign()).await?;
         Ok(self.with_signature(&signature))
     }
@@ -342,6 +351,7 @@ impl<T> UnsignedOperation<T> {
         self,
         signer: &dyn crate::crypto::DynAsyncSigner,
     ) -> Result<Operation<T>, SignError> {
+        UnsignedRequest::require(signer.algorithm_dyn())?;
         let signature = signer.sign_boxed(self.request.string_to_sign()).await?;
         Ok(self.with_signature(&signature))
     }
