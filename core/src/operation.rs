@@ -431,9 +431,8 @@ pub mod monnet {
     use super::{AnswerError, Effect, Operation, answer};
     use crate::error::{ResponseError, ValidationError};
     use crate::monnet::{
-        self as mn, Config, CreateRequest, CreateResponse, StatusQuery, StatusResponse,
+        self as mn, Config, CreateCode, CreateRequest, CreateResponse, StatusQuery, StatusResponse,
     };
-    use crate::outcome::MonnetCreateCode;
 
     /// Create a card pay-in through the PCI proxy ([`Effect::CreatesPayment`]).
     /// It cannot fail: the request and the configuration were checked when
@@ -443,10 +442,11 @@ pub mod monnet {
             request: mn::prepare_create(config, request),
             answer: answer(Effect::CreatesPayment, mn::parse_create_response),
         };
-        // `0099` (internal error) does not say whether the payment exists.
+        // `0099` (internal error, or `99` sent as a JSON number) does not
+        // say whether the payment exists.
         operation.map_answer(|answer| match answer {
             Err(AnswerError::Response(ResponseError::Rejected(r)))
-                if !MonnetCreateCode::parse(&r.code).settles_outcome() =>
+                if !CreateCode::of(&r).settles_outcome() =>
             {
                 Err(AnswerError::Indeterminate(r))
             }
