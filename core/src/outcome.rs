@@ -5,9 +5,14 @@
 //!   [`monnet::CreateCode`](crate::monnet::CreateCode)) types them, keeping
 //!   the raw text of any other.
 //!   None of them says "duplicate operation number", so a Monnet create
-//!   rejection is never reported as a duplicate; `0099` (internal error) on
-//!   a create leaves the outcome unknown: the clients report it as
-//!   `OutcomeUnknown`, never as a clean refusal.
+//!   rejection is never reported as a duplicate
+//!   ([`MonnetCreateCode::is_duplicate`] is always `false`); `0099`
+//!   (internal error) on a create leaves the outcome unknown: the clients
+//!   report it as `OutcomeUnknown`, never as a clean refusal. A
+//!   notification's decline reason `9094` (duplicate transmission) is
+//!   recognised: [`DeclineReason::is_duplicate`](crate::monnet::DeclineReason::is_duplicate)
+//!   (reconcile the operation number; the first transmission may have
+//!   gone through).
 //! - **SmilePayz** publishes no code list. Codes stay raw strings; give the
 //!   client the meanings your account manager confirms
 //!   ([`SmilepayzCodeMeaning`], through

@@ -40,7 +40,11 @@
 //!
 //! Both gateways retry deliveries, so the same event can arrive more than
 //! once: make the handling idempotent and answer the success reply to
-//! repeats too, or the gateway keeps retrying.
+//! repeats too, or the gateway keeps retrying. (A repeated *delivery* is
+//! not a Monnet notification declined as a *duplicate transmission*,
+//! [`DeclineReason::is_duplicate`](crate::monnet::DeclineReason::is_duplicate):
+//! that one reports a card transaction the processor refused as a repeat,
+//! whose first attempt may have gone through; reconcile the operation.)
 //!
 //! The replies (every refusal is `text/plain` `FAIL`; the gateways read
 //! only the status and, for SmilePayz, the `SUCCESS` body):

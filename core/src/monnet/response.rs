@@ -190,7 +190,9 @@ impl CreateCode {
     /// Whether the code says the operation number already exists. Monnet
     /// documents no such create code, so this is `false` for every code: a
     /// duplicate create is recognised by reconciliation (a status query by
-    /// operation number), not by a create's answer.
+    /// operation number), not by a create's answer. (A notification whose
+    /// decline reason is a duplicate transmission says so with
+    /// [`DeclineReason::is_duplicate`](super::DeclineReason::is_duplicate).)
     pub fn is_duplicate(&self) -> bool {
         false
     }
