@@ -26,7 +26,7 @@
 //! | variant | was anything sent? | what to do |
 //! |---|---|---|
 //! | `Invalid`, `Sign` | no | fix the input / the signer |
-//! | `Rejected` | yes, refused | read the code (Monnet's are typed: [`MonnetCreateCode`](crate::outcome::MonnetCreateCode)); nothing was created |
+//! | `Rejected` | yes, refused | read the code (Monnet's are typed: [`CreateCode`](crate::monnet::CreateCode)); nothing was created |
 //! | `Duplicate` | yes, refused | the order/operation number is taken: a payment exists; reconcile, never re-create |
 //! | `NotSent` | no | safe to retry |
 //! | `OutcomeUnknown` | maybe | **reconcile** (status call) before retrying a payment; includes an error code answered with a 5xx status on a create |

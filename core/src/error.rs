@@ -226,8 +226,14 @@ impl ParseError {
 }
 
 /// The gateway understood the request and refused it.
+///
+/// `#[non_exhaustive]`: a gateway may say more about a refusal later (a
+/// field, a reference) without a breaking change. Read the fields; make one
+/// with [`GatewayRejection::new`] (a custom [`Operation`](crate::operation::Operation)'s
+/// parser, a test double).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("gateway rejected the request: code {code}: {message}")]
+#[non_exhaustive]
 pub struct GatewayRejection {
     /// The gateway's code (SmilePayz `code`, Monnet `payinErrorCode`).
     pub code: String,
@@ -235,6 +241,26 @@ pub struct GatewayRejection {
     pub message: String,
     /// The HTTP status it came with.
     pub http_status: u16,
+}
+
+impl GatewayRejection {
+    /// A refusal with the gateway's `code` (raw text, as received),
+    /// `message` and the HTTP status it came with.
+    ///
+    /// ```
+    /// use pasarela_core::GatewayRejection;
+    ///
+    /// let r = GatewayRejection::new("0015", "Monto invalido", 400);
+    /// assert_eq!((r.code.as_str(), r.message.as_str(), r.http_status), ("0015", "Monto invalido", 400));
+    /// assert_eq!(r.to_string(), "gateway rejected the request: code 0015: Monto invalido");
+    /// ```
+    pub fn new(code: impl Into<String>, message: impl Into<String>, http_status: u16) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+            http_status,
+        }
+    }
 }
 
 /// What a `parse_*` call can fail with.

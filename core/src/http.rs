@@ -213,7 +213,14 @@ impl fmt::Debug for PreparedRequest {
 }
 
 /// An HTTP response as the core needs it: status, headers, body bytes.
+///
+/// `#[non_exhaustive]`, so that what a transport reports can grow (the
+/// HTTP version, the peer) without a breaking change: make one with
+/// [`RawResponse::new`] and [`with_header`](RawResponse::with_header) /
+/// [`with_headers`](RawResponse::with_headers), or from an
+/// `http::Response`; read the public fields.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RawResponse {
     /// The HTTP status code.
     pub status: u16,
@@ -237,6 +244,27 @@ impl RawResponse {
     /// Adds a header (builder style).
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds headers in the order given, after any already there (builder
+    /// style; what a transport hands over from its HTTP stack).
+    ///
+    /// ```
+    /// use pasarela_core::RawResponse;
+    ///
+    /// let r = RawResponse::new(200, "{}")
+    ///     .with_header("Content-Type", "application/json")
+    ///     .with_headers([("X-A", "1"), ("x-a", "2")]);
+    /// assert_eq!(r.headers.len(), 3);
+    /// assert_eq!(r.header("x-A"), Some("1")); // the first, any case
+    /// ```
+    pub fn with_headers<N: Into<String>, V: Into<String>>(
+        mut self,
+        headers: impl IntoIterator<Item = (N, V)>,
+    ) -> Self {
+        self.headers
+            .extend(headers.into_iter().map(|(n, v)| (n.into(), v.into())));
         self
     }
 

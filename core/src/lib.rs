@@ -298,12 +298,15 @@
 //!
 //! ```
 //! use pasarela_core::client::{AsyncSmilepayzClient, SmilepayzSettings};
-//! use pasarela_core::crypto::AsyncSigner;
+//! use pasarela_core::crypto::{AsyncSigner, SignatureAlgorithm};
 //! use pasarela_core::smilepayz::{Config, Environment};
 //! use pasarela_core::{MerchantSecret, SignError};
 //!
 //! struct Kms; // your cloud KMS client
 //! impl AsyncSigner for Kms {
+//!     fn algorithm(&self) -> SignatureAlgorithm {
+//!         SignatureAlgorithm::RsaPkcs1v15Sha256 // the KMS key's algorithm
+//!     }
 //!     async fn sign_async(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
 //!         let _ = message; // send SHA-256(message) to the KMS, RSASSA_PKCS1_V1_5_SHA_256
 //!         Err(SignError::new("KMS unreachable in this example", None))

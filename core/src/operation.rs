@@ -310,16 +310,25 @@ impl<T> UnsignedOperation<T> {
     }
 
     /// Signs with a synchronous signer.
+    ///
+    /// A signer of another algorithm than RSASSA-PKCS1-v1_5 / SHA-256 is
+    /// refused with a [`SignError`] before it is asked to sign.
     pub fn sign(self, signer: &(impl Signer + ?Sized)) -> Result<Operation<T>, SignError> {
-        let signature = signer.sign(self.request.string_to_sign())?;
-        Ok(self.with_signature(&signature))
+        Ok(Operation {
+            request: self.request.sign(signer)?,
+            answer: self.answer,
+        })
     }
 
     /// Signs with an async signer, without blocking the executor.
+    ///
+    /// A signer whose [`AsyncSigner::algorithm`] is not RSASSA-PKCS1-v1_5 /
+    /// SHA-256 is refused with a [`SignError`] before it is asked to sign.
     pub async fn sign_async(
         self,
         signer: &(impl AsyncSigner + ?Sized),
     ) -> Result<Operation<T>, SignError> {
+        UnsignedRequest::require(AsyncSigner::algorithm(signer))?;
         let signature = signer.sign_async(self.request.string_to_sign()).await?;
         Ok(self.with_signature(&signature))
     }
@@ -342,6 +351,7 @@ impl<T> UnsignedOperation<T> {
         self,
         signer: &dyn crate::crypto::DynAsyncSigner,
     ) -> Result<Operation<T>, SignError> {
+        UnsignedRequest::require(signer.algorithm_dyn())?;
         let signature = signer.sign_boxed(self.request.string_to_sign()).await?;
         Ok(self.with_signature(&signature))
     }
@@ -422,9 +432,8 @@ pub mod monnet {
     use super::{AnswerError, Effect, Operation, answer};
     use crate::error::{ResponseError, ValidationError};
     use crate::monnet::{
-        self as mn, Config, CreateRequest, CreateResponse, StatusQuery, StatusResponse,
+        self as mn, Config, CreateCode, CreateRequest, CreateResponse, StatusQuery, StatusResponse,
     };
-    use crate::outcome::MonnetCreateCode;
 
     /// Create a card pay-in through the PCI proxy ([`Effect::CreatesPayment`]).
     /// It cannot fail: the request and the configuration were checked when
@@ -434,10 +443,11 @@ pub mod monnet {
             request: mn::prepare_create(config, request),
             answer: answer(Effect::CreatesPayment, mn::parse_create_response),
         };
-        // `0099` (internal error) does not say whether the payment exists.
+        // `0099` (internal error, or `99` sent as a JSON number) does not
+        // say whether the payment exists.
         operation.map_answer(|answer| match answer {
             Err(AnswerError::Response(ResponseError::Rejected(r)))
-                if !MonnetCreateCode::parse(&r.code).settles_outcome() =>
+                if !CreateCode::of(&r).settles_outcome() =>
             {
                 Err(AnswerError::Indeterminate(r))
             }

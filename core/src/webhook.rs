@@ -32,7 +32,7 @@
 //!         assert_eq!(verified.event.authenticated().trade_no(), "T1");
 //!         verified.response() // 200 "SUCCESS"
 //!     }
-//!     Err(rejected) => rejected.response(), // 401 (forged, stale) or 400 (malformed)
+//!     Err(rejected) => rejected.response(), // 401 (forged, stale), 400 (malformed), 503 (could not check)
 //! };
 //! assert_eq!((response.status().as_u16(), response.body().as_str()), (200, "SUCCESS"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -40,7 +40,25 @@
 //!
 //! Both gateways retry deliveries, so the same event can arrive more than
 //! once: make the handling idempotent and answer the success reply to
-//! repeats too, or the gateway keeps retrying.
+//! repeats too, or the gateway keeps retrying. (A repeated *delivery* is
+//! not a Monnet notification declined as a *duplicate transmission*,
+//! [`DeclineReason::is_duplicate`](crate::monnet::DeclineReason::is_duplicate):
+//! that one reports a card transaction the processor refused as a repeat,
+//! whose first attempt may have gone through; reconcile the operation.)
+//!
+//! The replies (every refusal is `text/plain` `FAIL`; the gateways read
+//! only the status and, for SmilePayz, the `SUCCESS` body):
+//!
+//! | outcome | status | body | the gateway |
+//! |---|---|---|---|
+//! | verified | 200 ([`SMILEPAYZ_ACK`], [`MONNET_ACK`]) | `SUCCESS` / `OK` | stops delivering |
+//! | forged, stale, another merchant's, unverifiable hash ([`VerifyError::SignatureMismatch`], [`VerifyError::HashMismatch`], [`VerifyError::TimestampOutsideTolerance`], [`VerifyError::MerchantMismatch`], [`VerifyError::Unverified`]) | 401 | `FAIL` | may retry; it will fail again |
+//! | malformed: a header or field missing or ill-formed | 400 | `FAIL` | may retry; it will fail again |
+//! | could not check ([`VerifyError::VerifierFailed`]: a remote verifier down, or one checking another algorithm) | 503 | `FAIL` | retries later, when the check can succeed |
+//!
+//! A 503 is neither acceptance nor a verdict of forgery: the event is not
+//! recorded, and the gateway's next delivery is checked again
+//! ([`Rejected::is_retryable`]).
 
 use std::sync::Arc;
 
@@ -120,6 +138,15 @@ pub struct Rejected {
 }
 
 impl Rejected {
+    /// Whether the refusal says "try again later" (HTTP 503) rather than
+    /// "invalid": the verifier could not check
+    /// ([`VerifyError::VerifierFailed`]), so the same delivery may verify
+    /// once it can. Alert on these: a verifier that is down or misconfigured
+    /// refuses every callback.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self.error, VerifyError::VerifierFailed(_))
+    }
+
     /// The refusal as an [`http::Response`].
     pub fn response<B: From<&'static str>>(&self) -> http::Response<B> {
         self.reply.to_response()
@@ -132,6 +159,9 @@ pub const SMILEPAYZ_ACK: Reply = Reply::new(200, "text/plain", CALLBACK_ACK_BODY
 /// Monnet's acknowledgement: HTTP 200.
 pub const MONNET_ACK: Reply = Reply::new(NOTIFICATION_ACK_STATUS, "text/plain", "OK");
 
+/// The reply refusing an event that did not verify (the table in the
+/// module docs): 401 when it is not authentic, 503 when it could not be
+/// checked (the gateway should deliver it again later), 400 otherwise.
 fn refusal(error: &VerifyError) -> Reply {
     let status = match error {
         VerifyError::SignatureMismatch
@@ -139,6 +169,9 @@ fn refusal(error: &VerifyError) -> Reply {
         | VerifyError::Unverified(_)
         | VerifyError::MerchantMismatch(_)
         | VerifyError::TimestampOutsideTolerance { .. } => 401,
+        // Neither valid nor proven forged: a retryable error, so that the
+        // gateway delivers it again once the verifier can check.
+        VerifyError::VerifierFailed(_) => 503,
         _ => 400,
     };
     Reply::new(status, "text/plain", "FAIL")
@@ -310,6 +343,20 @@ impl MonnetWebhook {
         request: &http::Request<B>,
     ) -> Result<Verified<VerifiedNotification>, Rejected> {
         self.verify(request.body().as_ref())
+    }
+
+    /// Verifies a notification from request parts and the collected body
+    /// (what frameworks that stream bodies hand over), as
+    /// [`SmilepayzWebhook::verify_parts`] does. Monnet signs nothing in its
+    /// headers, so only the body is read; the parts are taken so that
+    /// both gateways' handlers have one shape.
+    pub fn verify_parts(
+        &self,
+        parts: &http::request::Parts,
+        body: &[u8],
+    ) -> Result<Verified<VerifiedNotification>, Rejected> {
+        let _ = parts; // no header of Monnet's is signed or required
+        self.verify(body)
     }
 }
 
@@ -487,5 +534,89 @@ mod tests {
             VerifyError::MerchantMismatch("payinMerchantID")
         );
         assert_eq!(theirs.response::<String>().status(), 401);
+        assert!(!theirs.is_retryable());
+        // Parts and the collected body, as a streaming framework hands them
+        // over: the same verdicts.
+        let (parts, body) = request.into_parts();
+        let ok = webhook.verify_parts(&parts, &body).unwrap();
+        assert_eq!(ok.event.authenticated().operation_number(), "OP1");
+        assert_eq!(ok.response::<String>().status(), 200);
+        let tampered = String::from_utf8(body).unwrap().replace("150.00", "1.50");
+        let refused = webhook
+            .verify_parts(&parts, tampered.as_bytes())
+            .unwrap_err();
+        assert_eq!(
+            (refused.error.clone(), refused.reply.status),
+            (VerifyError::HashMismatch, 401)
+        );
+        let malformed = webhook.verify_parts(&parts, b"{").unwrap_err();
+        assert_eq!(malformed.reply.status, 400);
+    }
+
+    #[test]
+    fn a_verifier_that_cannot_check_gets_a_retryable_503() {
+        use crate::crypto::{SignatureAlgorithm, SignatureError};
+        struct Down;
+        impl Verifier for Down {
+            fn algorithm(&self) -> SignatureAlgorithm {
+                SignatureAlgorithm::RsaPkcs1v15Sha256
+            }
+            fn verify(&self, _: &[u8], _: &[u8]) -> Result<(), SignatureError> {
+                Err(SignatureError::Unavailable("KMS timed out".into()))
+            }
+        }
+        struct Pss;
+        impl Verifier for Pss {
+            fn algorithm(&self) -> SignatureAlgorithm {
+                SignatureAlgorithm::RsaPssSha256
+            }
+            fn verify(&self, _: &[u8], _: &[u8]) -> Result<(), SignatureError> {
+                Ok(())
+            }
+        }
+        let platform =
+            PrivateKey::load(include_str!("../testdata/keys/platform_private_pkcs8.pem")).unwrap();
+        let sig = sign_callback(
+            &*Backend::Rsa.signer(&platform).unwrap(),
+            "T1",
+            "2020-12-17T10:55:00-05:00",
+        )
+        .unwrap();
+        let body = br#"{"orderNo":"ORDER1","tradeNo":"T1","merchantId":"1","status":"SUCCESS","money":{"amount":100,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00"}"#;
+        let headers = [
+            ("X-TIMESTAMP", "2020-12-17T10:55:00-05:00"),
+            ("X-SIGNATURE", sig.as_str()),
+        ];
+        let now = datetime!(2020-12-17 15:55:30 UTC);
+        for (verifier, reason) in [
+            (
+                Arc::new(Down) as Arc<dyn Verifier + Send + Sync>,
+                SignatureError::Unavailable("KMS timed out".into()),
+            ),
+            (
+                Arc::new(Pss),
+                SignatureError::WrongAlgorithm {
+                    required: SignatureAlgorithm::RsaPkcs1v15Sha256,
+                    found: SignatureAlgorithm::RsaPssSha256,
+                },
+            ),
+        ] {
+            let rejected = SmilepayzWebhook::new(verifier)
+                .verify(&headers, body, now)
+                .unwrap_err();
+            assert_eq!(rejected.error, VerifyError::VerifierFailed(reason));
+            assert!(rejected.is_retryable());
+            let response: http::Response<String> = rejected.response();
+            assert_eq!(
+                (response.status().as_u16(), response.body().as_str()),
+                (503, "FAIL")
+            );
+            assert_eq!(response.headers()["content-type"], "text/plain");
+        }
+        // Any other refusal is not retryable.
+        let forged = SmilepayzWebhook::new(Backend::Rsa.verifier(&platform.public_key()).unwrap())
+            .verify(&headers, &body[1..], now)
+            .unwrap_err();
+        assert!(!forged.is_retryable(), "{:?}", forged.error);
     }
 }

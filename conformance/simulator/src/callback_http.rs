@@ -76,7 +76,7 @@ async fn attempt(request: PreparedRequest) -> Result<RawResponse, String> {
             .await
             .map_err(|e| format!("POST {url}: {e}"))?;
         let status = response.status().as_u16();
-        let headers = response
+        let headers: Vec<(String, String)> = response
             .headers()
             .iter()
             .map(|(n, v)| {
@@ -91,11 +91,7 @@ async fn attempt(request: PreparedRequest) -> Result<RawResponse, String> {
             .await
             .map_err(|e| format!("reading the answer of {url}: {e}"))?
             .to_bytes();
-        Ok(RawResponse {
-            status,
-            headers,
-            body: body.to_vec(),
-        })
+        Ok(RawResponse::new(status, body.to_vec()).with_headers(headers))
     }
     .await;
     driver.abort();

@@ -42,10 +42,13 @@ use crate::error::SignError;
 
 /// The signature scheme a [`Signer`] produces or a [`Verifier`] checks.
 ///
-/// Both gateways use [`SignatureAlgorithm::RsaPkcs1v15Sha256`] only; the
-/// protocol functions refuse a signer or verifier naming anything else
-/// (a [`SignError`] or [`SignatureError::WrongAlgorithm`]) instead of sending
-/// a signature the gateway cannot check.
+/// Both gateways use [`SignatureAlgorithm::RsaPkcs1v15Sha256`] only; every
+/// signing and verifying path (the `sign_*` and `verify_*` functions, the
+/// one-step `prepare_*`, `UnsignedRequest::sign`, the operations' `sign` and
+/// `sign_async`, and the clients with a [`Signer`] or an [`AsyncSigner`])
+/// refuses a signer or verifier naming anything else (a [`SignError`] or
+/// [`SignatureError::WrongAlgorithm`]) before it signs, instead of sending a
+/// signature the gateway cannot check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SignatureAlgorithm {
@@ -165,7 +168,15 @@ pub(crate) fn require_signer(
     signer: &(impl Signer + ?Sized),
     required: SignatureAlgorithm,
 ) -> Result<(), SignError> {
-    let found = signer.algorithm();
+    require_algorithm(Signer::algorithm(signer), required)
+}
+
+/// Fails unless a signer naming `found` produces `required`: the one check
+/// behind every signing path (synchronous, async, type-erased).
+pub(crate) fn require_algorithm(
+    found: SignatureAlgorithm,
+    required: SignatureAlgorithm,
+) -> Result<(), SignError> {
     if found == required {
         Ok(())
     } else {
@@ -426,8 +437,15 @@ mod tests {
     fn every_backend_names_its_algorithm() {
         let key = PrivateKey::load(MERCHANT).unwrap();
         for backend in Backend::ALL {
+            // `AsyncSigner` is in scope too (every `Signer` is one): name
+            // the trait, and check both agree.
+            let signer = backend.signer(&key).unwrap();
             assert_eq!(
-                backend.signer(&key).unwrap().algorithm(),
+                Signer::algorithm(&signer),
+                SignatureAlgorithm::RsaPkcs1v15Sha256
+            );
+            assert_eq!(
+                AsyncSigner::algorithm(&signer),
                 SignatureAlgorithm::RsaPkcs1v15Sha256
             );
             assert_eq!(

@@ -26,7 +26,11 @@ static PROD_PROXY_URL: LazyLock<Result<Url, url::ParseError>> =
 const CUSTOM_PROXY_PUSH_ID: &str = "7efeb612e5dda6f1";
 
 /// A Monnet environment.
+///
+/// `#[non_exhaustive]`: the gateway may open another environment (a second
+/// region, a pre-production host); a `match` on it needs a wildcard arm.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Environment {
     /// Monnet's certification (sandbox) environment behind the sandbox PCI proxy.
     Certification,

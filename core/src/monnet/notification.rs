@@ -206,6 +206,22 @@ impl DeclineReason {
             Self::Other(code) => code,
         }
     }
+
+    /// Whether the processor declined this transaction as a duplicate
+    /// transmission (`9094`): it had already seen the same transaction and
+    /// refused the repeat.
+    ///
+    /// What was declined is the repeat, not necessarily the payment: the
+    /// first transmission may have been authorized, or may still be in
+    /// flight. So a duplicate is neither a failed payment nor a paid one.
+    /// Do not charge the shopper again or tell them the payment failed;
+    /// query the operation number's status (`MonnetClient::reconcile_operation`,
+    /// or `confirm_operation` with your record) and act on the state it
+    /// reports. As with every notification claim, this reason is not
+    /// covered by the hash.
+    pub fn is_duplicate(&self) -> bool {
+        self.code() == "9094"
+    }
 }
 
 /// `codeErrorTrx` and `messageErrorTrx`, from `errorDetails` or the top
@@ -750,7 +766,47 @@ mod tests {
         ] {
             assert_eq!(DeclineReason::parse(code), reason);
             assert_eq!(reason.code(), code);
+            assert_eq!(reason.is_duplicate(), code == "9094", "{code}");
         }
+    }
+
+    #[test]
+    fn a_duplicate_transmission_is_recognised() {
+        assert!(DeclineReason::DuplicateTransmission.is_duplicate());
+        for reason in [
+            DeclineReason::Succeeded,
+            DeclineReason::DoNotHonor,
+            DeclineReason::Timeout,
+            DeclineReason::Error,
+            DeclineReason::Other("9095".into()),
+            DeclineReason::Other(String::new()),
+        ] {
+            assert!(!reason.is_duplicate(), "{reason:?}");
+        }
+        // From a delivered notification, nested or at the top level.
+        for body in [
+            good().replacen(
+                '{',
+                r#"{"errorDetails":{"codeErrorTrx":"9094","messageErrorTrx":"Duplicate transmission"},"#,
+                1,
+            ),
+            good().replacen('{', r#"{"codeErrorTrx":"9094","#, 1),
+        ] {
+            let verified = verify(&body).unwrap();
+            let error = verified.claims().transaction_error.as_ref().unwrap();
+            assert_eq!(error.reason, DeclineReason::DuplicateTransmission);
+            assert!(error.reason.is_duplicate(), "{body}");
+        }
+        let plain = verify(&good().replacen('{', r#"{"codeErrorTrx":"9051","#, 1)).unwrap();
+        assert!(
+            !plain
+                .claims()
+                .transaction_error
+                .as_ref()
+                .unwrap()
+                .reason
+                .is_duplicate()
+        );
     }
 
     #[test]

@@ -86,15 +86,22 @@ pub enum CreateCode {
 
 impl CreateCode {
     /// The typed code for `payinErrorCode` text. A code sent as a JSON
-    /// number loses its leading zeros (`15`): digits-only codes shorter
-    /// than four are read zero-padded.
+    /// number loses its leading zeros (`99` for `0099`): digits-only codes
+    /// shorter than four are read zero-padded, here and nowhere else, so
+    /// every reader of a code (the parser, [`settles_outcome`](Self::settles_outcome)
+    /// behind the clients' "outcome unknown") types it the same way.
+    /// Surrounding whitespace is ignored; [`Other`](Self::Other) keeps the
+    /// text as received.
     pub fn parse(code: &str) -> Self {
-        let padded: Cow<'_, str> =
-            if !code.is_empty() && code.len() < 4 && code.bytes().all(|b| b.is_ascii_digit()) {
-                Cow::Owned(format!("{code:0>4}"))
-            } else {
-                Cow::Borrowed(code)
-            };
+        let trimmed = code.trim();
+        let padded: Cow<'_, str> = if !trimmed.is_empty()
+            && trimmed.len() < 4
+            && trimmed.bytes().all(|b| b.is_ascii_digit())
+        {
+            Cow::Owned(format!("{trimmed:0>4}"))
+        } else {
+            Cow::Borrowed(trimmed)
+        };
         let n = match padded.as_bytes() {
             [b'0', b'0', a, b] if a.is_ascii_digit() && b.is_ascii_digit() => {
                 (a - b'0') * 10 + (b - b'0')
@@ -180,6 +187,25 @@ impl CreateCode {
         }
     }
 
+    /// Whether the code says the operation number already exists. Monnet
+    /// documents no such create code, so this is `false` for every code: a
+    /// duplicate create is recognised by reconciliation (a status query by
+    /// operation number), not by a create's answer. (A notification whose
+    /// decline reason is a duplicate transmission says so with
+    /// [`DeclineReason::is_duplicate`](super::DeclineReason::is_duplicate).)
+    pub fn is_duplicate(&self) -> bool {
+        false
+    }
+
+    /// Whether a create refused with this code certainly created nothing:
+    /// every code but `0099` (internal error), which the clients report as
+    /// an unknown outcome (reconcile before retrying). An undocumented code
+    /// is taken as the refusal it says it is (a code, with HTTP < 500; a
+    /// 5xx is an unknown outcome whatever its code).
+    pub fn settles_outcome(&self) -> bool {
+        !matches!(self, CreateCode::InternalError)
+    }
+
     /// What the code means, in words.
     pub fn description(&self) -> &'static str {
         match self {
@@ -198,6 +224,13 @@ impl CreateCode {
             CreateCode::InternalError => "Monnet internal error",
             CreateCode::Other(_) => "not documented",
         }
+    }
+}
+
+impl std::fmt::Display for CreateCode {
+    /// The four-digit code (the received text for [`Other`](CreateCode::Other)).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.code())
     }
 }
 
@@ -426,6 +459,33 @@ mod tests {
         assert!(CreateCode::VerificationWrong.is_request_error());
         assert!(!CreateCode::InternalError.is_request_error());
         assert!(!CreateCode::Other("x".into()).is_request_error());
+    }
+
+    #[test]
+    fn codes_round_trip_and_only_0099_leaves_the_outcome_open() {
+        for n in 0..=120u32 {
+            let text = format!("{n:04}");
+            let code = CreateCode::parse(&text);
+            assert_eq!(code.code(), text, "{code:?}");
+            assert_eq!(code.to_string(), text);
+            assert!(!code.is_duplicate());
+            assert_eq!(code.settles_outcome(), n != 99, "{text}");
+            // A documented code sent as a JSON number (leading zeros lost)
+            // is the same code; an undocumented one keeps its text.
+            let numeric = CreateCode::parse(&n.to_string());
+            if matches!(code, CreateCode::Other(_)) {
+                assert_eq!(numeric, CreateCode::Other(n.to_string()));
+            } else {
+                assert_eq!(numeric, code, "{n}");
+            }
+        }
+        assert_eq!(CreateCode::parse("99"), CreateCode::InternalError);
+        assert_eq!(CreateCode::parse("099"), CreateCode::InternalError);
+        assert_eq!(CreateCode::parse(" 0099 "), CreateCode::InternalError);
+        assert_eq!(CreateCode::parse("9"), CreateCode::MerchantIdWrong);
+        assert_eq!(CreateCode::parse(" x "), CreateCode::Other(" x ".into()));
+        assert!(CreateCode::parse("E-1").settles_outcome());
+        assert!(CreateCode::parse("0014").settles_outcome());
     }
 
     #[test]

@@ -8,7 +8,11 @@ use crate::error::{Rule, ValidationError};
 use crate::secret::MerchantSecret;
 
 /// A SmilePayz environment.
+///
+/// `#[non_exhaustive]`: the gateway may open another environment (a second
+/// region, a pre-production host); a `match` on it needs a wildcard arm.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Environment {
     /// `https://sandbox-gateway.smilepayz.com`
     Sandbox,

@@ -15,9 +15,9 @@ use zeroize::Zeroizing;
 
 use super::config::{ApiPath, Config};
 use super::schema::WireBody;
-use super::signature::request_string_to_sign;
+use super::signature::{SIGNATURE_ALGORITHM, request_string_to_sign};
 use super::timestamp::format_timestamp;
-use crate::crypto::Signer;
+use crate::crypto::{SignatureAlgorithm, Signer, require_algorithm};
 use crate::error::SignError;
 use crate::http::{Method, PreparedRequest};
 
@@ -93,9 +93,22 @@ impl UnsignedRequest {
     }
 
     /// Signs with a synchronous signer and completes the request.
+    ///
+    /// A signer whose [`Signer::algorithm`] is not
+    /// [`SIGNATURE_ALGORITHM`](super::SIGNATURE_ALGORITHM) (RSASSA-PKCS1-v1_5 /
+    /// SHA-256) is refused with a [`SignError`] before it is asked to sign:
+    /// the gateway could not check its signature.
     pub fn sign(self, signer: &(impl Signer + ?Sized)) -> Result<PreparedRequest, SignError> {
+        Self::require(Signer::algorithm(signer))?;
         let signature = signer.sign(&self.string_to_sign)?;
         Ok(self.with_signature(&signature))
+    }
+
+    /// Fails unless a signer naming `found` makes the signature SmilePayz
+    /// checks; every signing path (sync, async, type-erased) asks this
+    /// before signing.
+    pub(crate) fn require(found: SignatureAlgorithm) -> Result<(), SignError> {
+        require_algorithm(found, SIGNATURE_ALGORITHM)
     }
 }
 

@@ -274,15 +274,37 @@ fn monnet_codes_are_typed_and_0099_is_unknown() {
     )])
     .create(&create())
     .unwrap_err();
-    let code = MonnetCreateCode::parse(&refused.rejection().unwrap().code);
-    assert_eq!(code, MonnetCreateCode::InvalidAmountFormat);
+    let code = monnet::CreateCode::of(refused.rejection().unwrap());
+    assert_eq!(code, monnet::CreateCode::AmountFormatInvalid);
+    // One enum under two names: the outcome module's is the same type.
+    let same: MonnetCreateCode = code;
+    assert_eq!(same.code(), "0015");
     assert!(matches!(refused, ClientError::Rejected(_)));
-    let internal = monnet_client(vec![ok(
+    assert!(!refused.is_outcome_unknown() && !refused.is_duplicate());
+    // `0099` as text, as a JSON number (leading zeros lost), or as a short
+    // string: the payment may exist, so never a clean refusal.
+    for body in [
         r#"{"payinErrorCode":"0099","payinErrorMessage":"internal"}"#,
-    )])
-    .create(&create())
-    .unwrap_err();
-    assert!(internal.is_outcome_unknown(), "{internal:?}");
+        r#"{"payinErrorCode":99,"payinErrorMessage":"internal"}"#,
+        r#"{"payinErrorCode":"99"}"#,
+    ] {
+        let internal = monnet_client(vec![ok(body)]).create(&create()).unwrap_err();
+        assert!(internal.is_outcome_unknown(), "{body}: {internal:?}");
+        assert!(!matches!(internal, ClientError::Rejected(_)), "{body}");
+        assert_eq!(
+            internal.rejection().map(monnet::CreateCode::of),
+            Some(monnet::CreateCode::InternalError),
+            "{body}"
+        );
+    }
+    // A numeric documented refusal stays a refusal.
+    let numeric = monnet_client(vec![ok(r#"{"payinErrorCode":15}"#)])
+        .create(&create())
+        .unwrap_err();
+    assert!(
+        matches!(numeric, ClientError::Rejected(ref r) if r.code == "15"),
+        "{numeric:?}"
+    );
 }
 
 #[test]

@@ -11,7 +11,7 @@ use pasarela_core::Money;
 use pasarela_core::client::{
     AsyncSmilepayzClient, ClientError, SmilepayzClient, SmilepayzSettings,
 };
-use pasarela_core::crypto::{AsyncSigner, Backend, PrivateKey, Signer};
+use pasarela_core::crypto::{AsyncSigner, Backend, PrivateKey, SignatureAlgorithm, Signer};
 use pasarela_core::operation;
 use pasarela_core::smilepayz::{self, Config, Environment, Merchant, PayInRequest};
 use pasarela_core::transport::TransportError;
@@ -71,6 +71,8 @@ struct Kms {
     key: Arc<dyn Signer + Send + Sync>,
     calls: Mutex<u32>,
     down: bool,
+    /// What the KMS key is configured for.
+    algorithm: SignatureAlgorithm,
 }
 
 impl Kms {
@@ -79,11 +81,29 @@ impl Kms {
             key: Backend::Rsa.signer(&key()).unwrap(),
             calls: Mutex::new(0),
             down,
+            algorithm: SignatureAlgorithm::RsaPkcs1v15Sha256,
         }
+    }
+
+    /// A KMS key configured for RSA-PSS: it signs, but not as SmilePayz
+    /// checks.
+    fn pss() -> Self {
+        Self {
+            algorithm: SignatureAlgorithm::RsaPssSha256,
+            ..Self::new(false)
+        }
+    }
+
+    fn calls(&self) -> u32 {
+        *self.calls.lock().unwrap()
     }
 }
 
 impl AsyncSigner for Kms {
+    fn algorithm(&self) -> SignatureAlgorithm {
+        self.algorithm
+    }
+
     async fn sign_async(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
         *self.calls.lock().unwrap() += 1;
         Later(false).await;
@@ -205,4 +225,128 @@ fn no_signer_at_all_is_a_sign_error_before_sending() {
     assert!(matches!(err, ClientError::Sign(_)));
     assert!(err.to_string().contains("unsigned"), "{err}");
     assert!(seen.lock().unwrap().is_empty());
+}
+
+const WRONG_ALGORITHM: &str =
+    "signer produces RSASSA-PSS/SHA-256, the protocol requires RSASSA-PKCS1-v1_5/SHA-256";
+
+/// A synchronous signer naming RSA-PSS (it would sign with the right key,
+/// so only the algorithm check can stop it); counts its calls.
+#[derive(Default)]
+struct PssSigner {
+    calls: Mutex<u32>,
+}
+
+impl Signer for PssSigner {
+    fn algorithm(&self) -> SignatureAlgorithm {
+        SignatureAlgorithm::RsaPssSha256
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
+        *self.calls.lock().unwrap() += 1;
+        Backend::Rsa.signer(&key()).unwrap().sign(message)
+    }
+}
+
+fn pss_config(signer: Arc<PssSigner>) -> Config {
+    Config::new(
+        "20001",
+        MerchantSecret::new("TEST-ONLY-secret"),
+        signer,
+        Environment::Sandbox,
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_pss_signer_is_refused_on_every_synchronous_path() {
+    let signer = Arc::new(PssSigner::default());
+    // One step: prepare_pay_in with a Config holding the signer.
+    let err = smilepayz::prepare_pay_in(&pss_config(signer.clone()), &request(), NOW).unwrap_err();
+    assert!(err.to_string().contains(WRONG_ALGORITHM), "{err:?}");
+    // Two steps: the unsigned request, signed by hand.
+    let unsigned = smilepayz::prepare_pay_in_unsigned(&keyless(), &request(), NOW);
+    let err = unsigned.sign(&*signer).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("signing failed: {WRONG_ALGORITHM}")
+    );
+    // The operation's own step.
+    let op = operation::smilepayz::pay_in(&keyless(), &request(), NOW);
+    assert!(op.sign(&*signer).is_err());
+    // The clients, blocking and async: a sign error, nothing sent.
+    let (seen, transport) = recording();
+    let client = SmilepayzClient::new(
+        SmilepayzSettings::new(pss_config(signer.clone())).with_clock(|| NOW),
+        transport.clone(),
+    );
+    let err = client.pay_in(&request()).unwrap_err();
+    assert!(matches!(err, ClientError::Sign(_)), "{err:?}");
+    assert!(!err.is_outcome_unknown());
+    let async_transport = move |req: PreparedRequest| {
+        let out = transport(req);
+        async move { out }
+    };
+    let client = AsyncSmilepayzClient::new(
+        SmilepayzSettings::new(pss_config(signer.clone())).with_clock(|| NOW),
+        async_transport,
+    );
+    let err = pasarela_core::transport::block_on(client.pay_in(&request())).unwrap_err();
+    assert!(
+        matches!(&err, ClientError::Sign(e) if e.to_string().contains(WRONG_ALGORITHM)),
+        "{err:?}"
+    );
+    assert!(seen.lock().unwrap().is_empty());
+    // The signer was never even asked.
+    assert_eq!(*signer.calls.lock().unwrap(), 0);
+}
+
+#[tokio::test]
+async fn an_async_signer_naming_pss_is_refused() {
+    // By hand.
+    let kms = Kms::pss();
+    let unsigned = operation::smilepayz::pay_in(&keyless(), &request(), NOW);
+    let err = unsigned.sign_async(&kms).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("signing failed: {WRONG_ALGORITHM}")
+    );
+    assert_eq!(kms.calls(), 0);
+    // Through the async client.
+    let (seen, transport) = recording();
+    let blocking_transport = transport.clone();
+    let async_transport = move |req: PreparedRequest| {
+        let out = transport(req);
+        async move { out }
+    };
+    let settings = SmilepayzSettings::new(keyless())
+        .with_clock(|| NOW)
+        .with_async_signer(Kms::pss());
+    let client = AsyncSmilepayzClient::new(settings.clone(), async_transport);
+    let err = client.pay_in(&request()).await.unwrap_err();
+    assert!(
+        matches!(&err, ClientError::Sign(e) if e.to_string().contains(WRONG_ALGORITHM)),
+        "{err:?}"
+    );
+    // Through the blocking client waiting for it.
+    let client = SmilepayzClient::new(settings, blocking_transport);
+    let err = tokio::task::spawn_blocking(move || client.pay_in(&request()))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(matches!(err, ClientError::Sign(_)), "{err:?}");
+    assert!(seen.lock().unwrap().is_empty());
+}
+
+#[test]
+fn a_software_signer_names_its_algorithm_as_an_async_signer_too() {
+    let signer = Backend::Rsa.signer(&key()).unwrap();
+    assert_eq!(
+        AsyncSigner::algorithm(&signer),
+        SignatureAlgorithm::RsaPkcs1v15Sha256
+    );
+    assert_eq!(
+        AsyncSigner::algorithm(&PssSigner::default()),
+        SignatureAlgorithm::RsaPssSha256
+    );
 }

@@ -102,11 +102,7 @@ async fn my_stack(
             }
             body.push(&buf[..n])?;
         }
-        Ok(RawResponse {
-            status,
-            headers,
-            body: body.finish()?,
-        })
+        Ok(RawResponse::new(status, body.finish()?).with_headers(headers))
     };
     // The overall timeout, classified by how far the call got.
     let timeout = config.get_timeout();

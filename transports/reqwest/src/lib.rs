@@ -277,11 +277,7 @@ impl ReqwestTransport {
         {
             body.push(&chunk)?;
         }
-        Ok(RawResponse {
-            status,
-            headers,
-            body: body.finish()?,
-        })
+        Ok(RawResponse::new(status, body.finish()?).with_headers(headers))
     }
 }
 

@@ -253,11 +253,7 @@ impl SurfTransport {
             }
         }
         let body = read_body(response.take_body(), self.inner.config.get_max_body_size()).await?;
-        Ok(RawResponse {
-            status,
-            headers,
-            body,
-        })
+        Ok(RawResponse::new(status, body).with_headers(headers))
     }
 }
 

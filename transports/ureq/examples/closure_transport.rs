@@ -79,11 +79,7 @@ fn my_stack(req: PreparedRequest) -> Result<RawResponse, TransportError> {
         .take(1024 * 1024 + 1)
         .read_to_end(&mut body)
         .map_err(maybe)?;
-    Ok(RawResponse {
-        status,
-        headers,
-        body,
-    })
+    Ok(RawResponse::new(status, body).with_headers(headers))
 }
 
 /// The request a pasarela client would prepare (here by hand).

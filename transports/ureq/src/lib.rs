@@ -300,11 +300,7 @@ impl BlockingTransport for UreqTransport {
                 }
                 e => error::map(e, error::Phase::Body),
             })?;
-        Ok(RawResponse {
-            status,
-            headers,
-            body,
-        })
+        Ok(RawResponse::new(status, body).with_headers(headers))
     }
 }
 
