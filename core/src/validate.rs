@@ -27,6 +27,24 @@ pub(crate) fn required_len(
     Ok(())
 }
 
+/// Fails unless `value` is `min..=max` ASCII letters and digits: `Required`
+/// when empty, `TooShort`/`TooLong` by length, `Format` for another
+/// character.
+pub(crate) fn ascii_alnum(
+    field: Field,
+    value: &str,
+    min: usize,
+    max: usize,
+) -> Result<(), ValidationError> {
+    required_len(field, value, min, max)?;
+    charset(
+        field,
+        value,
+        |c| c.is_ascii_alphanumeric(),
+        "ASCII letters and digits",
+    )
+}
+
 /// Fails unless every character satisfies `ok`.
 pub(crate) fn charset(
     field: Field,
@@ -186,6 +204,28 @@ mod tests {
             assert!(email("e", bad).is_err(), "{bad}");
         }
         assert!(printable("n", "José\n").is_err());
+    }
+
+    #[test]
+    fn ascii_alnum_checks_length_then_characters() {
+        assert!(ascii_alnum("f", "A1b2", 1, 4).is_ok());
+        assert_eq!(
+            ascii_alnum("f", "", 1, 4).unwrap_err().rule(),
+            &Rule::Required
+        );
+        assert_eq!(
+            ascii_alnum("f", "A1b2c", 1, 4).unwrap_err().rule(),
+            &Rule::TooLong { max: 4 }
+        );
+        for bad in ["A-1", "A 1", "Añ1", "A_1"] {
+            assert!(
+                matches!(
+                    ascii_alnum("f", bad, 1, 4).unwrap_err().rule(),
+                    Rule::Format(_)
+                ),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -407,8 +407,13 @@ mod tests {
     use crate::smilepayz::sign_callback;
     use time::macros::datetime;
 
-    #[test]
-    fn smilepayz_reply_is_success_or_refusal() {
+    /// The callback the SmilePayz tests deliver (signed as `T1` at
+    /// `2020-12-17T10:55:00-05:00`).
+    const CALLBACK_BODY: &str = r#"{"orderNo":"ORDER1","tradeNo":"T1","merchantId":"1","status":"SUCCESS","money":{"amount":100,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00"}"#;
+
+    /// The TEST ONLY platform key and its signature over `T1` at
+    /// `2020-12-17T10:55:00-05:00`.
+    fn signed_callback() -> (PrivateKey, String) {
         let platform =
             PrivateKey::load(include_str!("../testdata/keys/platform_private_pkcs8.pem")).unwrap();
         let sig = sign_callback(
@@ -417,8 +422,14 @@ mod tests {
             "2020-12-17T10:55:00-05:00",
         )
         .unwrap();
+        (platform, sig)
+    }
+
+    #[test]
+    fn smilepayz_reply_is_success_or_refusal() {
+        let (platform, sig) = signed_callback();
         let verifier = Backend::Rsa.verifier(&platform.public_key()).unwrap();
-        let body = br#"{"orderNo":"ORDER1","tradeNo":"T1","merchantId":"1","status":"SUCCESS","money":{"amount":100,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00"}"#;
+        let body = CALLBACK_BODY.as_bytes();
         let now = datetime!(2020-12-17 15:55:30 UTC);
         let headers = vec![
             ("Content-Type".to_owned(), "application/json".to_owned()),
@@ -466,17 +477,10 @@ mod tests {
 
     #[test]
     fn http_request_in_http_response_out() {
-        let platform =
-            PrivateKey::load(include_str!("../testdata/keys/platform_private_pkcs8.pem")).unwrap();
-        let sig = sign_callback(
-            &*Backend::Rsa.signer(&platform).unwrap(),
-            "T1",
-            "2020-12-17T10:55:00-05:00",
-        )
-        .unwrap();
+        let (platform, sig) = signed_callback();
         let webhook = SmilepayzWebhook::new(Backend::Rsa.verifier(&platform.public_key()).unwrap())
             .with_tolerance(time::Duration::seconds(30));
-        let body = r#"{"orderNo":"ORDER1","tradeNo":"T1","merchantId":"1","status":"SUCCESS","money":{"amount":100,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00"}"#;
+        let body = CALLBACK_BODY;
         let request = http::Request::post("/cb")
             .header("x-TIMESTAMP", "2020-12-17T10:55:00-05:00")
             .header("X-Signature", sig.as_str())
@@ -574,15 +578,8 @@ mod tests {
                 Ok(())
             }
         }
-        let platform =
-            PrivateKey::load(include_str!("../testdata/keys/platform_private_pkcs8.pem")).unwrap();
-        let sig = sign_callback(
-            &*Backend::Rsa.signer(&platform).unwrap(),
-            "T1",
-            "2020-12-17T10:55:00-05:00",
-        )
-        .unwrap();
-        let body = br#"{"orderNo":"ORDER1","tradeNo":"T1","merchantId":"1","status":"SUCCESS","money":{"amount":100,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00"}"#;
+        let (platform, sig) = signed_callback();
+        let body = CALLBACK_BODY.as_bytes();
         let headers = [
             ("X-TIMESTAMP", "2020-12-17T10:55:00-05:00"),
             ("X-SIGNATURE", sig.as_str()),

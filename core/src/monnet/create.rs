@@ -615,15 +615,7 @@ fn document_number(field: &'static str, v: &str, r: &CreateRequest) -> Check2 {
     match &r.parts.customer.document {
         Some((DocumentType::Dni, _)) => validate::digits(field, v, 8, 8),
         Some((DocumentType::Ruc, _)) => validate::digits(field, v, 11, 11),
-        Some((DocumentType::Ce | DocumentType::Pas, _)) => {
-            validate::required_len(field, v, 1, 20)?;
-            validate::charset(
-                field,
-                v,
-                |c| c.is_ascii_alphanumeric(),
-                "ASCII letters and digits",
-            )
-        }
+        Some((DocumentType::Ce | DocumentType::Pas, _)) => validate::ascii_alnum(field, v, 1, 20),
         Some((DocumentType::Other(_), _)) => {
             Err(unknown_document_type("payinCustomerTypeDocument"))
         }

@@ -427,36 +427,18 @@ pub(crate) const SANDBOX_PREFIX: &str = "sandbox-";
 
 /// 1–64 ASCII letters or digits (sub-merchant ids).
 pub(crate) fn alnum_id(field: Field, value: &str) -> Result<(), ValidationError> {
-    validate::required_len(field, value, 1, 64)?;
-    validate::charset(
-        field,
-        value,
-        |c| c.is_ascii_alphanumeric(),
-        "ASCII letters and digits",
-    )
+    validate::ascii_alnum(field, value, 1, 64)
 }
 
 /// `orderNo`: 6–32 ASCII letters or digits (no hyphen, no underscore).
 pub(crate) fn order_no(field: Field, value: &str) -> Result<(), ValidationError> {
-    validate::required_len(field, value, 6, 32)?;
-    validate::charset(
-        field,
-        value,
-        |c| c.is_ascii_alphanumeric(),
-        "ASCII letters and digits",
-    )
+    validate::ascii_alnum(field, value, 6, 32)
 }
 
 /// A reference of an inquiry (`orderNo`, `tradeNo`): 1–32 ASCII letters or
 /// digits.
 pub(crate) fn reference(field: Field, value: &str) -> Result<(), ValidationError> {
-    validate::required_len(field, value, 1, 32)?;
-    validate::charset(
-        field,
-        value,
-        |c| c.is_ascii_alphanumeric(),
-        "ASCII letters and digits",
-    )
+    validate::ascii_alnum(field, value, 1, 32)
 }
 
 /// A name: 1–128 characters, not blank, no control characters. A name of
