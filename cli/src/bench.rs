@@ -333,7 +333,7 @@ fn operations() -> Result<Vec<Operation>, Failure> {
             .map_err(|e| s(&e))
             .map_err(setup("signer"))?;
         let config = smilepayz::Config::new(
-            "20001",
+            "20011", // the seed's merchant, as in its pay-in
             MerchantSecret::new(SECRET),
             signer.clone(),
             smilepayz::Environment::Sandbox,

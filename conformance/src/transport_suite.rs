@@ -153,10 +153,11 @@ impl Suite {
                     .await
                     .map_err(|e| e.to_string())?;
                 expect(
-                    created.status == Some(TransactionStatus::Processing),
+                    created.response().status == Some(TransactionStatus::Processing),
                     "status PROCESSING",
                 )?;
-                expect(created.trade_no.is_some(), "a tradeNo")
+                expect(created.payment_url().is_some(), "a page to redirect to")?;
+                expect(created.response().trade_no.is_some(), "a tradeNo")
             }
             .await,
         );
@@ -214,25 +215,46 @@ impl Suite {
 
         // SmilePayz: triggers.
         report.check(
-            "smilepayz decline is a FAILED pay-in",
+            "smilepayz decline is a declined pay-in (code 00, status FAILED)",
             async {
                 let created = sp
                     .pay_in(&pay_in(&format!("DE{tag}"), 40_001))
                     .await
                     .map_err(|e| e.to_string())?;
                 expect(
-                    created.status == Some(TransactionStatus::Failed),
+                    created.response().status == Some(TransactionStatus::Failed),
                     "status FAILED",
+                )?;
+                expect(
+                    created.is_declined() && created.payment_url().is_none(),
+                    "a decline, no page to redirect to",
                 )
             }
             .await,
         );
         report.check(
-            "smilepayz gateway error is Rejected",
+            "smilepayz gateway error (system busy) leaves the outcome unknown; nothing was kept",
+            smilepayz_unknown(&sp, &format!("GE{tag}"), 40_003, Cause::Response, false).await,
+        );
+        report.check(
+            "smilepayz refusal is Rejected only with the code's meaning configured",
             async {
-                match sp.pay_in(&pay_in(&format!("GE{tag}"), 40_003)).await {
+                let mut other = self.credentials.clone();
+                other.smilepayz.merchant_secret.push('x'); // a bad signature
+                let bare = AsyncSmilepayzClient::new(
+                    SmilepayzSettings::new(smilepayz_config(&other)),
+                    make(CLIENT_TIMEOUT),
+                );
+                match bare.pay_in(&pay_in(&format!("BS{tag}"), 20_000)).await {
+                    Err(ClientError::OutcomeUnknown(Unknown::UnrecognizedCode(r)))
+                        if r.code == codes::smilepayz::BAD_SIGNATURE => {}
+                    other => return Err(describe(&other)),
+                }
+                let told =
+                    AsyncSmilepayzClient::new(smilepayz_settings(&other), make(CLIENT_TIMEOUT));
+                match told.pay_in(&pay_in(&format!("BT{tag}"), 20_000)).await {
                     Err(ClientError::Rejected(r)) => {
-                        expect(r.code == codes::smilepayz::GATEWAY_ERROR, "code 09")
+                        expect(r.code == codes::smilepayz::BAD_SIGNATURE, "code 04")
                     }
                     other => Err(describe(&other)),
                 }
@@ -476,14 +498,15 @@ pub fn smilepayz_config(credentials: &Credentials) -> smilepayz::Config {
     .unwrap_or_else(|e| panic!("SmilePayz config: {e}"))
 }
 
-/// Client settings for the simulator: its configuration, and its
-/// "not found" inquiry code so reconciliation can answer `NotFound`.
+/// Client settings for the simulator: its configuration and the meanings
+/// of its codes (`codes::smilepayz::MEANINGS`: refusals are refusals, `22`
+/// is "not found" so reconciliation can answer `NotFound`).
 ///
 /// # Panics
 /// As [`smilepayz_config`].
 pub fn smilepayz_settings(credentials: &Credentials) -> SmilepayzSettings {
     SmilepayzSettings::new(smilepayz_config(credentials))
-        .with_not_found_codes([codes::smilepayz::NOT_FOUND])
+        .with_code_meanings(codes::smilepayz::MEANINGS.iter().copied())
 }
 
 /// A Monnet configuration from simulator credentials.

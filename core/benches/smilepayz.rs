@@ -51,7 +51,7 @@ fn prepare_pay_in(c: &mut Criterion) {
     let mut group = c.benchmark_group("smilepayz/prepare_pay_in");
     for &backend in Backend::ALL {
         let config = Config::new(
-            "20001",
+            "20011",
             MerchantSecret::new(SECRET),
             backend.signer(&key).unwrap(),
             Environment::Sandbox,
@@ -111,7 +111,7 @@ fn parse_pay_in_response(c: &mut Criterion) {
 fn raw_rsa(c: &mut Criterion) {
     let key = PrivateKey::load(MERCHANT_KEY).unwrap();
     let config = Config::new(
-        "20001",
+        "20011",
         MerchantSecret::new(SECRET),
         Backend::Rsa.signer(&key).unwrap(),
         Environment::Sandbox,

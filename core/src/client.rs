@@ -26,10 +26,10 @@
 //! | variant | was anything sent? | what to do |
 //! |---|---|---|
 //! | `Invalid`, `Sign` | no | fix the input / the signer |
-//! | `Rejected` | yes, refused | read the code (Monnet's are typed: [`CreateCode`](crate::monnet::CreateCode)); nothing was created |
+//! | `Rejected` | yes, refused | read the code (Monnet's are typed: [`CreateCode`](crate::monnet::CreateCode); SmilePayz's only with the meaning you configured); nothing was created |
 //! | `Duplicate` | yes, refused | the order/operation number is taken: a payment exists; reconcile, never re-create |
 //! | `NotSent` | no | safe to retry |
-//! | `OutcomeUnknown` | maybe | **reconcile** (status call) before retrying a payment; includes an error code answered with a 5xx status on a create |
+//! | `OutcomeUnknown` | maybe | **reconcile** (status call) before retrying a payment; includes an error code answered with a 5xx status on a create, and a SmilePayz create code whose meaning you did not configure |
 //! | `InvalidResponse` | yes | a query's answer was not the protocol; retrying is safe |
 //! | `NotConfirmed` | yes (a query) | the gateway's answer does not confirm the event against your record: do not ship |
 //!
@@ -51,11 +51,12 @@ use crate::error::{GatewayRejection, ParseError, PrepareError, SignError, Valida
 use crate::operation::Operation;
 use crate::transport::{AsyncTransport, BlockingTransport, ByRef, Ready, TransportFailure};
 
-mod confirm;
 mod monnet;
 mod smilepayz;
 
-pub use confirm::{
+/// The records and results of confirmation, defined in [`crate::confirm`]
+/// (one type each; re-exported here beside the calls that use them).
+pub use crate::confirm::{
     ConfirmedOperation, ConfirmedPayIn, ExpectedOperation, ExpectedPayIn, NotConfirmed, Seen,
 };
 
@@ -128,9 +129,16 @@ pub enum Unknown<E> {
     /// An answer came, but not one the protocol describes (an HTTP 500, an
     /// HTML error page, a truncated body).
     Response(ParseError),
-    /// A create got an error code with a 5xx status: a server failure may
-    /// have struck after the payment was recorded.
+    /// A create got an error code with a 5xx status, or a code documented
+    /// as an internal error (Monnet `0099`): a server failure may have
+    /// struck after the payment was recorded.
     ServerRejection(GatewayRejection),
+    /// A create was refused with a code whose meaning nobody configured:
+    /// SmilePayz publishes no code list, so the code does not say whether
+    /// the pay-in was created. Give the client the codes your account
+    /// manager confirms (`SmilepayzSettings::with_code_meaning`,
+    /// [`SmilepayzCodeMeaning::Refused`](crate::outcome::SmilepayzCodeMeaning::Refused)).
+    UnrecognizedCode(GatewayRejection),
 }
 
 impl<E> ClientError<E> {
@@ -160,7 +168,9 @@ impl<E> ClientError<E> {
         match self {
             ClientError::Rejected(r)
             | ClientError::Duplicate(r)
-            | ClientError::OutcomeUnknown(Unknown::ServerRejection(r)) => Some(r),
+            | ClientError::OutcomeUnknown(
+                Unknown::ServerRejection(r) | Unknown::UnrecognizedCode(r),
+            ) => Some(r),
             _ => None,
         }
     }
@@ -190,6 +200,11 @@ impl<E: fmt::Display> fmt::Display for ClientError<E> {
                 f,
                 "outcome unknown, reconcile with a status query before retrying: {e}"
             ),
+            ClientError::OutcomeUnknown(Unknown::UnrecognizedCode(e)) => write!(
+                f,
+                "outcome unknown (a code of no configured meaning), reconcile with a status \
+                 query before retrying: {e}"
+            ),
             ClientError::InvalidResponse(e) => write!(f, "invalid response: {e}"),
         }
     }
@@ -203,7 +218,9 @@ impl<E: std::error::Error + 'static> std::error::Error for ClientError<E> {
             ClientError::NotConfirmed(e) => Some(e),
             ClientError::Rejected(e)
             | ClientError::Duplicate(e)
-            | ClientError::OutcomeUnknown(Unknown::ServerRejection(e)) => Some(e),
+            | ClientError::OutcomeUnknown(
+                Unknown::ServerRejection(e) | Unknown::UnrecognizedCode(e),
+            ) => Some(e),
             ClientError::NotSent(e) | ClientError::OutcomeUnknown(Unknown::Transport(e)) => Some(e),
             ClientError::OutcomeUnknown(Unknown::Response(e)) | ClientError::InvalidResponse(e) => {
                 Some(e)
@@ -455,7 +472,7 @@ mod tests {
 
     fn pay_in() -> PayInRequest {
         PayInRequest::builder(
-            Merchant::new("20011"),
+            Merchant::new("20001"),
             "ORDER123",
             Money::pen(20000),
             "p",
@@ -495,7 +512,7 @@ mod tests {
             Ok::<_, TransportError>(RawResponse::new(200, CREATED))
         });
         let created = client.pay_in(&pay_in()).unwrap();
-        assert_eq!(created.trade_no.as_deref(), Some("T1"));
+        assert_eq!(created.response().trade_no.as_deref(), Some("T1"));
         assert_eq!(
             seen.lock().unwrap().as_deref(),
             Some("2020-12-17T10:55:00-05:00")
@@ -544,13 +561,52 @@ mod tests {
             ClientError::OutcomeUnknown(Unknown::Response(_))
         ));
 
-        let rejected = SmilepayzClient::new(
+        // SmilePayz publishes no codes: a code nobody gave a meaning does
+        // not say that nothing was created (issue 17).
+        let unrecognized = SmilepayzClient::new(
             settings(),
-            answering(200, r#"{"code":"12","message":"dup"}"#),
+            answering(200, r#"{"code":"12","message":"busy"}"#),
         )
         .pay_in(&pay_in())
         .unwrap_err();
-        assert!(matches!(rejected, ClientError::Rejected(ref r) if r.code == "12"));
+        assert!(matches!(
+            unrecognized,
+            ClientError::OutcomeUnknown(Unknown::UnrecognizedCode(ref r)) if r.code == "12"
+        ));
+        assert!(!unrecognized.is_retry_safe() && unrecognized.is_outcome_unknown());
+        assert_eq!(
+            unrecognized.rejection().map(|r| r.code.as_str()),
+            Some("12")
+        );
+        assert!(unrecognized.to_string().contains("no configured meaning"));
+
+        // Configured as a refusal, it is one; as a duplicate, a duplicate.
+        let refused = SmilepayzClient::new(
+            settings()
+                .with_code_meaning("12", crate::outcome::SmilepayzCodeMeaning::Refused)
+                .with_code_meanings([("13", crate::outcome::SmilepayzCodeMeaning::DuplicateOrder)]),
+            answering(200, r#"{"code":"12","message":"bad field"}"#),
+        )
+        .pay_in(&pay_in())
+        .unwrap_err();
+        assert!(matches!(refused, ClientError::Rejected(ref r) if r.code == "12"));
+        let duplicate = SmilepayzClient::new(
+            settings()
+                .with_code_meanings([("13", crate::outcome::SmilepayzCodeMeaning::DuplicateOrder)]),
+            answering(200, r#"{"code":"13","message":"order used"}"#),
+        )
+        .pay_in(&pay_in())
+        .unwrap_err();
+        assert!(duplicate.is_duplicate());
+
+        // The same unconfigured code on a query is a refusal of the query.
+        let query_refused = SmilepayzClient::new(
+            settings(),
+            answering(200, r#"{"code":"12","message":"busy"}"#),
+        )
+        .inquiry_status(&smilepayz::InquiryStatusRequest::pay_in_by_order_no("ORDER123").unwrap())
+        .unwrap_err();
+        assert!(matches!(query_refused, ClientError::Rejected(_)));
 
         // A query that gets garbage back is just an invalid response.
         let query = SmilepayzClient::new(settings(), answering(500, "<html>oops</html>"))
@@ -604,7 +660,7 @@ mod tests {
         };
         let client = AsyncSmilepayzClient::new(settings(), transport);
         let created = block_on(client.pay_in(&pay_in())).unwrap();
-        assert_eq!(created.order_no, "ORDER123");
+        assert_eq!(created.response().order_no, "ORDER123");
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         let failing = AsyncSmilepayzClient::new(settings(), |_req: PreparedRequest| async {
             Err::<RawResponse, _>(TransportError::new(

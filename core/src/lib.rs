@@ -27,7 +27,7 @@
 //!
 //! let key = PrivateKey::load(include_str!("../testdata/keys/merchant_private_pkcs8.pem"))?;
 //! let config = Config::new(
-//!     "20001",                                    // X-PARTNER-ID
+//!     "20011",                                    // X-PARTNER-ID: your merchant id
 //!     MerchantSecret::new("TEST-ONLY-secret"),
 //!     Backend::default().signer(&key)?,           // or your own HSM/KMS `Signer`
 //!     Environment::Sandbox,
@@ -35,7 +35,7 @@
 //! // A builder: every required part in the constructor, optionals by
 //! // setter, every rule checked by `build()` (a broken one names its field).
 //! let request = PayInRequest::builder(
-//!     Merchant::new("20011"),
+//!     Merchant::of(&config), // merchant.merchantId: the same merchant (checked when prepared)
 //!     "ORDER20240001",
 //!     Money::pen(20000), // céntimos (PEN 200.00); the unit is contested: confirm in sandbox
 //!     "Pedido 1",
@@ -51,14 +51,14 @@
 //! Content-Type: application/json
 //! X-TIMESTAMP: 2020-12-17T10:55:00-05:00
 //! X-SIGNATURE: PZwgW3TRckkfApfFZpcrOPdrykuScH8TG3IPMCXGiqFr5j4BL0JSZPWIM+GOQyYv9Vb907uQXn/ZsRGnILPnytywCGI+guKQNKsGUt4WVQ7Zmzl9rDpC7iKtOCFna3OnP+RbXjVjxKauGNVreU9qNtc6QN36MSHm7Oom2zlc5mK4IuXM/n7Eu7IAsSLHmoQvS5GwLzGQrCADSfKfhIlK7X4uZOUD5yR/6MBRUcqLWGsPasNEn9sVUswIFAJQgTaFO+SNUC4D3glKQqXqxFl2rfBkPZoeCGGKR2pzFgdKebaVOVy7hUZTA56AaUycHEBfapHTvTvm60j1tquRVt/C8Q==
-//! X-PARTNER-ID: 20001
+//! X-PARTNER-ID: 20011
 //! Content-Length: 224
 //!
 //! {"merchant":{"merchantId":"20011"},"payer":{"name":"Rosa Quispe"},"money":{"amount":20000,"currency":"PEN"},"orderNo":"ORDER20240001","paymentMethod":"CASHIER_PE","purpose":"Pedido 1","callbackUrl":"https://shop.example/cb"}"#);
 //!
 //! // Hand it to any transport, or convert it for your own HTTP stack:
 //! let http_request: pasarela_core::http::Request<Vec<u8>> = prepared.into_http()?;
-//! assert_eq!(http_request.headers()["x-partner-id"], "20001");
+//! assert_eq!(http_request.headers()["x-partner-id"], "20011");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -176,7 +176,8 @@
 //! shipping.
 //!
 //! ```
-//! use pasarela_core::monnet::{payin_verification, verify_notification, OrderRecord, PayinState};
+//! use pasarela_core::confirm::ExpectedOperation;
+//! use pasarela_core::monnet::{payin_verification, verify_notification, PayinState};
 //! use pasarela_core::{Money, MonnetKey, VerifyError};
 //!
 //! let key = MonnetKey::new("test-key-monnet");
@@ -192,7 +193,7 @@
 //! assert_eq!(bound.amount_text(), "150.00"); // as sent, never re-formatted
 //! assert_eq!(bound.hashed_concatenation(), "4001ORD-000123150.00PEN");
 //! // Our record of the order: the same operation number, amount and currency.
-//! bound.compare_with_record(&OrderRecord::new("ORD-000123", Money::pen(15000)))?;
+//! bound.compare_with_record(&ExpectedOperation::new("ORD-000123", Money::pen(15000)))?;
 //! // A claim, not a fact: confirm with the status query before shipping.
 //! assert_eq!(notification.claims().state, PayinState::Authorized);
 //! let _seen_before = notification.event_id(); // for idempotent handling
@@ -216,11 +217,11 @@
 //! ```
 //! use pasarela_core::client::{ClientError, SmilepayzClient, SmilepayzSettings};
 //! use pasarela_core::crypto::{Backend, PrivateKey};
-//! use pasarela_core::smilepayz::{Config, Environment, Merchant, PayInRequest, Payer};
+//! use pasarela_core::smilepayz::{Config, Environment, Merchant, PayInOutcome, PayInRequest, Payer};
 //! use pasarela_core::Money;
 //! use pasarela_core::transport::TransportError;
 //! use pasarela_core::{MerchantSecret, PreparedRequest, RawResponse};
-//! # const CREATED: &str = r#"{"code":"00","message":"ok","orderNo":"ORDER1234","merchant":{"merchantId":"20011"},"money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00","channel":{"paymentMethod":"CASHIER_PE","paymentUrl":"https://pay.example/x"},"tradeNo":"T1","status":"PROCESSING"}"#;
+//! # const CREATED: &str = r#"{"code":"00","message":"ok","orderNo":"ORDER1234","merchant":{"merchantId":"20001"},"money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00","channel":{"paymentMethod":"CASHIER_PE","paymentUrl":"https://pay.example/x"},"tradeNo":"T1","status":"PROCESSING"}"#;
 //!
 //! let key = PrivateKey::load(include_str!("../testdata/keys/merchant_private_pkcs8.pem"))?;
 //! let config = Config::new("20001", MerchantSecret::new("TEST-ONLY-secret"),
@@ -230,13 +231,18 @@
 //! let client = SmilepayzClient::new(SmilepayzSettings::new(config), transport);
 //!
 //! let request = PayInRequest::builder(
-//!     Merchant::new("20011"), "ORDER1234", Money::pen(20000), "Pedido", Payer::new("Rosa Quispe"),
+//!     Merchant::of(client.settings().config()), "ORDER1234", Money::pen(20000), "Pedido",
+//!     Payer::new("Rosa Quispe"),
 //! )
 //! .build()?;
 //! match client.pay_in(&request) {
-//!     Ok(created) => assert_eq!(created.channel.payment_url.as_str(), "https://pay.example/x"),
+//!     Ok(PayInOutcome::Redirect(created)) => {
+//!         assert_eq!(created.channel.payment_url.as_str(), "https://pay.example/x")
+//!     }
+//!     Ok(PayInOutcome::Declined(_)) => { /* created already failed: show the decline */ }
+//!     Ok(_) => { /* an unusual status: confirm_pay_in_status before acting */ }
 //!     Err(e) if e.is_outcome_unknown() || e.is_duplicate() => { /* reconcile_pay_in first */ }
-//!     Err(ClientError::Rejected(refusal)) => { /* show refusal.code: nothing was created */ }
+//!     Err(ClientError::Rejected(refusal)) => { /* a code you configured as Refused: nothing was created */ }
 //!     Err(e) => return Err(e.into()),
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -319,7 +325,7 @@
 //! # };
 //! let client = AsyncSmilepayzClient::new(settings, transport);
 //! # let request = pasarela_core::smilepayz::PayInRequest::builder(
-//! #     pasarela_core::smilepayz::Merchant::new("20011"), "ORDER1234",
+//! #     pasarela_core::smilepayz::Merchant::new("20001"), "ORDER1234",
 //! #     pasarela_core::Money::pen(20000), "p", pasarela_core::smilepayz::Payer::new("Rosa"),
 //! # ).build()?;
 //! let outcome = pasarela_core::transport::block_on(client.pay_in(&request));
@@ -416,6 +422,7 @@
 mod readme_doctests {}
 
 pub mod client;
+pub mod confirm;
 pub mod crypto;
 pub mod error;
 pub mod http;

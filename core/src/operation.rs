@@ -45,7 +45,8 @@
 
 use std::fmt;
 
-use crate::client::{ClientError, NotConfirmed, Unknown};
+use crate::client::{ClientError, Unknown};
+use crate::confirm::NotConfirmed;
 use crate::crypto::{AsyncSigner, Signer};
 use crate::error::{GatewayRejection, ResponseError, SignError};
 use crate::http::{PreparedRequest, RawResponse};
@@ -81,6 +82,11 @@ pub enum AnswerError {
     /// on a create): the payment may exist.
     #[error("indeterminate: {0}")]
     Indeterminate(GatewayRejection),
+    /// A refusal whose code has no known meaning (SmilePayz publishes no
+    /// code list): on a create the payment may exist; on a query it is a
+    /// refusal.
+    #[error("unrecognized code: {0}")]
+    Unrecognized(GatewayRejection),
     /// The answer was read, and it does not confirm the payment.
     #[error(transparent)]
     NotConfirmed(#[from] NotConfirmed),
@@ -118,6 +124,7 @@ impl<T> Answer<T> {
     /// | rejection code, HTTP ≥ 500 | `OutcomeUnknown` | `Rejected` |
     /// | a code meaning "duplicate" ([`AnswerError::Duplicate`]) | `Duplicate` | `Duplicate` |
     /// | a code that settles nothing ([`AnswerError::Indeterminate`]) | `OutcomeUnknown` | `Rejected` |
+    /// | a code of no known meaning ([`AnswerError::Unrecognized`]) | `OutcomeUnknown` | `Rejected` |
     /// | answer not the protocol | `OutcomeUnknown` | `InvalidResponse` |
     pub fn finish<E: TransportFailure>(
         self,
@@ -152,6 +159,11 @@ impl<T> Answer<T> {
             Err(AnswerError::NotConfirmed(n)) => Err(ClientError::NotConfirmed(n)),
             Err(AnswerError::Indeterminate(r)) => Err(if creates {
                 ClientError::OutcomeUnknown(Unknown::ServerRejection(r))
+            } else {
+                ClientError::Rejected(r)
+            }),
+            Err(AnswerError::Unrecognized(r)) => Err(if creates {
+                ClientError::OutcomeUnknown(Unknown::UnrecognizedCode(r))
             } else {
                 ClientError::Rejected(r)
             }),
@@ -381,23 +393,27 @@ pub mod smilepayz {
     use time::OffsetDateTime;
 
     use super::{Effect, UnsignedOperation, answer};
+    use crate::error::ValidationError;
     use crate::smilepayz::{
         self as sp, Config, InquiryBalanceRequest, InquiryBalanceResponse, InquiryStatusRequest,
-        InquiryStatusResponse, PayInRequest, PayInResponse,
+        InquiryStatusResponse, PayInOutcome, PayInRequest,
     };
 
-    /// Create a pay-in ([`Effect::CreatesPayment`]). Cannot fail: the
-    /// request and the configuration were checked when built; only signing
-    /// (a later step) can.
+    /// Create a pay-in ([`Effect::CreatesPayment`]); the answer is read
+    /// into what to do next ([`PayInOutcome`]: redirect, declined, or check
+    /// the status). Fails only when the request's merchant is not the
+    /// configuration's ([`check_merchant`](sp::check_merchant)): the
+    /// request and the configuration were checked when built, and signing
+    /// is a later step.
     pub fn pay_in(
         config: &Config,
         request: &PayInRequest,
         now: OffsetDateTime,
-    ) -> UnsignedOperation<PayInResponse> {
-        UnsignedOperation {
-            request: sp::prepare_pay_in_unsigned(config, request, now),
-            answer: answer(Effect::CreatesPayment, sp::parse_pay_in_response),
-        }
+    ) -> Result<UnsignedOperation<PayInOutcome>, ValidationError> {
+        Ok(UnsignedOperation {
+            request: sp::prepare_pay_in_unsigned(config, request, now)?,
+            answer: answer(Effect::CreatesPayment, sp::parse_pay_in_outcome),
+        })
     }
 
     /// Ask for a transaction's status ([`Effect::ReadOnly`]).
@@ -564,7 +580,7 @@ mod tests {
     #[test]
     fn operations_are_send() {
         fn assert_send<T: Send>() {}
-        assert_send::<Operation<crate::smilepayz::PayInResponse>>();
-        assert_send::<UnsignedOperation<crate::smilepayz::PayInResponse>>();
+        assert_send::<Operation<crate::smilepayz::PayInOutcome>>();
+        assert_send::<UnsignedOperation<crate::smilepayz::PayInOutcome>>();
     }
 }

@@ -17,8 +17,10 @@
 //!   client the meanings your account manager confirms
 //!   ([`SmilepayzCodeMeaning`], through
 //!   `SmilepayzSettings::with_code_meaning`). Until then, nothing is
-//!   guessed: no rejection is a duplicate, and reconciliation answers
-//!   "cannot tell" rather than "not found".
+//!   guessed: a pay-in refused with any code is an unknown outcome (the
+//!   pay-in may exist: reconcile), never "nothing was created"; no
+//!   rejection is a duplicate; and reconciliation answers "cannot tell"
+//!   rather than "not found".
 
 /// A Monnet create `payinErrorCode`: the same type as
 /// [`monnet::CreateCode`](crate::monnet::CreateCode), named here beside the
@@ -42,4 +44,11 @@ pub enum SmilepayzCodeMeaning {
     /// Pay-in: the gateway failed internally and may have recorded the
     /// payment. The clients report `OutcomeUnknown`.
     Indeterminate,
+    /// Pay-in: the request was refused and nothing was created (a bad
+    /// signature, a field rule): the clients report
+    /// [`ClientError::Rejected`](crate::client::ClientError::Rejected).
+    /// Without this meaning, a pay-in code other than `00` leaves the
+    /// outcome unknown: SmilePayz publishes no code list, and "nothing was
+    /// created" is not a guess to make about money.
+    Refused,
 }

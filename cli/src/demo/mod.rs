@@ -182,7 +182,14 @@ fn smilepayz_flow(
         .redirect_url("https://shop.example/thanks")
         .build()
         .map_err(|e| e.to_string())?;
-        let created = client.pay_in(&request).map_err(|e| e.to_string())?;
+        let outcome = client.pay_in(&request).map_err(|e| e.to_string())?;
+        if outcome.payment_url().is_none() {
+            return Err(format!(
+                "created without a page to pay on: {:?}",
+                outcome.response().status
+            ));
+        }
+        let created = outcome.into_response();
         let detail = format!(
             "orderNo {} → tradeNo {}, status {}, pay at {}",
             created.order_no,

@@ -42,6 +42,27 @@ pub mod smilepayz {
     pub const GATEWAY_ERROR: &str = "09";
     /// No such endpoint or method (HTTP 404 or 405).
     pub const NO_SUCH_ENDPOINT: &str = "99";
+
+    /// What each of these codes means, for a client talking to the
+    /// simulator: `SmilepayzSettings::with_code_meanings(MEANINGS)`.
+    /// SmilePayz publishes no list, so a client left without meanings reads
+    /// every refused pay-in as an unknown outcome (and reconciles);
+    /// with these, the simulator's refusals are refusals, `07` a duplicate,
+    /// `22` "not found", and `09` (system busy) stays unknown.
+    pub const MEANINGS: &[(&str, SmilepayzCodeMeaning)] = &[
+        (UNKNOWN_PARTNER, SmilepayzCodeMeaning::Refused),
+        (BAD_HEADER, SmilepayzCodeMeaning::Refused),
+        (TIMESTAMP_OUT_OF_WINDOW, SmilepayzCodeMeaning::Refused),
+        (BAD_SIGNATURE, SmilepayzCodeMeaning::Refused),
+        (MALFORMED_BODY, SmilepayzCodeMeaning::Refused),
+        (INVALID_FIELD, SmilepayzCodeMeaning::Refused),
+        (DUPLICATE_ORDER, SmilepayzCodeMeaning::DuplicateOrder),
+        (NOT_FOUND, SmilepayzCodeMeaning::NotFound),
+        (GATEWAY_ERROR, SmilepayzCodeMeaning::Indeterminate),
+        (NO_SUCH_ENDPOINT, SmilepayzCodeMeaning::Refused),
+    ];
+
+    use pasarela_core::outcome::SmilepayzCodeMeaning;
 }
 
 /// Monnet `payinErrorCode` values (with the HTTP status they come with).

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use super::confirm::{ConfirmedOperation, ExpectedOperation};
 use super::{Call, Carrier, Client, Clock, SystemClock};
+use crate::confirm::{ConfirmedOperation, ExpectedOperation};
 use crate::error::{GatewayRejection, ResponseError};
 use crate::monnet::{
     Config, CreateRequest, CreateResponse, StatusOperation, StatusQuery, StatusResponse,
@@ -38,6 +38,15 @@ impl MonnetSettings {
     /// The gateway configuration.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The record with our merchant id in it (the one it names, if any:
+    /// a record naming another merchant then fails to confirm).
+    fn ours(&self, record: &ExpectedOperation) -> ExpectedOperation {
+        match record.merchant_id {
+            Some(_) => record.clone(),
+            None => record.clone().with_merchant_id(self.config.merchant_id()),
+        }
     }
 
     /// Today in Peru, by the clock.
@@ -187,19 +196,32 @@ impl<C: Carrier> Client<MonnetSettings, C> {
         event: &VerifiedNotification,
         record: &ExpectedOperation,
     ) -> C::Output<'_, ConfirmedOperation> {
-        let merchant = self.settings.config.merchant_id().to_owned();
-        if let Err(e) = super::confirm::precheck_operation(&merchant, event, record) {
+        let record = self.settings.ours(record);
+        if let Err(e) = record.check_notification(event) {
             return self.run(Call::NotConfirmed(e));
         }
-        let owned = record.clone();
+        self.confirm_by_status(record)
+    }
+
+    /// Confirms an operation from your record alone (polling: a
+    /// reconciler, a sweeper, a shopper back on the OK URL): asks the status
+    /// query by **your** operation number and requires our merchant id, an
+    /// authorized or settled state and your amount and currency, as
+    /// [`ExpectedOperation::confirm`] does. The same "safe to ship" as
+    /// [`confirm_operation`](Self::confirm_operation)'s.
+    pub fn confirm_operation_status(
+        &self,
+        record: &ExpectedOperation,
+    ) -> C::Output<'_, ConfirmedOperation> {
+        self.confirm_by_status(self.settings.ours(record))
+    }
+
+    fn confirm_by_status(&self, record: ExpectedOperation) -> C::Output<'_, ConfirmedOperation> {
         let query = StatusQuery::by_operation_number(record.operation_number.clone());
-        let op = self.settings.status_operation(&query).map(|op| {
-            op.map_answer(move |answer| {
-                Ok(super::confirm::confirm_operation(
-                    &merchant, &owned, answer?,
-                )?)
-            })
-        });
+        let op = self
+            .settings
+            .status_operation(&query)
+            .map(|op| op.map_answer(move |answer| Ok(record.confirm(&answer?)?)));
         self.run(Call::from(op))
     }
 

@@ -2,15 +2,15 @@
 
 use std::sync::Arc;
 
-use super::confirm::{ConfirmedPayIn, ExpectedPayIn, NotConfirmed};
 use super::{Call, Carrier, Client, Clock, SystemClock};
+use crate::confirm::{ConfirmedPayIn, ExpectedPayIn, NotConfirmed};
 use crate::crypto::{AsyncSigner, DynAsyncSigner};
 use crate::error::{GatewayRejection, ResponseError};
 use crate::operation::{self, AnswerError, UnsignedOperation};
 use crate::outcome::SmilepayzCodeMeaning;
 use crate::smilepayz::{
     Config, InquiryBalanceRequest, InquiryBalanceResponse, InquiryStatusRequest,
-    InquiryStatusResponse, PayInRequest, PayInResponse, VerifiedCallback,
+    InquiryStatusResponse, PayInOutcome, PayInRequest, VerifiedCallback,
 };
 
 /// What a SmilePayz client needs besides its transport: the configuration,
@@ -29,12 +29,14 @@ impl SmilepayzSettings {
     /// configuration's own signer.
     ///
     /// SmilePayz's public docs do not say which code means "no such
-    /// transaction" or "order number already used". Until you set the codes
-    /// your account manager gives you
+    /// transaction", "order number already used" or "refused, nothing
+    /// created". Until you set the codes your account manager gives you
     /// ([`with_code_meaning`](Self::with_code_meaning)),
     /// `reconcile_pay_in` never answers `NotFound` (an unknown order comes
     /// back as `CannotTell`: a wrong "not found" would invite a duplicate
-    /// payment) and no pay-in rejection is reported as a duplicate.
+    /// payment), no pay-in rejection is reported as a duplicate, and a
+    /// pay-in answered with any code but `00` is an unknown outcome
+    /// (`ClientError::OutcomeUnknown`: reconcile), never a clean refusal.
     pub fn new(config: Config) -> Self {
         Self {
             config,
@@ -73,6 +75,19 @@ impl SmilepayzSettings {
         let meanings = Arc::make_mut(&mut self.code_meanings);
         meanings.retain(|(c, _)| *c != code);
         meanings.push((code, meaning));
+        self
+    }
+
+    /// Gives each code its meaning (as [`with_code_meaning`](Self::with_code_meaning)
+    /// does one by one): the list your account manager confirmed, or a
+    /// test double's (`pasarela_simulator::codes::smilepayz::MEANINGS`).
+    pub fn with_code_meanings(
+        mut self,
+        meanings: impl IntoIterator<Item = (impl Into<String>, SmilepayzCodeMeaning)>,
+    ) -> Self {
+        for (code, meaning) in meanings {
+            self = self.with_code_meaning(code, meaning);
+        }
         self
     }
 
@@ -117,21 +132,36 @@ impl SmilepayzSettings {
         }
     }
 
-    /// The pay-in operation, at the clock's time; rejections with a
-    /// configured meaning become duplicates or unknown outcomes.
-    pub fn pay_in_operation(&self, request: &PayInRequest) -> UnsignedOperation<PayInResponse> {
+    /// The pay-in operation, at the clock's time. A refusal is read by the
+    /// code meanings you configured: a
+    /// [`Refused`](SmilepayzCodeMeaning::Refused) code is a clean refusal
+    /// (nothing created), a [`DuplicateOrder`](SmilepayzCodeMeaning::DuplicateOrder)
+    /// code a duplicate, and any other code — SmilePayz publishes no list —
+    /// leaves the outcome unknown (the pay-in may exist: reconcile).
+    /// Fails only when the request's merchant is not the configuration's.
+    pub fn pay_in_operation(
+        &self,
+        request: &PayInRequest,
+    ) -> Result<UnsignedOperation<PayInOutcome>, crate::ValidationError> {
         let meanings = self.code_meanings.clone();
-        operation::smilepayz::pay_in(&self.config, request, self.clock.now()).map_answer(
-            move |answer| match answer {
-                Err(AnswerError::Response(ResponseError::Rejected(r))) => {
-                    Err(match meaning(&meanings, &r.code) {
-                        Some(SmilepayzCodeMeaning::DuplicateOrder) => AnswerError::Duplicate(r),
-                        Some(SmilepayzCodeMeaning::Indeterminate) => AnswerError::Indeterminate(r),
-                        _ => AnswerError::Response(ResponseError::Rejected(r)),
-                    })
-                }
-                other => other,
-            },
+        Ok(
+            operation::smilepayz::pay_in(&self.config, request, self.clock.now())?.map_answer(
+                move |answer| match answer {
+                    Err(AnswerError::Response(ResponseError::Rejected(r))) => {
+                        Err(match meaning(&meanings, &r.code) {
+                            Some(SmilepayzCodeMeaning::Refused) => {
+                                AnswerError::Response(ResponseError::Rejected(r))
+                            }
+                            Some(SmilepayzCodeMeaning::DuplicateOrder) => AnswerError::Duplicate(r),
+                            Some(SmilepayzCodeMeaning::Indeterminate) => {
+                                AnswerError::Indeterminate(r)
+                            }
+                            _ => AnswerError::Unrecognized(r),
+                        })
+                    }
+                    other => other,
+                },
+            ),
         )
     }
 
@@ -256,11 +286,8 @@ impl<C: Carrier> Client<SmilepayzSettings, C> {
     /// Creates a pay-in. On [`ClientError::OutcomeUnknown`](super::ClientError::OutcomeUnknown),
     /// call [`reconcile_pay_in`](Self::reconcile_pay_in) with the same order
     /// number before retrying.
-    pub fn pay_in(&self, request: &PayInRequest) -> C::Output<'_, PayInResponse> {
-        self.run(
-            self.settings
-                .call(Ok(self.settings.pay_in_operation(request))),
-        )
+    pub fn pay_in(&self, request: &PayInRequest) -> C::Output<'_, PayInOutcome> {
+        self.run(self.settings.call(self.settings.pay_in_operation(request)))
     }
 
     /// Asks for a transaction's status.
@@ -306,17 +333,44 @@ impl<C: Carrier> Client<SmilepayzSettings, C> {
         event: &VerifiedCallback,
         record: &ExpectedPayIn,
     ) -> C::Output<'_, ConfirmedPayIn> {
-        if let Err(e) = super::confirm::precheck_pay_in(event, record) {
+        if let Err(e) = record.check_callback(event) {
             return self.run(Call::NotConfirmed(e));
         }
-        let trade_no = super::confirm::callback_trade_no(event).to_owned();
+        let event = event.clone();
+        self.confirm_by_status(record, move |record, answer| {
+            record.confirm_event(&event, answer)
+        })
+    }
+
+    /// Confirms a pay-in from your record alone (polling: a reconciler, a
+    /// sweeper, a shopper back on the return page): asks inquiry-status by
+    /// **your** order number and requires `SUCCESS` with your amount and
+    /// currency (and the record's `tradeNo`, when it has one), as
+    /// [`ExpectedPayIn::confirm`] does. The result is the same "safe to
+    /// ship" as [`confirm_pay_in`](Self::confirm_pay_in)'s.
+    pub fn confirm_pay_in_status(&self, record: &ExpectedPayIn) -> C::Output<'_, ConfirmedPayIn> {
+        self.confirm_by_status(record, |record, answer| record.confirm(answer))
+    }
+
+    /// Asks inquiry-status by the record's order number and compares with
+    /// `compare`; a configured not-found code is an unknown order.
+    fn confirm_by_status(
+        &self,
+        record: &ExpectedPayIn,
+        compare: impl FnOnce(
+            &ExpectedPayIn,
+            &InquiryStatusResponse,
+        ) -> Result<ConfirmedPayIn, NotConfirmed>
+        + Send
+        + 'static,
+    ) -> C::Output<'_, ConfirmedPayIn> {
         let owned = record.clone();
         let meanings = self.settings.code_meanings.clone();
         let op = InquiryStatusRequest::pay_in_by_order_no(record.order_no.clone())
             .map(|query| self.settings.inquiry_status_operation(&query))
             .map(|op| {
                 op.map_answer(move |answer| match answer {
-                    Ok(status) => Ok(super::confirm::confirm_pay_in(&trade_no, &owned, &status)?),
+                    Ok(status) => Ok(compare(&owned, &status)?),
                     Err(AnswerError::Response(ResponseError::Rejected(r)))
                         if meaning(&meanings, &r.code) == Some(SmilepayzCodeMeaning::NotFound) =>
                     {

@@ -154,6 +154,57 @@ impl Config {
         })
     }
 
+    /// Sends another `URLMonnet` (the Monnet endpoint the PCI proxy
+    /// forwards creates to), keeping the proxy and status URLs of the
+    /// environment.
+    ///
+    /// The version in that URL is **contested**: the seed says
+    /// `/api-payin/v3/online-payments` (the default here), Monnet's Peru
+    /// create page prints `/api-payin/v1/online-payments`. Use this when
+    /// your Monnet contact says otherwise:
+    ///
+    /// ```
+    /// use pasarela_core::monnet::{Config, Environment};
+    /// let config = Config::new("4001", "TEST-ONLY-key", Environment::Certification)?
+    ///     .with_url_monnet("https://cert.monnetpayments.com/api-payin/v1/online-payments")?;
+    /// assert!(config.url_monnet().ends_with("/v1/online-payments"));
+    /// assert_eq!(config.pci_proxy_url().host_str(), Some("sandbox.pci-proxy.com")); // unchanged
+    /// # Ok::<(), pasarela_core::ValidationError>(())
+    /// ```
+    ///
+    /// Fails, naming `URLMonnet`, unless the URL is absolute `https` (or
+    /// `http` under a [`Custom`](Environment::Custom) environment, such
+    /// as the simulator), at most 250 characters, without white space or
+    /// control characters. It is sent exactly as given.
+    pub fn with_url_monnet(mut self, url: impl Into<String>) -> Result<Self, ValidationError> {
+        let url = url.into();
+        let invalid =
+            |what: &'static str| ValidationError::new("URLMonnet", Rule::Format(what.into()));
+        if url.chars().count() > 250 {
+            return Err(ValidationError::new(
+                "URLMonnet",
+                Rule::TooLong { max: 250 },
+            ));
+        }
+        if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid("a URL without white space or control characters"));
+        }
+        let parsed = Url::parse(&url).map_err(|_| invalid("an absolute https URL"))?;
+        let http_allowed = matches!(self.environment, Environment::Custom(_));
+        match parsed.scheme() {
+            "https" => {}
+            "http" if http_allowed => {}
+            _ => return Err(invalid("an absolute https URL")),
+        }
+        // Written with its host (`https:///x` parses, with host `x`).
+        let authority = url.split_once("://").map_or("", |(_, rest)| rest);
+        if authority.is_empty() || authority.starts_with('/') || parsed.host_str().is_none() {
+            return Err(invalid("an absolute https URL"));
+        }
+        self.url_monnet = url;
+        Ok(self)
+    }
+
     /// `payinMerchantID`, as Monnet issued it (digits).
     pub fn merchant_id(&self) -> &str {
         &self.merchant_id
@@ -273,6 +324,48 @@ mod tests {
         assert_eq!((e.field(), e.rule()), ("KeyMonnet", &Rule::Required));
         let e = Config::new("1", "k", custom("ftp://h/")).unwrap_err();
         assert_eq!(e.field(), "environment");
+    }
+
+    #[test]
+    fn url_monnet_can_be_overridden_alone() {
+        const V1: &str = "https://cert.monnetpayments.com/api-payin/v1/online-payments";
+        let config = Config::new("1", "k", Environment::Certification)
+            .unwrap()
+            .with_url_monnet(V1)
+            .unwrap();
+        assert_eq!(config.url_monnet(), V1);
+        assert_eq!(config.pci_proxy_url().as_str(), CERT_PROXY);
+        assert_eq!(
+            config.status_url().as_str(),
+            "https://cert.monnetpayments.com/ms-experience-payin/merchant/1/operations"
+        );
+        let base = || Config::new("1", "k", Environment::Production).unwrap();
+        for bad in [
+            "http://cert.monnetpayments.com/x",
+            "ftp://h/x",
+            "/api-payin/v1/online-payments",
+            "https://h/a b",
+            "https://h/\u{7}",
+            "https:///x",
+        ] {
+            assert_eq!(
+                base().with_url_monnet(bad).unwrap_err().field(),
+                "URLMonnet",
+                "{bad}"
+            );
+        }
+        let long = format!("https://h/{}", "a".repeat(241));
+        assert!(matches!(
+            base().with_url_monnet(long).unwrap_err().rule(),
+            Rule::TooLong { max: 250 }
+        ));
+        // The simulator speaks plain http.
+        let custom = Config::new("1", "k", custom("http://127.0.0.1:9")).unwrap();
+        assert!(
+            custom
+                .with_url_monnet("http://127.0.0.1:9/api-payin/v1/online-payments")
+                .is_ok()
+        );
     }
 
     #[test]

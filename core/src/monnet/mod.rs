@@ -13,7 +13,8 @@
 //! `payinTransactionOKURL` when the payment page is done, but a shopper can
 //! open that URL by hand. Only a notification that passed
 //! [`verify_notification`] *and* matches your own record of the order
-//! ([`Authenticated::compare_with_record`]), confirmed by a
+//! ([`Authenticated::compare_with_record`] with an
+//! [`ExpectedOperation`](crate::confirm::ExpectedOperation)), confirmed by a
 //! [status query](prepare_status_query), says a payment was authorized. The
 //! notification hash covers one concatenation of merchant id, operation
 //! number, amount and currency — not the field boundaries, not the state —
@@ -31,11 +32,11 @@
 //! The crate docs show a whole create with its wire text (test card) and a
 //! verified notification.
 
+pub(crate) mod amount;
 mod card;
 mod create;
 mod environment;
 mod notification;
-mod record;
 mod response;
 pub mod schema;
 mod state;
@@ -56,7 +57,6 @@ pub use notification::{
     Authenticated, Claims, DeclineReason, NOTIFICATION_ACK_STATUS, NotificationEventId,
     TransactionError, VerifiedNotification, verify_notification,
 };
-pub use record::{OrderRecord, RecordMismatch, compare_with_record};
 pub use response::{CreateCode, CreateResponse, SUCCESS_CODE, parse_create_response};
 pub use state::PayinState;
 pub use status::{

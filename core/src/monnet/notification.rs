@@ -18,10 +18,11 @@ use crate::error::VerifyError;
 use crate::money::{Currency, Money};
 use crate::secret::MonnetKey;
 
-use super::record::{OrderRecord, RecordMismatch, compare_with_record};
+use super::amount::parse_wire_amount;
 use super::schema::{Failure, Field, FieldType, Presence, Read, read_body, read_element};
 use super::state::{PayinState, parse_state_id};
 use super::verification::{hex_matches, payin_digest};
+use crate::confirm::{ExpectedOperation, NotConfirmed, Seen};
 
 /// The HTTP status the merchant answers a notification with once it has
 /// verified and recorded it. Answer anything else (e.g. 400) when
@@ -308,12 +309,12 @@ impl Authenticated {
     /// Compares the bound operation number, amount and currency with your
     /// record of the order. A boundary-shifted forgery fails here
     /// (`"ORD-7"`+`"71.00"` is not your `ORD-77` of 1.00).
-    pub fn compare_with_record(&self, record: &OrderRecord) -> Result<(), RecordMismatch> {
-        compare_with_record(
+    pub fn compare_with_record(&self, record: &ExpectedOperation) -> Result<(), NotConfirmed> {
+        record.compare_reported(
             &self.operation_number,
             &self.amount_text,
             &self.currency_text,
-            record,
+            Seen::Event,
         )
     }
 }
@@ -462,10 +463,12 @@ pub fn verify_notification(
     }
     let currency = Currency::new(&currency_text)
         .map_err(|_| invalid("payinCurrency", "must be three upper-case letters"))?;
-    let amount = Money::parse_decimal(&amount_text, currency).map_err(|_| {
+    // Only the forms Monnet sends: a leading zero ("01.00") would let a
+    // genuine notification for ORD70 of 1.00 pass as ORD7 of 1.00.
+    let amount = parse_wire_amount(&amount_text, currency).ok_or_else(|| {
         invalid(
             "payinAmount",
-            "must be a plain decimal with at most two decimals",
+            "must be digits without a leading zero and at most two decimals",
         )
     })?;
 
@@ -1056,7 +1059,7 @@ mod tests {
 
     #[test]
     fn the_issue_11_boundary_shift_is_caught_by_the_record() {
-        let record = OrderRecord::new("ORD-77", Money::pen(100));
+        let record = ExpectedOperation::new("ORD-77", Money::pen(100));
         let denied = genuine(MID, "ORD-77", "1.00", "PEN", 6);
         let forged = forge(&denied, MID, "ORD-7", "71.00", "PEN", 5);
         let n = verify(&forged).unwrap();
@@ -1067,13 +1070,44 @@ mod tests {
         );
         assert_eq!(
             n.authenticated().compare_with_record(&record),
-            Err(RecordMismatch::OperationNumber)
+            Err(NotConfirmed::OrderDiffers {
+                expected: "ORD-77".into(),
+                found: "ORD-7".into(),
+                seen: Seen::Event
+            })
         );
         // Against ORD-7's own record (if the merchant has one) the amount
         // must match too; what is left is a state claim for the status query.
-        let other = OrderRecord::new("ORD-7", Money::pen(7100));
+        let other = ExpectedOperation::new("ORD-7", Money::pen(7100));
         assert_eq!(n.authenticated().compare_with_record(&other), Ok(()));
         assert_ne!(n.event_id(), verify(&denied).unwrap().event_id());
+    }
+
+    #[test]
+    fn the_leading_zero_shift_is_malformed() {
+        // Issue 17: a genuine notification for ORD70 of 1.00, relabelled
+        // ORD7 of "01.00", keeps its hash. Read as a number it would equal
+        // an ORD7 record of PEN 1.00; it is no form Monnet sends.
+        let genuine_body = genuine(MID, "ORD70", "1.00", "PEN", 6);
+        let shifted = forge(&genuine_body, MID, "ORD7", "01.00", "PEN", 5);
+        match verify(&shifted) {
+            Err(VerifyError::InvalidField { field, .. }) => assert_eq!(field, "payinAmount"),
+            other => panic!("the shifted notification verified: {other:?}"),
+        }
+        // The record comparison refuses the text on its own as well (a
+        // caller comparing amounts it read elsewhere).
+        let ord7 = ExpectedOperation::new("ORD7", Money::pen(100));
+        assert_eq!(
+            ord7.compare_reported("ORD7", "01.00", "PEN", Seen::Event),
+            Err(NotConfirmed::AmountMalformed {
+                found: "01.00".into(),
+                seen: Seen::Event
+            })
+        );
+        assert_eq!(
+            ord7.compare_reported("ORD7", "1.0", "PEN", Seen::Event),
+            Ok(())
+        );
     }
 
     proptest! {
@@ -1097,7 +1131,7 @@ mod tests {
             if one_decimal && amount.ends_with('0') {
                 amount.pop();
             }
-            let record = OrderRecord::new(op.clone(), money);
+            let record = ExpectedOperation::new(op.clone(), money);
             let body = genuine(MID, &op, &amount, "PEN", genuine_state);
             let real = verify(&body).unwrap();
             prop_assert_eq!(real.authenticated().compare_with_record(&record), Ok(()));
@@ -1126,6 +1160,21 @@ mod tests {
                                     v.authenticated().compare_with_record(&record).is_err(),
                                     "{} {} {} {} matched the record", m, o, am, cur
                                 );
+                                // And it matches another record (say the
+                                // merchant also has order `o`) only for the
+                                // amount its text renders: a leading zero
+                                // ("01.00" for ORD70's "1.00") never
+                                // verifies, so no record of `o` at the
+                                // genuine amount matches.
+                                prop_assert!(!am.starts_with('0') || am.starts_with("0.") || am == "0",
+                                    "{} {} {} {} verified with a leading zero", m, o, am, cur);
+                                let shifted = ExpectedOperation::new(o, money);
+                                if am != amount.as_str() {
+                                    prop_assert!(
+                                        v.authenticated().compare_with_record(&shifted).is_err(),
+                                        "{} {} {} {} matched a record of {} at the genuine amount", m, o, am, cur, o
+                                    );
+                                }
                             }
                         }
                     }

@@ -8,12 +8,13 @@ use crate::json::value_error;
 use crate::money::{Currency, Money};
 use crate::validate;
 
+use super::amount::parse_wire_amount;
 use super::environment::Config;
-use super::record::{OrderRecord, RecordMismatch, compare_with_record};
 use super::response::{non_success, parse_failure, rejection};
 use super::schema::{Field, FieldType, Presence, Read, read_body, read_element};
 use super::state::{PayinState, parse_state_id};
 use super::verification::status_authorization;
+use crate::confirm::{ExpectedOperation, NotConfirmed, Seen};
 use crate::json_writer::ObjectWriter;
 
 /// The status query request's schema, in the order sent.
@@ -278,20 +279,21 @@ pub struct StatusOperation {
 
 impl StatusOperation {
     /// The amount, if the currency is three upper-case letters and the
-    /// amount a plain decimal with at most two decimals.
+    /// amount in a form Monnet sends (digits without a leading zero, at
+    /// most two decimals).
     pub fn amount(&self) -> Option<Money> {
         let currency = Currency::new(&self.currency).ok()?;
-        Money::parse_decimal(&self.amount_text, currency).ok()
+        parse_wire_amount(&self.amount_text, currency)
     }
 
     /// Compares operation number, amount and currency with your record of
     /// the order.
-    pub fn compare_with_record(&self, record: &OrderRecord) -> Result<(), RecordMismatch> {
-        compare_with_record(
+    pub fn compare_with_record(&self, record: &ExpectedOperation) -> Result<(), NotConfirmed> {
+        record.compare_reported(
             &self.merchant_operation_number,
             &self.amount_text,
             &self.currency,
-            record,
+            Seen::Gateway,
         )
     }
 }
@@ -504,14 +506,15 @@ mod tests {
         assert_eq!(b.amount_text, "150.0");
         assert_eq!(b.amount(), Some(Money::pen(15000)));
         assert_eq!(
-            b.compare_with_record(&OrderRecord::new("2", Money::pen(15000))),
+            b.compare_with_record(&ExpectedOperation::new("2", Money::pen(15000))),
             Ok(())
         );
         assert_eq!(
-            a.compare_with_record(&OrderRecord::new("ORD-1", Money::pen(1))),
-            Err(RecordMismatch::Amount {
-                expected: Money::pen(1),
-                received: Money::pen(15000)
+            a.compare_with_record(&ExpectedOperation::new("ORD-1", Money::pen(1))),
+            Err(NotConfirmed::AmountDiffers {
+                expected: "0.01".into(),
+                found: "150.00".into(),
+                seen: Seen::Gateway
             })
         );
         assert_eq!(b.merchant_operation_number, "2");

@@ -59,9 +59,9 @@ pub use model::{
     TransactionStatus,
 };
 pub use payin::{
-    Channel, DEFAULT_EXPIRY_SECS, Merchant, PAY_IN_PATH, PayInRequest, PayInRequestBuilder,
-    PayInResponse, ResponseMerchant, demo_style_order_no, parse_pay_in_response, prepare_pay_in,
-    prepare_pay_in_unsigned,
+    Channel, DEFAULT_EXPIRY_SECS, Merchant, PAY_IN_PATH, PayInOutcome, PayInRequest,
+    PayInRequestBuilder, PayInResponse, ResponseMerchant, check_merchant, demo_style_order_no,
+    parse_pay_in_outcome, parse_pay_in_response, prepare_pay_in, prepare_pay_in_unsigned,
 };
 pub(crate) use request::no_signer as no_signer_error;
 pub use request::{RequestBuilder, UnsignedRequest};

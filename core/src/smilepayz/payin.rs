@@ -17,7 +17,7 @@ use super::request::{RequestBuilder, UnsignedRequest, signed_post, unsigned_post
 use super::response::decode_into;
 use super::schema;
 use crate::Money;
-use crate::error::{ResponseError, Rule, SignError, ValidationError};
+use crate::error::{PrepareError, ResponseError, Rule, ValidationError};
 use crate::http::{PreparedRequest, RawResponse};
 
 /// The API path of a pay-in.
@@ -51,7 +51,16 @@ schema::request! {
 }
 
 impl Merchant {
-    /// A merchant block with only the id.
+    /// The merchant block of the merchant `config` speaks for (its
+    /// `X-PARTNER-ID`): the two must be one merchant
+    /// ([`check_merchant`]).
+    pub fn of(config: &Config) -> Self {
+        Self::new(config.partner_id())
+    }
+
+    /// A merchant block with only the id. It must be the configuration's
+    /// merchant id ([`check_merchant`]); [`Merchant::of`] takes it from
+    /// there.
     pub fn new(merchant_id: impl Into<String>) -> Self {
         Self {
             merchant_id: merchant_id.into(),
@@ -219,31 +228,141 @@ pub fn demo_style_order_no(
     Ok(order_no)
 }
 
+/// Checks that the request's `merchant.merchantId` is the merchant the
+/// configuration speaks for (`X-PARTNER-ID`): the two name one merchant,
+/// and a request built for another one (a sandbox id with a production
+/// configuration, a copy-pasted id) is refused before anything is signed.
+pub fn check_merchant(config: &Config, request: &PayInRequest) -> Result<(), ValidationError> {
+    let partner = config.partner_id();
+    if request.merchant().merchant_id() == partner {
+        Ok(())
+    } else {
+        Err(ValidationError::new(
+            "merchant.merchantId",
+            Rule::Combination(
+                format!(
+                    "must be the Config's merchant id (X-PARTNER-ID {partner}); \
+                     build the merchant block with Merchant::of(&config)"
+                )
+                .into(),
+            ),
+        ))
+    }
+}
+
 /// Prepares a signed pay-in request.
 ///
 /// The body is minified JSON in the schema's field order with unset
 /// optionals omitted; `X-TIMESTAMP` is `now` in Peru time; `X-SIGNATURE`
 /// signs `X-TIMESTAMP|merchantSecret|body` over exactly the body returned.
 /// The request was checked when it was built and the configuration when it
-/// was made: this fails only when the signer fails.
+/// was made: this fails only when the request's merchant is not the
+/// configuration's ([`check_merchant`]) or the signer fails.
 pub fn prepare_pay_in(
     config: &Config,
     request: &PayInRequest,
     now: OffsetDateTime,
-) -> Result<PreparedRequest, SignError> {
-    signed_post(config, ApiPath::PayIn, request, now)
+) -> Result<PreparedRequest, PrepareError> {
+    check_merchant(config, request)?;
+    Ok(signed_post(config, ApiPath::PayIn, request, now)?)
 }
 
 /// Prepares a pay-in up to its signature, for a signer that is not a
 /// synchronous [`Signer`](crate::crypto::Signer) (an HSM, a KMS, a remote
 /// service): sign [`UnsignedRequest::string_to_sign`] and finish with
 /// [`UnsignedRequest::with_signature`]. Same bytes as [`prepare_pay_in`].
+/// Fails only when the request's merchant is not the configuration's
+/// ([`check_merchant`]).
 pub fn prepare_pay_in_unsigned(
     config: &Config,
     request: &PayInRequest,
     now: OffsetDateTime,
-) -> UnsignedRequest {
-    unsigned_post(config, ApiPath::PayIn, request, now)
+) -> Result<UnsignedRequest, ValidationError> {
+    check_merchant(config, request)?;
+    Ok(unsigned_post(config, ApiPath::PayIn, request, now))
+}
+
+/// What a created pay-in asks of you next, read from its `status`.
+///
+/// `code` `00` means SmilePayz created the order, not that there is a
+/// payment page to send the payer to: a pay-in can be created already
+/// failed (declined at once, or expired), and then its `paymentUrl` leads
+/// nowhere useful.
+///
+/// | `status` | outcome | do |
+/// |---|---|---|
+/// | `INIT`, `PROCESSING`, or none | [`Redirect`](Self::Redirect) | send the payer to [`payment_url`](Self::payment_url) |
+/// | `FAILED`, `EXPIRED`, `CANCELLED` | [`Declined`](Self::Declined) | show a decline; the order is final and not paid |
+/// | `SUCCESS`, or one the docs do not list | [`CheckStatus`](Self::CheckStatus) | do not redirect; confirm with inquiry-status before acting |
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PayInOutcome {
+    /// Created and open: send the payer to the payment page.
+    Redirect(PayInResponse),
+    /// Created and already final without a payment: show a decline, never
+    /// the payment page.
+    Declined(PayInResponse),
+    /// Created with a status a create does not normally answer (`SUCCESS`
+    /// for a cash pay-in nobody has paid yet, or a status the docs do not
+    /// list): what it means is for inquiry-status to say, compared with
+    /// your record.
+    CheckStatus(PayInResponse),
+}
+
+impl PayInOutcome {
+    /// Classifies a created pay-in by its status (the table above).
+    pub fn of(response: PayInResponse) -> Self {
+        match &response.status {
+            None | Some(TransactionStatus::Init | TransactionStatus::Processing) => {
+                PayInOutcome::Redirect(response)
+            }
+            Some(
+                TransactionStatus::Failed
+                | TransactionStatus::Expired
+                | TransactionStatus::Cancelled,
+            ) => PayInOutcome::Declined(response),
+            Some(_) => PayInOutcome::CheckStatus(response),
+        }
+    }
+
+    /// The gateway's answer.
+    pub fn response(&self) -> &PayInResponse {
+        match self {
+            PayInOutcome::Redirect(r)
+            | PayInOutcome::Declined(r)
+            | PayInOutcome::CheckStatus(r) => r,
+        }
+    }
+
+    /// The gateway's answer, owned.
+    pub fn into_response(self) -> PayInResponse {
+        match self {
+            PayInOutcome::Redirect(r)
+            | PayInOutcome::Declined(r)
+            | PayInOutcome::CheckStatus(r) => r,
+        }
+    }
+
+    /// Where to send the payer: only for [`Redirect`](Self::Redirect).
+    pub fn payment_url(&self) -> Option<&url::Url> {
+        match self {
+            PayInOutcome::Redirect(r) => Some(&r.channel.payment_url),
+            _ => None,
+        }
+    }
+
+    /// Whether the pay-in was created already final and unpaid.
+    pub fn is_declined(&self) -> bool {
+        matches!(self, PayInOutcome::Declined(_))
+    }
+}
+
+/// Parses a pay-in response into what to do next: [`parse_pay_in_response`]
+/// then [`PayInOutcome::of`].
+pub fn parse_pay_in_outcome(
+    response: impl Into<RawResponse>,
+) -> Result<PayInOutcome, ResponseError> {
+    parse_pay_in_response(response).map(PayInOutcome::of)
 }
 
 schema::response! {
@@ -575,7 +694,7 @@ mod wire_tests {
         ))
         .unwrap();
         Config::new(
-            "20001",
+            "20011",
             MerchantSecret::new("TEST-ONLY-merchant-secret"),
             Arc::new(crate::crypto::RsaSigner::new(&key)),
             Environment::Sandbox,
@@ -603,7 +722,7 @@ mod wire_tests {
 
     fn minimal() -> PayInRequestBuilder {
         PayInRequest::builder(
-            Merchant::new("1"),
+            Merchant::new("20011"),
             "ABC123",
             Money::pen(100),
             "p",
@@ -632,7 +751,9 @@ mod wire_tests {
             prepared.header("x-timestamp"),
             Some("2020-12-17T10:55:00-05:00")
         );
-        assert_eq!(prepared.header("X-PARTNER-ID"), Some("20001"));
+        // The seed's example sends X-PARTNER-ID 20001 with merchantId 20011;
+        // the official demos send one id in both, and so do we.
+        assert_eq!(prepared.header("X-PARTNER-ID"), Some("20011"));
         let key = PrivateKey::load(include_str!(
             "../../testdata/keys/merchant_private_pkcs8.pem"
         ))
@@ -656,14 +777,14 @@ mod wire_tests {
             .into_body();
         assert_eq!(
             String::from_utf8(body).unwrap(),
-            r#"{"merchant":{"merchantId":"1"},"payer":{"name":"Ana"},"money":{"amount":100,"currency":"PEN"},"orderNo":"ABC123","paymentMethod":"CASHIER_PE","purpose":"p"}"#
+            r#"{"merchant":{"merchantId":"20011"},"payer":{"name":"Ana"},"money":{"amount":100,"currency":"PEN"},"orderNo":"ABC123","paymentMethod":"CASHIER_PE","purpose":"p"}"#
         );
         let mut full = minimal()
             .expiry_period(600u32)
             .callback_url("https://m.pe/cb")
             .redirect_url("https://m.pe/ok")
             .area(crate::smilepayz::AREA_PERU);
-        full.0.merchant = Merchant::new("1")
+        full.0.merchant = Merchant::new("20011")
             .with_merchant_name("Tienda")
             .with_sub_merchant_id("2")
             .with_sub_merchant_name("Sucursal Ñ");
@@ -675,7 +796,7 @@ mod wire_tests {
         .unwrap();
         assert_eq!(
             body,
-            r#"{"merchant":{"merchantId":"1","merchantName":"Tienda","subMerchantId":"2","subMerchantName":"Sucursal Ñ"},"payer":{"name":"Ana"},"money":{"amount":100,"currency":"PEN"},"orderNo":"ABC123","paymentMethod":"CASHIER_PE","purpose":"p","expiryPeriod":600,"redirectUrl":"https://m.pe/ok","callbackUrl":"https://m.pe/cb","area":15}"#
+            r#"{"merchant":{"merchantId":"20011","merchantName":"Tienda","subMerchantId":"2","subMerchantName":"Sucursal Ñ"},"payer":{"name":"Ana"},"money":{"amount":100,"currency":"PEN"},"orderNo":"ABC123","paymentMethod":"CASHIER_PE","purpose":"p","expiryPeriod":600,"redirectUrl":"https://m.pe/ok","callbackUrl":"https://m.pe/cb","area":15}"#
         );
         // The wire names come from the schema: every key written is declared.
         let value: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -748,12 +869,12 @@ mod wire_tests {
         let now = datetime!(2020-12-17 15:55:00 UTC);
         let one_step = prepare_pay_in(&config(), &req, now).unwrap();
         let keyless = Config::without_signer(
-            "20001",
+            "20011",
             MerchantSecret::new("TEST-ONLY-merchant-secret"),
             Environment::Sandbox,
         )
         .unwrap();
-        let unsigned = prepare_pay_in_unsigned(&keyless, &req, now);
+        let unsigned = prepare_pay_in_unsigned(&keyless, &req, now).unwrap();
         assert_eq!(unsigned.body(), one_step.body());
         assert!(
             unsigned
@@ -765,7 +886,9 @@ mod wire_tests {
         let two_step = unsigned.with_signature(&signature);
         assert_eq!(two_step.to_wire_text(), one_step.to_wire_text());
         // Without a signer, the one-step path says what to do.
-        let err: SignError = prepare_pay_in(&keyless, &req, now).unwrap_err();
+        let PrepareError::Sign(err) = prepare_pay_in(&keyless, &req, now).unwrap_err() else {
+            panic!("not a signing error")
+        };
         assert!(err.to_string().contains("no synchronous signer"), "{err}");
         assert!(err.to_string().contains("prepare_*_unsigned"), "{err}");
     }
@@ -782,16 +905,91 @@ mod wire_tests {
             }
         }
         let cfg = Config::new(
-            "1",
+            "20011",
             MerchantSecret::new("s"),
             Arc::new(Down),
             Environment::Sandbox,
         )
         .unwrap();
         let req = minimal().build().unwrap();
-        let err: SignError =
-            prepare_pay_in(&cfg, &req, datetime!(2020-12-17 15:55:00 UTC)).unwrap_err();
+        let PrepareError::Sign(err) =
+            prepare_pay_in(&cfg, &req, datetime!(2020-12-17 15:55:00 UTC)).unwrap_err()
+        else {
+            panic!("not a signing error")
+        };
         assert_eq!(err.to_string(), "signing failed: HSM offline");
+    }
+
+    #[test]
+    fn the_merchant_must_be_the_configs() {
+        // Issue 17: Config::new(partner) and Merchant::new(id) name one
+        // merchant; a request for another is refused before signing.
+        let now = datetime!(2020-12-17 15:55:00 UTC);
+        let other = PayInRequest::builder(
+            Merchant::new("20001"),
+            "ABC123",
+            Money::pen(100),
+            "p",
+            Payer::new("Ana"),
+        )
+        .build()
+        .unwrap();
+        for err in [
+            prepare_pay_in(&config(), &other, now).unwrap_err(),
+            PrepareError::Invalid(prepare_pay_in_unsigned(&config(), &other, now).unwrap_err()),
+            PrepareError::Invalid(check_merchant(&config(), &other).unwrap_err()),
+        ] {
+            let PrepareError::Invalid(e) = err else {
+                panic!("not a validation error: {err}")
+            };
+            assert_eq!(e.field(), "merchant.merchantId");
+            assert!(e.to_string().contains("X-PARTNER-ID 20011"), "{e}");
+        }
+        let ours = PayInRequest::builder(
+            Merchant::of(&config()),
+            "ABC123",
+            Money::pen(100),
+            "p",
+            Payer::new("Ana"),
+        )
+        .build()
+        .unwrap();
+        assert!(prepare_pay_in(&config(), &ours, now).is_ok());
+    }
+
+    #[test]
+    fn the_outcome_of_a_created_pay_in_follows_its_status() {
+        let with_status = |status: Option<&str>| {
+            let mut v: serde_json::Value = serde_json::from_str(SEED_RESPONSE).unwrap();
+            match status {
+                Some(s) => v["status"] = s.into(),
+                None => {
+                    v.as_object_mut().unwrap().remove("status");
+                }
+            }
+            parse_pay_in_outcome(RawResponse::new(200, v.to_string())).unwrap()
+        };
+        for status in [Some("PROCESSING"), Some("INIT"), None] {
+            let outcome = with_status(status);
+            assert!(matches!(outcome, PayInOutcome::Redirect(_)), "{status:?}");
+            assert_eq!(
+                outcome.payment_url().map(|u| u.host_str()),
+                Some(Some("gateway.smilepayz.com"))
+            );
+        }
+        // Issue 17: code 00 with status FAILED is a decline, never a page
+        // to send the payer to.
+        for status in ["FAILED", "EXPIRED", "CANCELLED"] {
+            let outcome = with_status(Some(status));
+            assert!(outcome.is_declined(), "{status}");
+            assert_eq!(outcome.payment_url(), None);
+        }
+        for status in ["SUCCESS", "ON_HOLD"] {
+            let outcome = with_status(Some(status));
+            assert!(matches!(outcome, PayInOutcome::CheckStatus(_)), "{status}");
+            assert_eq!(outcome.payment_url(), None);
+            assert_eq!(outcome.response().order_no, "20011563d9094aa7d4d9e9b933bb");
+        }
     }
 
     const SEED_RESPONSE: &str = r#"{"channel":{"additionalInfo":{"paymentUrl":"https://pay-met.pe:8080/#/metodo-pago/VE9LRU4gR0VORVJBIFJFQ1VETzg5OTc0MA=="},"paymentMethod":"CASHIER_PE","paymentUrl":"https://gateway.smilepayz.com/cashier/#/loading?tradeNo=1512001125042115424463245"},"code":"00","merchant":{"accountNo":"11520011202402290943","merchantId":"20011","merchantName":"bradytest123www"},"message":"Successful","money":{"amount":20000,"currency":"PEN"},"orderNo":"20011563d9094aa7d4d9e9b933bb","status":"PROCESSING","tradeNo":"1512001125042115424463245","transactionTime":"2025-04-21T03:42:47-05:00"}"#;

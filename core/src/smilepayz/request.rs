@@ -37,10 +37,10 @@ use crate::http::{Method, PreparedRequest};
 /// # let kms = Backend::Rsa.signer(&key)?; // stands in for the KMS call
 /// let config = Config::without_signer("20001", MerchantSecret::new("TEST-ONLY-secret"), Environment::Sandbox)?;
 /// let request = PayInRequest::builder(
-///     Merchant::new("20011"), "ORDER20240001", Money::pen(20000), "Pedido 1", Payer::new("Rosa Quispe"),
+///     Merchant::of(&config), "ORDER20240001", Money::pen(20000), "Pedido 1", Payer::new("Rosa Quispe"),
 /// )
 /// .build()?;
-/// let unsigned = smilepayz::prepare_pay_in_unsigned(&config, &request, datetime!(2020-12-17 15:55:00 UTC));
+/// let unsigned = smilepayz::prepare_pay_in_unsigned(&config, &request, datetime!(2020-12-17 15:55:00 UTC))?;
 /// // ... send `unsigned.string_to_sign()` to the KMS, await its answer ...
 /// let signature: Vec<u8> = kms.sign(unsigned.string_to_sign())?;
 /// let prepared = unsigned.with_signature(&signature);

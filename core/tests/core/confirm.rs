@@ -59,7 +59,7 @@ fn callback(order_no: &str, amount: u64, status: &str) -> smilepayz::VerifiedCal
     .unwrap();
     let signature = sign_callback(&*Backend::Rsa.signer(&platform).unwrap(), "T1", TS).unwrap();
     let body = format!(
-        r#"{{"orderNo":"{order_no}","tradeNo":"T1","merchantId":"20011","status":"{status}","money":{{"amount":{amount},"currency":"PEN"}},"transactionTime":"{TS}"}}"#
+        r#"{{"orderNo":"{order_no}","tradeNo":"T1","merchantId":"20001","status":"{status}","money":{{"amount":{amount},"currency":"PEN"}},"transactionTime":"{TS}"}}"#
     );
     let verifier = Backend::Rsa.verifier(&platform.public_key()).unwrap();
     verify_callback(
@@ -103,7 +103,7 @@ fn not_confirmed<T: std::fmt::Debug>(r: Result<T, ClientError<TransportError>>) 
 
 #[test]
 fn smilepayz_genuine_flow_is_confirmed() {
-    let record = ExpectedPayIn::new("ORDER1", Money::pen(20000)).with_merchant_id("20011");
+    let record = ExpectedPayIn::new("ORDER1", Money::pen(20000)).with_merchant_id("20001");
     let (out, sent) = sp_confirm(
         &callback("ORDER1", 20000, "SUCCESS"),
         &record,

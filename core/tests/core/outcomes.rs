@@ -13,12 +13,13 @@ use pasarela_core::client::{
 use pasarela_core::crypto::{Backend, PrivateKey};
 use pasarela_core::monnet;
 use pasarela_core::outcome::{MonnetCreateCode, SmilepayzCodeMeaning};
-use pasarela_core::smilepayz::{self, Merchant, PayInRequest};
+use pasarela_core::smilepayz::{self, Merchant, PayInOutcome, PayInRequest};
 use pasarela_core::transport::{BlockingTransport, Delivery, TransportError, TransportErrorKind};
 use pasarela_core::{MerchantSecret, PreparedRequest, RawResponse};
 use time::macros::datetime;
 
-const CREATED: &str = r#"{"code":"00","message":"ok","orderNo":"ORDER123","merchant":{"merchantId":"20011"},"money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00","channel":{"paymentMethod":"CASHIER_PE","paymentUrl":"https://pay.example/x"},"tradeNo":"T1","status":"PROCESSING"}"#;
+const CREATED: &str = r#"{"code":"00","message":"ok","orderNo":"ORDER123","merchant":{"merchantId":"20001"},"money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00","channel":{"paymentMethod":"CASHIER_PE","paymentUrl":"https://pay.example/x"},"tradeNo":"T1","status":"PROCESSING"}"#;
+const DECLINED: &str = r#"{"code":"00","message":"ok","orderNo":"ORDER123","merchant":{"merchantId":"20001"},"money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00","channel":{"paymentMethod":"CASHIER_PE","paymentUrl":"https://pay.example/x"},"tradeNo":"T1","status":"FAILED"}"#;
 const FOUND: &str = r#"{"code":"00","message":"ok","tradeNo":"T1","status":"PROCESSING","money":{"amount":20000,"currency":"PEN"}}"#;
 
 type Answer = Result<RawResponse, TransportError>;
@@ -95,6 +96,10 @@ fn settings() -> SmilepayzSettings {
 #[derive(Debug, PartialEq, Eq)]
 enum Decision {
     Redirect,
+    /// Created already failed: show the decline, never the payment page.
+    ShowDecline,
+    /// Created in a state a create does not answer: confirm by status.
+    ConfirmFirst,
     FixInput,
     ShowRefusal(String),
     /// The payment exists (found by reconciliation): use it, never create again.
@@ -108,7 +113,9 @@ enum Decision {
 /// The README's guidance, verbatim in spirit.
 fn pay_in_safely(client: &SmilepayzClient<Script>, request: &PayInRequest) -> Decision {
     match client.pay_in(request) {
-        Ok(_created) => Decision::Redirect,
+        Ok(PayInOutcome::Redirect(_)) => Decision::Redirect,
+        Ok(PayInOutcome::Declined(_)) => Decision::ShowDecline,
+        Ok(_) => Decision::ConfirmFirst,
         Err(ClientError::Invalid(_)) => Decision::FixInput, // nothing sent
         Err(ClientError::Rejected(r)) => Decision::ShowRefusal(r.code), // nothing created
         Err(e) if e.is_retry_safe() => match client.pay_in(request) {
@@ -133,7 +140,7 @@ fn pay_in_safely(client: &SmilepayzClient<Script>, request: &PayInRequest) -> De
 
 fn request() -> PayInRequest {
     PayInRequest::builder(
-        Merchant::new("20011"),
+        Merchant::new("20001"),
         "ORDER123",
         Money::pen(20000),
         "p",
@@ -159,16 +166,30 @@ fn every_branch_of_the_retry_guidance() {
             .with_not_found_codes(["22"])
             .with_code_meaning("07", SmilepayzCodeMeaning::DuplicateOrder)
             .with_code_meaning("98", SmilepayzCodeMeaning::Indeterminate)
+            .with_code_meaning("05", SmilepayzCodeMeaning::Refused)
     };
     // Created at once.
     assert_eq!(
         walk(settings(), vec![ok(CREATED)]),
         (Decision::Redirect, vec![PAY_IN.into()])
     );
+    // Created already failed (code 00, status FAILED): a decline, not a
+    // redirect to the page of a payment nobody can make.
+    assert_eq!(
+        walk(settings(), vec![ok(DECLINED)]),
+        (Decision::ShowDecline, vec![PAY_IN.into()])
+    );
+    assert_eq!(
+        walk(
+            settings(),
+            vec![ok(&CREATED.replace("PROCESSING", "SUCCESS"))]
+        ),
+        (Decision::ConfirmFirst, vec![PAY_IN.into()])
+    );
     // Invalid input cannot even be built, so it never reaches a transport:
     // the error names the field to fix.
     let bad = PayInRequest::builder(
-        Merchant::new("20011"),
+        Merchant::new("20001"),
         "x",
         Money::pen(20000),
         "p",
@@ -177,10 +198,17 @@ fn every_branch_of_the_retry_guidance() {
     .build()
     .unwrap_err();
     assert_eq!(bad.field(), "orderNo");
-    // A plain refusal: show it, nothing was created.
+    // A refusal with a code configured as such: show it, nothing was
+    // created.
     assert_eq!(
-        walk(settings(), vec![code("05")]),
+        walk(configured(), vec![code("05")]),
         (Decision::ShowRefusal("05".into()), vec![PAY_IN.into()])
+    );
+    // The same code unconfigured says nothing about whether the pay-in
+    // exists (SmilePayz publishes no list): reconcile, never "refused".
+    assert_eq!(
+        walk(settings(), vec![code("05"), ok(FOUND)]),
+        (Decision::UseExisting, vec![PAY_IN.into(), INQUIRY.into()])
     );
     // Certainly not sent: the retry is safe.
     assert_eq!(
@@ -230,10 +258,11 @@ fn every_branch_of_the_retry_guidance() {
         walk(configured(), vec![code("07"), ok(FOUND)]),
         (Decision::UseExisting, vec![PAY_IN.into(), INQUIRY.into()])
     );
-    // The same code unconfigured is a plain refusal (no guessing).
+    // The same code unconfigured is an unknown outcome (no guessing): the
+    // reconciliation cannot tell either, so nothing is created anew.
     assert_eq!(
-        walk(settings(), vec![code("07")]),
-        (Decision::ShowRefusal("07".into()), vec![PAY_IN.into()])
+        walk(settings(), vec![code("07"), code("22")]),
+        (Decision::Escalate, vec![PAY_IN.into(), INQUIRY.into()])
     );
     // A configured "indeterminate" code is an unknown outcome.
     assert_eq!(

@@ -6,11 +6,11 @@ use pasarela_core::Money;
 use pasarela_core::client::{AsyncMonnetClient, AsyncSmilepayzClient, ClientError};
 use pasarela_core::crypto::{Backend, PrivateKey};
 use pasarela_core::monnet::{self, StatusQuery};
-use pasarela_core::smilepayz::{self, Merchant, PayInRequest, PayInResponse};
+use pasarela_core::smilepayz::{self, Merchant, PayInOutcome, PayInRequest};
 use pasarela_core::transport::{AsyncTransport, TransportError};
 use pasarela_core::{MerchantSecret, PreparedRequest, RawResponse};
 
-const CREATED: &str = r#"{"code":"00","message":"ok","orderNo":"ORDER123","merchant":{"merchantId":"20011"},"money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00","channel":{"paymentMethod":"CASHIER_PE","paymentUrl":"https://pay.example/x"},"tradeNo":"T1","status":"PROCESSING"}"#;
+const CREATED: &str = r#"{"code":"00","message":"ok","orderNo":"ORDER123","merchant":{"merchantId":"20001"},"money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00","channel":{"paymentMethod":"CASHIER_PE","paymentUrl":"https://pay.example/x"},"tradeNo":"T1","status":"PROCESSING"}"#;
 
 fn smilepayz_config() -> smilepayz::Config {
     let key = PrivateKey::load(include_str!(
@@ -30,7 +30,7 @@ fn smilepayz_config() -> smilepayz::Config {
 fn spawn_pay_in<T>(
     client: AsyncSmilepayzClient<T>,
     request: PayInRequest,
-) -> tokio::task::JoinHandle<Result<PayInResponse, ClientError<T::Error>>>
+) -> tokio::task::JoinHandle<Result<PayInOutcome, ClientError<T::Error>>>
 where
     T: AsyncTransport + Clone + Send + Sync + 'static,
     T::Error: Send,
@@ -59,7 +59,7 @@ async fn generic_service_spawns_client_calls() {
     };
     let client = AsyncSmilepayzClient::new(smilepayz_config(), transport);
     let request = PayInRequest::builder(
-        Merchant::new("20011"),
+        Merchant::new("20001"),
         "ORDER123",
         Money::pen(20000),
         "p",
@@ -68,7 +68,7 @@ async fn generic_service_spawns_client_calls() {
     .build()
     .unwrap();
     let created = spawn_pay_in(client, request).await.unwrap().unwrap();
-    assert_eq!(created.trade_no.as_deref(), Some("T1"));
+    assert_eq!(created.response().trade_no.as_deref(), Some("T1"));
 
     let monnet = AsyncMonnetClient::new(
         monnet::Config::new("4001", "TEST-ONLY-key", monnet::Environment::Certification).unwrap(),

@@ -19,7 +19,7 @@ use pasarela_core::{MerchantSecret, PreparedRequest, RawResponse, SignError};
 use time::macros::datetime;
 
 const NOW: time::OffsetDateTime = datetime!(2020-12-17 15:55:00 UTC);
-const CREATED: &str = r#"{"code":"00","message":"ok","orderNo":"ORDER123","merchant":{"merchantId":"20011"},"money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00","channel":{"paymentMethod":"CASHIER_PE","paymentUrl":"https://pay.example/x"},"tradeNo":"T1","status":"PROCESSING"}"#;
+const CREATED: &str = r#"{"code":"00","message":"ok","orderNo":"ORDER123","merchant":{"merchantId":"20001"},"money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00","channel":{"paymentMethod":"CASHIER_PE","paymentUrl":"https://pay.example/x"},"tradeNo":"T1","status":"PROCESSING"}"#;
 
 fn key() -> PrivateKey {
     PrivateKey::load(include_str!(
@@ -39,7 +39,7 @@ fn keyless() -> Config {
 
 fn request() -> PayInRequest {
     PayInRequest::builder(
-        Merchant::new("20011"),
+        Merchant::new("20001"),
         "ORDER123",
         Money::pen(20000),
         "p",
@@ -150,7 +150,7 @@ fn recording() -> (
 #[tokio::test]
 async fn two_step_by_hand_with_an_async_signer() {
     let kms = Kms::new(false);
-    let unsigned = operation::smilepayz::pay_in(&keyless(), &request(), NOW);
+    let unsigned = operation::smilepayz::pay_in(&keyless(), &request(), NOW).unwrap();
     // The string to sign is the documented one: timestamp|secret|body.
     assert!(
         unsigned
@@ -168,7 +168,7 @@ async fn two_step_by_hand_with_an_async_signer() {
         async move { out }
     };
     let created = signed.send(&async_transport).await.unwrap();
-    assert_eq!(created.trade_no.as_deref(), Some("T1"));
+    assert_eq!(created.response().trade_no.as_deref(), Some("T1"));
     assert_eq!(seen.lock().unwrap().len(), 1);
 }
 
@@ -187,7 +187,7 @@ async fn async_client_awaits_the_kms() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(created.order_no, "ORDER123");
+    assert_eq!(created.response().order_no, "ORDER123");
     assert_eq!(*seen.lock().unwrap(), [expected_signature()]);
 }
 
@@ -265,14 +265,14 @@ fn a_pss_signer_is_refused_on_every_synchronous_path() {
     let err = smilepayz::prepare_pay_in(&pss_config(signer.clone()), &request(), NOW).unwrap_err();
     assert!(err.to_string().contains(WRONG_ALGORITHM), "{err:?}");
     // Two steps: the unsigned request, signed by hand.
-    let unsigned = smilepayz::prepare_pay_in_unsigned(&keyless(), &request(), NOW);
+    let unsigned = smilepayz::prepare_pay_in_unsigned(&keyless(), &request(), NOW).unwrap();
     let err = unsigned.sign(&*signer).unwrap_err();
     assert_eq!(
         err.to_string(),
         format!("signing failed: {WRONG_ALGORITHM}")
     );
     // The operation's own step.
-    let op = operation::smilepayz::pay_in(&keyless(), &request(), NOW);
+    let op = operation::smilepayz::pay_in(&keyless(), &request(), NOW).unwrap();
     assert!(op.sign(&*signer).is_err());
     // The clients, blocking and async: a sign error, nothing sent.
     let (seen, transport) = recording();
@@ -305,7 +305,7 @@ fn a_pss_signer_is_refused_on_every_synchronous_path() {
 async fn an_async_signer_naming_pss_is_refused() {
     // By hand.
     let kms = Kms::pss();
-    let unsigned = operation::smilepayz::pay_in(&keyless(), &request(), NOW);
+    let unsigned = operation::smilepayz::pay_in(&keyless(), &request(), NOW).unwrap();
     let err = unsigned.sign_async(&kms).await.unwrap_err();
     assert_eq!(
         err.to_string(),

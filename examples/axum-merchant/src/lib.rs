@@ -207,7 +207,13 @@ async fn checkout_smilepayz(
         );
     }
     match state.inner.smilepayz.pay_in(&request).await {
-        Ok(created) => Redirect::to(created.channel.payment_url.as_str()).into_response(),
+        Ok(outcome) => match outcome.payment_url() {
+            Some(url) => Redirect::to(url.as_str()).into_response(),
+            // Created already failed (a decline), or in a state to confirm
+            // first: never send the shopper to that page.
+            None if outcome.is_declined() => plain(StatusCode::PAYMENT_REQUIRED, "declined"),
+            None => plain(StatusCode::ACCEPTED, "pending: we will confirm the payment"),
+        },
         Err(e) => {
             // Refused before or by the gateway: no pay-in exists. On an
             // unknown outcome the record stays, to reconcile later.

@@ -103,7 +103,7 @@ fn thousand_concurrent_pay_ins() {
                                 .map_err(|e| e.to_string())?,
                         )
                         .await
-                        .map(|created| created.order_no)
+                        .map(|created| created.into_response().order_no)
                         .map_err(|e| e.to_string())
                 })
             })
