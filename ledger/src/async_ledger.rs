@@ -1,0 +1,217 @@
+//! [`AsyncLedger`]: the ledger for tokio applications, and the sweeper as
+//! a task.
+//!
+//! The flows are the blocking ledger's very code; what differs is where a
+//! database job runs: on tokio's blocking pool (`spawn_blocking`), never on
+//! an executor thread. Database transactions here are short and local; the
+//! gateway calls, which wait on the network, stay async on the async
+//! clients.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use pasarela_core::webhook::{MonnetWebhook, SmilepayzWebhook};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::events::{Received, monnet_event, smilepayz_event};
+use crate::flows::{self, Checkout, Core, Gateways, Runner, SweepReport};
+use crate::gateway::PaymentGateway;
+use crate::ledger::{Ledger, LedgerError};
+use crate::payment::{Gateway, Payment};
+use crate::store::ops::Outcome;
+use crate::store::{Conn, StoreError};
+
+/// Runs jobs on tokio's blocking pool.
+struct Pool<'a>(&'a Arc<Core>);
+
+impl Runner for Pool<'_> {
+    fn db<T, F>(&self, mut job: F) -> impl Future<Output = Result<T, StoreError>> + Send
+    where
+        T: Send + 'static,
+        F: FnMut(&mut dyn Conn, &Core) -> Result<T, StoreError> + Send + 'static,
+    {
+        let core = self.0.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let inner = core.clone();
+                core.store.transact(move |conn| job(conn, &inner))
+            })
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("the database task stopped: {e}")))?
+        }
+    }
+
+    fn core(&self) -> &Arc<Core> {
+        self.0
+    }
+}
+
+/// The ledger for tokio applications: the same flows as [`Ledger`], with
+/// the database on tokio's blocking pool.
+///
+/// Cheap to clone. Methods must be called from within a tokio runtime.
+#[derive(Clone, Debug)]
+pub struct AsyncLedger {
+    ledger: Ledger,
+}
+
+impl From<Ledger> for AsyncLedger {
+    fn from(ledger: Ledger) -> Self {
+        Self { ledger }
+    }
+}
+
+impl AsyncLedger {
+    /// Opens the ledger in `db` (a SQLite path or a `postgres://` URL),
+    /// applying missing migrations, off the executor.
+    pub async fn open(db: &str) -> Result<Self, StoreError> {
+        let db = db.to_owned();
+        tokio::task::spawn_blocking(move || Ledger::open(&db))
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("the database task stopped: {e}")))?
+            .map(Self::from)
+    }
+
+    /// The blocking ledger over the same database and settings (for the
+    /// reading calls, from `spawn_blocking`).
+    pub fn blocking(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    fn run(&self) -> Pool<'_> {
+        Pool(&self.ledger.core)
+    }
+
+    /// As [`Ledger::checkout`].
+    pub async fn checkout<G: PaymentGateway>(
+        &self,
+        client: &G,
+        request: &G::Request,
+    ) -> Result<Checkout, LedgerError> {
+        flows::checkout(&self.run(), client, request).await
+    }
+
+    /// As [`Ledger::receive_smilepayz`].
+    pub async fn receive_smilepayz<B: AsRef<[u8]>>(
+        &self,
+        webhook: &SmilepayzWebhook,
+        request: &http::Request<B>,
+    ) -> Received {
+        match webhook.verify_request(request, self.ledger.core.now()) {
+            Ok(verified) => {
+                let stored = flows::receive(&self.run(), smilepayz_event(&verified.event)).await;
+                Received::stored(&verified, stored)
+            }
+            Err(rejected) => Received::refused(rejected),
+        }
+    }
+
+    /// As [`Ledger::receive_monnet`].
+    pub async fn receive_monnet<B: AsRef<[u8]>>(
+        &self,
+        webhook: &MonnetWebhook,
+        request: &http::Request<B>,
+    ) -> Received {
+        match webhook.verify_request(request) {
+            Ok(verified) => {
+                let stored = flows::receive(&self.run(), monnet_event(&verified.event)).await;
+                Received::stored(&verified, stored)
+            }
+            Err(rejected) => Received::refused(rejected),
+        }
+    }
+
+    /// As [`Ledger::confirm`].
+    pub async fn confirm<G: PaymentGateway>(
+        &self,
+        client: &G,
+        gateway: Gateway,
+        order: &str,
+    ) -> Result<Option<Payment>, StoreError> {
+        flows::confirm(&self.run(), client, gateway, order).await
+    }
+
+    /// As [`Ledger::sweep`]: one pass.
+    pub async fn sweep(&self, gateways: &Gateways) -> Result<SweepReport, StoreError> {
+        flows::sweep(&self.run(), gateways).await
+    }
+
+    /// As [`Ledger::claim_outcomes`].
+    pub async fn claim_outcomes(&self, limit: usize) -> Result<Vec<Outcome>, StoreError> {
+        flows::claim(&self.run(), limit).await
+    }
+
+    /// As [`Ledger::acknowledge`].
+    pub async fn acknowledge(&self, outcome: &Outcome) -> Result<(), StoreError> {
+        flows::acknowledge(&self.run(), outcome, |_, _| Ok(())).await
+    }
+
+    /// As [`Ledger::acknowledge_with`]: `effect` runs in the
+    /// acknowledgement's transaction, on the blocking pool.
+    pub async fn acknowledge_with<F, E>(
+        &self,
+        outcome: &Outcome,
+        mut effect: F,
+    ) -> Result<(), StoreError>
+    where
+        F: FnMut(&mut dyn Conn, &Outcome) -> Result<(), E> + Send + 'static,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        flows::acknowledge(&self.run(), outcome, move |conn, o| {
+            effect(conn, o).map_err(|e| StoreError::Effect(e.into()))
+        })
+        .await
+    }
+
+    /// Runs the sweeper as a task: a pass every `every` (and at once after
+    /// a pass that had more due than it took), until
+    /// [`SweeperHandle::shutdown`]. A failing pass (the database down) is
+    /// kept in [`SweeperHandle::last`] and tried again at the next tick.
+    pub fn spawn_sweeper(&self, gateways: Gateways, every: Duration) -> SweeperHandle {
+        let (stop, mut stopped) = watch::channel(false);
+        let (report, last) = watch::channel(None);
+        let ledger = self.clone();
+        let batch = self.ledger.core.options.sweep_batch as usize;
+        let task = tokio::spawn(async move {
+            loop {
+                let outcome = ledger.sweep(&gateways).await;
+                let full = outcome.as_ref().is_ok_and(|r| r.looked >= batch);
+                let _ = report.send(Some(outcome.map_err(|e| e.to_string())));
+                if *stopped.borrow() {
+                    break;
+                }
+                if full {
+                    continue;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = stopped.changed() => break,
+                }
+            }
+        });
+        SweeperHandle { stop, last, task }
+    }
+}
+
+/// The sweeper task.
+#[derive(Debug)]
+pub struct SweeperHandle {
+    stop: watch::Sender<bool>,
+    last: watch::Receiver<Option<Result<SweepReport, String>>>,
+    task: JoinHandle<()>,
+}
+
+impl SweeperHandle {
+    /// The last pass's report, or why it failed (none before the first).
+    pub fn last(&self) -> Option<Result<SweepReport, String>> {
+        self.last.borrow().clone()
+    }
+
+    /// Stops after the pass in progress, and waits for it.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}

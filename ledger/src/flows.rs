@@ -1,0 +1,458 @@
+//! The flows, written once: checkout, webhook events, confirmation, the
+//! sweep, outcomes. Each is an async function over a [`Runner`] that says
+//! how a database job runs — at once on the calling thread
+//! ([`Ledger`](crate::Ledger): blocking applications, with the blocking
+//! clients whose futures are ready at once), or on tokio's blocking pool
+//! ([`AsyncLedger`](crate::AsyncLedger)) — so both flavours run the same
+//! code.
+//!
+//! Write before you act: every flow records what it is about to do, or
+//! what it learned, and only then acts on it (sends the create, answers
+//! the webhook, hands the outcome over).
+
+use std::future::Future;
+use std::sync::Arc;
+
+use pasarela_core::client::Clock;
+use time::{Duration, OffsetDateTime};
+
+use crate::gateway::{PaymentGateway, StatusPort};
+use crate::machine::{Fact, Policy, Step};
+use crate::payment::{Gateway, OutcomeKind, Payment, State};
+use crate::store::ops::{self, Begin, InboxEvent, Outcome, Recorded, Stored};
+use crate::store::{Conn, Store, StoreError};
+use crate::{LedgerError, Options};
+
+/// What every flow needs: the store, the policy, the clock, the options.
+pub(crate) struct Core {
+    pub(crate) store: Arc<Store>,
+    pub(crate) policy: Policy,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) options: Options,
+}
+
+impl Core {
+    pub(crate) fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    /// A token for one claim of outcomes: this instance and a counter
+    /// shared by every ledger of the process.
+    fn claim_token(&self) -> String {
+        static CLAIMS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = CLAIMS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        format!("{}#{n}", self.store.owner())
+    }
+}
+
+/// How a database job runs.
+pub(crate) trait Runner: Sync {
+    /// Runs `job` in one transaction.
+    fn db<T, F>(&self, job: F) -> impl Future<Output = Result<T, StoreError>> + Send
+    where
+        T: Send + 'static,
+        F: FnMut(&mut dyn Conn, &Core) -> Result<T, StoreError> + Send + 'static;
+
+    /// The shared core.
+    fn core(&self) -> &Arc<Core>;
+}
+
+/// Runs jobs at once, on the calling thread.
+pub(crate) struct Direct<'a>(pub(crate) &'a Arc<Core>);
+
+impl Runner for Direct<'_> {
+    fn db<T, F>(&self, mut job: F) -> impl Future<Output = Result<T, StoreError>> + Send
+    where
+        T: Send + 'static,
+        F: FnMut(&mut dyn Conn, &Core) -> Result<T, StoreError> + Send + 'static,
+    {
+        let core = self.0.clone();
+        let inner = core.clone();
+        std::future::ready(core.store.transact(move |conn| job(conn, &inner)))
+    }
+
+    fn core(&self) -> &Arc<Core> {
+        self.0
+    }
+}
+
+/// What a checkout tells its caller to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NextStep {
+    /// Send the shopper to this page to pay.
+    Redirect(String),
+    /// Show a decline: the gateway refused the create, or created the
+    /// payment already failed. `reason` is the gateway's.
+    Declined(String),
+    /// We will know soon: the outcome of the create is unknown (the ledger
+    /// reconciles it), the payment is pending without a page to show, or
+    /// another checkout is creating it right now. Show "pending"; never
+    /// create it again.
+    Wait,
+    /// The payment is settled already (a returning shopper): paid, not
+    /// paid, or under review.
+    Done(OutcomeKind),
+}
+
+/// The result of a checkout: the record and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Checkout {
+    /// What to do.
+    pub next: NextStep,
+    /// The record, as it stands after the checkout.
+    pub payment: Payment,
+    /// Whether this checkout sent a create (false: the record existed).
+    pub created_now: bool,
+}
+
+fn next_step(payment: &Payment) -> NextStep {
+    let reason = || payment.reason.clone().unwrap_or_default();
+    match payment.state {
+        State::Created | State::Pending => match &payment.payment_url {
+            Some(url) => NextStep::Redirect(url.clone()),
+            None => NextStep::Wait,
+        },
+        State::Rejected => NextStep::Declined(reason()),
+        State::NotPaid if payment.version <= 1 || reason().starts_with("declined") => {
+            NextStep::Declined(reason())
+        }
+        State::Intent | State::Unknown => NextStep::Wait,
+        state => OutcomeKind::of(state).map_or(NextStep::Wait, NextStep::Done),
+    }
+}
+
+/// Checkout: the intent is written before a byte leaves; the create goes
+/// through the client; its answer is written; the caller learns what to
+/// do. An order number that exists is never created again: a returning
+/// shopper is sent back to the kept payment page, or told to wait while
+/// the ledger reconciles.
+pub(crate) async fn checkout<R: Runner, G: PaymentGateway>(
+    run: &R,
+    gateway: &G,
+    request: &G::Request,
+) -> Result<Checkout, LedgerError> {
+    let now = run.core().now();
+    let new = gateway
+        .describe(request, now)
+        .map_err(|e| LedgerError::NotRecordable(e.0))?;
+    let wanted = new.clone();
+    let begin = run
+        .db(move |conn, core| ops::begin(conn, &wanted, now, &core.policy, core.store.owner()))
+        .await?;
+    let payment = match begin {
+        Begin::Create(payment) => payment,
+        Begin::Existing(payment) | Begin::InProgress(payment) => {
+            return Ok(Checkout {
+                next: next_step(&payment),
+                payment,
+                created_now: false,
+            });
+        }
+        Begin::Taken(existing) => {
+            return Err(LedgerError::OrderTaken {
+                gateway: existing.gateway,
+                order: existing.order,
+            });
+        }
+    };
+    let fact = gateway.create(request).await;
+    let step = record(run, payment.gateway, &payment.order, fact, true).await?;
+    let payment = step.map_or(payment, |s| s.payment);
+    Ok(Checkout {
+        next: next_step(&payment),
+        payment,
+        created_now: true,
+    })
+}
+
+/// Applies a fact, releasing this instance's lease when `release`.
+pub(crate) async fn record<R: Runner>(
+    run: &R,
+    gateway: Gateway,
+    order: &str,
+    fact: Fact,
+    release: bool,
+) -> Result<Option<Step>, StoreError> {
+    let order = order.to_owned();
+    let now = run.core().now();
+    run.db(move |conn, core| {
+        let owner = core.store.owner().to_owned();
+        ops::apply(
+            conn,
+            gateway,
+            &order,
+            &fact,
+            now,
+            &core.policy,
+            release.then_some(owner.as_str()),
+        )
+    })
+    .await
+}
+
+/// What storing a verified event did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EventOutcome {
+    /// A new event for a payment of ours: the ledger will ask the gateway
+    /// about it (now, with [`Ledger::confirm`](crate::Ledger::confirm), or
+    /// at the next sweep).
+    New {
+        /// The payment, after the event.
+        payment: Box<Payment>,
+    },
+    /// A new event for an order the ledger does not have: kept in the
+    /// inbox, nothing else.
+    Unknown,
+    /// Seen before: nothing changed.
+    Repeat,
+}
+
+impl EventOutcome {
+    /// The payment to confirm now, if any.
+    pub fn to_confirm(&self) -> Option<(Gateway, &str)> {
+        match self {
+            EventOutcome::New { payment } if payment.next_check_at.is_some() => {
+                Some((payment.gateway, payment.order.as_str()))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Stores a verified event (unique on its id) and applies it, before the
+/// webhook is acknowledged.
+pub(crate) async fn receive<R: Runner>(
+    run: &R,
+    event: InboxEvent,
+) -> Result<EventOutcome, StoreError> {
+    let now = run.core().now();
+    let recorded = run
+        .db(move |conn, core| ops::record_event(conn, &event, now, &core.policy))
+        .await?;
+    Ok(match recorded {
+        Recorded::Repeat => EventOutcome::Repeat,
+        Recorded::New(None) => EventOutcome::Unknown,
+        Recorded::New(Some(step)) => EventOutcome::New {
+            payment: Box::new(step.payment),
+        },
+    })
+}
+
+/// Asks the gateway about one payment now, unless another instance holds
+/// it (it is asking already), and records the answer.
+pub(crate) async fn confirm<R: Runner>(
+    run: &R,
+    port: &dyn StatusPort,
+    gateway: Gateway,
+    order: &str,
+) -> Result<Option<Payment>, StoreError> {
+    let now = run.core().now();
+    let key = order.to_owned();
+    let leased = run
+        .db(move |conn, core| {
+            ops::lease_one(conn, gateway, &key, now, core.store.owner(), &core.policy)
+        })
+        .await?;
+    let Some(stored) = leased else {
+        return Ok(None);
+    };
+    look(run, port, stored).await.map(Some)
+}
+
+/// One look at a leased payment: settle what time settles, else ask the
+/// gateway; record what was learned; give the lease back.
+async fn look<R: Runner>(
+    run: &R,
+    port: &dyn StatusPort,
+    stored: Stored,
+) -> Result<Payment, StoreError> {
+    let now = run.core().now();
+    let payment = stored.payment;
+    let crashed_create = payment.state == State::Intent
+        && stored
+            .lease
+            .as_ref()
+            .is_some_and(|l| l.kind == ops::LeaseKind::Create && l.until <= now);
+    let fact = if crashed_create {
+        Fact::CreateMaybeSent {
+            reason:
+                "no answer was recorded before the create's lease ran out (its process stopped?)"
+                    .into(),
+        }
+    } else if !payment.state.is_final() && now >= payment.deadline_at {
+        Fact::DeadlinePassed
+    } else if payment.state == State::Intent {
+        // Nothing exists at the gateway and nobody creates it: nothing to
+        // ask; look again at the deadline.
+        let (gateway, order) = (payment.gateway, payment.order.clone());
+        let at = payment.deadline_at;
+        run.db(move |conn, core| ops::release(conn, gateway, &order, core.store.owner(), Some(at)))
+            .await?;
+        return Ok(payment);
+    } else {
+        port.status_boxed(&payment).await
+    };
+    let step = record(run, payment.gateway, &payment.order, fact, true).await?;
+    Ok(step.map_or(payment, |s| s.payment))
+}
+
+/// What one sweep did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SweepReport {
+    /// Payments looked at.
+    pub looked: usize,
+    /// Status calls made.
+    pub asked: usize,
+    /// Payments that reached a final state in this sweep.
+    pub settled: usize,
+    /// Payments left for later: their merchant's rate was used up, or no
+    /// client was given for their gateway.
+    pub deferred: usize,
+}
+
+/// The clients a sweep asks, one per gateway. Cheap to clone.
+#[derive(Clone, Default)]
+pub struct Gateways {
+    ports: Vec<Arc<dyn StatusPort>>,
+}
+
+impl std::fmt::Debug for Gateways {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.ports.iter().map(|p| p.gateway()))
+            .finish()
+    }
+}
+
+impl Gateways {
+    /// No clients yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks `client` (a clone of yours: the clients are cheap to clone)
+    /// about its gateway's payments, instead of any client given before
+    /// for that gateway.
+    pub fn with<G: PaymentGateway + 'static>(mut self, client: G) -> Self {
+        let gateway = PaymentGateway::gateway(&client);
+        self.ports.retain(|p| p.gateway() != gateway);
+        self.ports.push(Arc::new(client));
+        self
+    }
+
+    pub(crate) fn port(&self, gateway: Gateway) -> Option<&dyn StatusPort> {
+        self.ports
+            .iter()
+            .find(|p| p.gateway() == gateway)
+            .map(|p| &**p)
+    }
+}
+
+/// One pass: takes what is due (a lease per payment, so instances never
+/// ask about one payment at the same time), settles what time settles,
+/// asks the gateway about the rest within each merchant's rate, records
+/// every answer.
+pub(crate) async fn sweep<R: Runner>(
+    run: &R,
+    gateways: &Gateways,
+) -> Result<SweepReport, StoreError> {
+    let now = run.core().now();
+    let batch = i64::from(run.core().options.sweep_batch);
+    let leased = run
+        .db(move |conn, core| ops::lease_due(conn, now, core.store.owner(), &core.policy, batch))
+        .await?;
+    let mut report = SweepReport::default();
+    for stored in leased {
+        report.looked += 1;
+        let payment = &stored.payment;
+        let (gateway, order) = (payment.gateway, payment.order.clone());
+        let needs_call = payment.state != State::Intent
+            && (payment.state.is_final() || now < payment.deadline_at);
+        let port = gateways.port(gateway);
+        if needs_call {
+            let Some(_) = port else {
+                report.deferred += 1;
+                let later = now + Duration::minutes(1);
+                run.db(move |conn, core| {
+                    ops::release(conn, gateway, &order, core.store.owner(), Some(later))
+                })
+                .await?;
+                continue;
+            };
+            let bucket = format!("{gateway}:{}", payment.merchant);
+            let second = now.unix_timestamp();
+            let limit = run.core().options.rate_per_second;
+            if !run
+                .db(move |conn, _| ops::take_rate(conn, &bucket, second, limit))
+                .await?
+            {
+                report.deferred += 1;
+                let next_second = OffsetDateTime::from_unix_timestamp(second + 1).unwrap_or(now);
+                run.db(move |conn, core| {
+                    ops::release(conn, gateway, &order, core.store.owner(), Some(next_second))
+                })
+                .await?;
+                continue;
+            }
+            report.asked += 1;
+        }
+        let was_final = payment.state.is_final();
+        let port = port.unwrap_or(&NoPort);
+        let after = look(run, port, stored).await?;
+        if !was_final && after.state.is_final() {
+            report.settled += 1;
+        }
+    }
+    Ok(report)
+}
+
+/// Stands in when a look needs no status call.
+struct NoPort;
+
+impl StatusPort for NoPort {
+    fn gateway(&self) -> Gateway {
+        Gateway::Smilepayz
+    }
+    fn status_boxed<'a>(
+        &'a self,
+        _payment: &'a Payment,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Fact> + Send + 'a>> {
+        Box::pin(std::future::ready(Fact::CannotTell {
+            reason: "no client for this gateway".into(),
+        }))
+    }
+}
+
+/// Claims up to `limit` outcomes for this instance.
+pub(crate) async fn claim<R: Runner>(run: &R, limit: usize) -> Result<Vec<Outcome>, StoreError> {
+    let now = run.core().now();
+    let token = run.core().claim_token();
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    run.db(move |conn, core| {
+        ops::claim_outcomes(conn, now, &token, now + core.policy.outcome_lease, limit)
+    })
+    .await
+}
+
+/// Acknowledges a claimed outcome, after running `effect` in the same
+/// transaction (when given): both happen, or neither.
+pub(crate) async fn acknowledge<R: Runner, F>(
+    run: &R,
+    outcome: &Outcome,
+    mut effect: F,
+) -> Result<(), StoreError>
+where
+    F: FnMut(&mut dyn Conn, &Outcome) -> Result<(), StoreError> + Send + 'static,
+{
+    let now = run.core().now();
+    let outcome = outcome.clone();
+    run.db(move |conn, _| {
+        ops::acknowledge(conn, &outcome.id, &outcome.token, now)?;
+        effect(conn, &outcome)
+    })
+    .await
+}

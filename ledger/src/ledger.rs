@@ -1,0 +1,322 @@
+//! [`Ledger`]: the blocking face of the ledger, for applications on
+//! threads (and for the async one to build on).
+
+use std::sync::Arc;
+
+use pasarela_core::client::{Clock, SystemClock};
+use pasarela_core::webhook::{MonnetWebhook, SmilepayzWebhook};
+
+use crate::events::{Received, monnet_event, smilepayz_event};
+use crate::flows::{self, Checkout, Core, Direct, Gateways, SweepReport};
+use crate::gateway::PaymentGateway;
+use crate::machine::{Fact, Policy, Step};
+use crate::payment::{Gateway, Payment, State};
+use crate::store::ops::{self, HistoryLine, Outcome};
+use crate::store::{Conn, Store, StoreError};
+
+/// What the ledger can be tuned with, besides its [`Policy`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Options {
+    /// Status calls per second and merchant the sweepers make, across
+    /// every instance sharing the database. Default 10 (Monnet recommends
+    /// at most 10 transactions per second per merchant).
+    pub rate_per_second: u32,
+    /// Payments one sweep takes at most. Default 100.
+    pub sweep_batch: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            rate_per_second: 10,
+            sweep_batch: 100,
+        }
+    }
+}
+
+/// Why a ledger call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LedgerError {
+    /// The database failed; nothing was decided.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The request cannot be recorded (it is not the client's merchant's).
+    #[error("cannot record this payment: {0}")]
+    NotRecordable(String),
+    /// Another payment (another merchant or amount) has this order number:
+    /// use a new order number.
+    #[error("order number {order} is taken by another {gateway} payment")]
+    OrderTaken {
+        /// The gateway.
+        gateway: Gateway,
+        /// The order number.
+        order: String,
+    },
+}
+
+/// The merchant's durable record of its payments.
+///
+/// Cheap to clone; every clone shares the database. See the crate docs
+/// for the flows and what they guarantee.
+#[derive(Clone)]
+pub struct Ledger {
+    pub(crate) core: Arc<Core>,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger")
+            .field("store", &self.core.store)
+            .field("policy", &self.core.policy)
+            .field("options", &self.core.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Ledger {
+    /// Opens the ledger in `db` — a SQLite file path (created if missing)
+    /// or a `postgres://` URL — and applies the migrations it lacks.
+    pub fn open(db: &str) -> Result<Self, StoreError> {
+        Ok(Self::with_store(Store::open(db)?))
+    }
+
+    /// A ledger over an open store, with the default policy, options and
+    /// the system clock.
+    pub fn with_store(store: Store) -> Self {
+        Self {
+            core: Arc::new(Core {
+                store: Arc::new(store),
+                policy: Policy::default(),
+                clock: Arc::new(SystemClock),
+                options: Options::default(),
+            }),
+        }
+    }
+
+    /// The same database with other settings (this ledger and its clones
+    /// keep theirs).
+    fn rebuild(self, f: impl FnOnce(&mut Core)) -> Self {
+        let mut core = Core {
+            store: self.core.store.clone(),
+            policy: self.core.policy.clone(),
+            clock: self.core.clock.clone(),
+            options: self.core.options.clone(),
+        };
+        f(&mut core);
+        Self {
+            core: Arc::new(core),
+        }
+    }
+
+    /// Uses another policy (waits, deadlines, leases).
+    pub fn with_policy(self, policy: Policy) -> Self {
+        self.rebuild(|core| core.policy = policy)
+    }
+
+    /// Uses other options (rate, batch).
+    pub fn with_options(self, options: Options) -> Self {
+        self.rebuild(|core| core.options = options)
+    }
+
+    /// Reads the time from `clock` (tests, simulations).
+    pub fn with_clock(self, clock: impl Clock + 'static) -> Self {
+        let clock: Arc<dyn Clock> = Arc::new(clock);
+        self.rebuild(|core| core.clock = clock)
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.core.store
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.core.policy
+    }
+
+    fn run(&self) -> Direct<'_> {
+        Direct(&self.core)
+    }
+
+    fn block<T>(&self, future: impl std::future::Future<Output = T>) -> T {
+        pasarela_core::transport::block_on(future)
+    }
+
+    // --- Flows ---------------------------------------------------------
+
+    /// Checkout: records the intent before a byte leaves, creates the
+    /// payment through `client`, records the answer, and says what to do
+    /// ([`NextStep`](crate::NextStep)). An order number already recorded is
+    /// never created again: the kept payment page, "wait" (an unknown
+    /// outcome is being reconciled) or its settled outcome comes back
+    /// instead.
+    pub fn checkout<G: PaymentGateway>(
+        &self,
+        client: &G,
+        request: &G::Request,
+    ) -> Result<Checkout, LedgerError> {
+        self.block(flows::checkout(&self.run(), client, request))
+    }
+
+    /// Verifies a SmilePayz callback with `webhook`, stores it in the inbox
+    /// (unique on its event id) and applies it, and gives the reply for
+    /// the gateway: the acknowledgement only once stored; `503` when the
+    /// store is unavailable, so the gateway delivers again.
+    pub fn receive_smilepayz<B: AsRef<[u8]>>(
+        &self,
+        webhook: &SmilepayzWebhook,
+        request: &http::Request<B>,
+    ) -> Received {
+        match webhook.verify_request(request, self.core.now()) {
+            Ok(verified) => {
+                let stored = self.block(flows::receive(
+                    &self.run(),
+                    smilepayz_event(&verified.event),
+                ));
+                Received::stored(&verified, stored)
+            }
+            Err(rejected) => Received::refused(rejected),
+        }
+    }
+
+    /// Verifies a Monnet notification with `webhook`, stores and applies
+    /// it, and gives the reply (as [`receive_smilepayz`](Self::receive_smilepayz)).
+    pub fn receive_monnet<B: AsRef<[u8]>>(
+        &self,
+        webhook: &MonnetWebhook,
+        request: &http::Request<B>,
+    ) -> Received {
+        match webhook.verify_request(request) {
+            Ok(verified) => {
+                let stored = self.block(flows::receive(&self.run(), monnet_event(&verified.event)));
+                Received::stored(&verified, stored)
+            }
+            Err(rejected) => Received::refused(rejected),
+        }
+    }
+
+    /// Asks the gateway about one payment now and records the answer
+    /// (after a webhook event: [`Received::to_confirm`]). Nothing is asked
+    /// when another instance holds the payment (it is asking already):
+    /// `None`.
+    pub fn confirm<G: PaymentGateway>(
+        &self,
+        client: &G,
+        gateway: Gateway,
+        order: &str,
+    ) -> Result<Option<Payment>, StoreError> {
+        self.block(flows::confirm(&self.run(), client, gateway, order))
+    }
+
+    /// One sweep: settles what time settles (deadlines, creates whose
+    /// process stopped) and asks the gateways about what is due, within
+    /// each merchant's rate. For cron jobs and blocking applications:
+    /// call it every few seconds (the async ledger runs it as a task).
+    pub fn sweep(&self, gateways: &Gateways) -> Result<SweepReport, StoreError> {
+        self.block(flows::sweep(&self.run(), gateways))
+    }
+
+    /// Records a fact learned some other way (your own status call, an
+    /// operator's finding): the same state machine, the same history.
+    /// `None` when the ledger has no such payment.
+    pub fn record(
+        &self,
+        gateway: Gateway,
+        order: &str,
+        fact: Fact,
+    ) -> Result<Option<Step>, StoreError> {
+        self.block(flows::record(&self.run(), gateway, order, fact, false))
+    }
+
+    // --- Outcomes ------------------------------------------------------
+
+    /// Claims up to `limit` final outcomes nobody acknowledged, oldest
+    /// first, for this instance until [`Policy::outcome_lease`] runs out
+    /// (then they come back to be claimed again).
+    pub fn claim_outcomes(&self, limit: usize) -> Result<Vec<Outcome>, StoreError> {
+        self.block(flows::claim(&self.run(), limit))
+    }
+
+    /// Acknowledges a claimed outcome: handed over. At least once: if this
+    /// process stops between acting and acknowledging, the outcome comes
+    /// back — use its [`id`](Outcome::id) as the idempotency key of what
+    /// you do. For exactly once, use
+    /// [`acknowledge_with`](Self::acknowledge_with).
+    pub fn acknowledge(&self, outcome: &Outcome) -> Result<(), StoreError> {
+        self.block(flows::acknowledge(&self.run(), outcome, |_, _| Ok(())))
+    }
+
+    /// Acknowledges a claimed outcome and runs `effect` — your own writes,
+    /// in the ledger's database — in the same transaction: both happen, or
+    /// neither (the effect's error rolls the acknowledgement back; a lost
+    /// claim rolls the effect back). Exactly once, for applications that
+    /// share the ledger's database.
+    pub fn acknowledge_with<F, E>(&self, outcome: &Outcome, mut effect: F) -> Result<(), StoreError>
+    where
+        F: FnMut(&mut dyn Conn, &Outcome) -> Result<(), E> + Send + 'static,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        self.block(flows::acknowledge(&self.run(), outcome, move |conn, o| {
+            effect(conn, o).map_err(|e| StoreError::Effect(e.into()))
+        }))
+    }
+
+    // --- Reading ---------------------------------------------------------
+
+    /// The payment of `gateway` with this order number.
+    pub fn payment(&self, gateway: Gateway, order: &str) -> Result<Option<Payment>, StoreError> {
+        let order = order.to_owned();
+        self.core
+            .store
+            .transact(move |conn| Ok(ops::load(conn, gateway, &order)?.map(|s| s.payment)))
+    }
+
+    /// The payments with this order number, of any gateway.
+    pub fn find(&self, order: &str) -> Result<Vec<Payment>, StoreError> {
+        let order = order.to_owned();
+        self.core.store.transact(move |conn| {
+            Ok(ops::find(conn, &order)?
+                .into_iter()
+                .map(|s| s.payment)
+                .collect())
+        })
+    }
+
+    /// A page of payments, newest first, optionally in one state.
+    pub fn list(
+        &self,
+        state: Option<State>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<Payment>, StoreError> {
+        self.core.store.transact(move |conn| {
+            Ok(ops::list(conn, state, i64::from(limit), i64::from(offset))?
+                .into_iter()
+                .map(|s| s.payment)
+                .collect())
+        })
+    }
+
+    /// How many payments are in each state.
+    pub fn counts(&self) -> Result<Vec<(State, u64)>, StoreError> {
+        self.core.store.transact(ops::counts)
+    }
+
+    /// Every fact applied to a payment, in order: why it is where it is.
+    pub fn history(&self, gateway: Gateway, order: &str) -> Result<Vec<HistoryLine>, StoreError> {
+        let order = order.to_owned();
+        self.core
+            .store
+            .transact(move |conn| ops::history(conn, gateway, &order))
+    }
+
+    /// A payment's outcomes (acknowledged or not), oldest first.
+    pub fn outcomes(&self, gateway: Gateway, order: &str) -> Result<Vec<Outcome>, StoreError> {
+        let order = order.to_owned();
+        self.core
+            .store
+            .transact(move |conn| ops::outcomes_of(conn, gateway, &order))
+    }
+}

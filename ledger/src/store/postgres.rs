@@ -1,0 +1,289 @@
+//! The fleet store: PostgreSQL through the `postgres` client, a small pool
+//! of connections, one `READ COMMITTED` transaction per job.
+//!
+//! Rows are locked where a job reads to change (`FOR UPDATE`) and leased
+//! where instances share work (`FOR UPDATE SKIP LOCKED`: an instance takes
+//! only rows no other holds). A serialization failure or a deadlock rolls
+//! the job back and runs it again (three times at most); a lost connection
+//! is dropped from the pool.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::{Condvar, Mutex, PoisonError};
+use std::time::Duration;
+
+use postgres::error::SqlState;
+use postgres::types::{ToSql, Type};
+use postgres::{NoTls, Statement};
+
+use super::sql::{Conn, Dialect, Row, Value};
+use super::{Job, StoreError, redacted};
+
+/// Connections at most, per process (per `Ledger`).
+const POOL: usize = 8;
+/// Attempts of a job that meets serialization failures or deadlocks.
+const ATTEMPTS: usize = 3;
+
+struct Pooled {
+    client: postgres::Client,
+    statements: HashMap<String, Statement>,
+}
+
+struct Pool {
+    idle: Vec<Pooled>,
+    open: usize,
+}
+
+/// A PostgreSQL database and its connections.
+pub(crate) struct PgDb {
+    config: postgres::Config,
+    shown: String,
+    pool: Mutex<Pool>,
+    returned: Condvar,
+}
+
+fn pg_error(e: postgres::Error) -> StoreError {
+    let retry = matches!(
+        e.code(),
+        Some(code) if *code == SqlState::T_R_SERIALIZATION_FAILURE
+            || *code == SqlState::T_R_DEADLOCK_DETECTED
+    );
+    if retry {
+        StoreError::Conflict(e.to_string())
+    } else if e.is_closed() || e.code().is_none() {
+        // No SQLSTATE: the connection, not the statement, failed.
+        StoreError::Unavailable(e.to_string())
+    } else {
+        StoreError::Database(e.to_string())
+    }
+}
+
+impl PgDb {
+    /// Checks the URL and opens one connection (so a wrong URL fails now,
+    /// naming the database without its password).
+    pub(crate) fn connect(url: &str) -> Result<Self, StoreError> {
+        let shown = redacted(url);
+        let mut config = postgres::Config::from_str(url).map_err(|e| StoreError::Open {
+            at: shown.clone(),
+            why: e.to_string(),
+        })?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        config.application_name("pasarela-ledger");
+        let db = Self {
+            config,
+            shown,
+            pool: Mutex::new(Pool {
+                idle: Vec::new(),
+                open: 0,
+            }),
+            returned: Condvar::new(),
+        };
+        let first = db.new_connection().map_err(|e| StoreError::Open {
+            at: db.shown.clone(),
+            why: e.to_string(),
+        })?;
+        db.give_back(first, true);
+        Ok(db)
+    }
+
+    pub(crate) fn describe(&self) -> String {
+        self.shown.clone()
+    }
+
+    fn new_connection(&self) -> Result<Pooled, StoreError> {
+        let client = self.config.connect(NoTls).map_err(pg_error)?;
+        Ok(Pooled {
+            client,
+            statements: HashMap::new(),
+        })
+    }
+
+    fn take(&self) -> Result<Pooled, StoreError> {
+        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if let Some(conn) = pool.idle.pop() {
+                return Ok(conn);
+            }
+            if pool.open < POOL {
+                pool.open += 1;
+                drop(pool);
+                return self.new_connection().inspect_err(|_| {
+                    self.pool
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .open -= 1;
+                });
+            }
+            pool = self
+                .returned
+                .wait(pool)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    fn give_back(&self, conn: Pooled, healthy: bool) {
+        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        if healthy && !conn.client.is_closed() {
+            if pool.open == 0 {
+                pool.open = 1;
+            }
+            pool.idle.push(conn);
+        } else {
+            pool.open = pool.open.saturating_sub(1);
+        }
+        drop(pool);
+        self.returned.notify_one();
+    }
+
+    pub(crate) fn transact<R: Send + 'static>(&self, mut job: Job<R>) -> Result<R, StoreError> {
+        let mut last = None;
+        for _ in 0..ATTEMPTS {
+            let mut pooled = self.take()?;
+            let result = run_once(&mut pooled, &mut job);
+            let healthy = !matches!(result, Err(StoreError::Unavailable(_)));
+            self.give_back(pooled, healthy);
+            match result {
+                Err(StoreError::Conflict(why)) => last = Some(why),
+                other => return other,
+            }
+        }
+        Err(StoreError::Conflict(last.unwrap_or_default()))
+    }
+}
+
+fn run_once<R>(pooled: &mut Pooled, job: &mut Job<R>) -> Result<R, StoreError> {
+    let Pooled { client, statements } = pooled;
+    let mut tx = client.transaction().map_err(pg_error)?;
+    let result = job(&mut PgConn {
+        tx: &mut tx,
+        statements,
+    });
+    match result {
+        Ok(value) => {
+            tx.commit().map_err(pg_error)?;
+            Ok(value)
+        }
+        Err(e) => {
+            // Dropping the transaction rolls it back.
+            drop(tx);
+            Err(e)
+        }
+    }
+}
+
+struct PgConn<'a, 'c> {
+    tx: &'a mut postgres::Transaction<'c>,
+    statements: &'a mut HashMap<String, Statement>,
+}
+
+impl PgConn<'_, '_> {
+    fn statement(&mut self, sql: &str) -> Result<Statement, StoreError> {
+        let sql = Dialect::Postgres.render(sql);
+        if let Some(statement) = self.statements.get(&sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.tx.prepare(&sql).map_err(pg_error)?;
+        self.statements.insert(sql, statement.clone());
+        Ok(statement)
+    }
+}
+
+/// A parameter as the type the statement expects.
+fn param(value: &Value, ty: &Type) -> Result<Box<dyn ToSql + Sync>, StoreError> {
+    let int = *ty == Type::INT8 || *ty == Type::INT4 || *ty == Type::INT2;
+    Ok(match value {
+        Value::Int(v) if *ty == Type::INT4 => Box::new(
+            v.map(i32::try_from)
+                .transpose()
+                .map_err(|_| StoreError::data("an integer too large for an INT4 parameter"))?,
+        ),
+        Value::Int(v) => Box::new(*v),
+        Value::Text(v) => Box::new(v.clone()),
+        Value::Null if int => Box::new(None::<i64>),
+        Value::Null => Box::new(None::<String>),
+    })
+}
+
+fn params(
+    values: &[Value],
+    statement: &Statement,
+) -> Result<Vec<Box<dyn ToSql + Sync>>, StoreError> {
+    let types = statement.params();
+    if types.len() != values.len() {
+        return Err(StoreError::Database(format!(
+            "the statement takes {} parameters, {} given",
+            types.len(),
+            values.len()
+        )));
+    }
+    values.iter().zip(types).map(|(v, t)| param(v, t)).collect()
+}
+
+fn column(row: &postgres::Row, i: usize) -> Result<Value, StoreError> {
+    let ty = row.columns().get(i).map(|c| c.type_().clone());
+    let read = |e: postgres::Error| StoreError::data(format!("column {i}: {e}"));
+    Ok(match ty {
+        Some(t) if t == Type::INT8 => Value::Int(row.try_get::<_, Option<i64>>(i).map_err(read)?),
+        Some(t) if t == Type::INT4 => Value::Int(
+            row.try_get::<_, Option<i32>>(i)
+                .map_err(read)?
+                .map(i64::from),
+        ),
+        Some(t) if t == Type::INT2 => Value::Int(
+            row.try_get::<_, Option<i16>>(i)
+                .map_err(read)?
+                .map(i64::from),
+        ),
+        Some(t) if t == Type::BOOL => Value::Int(
+            row.try_get::<_, Option<bool>>(i)
+                .map_err(read)?
+                .map(i64::from),
+        ),
+        Some(t)
+            if t == Type::TEXT || t == Type::VARCHAR || t == Type::NAME || t == Type::BPCHAR =>
+        {
+            Value::Text(row.try_get::<_, Option<String>>(i).map_err(read)?)
+        }
+        Some(t) if t == Type::VOID => Value::Null,
+        Some(t) => {
+            return Err(StoreError::data(format!(
+                "column {i} is of type {t}, not an integer or text"
+            )));
+        }
+        None => return Err(StoreError::data(format!("no column {i}"))),
+    })
+}
+
+impl Conn for PgConn<'_, '_> {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn execute(&mut self, sql: &str, values: &[Value]) -> Result<u64, StoreError> {
+        let statement = self.statement(sql)?;
+        let owned = params(values, &statement)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = owned.iter().map(|p| p.as_ref()).collect();
+        self.tx.execute(&statement, &refs).map_err(pg_error)
+    }
+
+    fn query(&mut self, sql: &str, values: &[Value]) -> Result<Vec<Row>, StoreError> {
+        let statement = self.statement(sql)?;
+        let owned = params(values, &statement)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = owned.iter().map(|p| p.as_ref()).collect();
+        let rows = self.tx.query(&statement, &refs).map_err(pg_error)?;
+        rows.iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| column(row, i))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Row)
+            })
+            .collect()
+    }
+
+    fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.tx.batch_execute(sql).map_err(pg_error)
+    }
+}

@@ -1,0 +1,585 @@
+//! One store suite, run against both databases: SQLite (a temporary file)
+//! and PostgreSQL (a server this test starts and stops).
+
+use std::sync::{Arc, Barrier};
+
+use pasarela_ledger::{
+    Fact, Gateway, Gateways, Ledger, LedgerError, NextStep, OutcomeKind, State, StoreError,
+};
+use time::Duration;
+
+use crate::support::*;
+
+type Case = fn(&mut Databases);
+
+const CASES: &[(&str, Case)] = &[
+    ("migrations", migrations_apply_once),
+    ("checkout", checkout_records_before_and_after),
+    ("repeat", an_order_number_is_created_once),
+    ("crash", a_create_whose_process_stopped_is_reconciled),
+    ("sweep", the_sweep_confirms_backs_off_and_gives_up),
+    ("rate", the_rate_per_merchant_holds_across_instances),
+    ("leases", instances_never_ask_about_one_payment_together),
+    ("outcomes", outcomes_are_claimed_acknowledged_and_come_back),
+    ("effect", an_effect_in_the_acknowledgement_is_exactly_once),
+    ("concurrent", concurrent_facts_lose_nothing),
+    ("reading", listing_history_and_counts),
+];
+
+fn run_all(mut dbs: Databases) {
+    for (name, case) in CASES {
+        eprintln!("store suite on {}: {name}", dbs.kind());
+        case(&mut dbs);
+    }
+}
+
+#[test]
+fn store_suite_on_sqlite() {
+    run_all(Databases::sqlite());
+}
+
+#[test]
+fn store_suite_on_postgres() {
+    if let Some(dbs) = Databases::postgres("store_suite_on_postgres") {
+        run_all(dbs);
+    }
+}
+
+fn migrations_apply_once(dbs: &mut Databases) {
+    let url = dbs.fresh("migrations");
+    let first = Ledger::open(&url).unwrap();
+    assert_eq!(first.store().schema_versions().unwrap(), vec![1]);
+    assert!(
+        first.store().migrate().unwrap().is_empty(),
+        "nothing left to apply"
+    );
+    let second = Ledger::open(&url).unwrap();
+    assert_eq!(second.store().schema_versions().unwrap(), vec![1]);
+    // A reader refuses a database that is not a ledger.
+    if matches!(dbs, Databases::Sqlite(_)) {
+        let missing = format!("{url}.missing");
+        let err = pasarela_ledger::Store::open_existing(&missing).unwrap_err();
+        assert!(err.to_string().contains("ledger migrate"), "{err}");
+    }
+}
+
+fn checkout_records_before_and_after(dbs: &mut Databases) {
+    let clock = TestClock::new();
+    let ledger = ledger(&dbs.fresh("checkout"), &clock);
+    let gw = Scripted::new(Gateway::Smilepayz);
+    gw.on_create(opened("T1"));
+    let checkout = ledger.checkout(&gw, &Order::new("ORD1", 20000)).unwrap();
+    assert_eq!(
+        checkout.next,
+        NextStep::Redirect("https://pay.example/T1".into())
+    );
+    assert!(checkout.created_now);
+    let p = ledger.payment(Gateway::Smilepayz, "ORD1").unwrap().unwrap();
+    assert_eq!(p.state, State::Created);
+    assert_eq!(p.gateway_ref.as_deref(), Some("T1"));
+    assert_eq!(p.amount, pasarela_core::Money::pen(20000));
+    let history = ledger.history(Gateway::Smilepayz, "ORD1").unwrap();
+    let facts: Vec<_> = history.iter().map(|h| h.fact.as_str()).collect();
+    assert_eq!(facts, ["intent_recorded", "create_answered"]);
+    assert_eq!(history[1].to, State::Created);
+
+    // A refusal is shown at once and hands nothing over.
+    gw.on_create(Fact::CreateRefused {
+        code: "06".into(),
+        message: "a field".into(),
+    });
+    let refused = ledger.checkout(&gw, &Order::new("ORD2", 100)).unwrap();
+    assert!(
+        matches!(refused.next, NextStep::Declined(ref r) if r.contains("06")),
+        "{refused:?}"
+    );
+    assert!(
+        ledger
+            .outcomes(Gateway::Smilepayz, "ORD2")
+            .unwrap()
+            .is_empty()
+    );
+
+    // Created already failed: a decline, and a not-paid outcome.
+    gw.on_create(Fact::CreateAnswered(
+        pasarela_ledger::CreateAnswer::Declined {
+            gateway_ref: Some("T3".into()),
+            status: "FAILED".into(),
+        },
+    ));
+    let declined = ledger.checkout(&gw, &Order::new("ORD3", 100)).unwrap();
+    assert!(
+        matches!(declined.next, NextStep::Declined(_)),
+        "{declined:?}"
+    );
+    let outcomes = ledger.outcomes(Gateway::Smilepayz, "ORD3").unwrap();
+    assert_eq!(outcomes.len(), 1);
+    assert_eq!(outcomes[0].kind, OutcomeKind::NotPaid);
+}
+
+fn an_order_number_is_created_once(dbs: &mut Databases) {
+    let clock = TestClock::new();
+    let ledger = ledger(&dbs.fresh("repeat"), &clock);
+    let gw = Scripted::new(Gateway::Smilepayz);
+    gw.on_create(opened("T1"));
+    ledger.checkout(&gw, &Order::new("ORD1", 20000)).unwrap();
+    // The shopper comes back: sent to the kept page, no second create.
+    let again = ledger.checkout(&gw, &Order::new("ORD1", 20000)).unwrap();
+    assert_eq!(
+        again.next,
+        NextStep::Redirect("https://pay.example/T1".into())
+    );
+    assert!(!again.created_now);
+    assert_eq!(gw.calls(), ["create ORD1"]);
+    // Another amount under the same number is another payment: refused.
+    let taken = ledger.checkout(&gw, &Order::new("ORD1", 999)).unwrap_err();
+    assert!(matches!(taken, LedgerError::OrderTaken { .. }), "{taken}");
+    // An unknown outcome: "wait", and no second create until reconciled.
+    gw.on_create(Fact::CreateMaybeSent {
+        reason: "timeout".into(),
+    });
+    let unknown = ledger.checkout(&gw, &Order::new("ORD2", 100)).unwrap();
+    assert_eq!(unknown.next, NextStep::Wait);
+    let retry = ledger.checkout(&gw, &Order::new("ORD2", 100)).unwrap();
+    assert_eq!(retry.next, NextStep::Wait);
+    assert!(!retry.created_now);
+    // Reconciled: not found. Now (and only now) a new create is allowed.
+    gw.on_status(Fact::NotFound);
+    clock.advance(Duration::seconds(11));
+    ledger.sweep(&Gateways::new().with(gw.clone())).unwrap();
+    assert_eq!(
+        ledger
+            .payment(Gateway::Smilepayz, "ORD2")
+            .unwrap()
+            .unwrap()
+            .state,
+        State::Intent
+    );
+    gw.on_create(opened("T2"));
+    let created = ledger.checkout(&gw, &Order::new("ORD2", 100)).unwrap();
+    assert!(created.created_now);
+    assert_eq!(
+        gw.calls(),
+        ["create ORD1", "create ORD2", "status ORD2", "create ORD2"]
+    );
+    // A create certainly not sent: a retry is safe at once.
+    gw.on_create(Fact::CreateNotSent {
+        reason: "refused".into(),
+    });
+    gw.on_create(opened("T3"));
+    assert_eq!(
+        ledger.checkout(&gw, &Order::new("ORD3", 100)).unwrap().next,
+        NextStep::Wait
+    );
+    assert!(
+        ledger
+            .checkout(&gw, &Order::new("ORD3", 100))
+            .unwrap()
+            .created_now
+    );
+}
+
+fn a_create_whose_process_stopped_is_reconciled(dbs: &mut Databases) {
+    let clock = TestClock::new();
+    let ledger = ledger(&dbs.fresh("crash"), &clock);
+    let gw = Scripted::new(Gateway::Monnet);
+    // A checkout records its intent and "stops" while creating: the intent
+    // and its create lease are all that is left of it.
+    begin_only(&ledger, "OP1");
+    // While the lease is live, another checkout waits and creates nothing.
+    let waiting = ledger.checkout(&gw, &Order::new("OP1", 15000)).unwrap();
+    assert_eq!(waiting.next, NextStep::Wait);
+    assert!(gw.calls().is_empty());
+    // The lease runs out: the sweeper treats the create as maybe sent and
+    // reconciles; Monnet lists it.
+    clock.advance(ledger.policy().create_lease + Duration::seconds(1));
+    let report = ledger.sweep(&Gateways::new().with(gw.clone())).unwrap();
+    assert_eq!(report.looked, 1);
+    let p = ledger.payment(Gateway::Monnet, "OP1").unwrap().unwrap();
+    assert_eq!(p.state, State::Unknown, "{p:?}");
+    let listed = serde_json::json!({"payinMerchantID": "4001", "operations": [
+        {"payinStateID": "2", "payinAmount": "150.00", "payinCurrency": "PEN",
+         "payinMerchantOperationNumber": "OP1", "payinID": "77"}]});
+    gw.on_status(Fact::StatusAnswered(pasarela_ledger::StatusAnswer::Monnet(
+        pasarela_core::monnet::parse_status_response(pasarela_core::RawResponse::new(
+            200,
+            listed.to_string(),
+        ))
+        .unwrap(),
+    )));
+    clock.advance(ledger.policy().reconcile_after);
+    ledger.sweep(&Gateways::new().with(gw.clone())).unwrap();
+    let p = ledger.payment(Gateway::Monnet, "OP1").unwrap().unwrap();
+    assert_eq!(p.state, State::Pending);
+    assert_eq!(gw.calls(), ["status OP1"], "never created twice");
+}
+
+/// Records an intent under a live create lease, as a checkout does just
+/// before it sends (and as its process leaves it if it dies then).
+fn begin_only(ledger: &Ledger, order: &str) {
+    let runner = ledger.clone();
+    let owned = order.to_owned();
+    // The checkout blocks forever in `create`: run it on a thread left
+    // behind, and wait until its intent is recorded.
+    std::thread::spawn(move || {
+        let _ = runner.checkout(&Stuck, &Order::new(&owned, 15000));
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while ledger.payment(Gateway::Monnet, order).unwrap().is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the intent was never recorded"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// A Monnet gateway whose calls never return (a process stopped in them).
+struct Stuck;
+
+impl pasarela_ledger::PaymentGateway for Stuck {
+    type Request = Order;
+    fn gateway(&self) -> Gateway {
+        Gateway::Monnet
+    }
+    fn merchant(&self) -> &str {
+        "4001"
+    }
+    fn describe(
+        &self,
+        request: &Order,
+        now: time::OffsetDateTime,
+    ) -> Result<pasarela_ledger::NewPayment, pasarela_ledger::gateway::NotRecordable> {
+        Ok(pasarela_ledger::NewPayment::new(
+            Gateway::Monnet,
+            request.order.clone(),
+            "4001",
+            pasarela_core::Money::pen(request.amount),
+            now + Duration::minutes(30),
+        ))
+    }
+    fn create<'a>(&'a self, _: &'a Order) -> impl std::future::Future<Output = Fact> + Send + 'a {
+        std::future::pending()
+    }
+    fn status<'a>(
+        &'a self,
+        _: &'a pasarela_ledger::Payment,
+    ) -> impl std::future::Future<Output = Fact> + Send + 'a {
+        std::future::pending()
+    }
+}
+
+fn the_sweep_confirms_backs_off_and_gives_up(dbs: &mut Databases) {
+    let clock = TestClock::new();
+    let ledger = ledger(&dbs.fresh("sweep"), &clock);
+    let gw = Scripted::new(Gateway::Smilepayz);
+    gw.on_create(opened("T1")).on_create(opened("T2"));
+    ledger.checkout(&gw, &Order::new("ORD1", 20000)).unwrap();
+    ledger.checkout(&gw, &Order::new("ORD2", 100)).unwrap();
+    let gateways = Gateways::new().with(gw.clone());
+    // Not due yet: nothing asked.
+    assert_eq!(ledger.sweep(&gateways).unwrap().asked, 0);
+    clock.advance(ledger.policy().first_check_after);
+    gw.on_status(sp_status("T1", "SUCCESS", 20000))
+        .on_status(sp_status("T2", "PROCESSING", 100));
+    let report = ledger.sweep(&gateways).unwrap();
+    assert_eq!((report.looked, report.asked, report.settled), (2, 2, 1));
+    assert_eq!(
+        ledger
+            .payment(Gateway::Smilepayz, "ORD1")
+            .unwrap()
+            .unwrap()
+            .state,
+        State::Paid
+    );
+    let pending = ledger.payment(Gateway::Smilepayz, "ORD2").unwrap().unwrap();
+    assert_eq!(pending.state, State::Pending);
+    let wait = pending.next_check_at.unwrap() - clock.now();
+    assert_eq!(wait, ledger.policy().backoff(0), "the first wait");
+    // Final states are not asked again.
+    clock.advance(wait);
+    let report = ledger.sweep(&gateways).unwrap();
+    assert_eq!(report.asked, 1);
+    assert_eq!(gw.calls().iter().filter(|c| *c == "status ORD1").count(), 1);
+    // Past the deadline, still unknown: needs attention, handed over.
+    let deadline = pending.deadline_at;
+    clock.advance(deadline - clock.now() + Duration::seconds(1));
+    ledger.sweep(&gateways).unwrap();
+    let gave_up = ledger.payment(Gateway::Smilepayz, "ORD2").unwrap().unwrap();
+    assert_eq!(gave_up.state, State::NeedsAttention);
+    assert!(
+        ledger
+            .outcomes(Gateway::Smilepayz, "ORD2")
+            .unwrap()
+            .iter()
+            .any(|o| o.kind == OutcomeKind::NeedsAttention)
+    );
+    // No client for a gateway: left for later, not settled on a guess.
+    let mn = Scripted::new(Gateway::Monnet);
+    mn.on_create(opened("9"));
+    ledger.checkout(&mn, &Order::new("OP1", 100)).unwrap();
+    clock.advance(ledger.policy().first_check_after);
+    let report = ledger.sweep(&gateways).unwrap();
+    assert_eq!(report.deferred, 1);
+}
+
+fn the_rate_per_merchant_holds_across_instances(dbs: &mut Databases) {
+    let clock = TestClock::new();
+    let url = dbs.fresh("rate");
+    let mut options = pasarela_ledger::Options::default();
+    options.rate_per_second = 3;
+    let a = ledger(&url, &clock).with_options(options.clone());
+    let b = ledger(&url, &clock).with_options(options);
+    let gw = Scripted::new(Gateway::Smilepayz);
+    for i in 0..8 {
+        gw.on_create(opened(&format!("T{i}")));
+        a.checkout(&gw, &Order::new(&format!("ORD{i}"), 100))
+            .unwrap();
+    }
+    clock.advance(a.policy().first_check_after);
+    let gateways = Gateways::new().with(gw.clone());
+    let first = a.sweep(&gateways).unwrap();
+    let second = b.sweep(&gateways).unwrap();
+    assert_eq!(first.asked + second.asked, 3, "{first:?} {second:?}");
+    // The next second has a fresh budget.
+    clock.advance(Duration::seconds(1));
+    assert_eq!(a.sweep(&gateways).unwrap().asked, 3);
+}
+
+fn instances_never_ask_about_one_payment_together(dbs: &mut Databases) {
+    let clock = TestClock::new();
+    let url = dbs.fresh("leases");
+    let a = ledger(&url, &clock);
+    let b = ledger(&url, &clock);
+    let gw = Scripted::new(Gateway::Smilepayz);
+    gw.on_create(opened("T1"));
+    a.checkout(&gw, &Order::new("ORD1", 100)).unwrap();
+    clock.advance(a.policy().first_check_after);
+    // Instance A holds the payment (its status call in flight) ...
+    let blocked = Scripted::new(Gateway::Smilepayz);
+    let held = {
+        let a = a.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let gw = HoldingGateway(tx);
+            let _ = a.sweep(&Gateways::new().with(gw));
+        });
+        rx
+    };
+    held.recv().unwrap();
+    // ... so B, sweeping at the same time, takes nothing.
+    let report = b.sweep(&Gateways::new().with(blocked.clone())).unwrap();
+    assert_eq!(report.looked, 0);
+    assert!(blocked.calls().is_empty());
+    // B's inline confirmation does not ask either.
+    assert_eq!(
+        b.confirm(&blocked, Gateway::Smilepayz, "ORD1").unwrap(),
+        None
+    );
+    // After A's lease runs out, B may take it.
+    clock.advance(a.policy().check_lease + Duration::seconds(1));
+    blocked.on_status(sp_status("T1", "SUCCESS", 100));
+    assert_eq!(
+        b.sweep(&Gateways::new().with(blocked.clone()))
+            .unwrap()
+            .asked,
+        1
+    );
+}
+
+/// A gateway whose status call never returns, after saying it started.
+struct HoldingGateway(std::sync::mpsc::Sender<()>);
+
+impl pasarela_ledger::PaymentGateway for HoldingGateway {
+    type Request = Order;
+    fn gateway(&self) -> Gateway {
+        Gateway::Smilepayz
+    }
+    fn merchant(&self) -> &str {
+        "20001"
+    }
+    fn describe(
+        &self,
+        _: &Order,
+        _: time::OffsetDateTime,
+    ) -> Result<pasarela_ledger::NewPayment, pasarela_ledger::gateway::NotRecordable> {
+        Err(pasarela_ledger::gateway::NotRecordable(
+            "status only".into(),
+        ))
+    }
+    fn create<'a>(&'a self, _: &'a Order) -> impl std::future::Future<Output = Fact> + Send + 'a {
+        std::future::pending()
+    }
+    fn status<'a>(
+        &'a self,
+        _: &'a pasarela_ledger::Payment,
+    ) -> impl std::future::Future<Output = Fact> + Send + 'a {
+        let _ = self.0.send(());
+        std::future::pending()
+    }
+}
+
+fn outcomes_are_claimed_acknowledged_and_come_back(dbs: &mut Databases) {
+    let clock = TestClock::new();
+    let url = dbs.fresh("outcomes");
+    let a = ledger(&url, &clock);
+    let b = ledger(&url, &clock);
+    settle_paid(&a, &clock, "ORD1");
+    settle_paid(&a, &clock, "ORD2");
+    let claimed = a.claim_outcomes(10).unwrap();
+    assert_eq!(claimed.len(), 2);
+    assert!(
+        claimed
+            .iter()
+            .all(|o| o.kind == OutcomeKind::Paid && o.claims == 1)
+    );
+    // Claimed by A: B gets nothing while A's claim lasts.
+    assert!(b.claim_outcomes(10).unwrap().is_empty());
+    a.acknowledge(&claimed[0]).unwrap();
+    a.acknowledge(&claimed[0]).unwrap(); // again: nothing more happens
+    // A stops before acknowledging the second: it comes back after the
+    // lease, to B, and A's late acknowledgement is refused.
+    clock.advance(a.policy().outcome_lease + Duration::seconds(1));
+    let again = b.claim_outcomes(10).unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].id, claimed[1].id);
+    assert_eq!(again[0].claims, 2);
+    let lost = a.acknowledge(&claimed[1]).unwrap_err();
+    assert!(matches!(lost, StoreError::ClaimLost { .. }), "{lost}");
+    b.acknowledge(&again[0]).unwrap();
+    clock.advance(a.policy().outcome_lease * 2);
+    assert!(a.claim_outcomes(10).unwrap().is_empty(), "all handed over");
+    let acked = a.outcomes(Gateway::Smilepayz, "ORD2").unwrap();
+    assert!(acked[0].acknowledged_at.is_some());
+}
+
+fn settle_paid(ledger: &Ledger, clock: &TestClock, order: &str) {
+    let gw = Scripted::new(Gateway::Smilepayz);
+    let trade = format!("T-{order}");
+    gw.on_create(opened(&trade));
+    ledger.checkout(&gw, &Order::new(order, 500)).unwrap();
+    ledger
+        .record(Gateway::Smilepayz, order, sp_status(&trade, "SUCCESS", 500))
+        .unwrap();
+    let _ = clock;
+}
+
+fn an_effect_in_the_acknowledgement_is_exactly_once(dbs: &mut Databases) {
+    let clock = TestClock::new();
+    let url = dbs.fresh("effect");
+    let a = ledger(&url, &clock);
+    let b = ledger(&url, &clock);
+    a.store()
+        .transact(|conn| {
+            conn.execute_batch(
+                "CREATE TABLE shop_shipments (outcome_id TEXT PRIMARY KEY, order_no TEXT NOT NULL)",
+            )
+        })
+        .unwrap();
+    settle_paid(&a, &clock, "ORD1");
+    let ship = |conn: &mut dyn pasarela_ledger::Conn, o: &pasarela_ledger::Outcome| {
+        conn.execute(
+            "INSERT INTO shop_shipments (outcome_id, order_no) VALUES (?1, ?2)",
+            &[o.id.as_str().into(), o.order.as_str().into()],
+        )
+        .map(|_| ())
+    };
+    let shipments = |ledger: &Ledger| {
+        ledger
+            .store()
+            .transact(|conn| conn.query("SELECT COUNT(*) FROM shop_shipments", &[]))
+            .unwrap()[0]
+            .int(0)
+            .unwrap()
+    };
+    // The effect fails: nothing is acknowledged, nothing shipped.
+    let claimed = a.claim_outcomes(1).unwrap();
+    let failed = a
+        .acknowledge_with(&claimed[0], |_, _| Err::<(), _>("the warehouse is down"))
+        .unwrap_err();
+    assert!(matches!(failed, StoreError::Effect(_)), "{failed}");
+    assert_eq!(shipments(&a), 0);
+    // A's claim runs out; B claims and ships; A's late attempt ships
+    // nothing (its claim is lost, its effect rolled back).
+    clock.advance(a.policy().outcome_lease + Duration::seconds(1));
+    let by_b = b.claim_outcomes(1).unwrap();
+    b.acknowledge_with(&by_b[0], ship).unwrap();
+    let late = a.acknowledge_with(&claimed[0], ship).unwrap_err();
+    assert!(matches!(late, StoreError::ClaimLost { .. }), "{late}");
+    assert_eq!(shipments(&a), 1, "shipped exactly once");
+}
+
+fn concurrent_facts_lose_nothing(dbs: &mut Databases) {
+    let clock = TestClock::new();
+    let url = dbs.fresh("concurrent");
+    let gw = Scripted::new(Gateway::Smilepayz);
+    gw.on_create(opened("T1"));
+    let first = ledger(&url, &clock);
+    first.checkout(&gw, &Order::new("ORD1", 100)).unwrap();
+    // Four instances record events at once (each a cannot-tell, which
+    // keeps the payment open): every one lands, in some order.
+    let threads = 4;
+    let per = 10;
+    let barrier = Arc::new(Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let ledger = ledger(&url, &clock);
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                for i in 0..per {
+                    loop {
+                        match ledger.record(
+                            Gateway::Smilepayz,
+                            "ORD1",
+                            Fact::CannotTell {
+                                reason: format!("{t}-{i}"),
+                            },
+                        ) {
+                            Ok(_) => break,
+                            Err(e) if e.is_retryable() => continue,
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let p = first.payment(Gateway::Smilepayz, "ORD1").unwrap().unwrap();
+    assert_eq!(p.version, 1 + (threads * per) as u64);
+    let history = first.history(Gateway::Smilepayz, "ORD1").unwrap();
+    let seqs: Vec<u64> = history.iter().map(|h| h.seq).collect();
+    assert_eq!(
+        seqs,
+        (0..=p.version).collect::<Vec<_>>(),
+        "contiguous, nothing lost"
+    );
+}
+
+fn listing_history_and_counts(dbs: &mut Databases) {
+    let clock = TestClock::new();
+    let ledger = ledger(&dbs.fresh("reading"), &clock);
+    settle_paid(&ledger, &clock, "ORD1");
+    let gw = Scripted::new(Gateway::Monnet);
+    gw.on_create(opened("5"));
+    clock.advance(Duration::seconds(1));
+    ledger.checkout(&gw, &Order::new("ORD1", 100)).unwrap();
+    let all = ledger.list(None, 10, 0).unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].gateway, Gateway::Monnet, "newest first");
+    let paid = ledger.list(Some(State::Paid), 10, 0).unwrap();
+    assert_eq!(paid.len(), 1);
+    assert_eq!(ledger.find("ORD1").unwrap().len(), 2);
+    let counts = ledger.counts().unwrap();
+    assert!(
+        counts.contains(&(State::Paid, 1)) && counts.contains(&(State::Created, 1)),
+        "{counts:?}"
+    );
+    let history = ledger.history(Gateway::Smilepayz, "ORD1").unwrap();
+    assert_eq!(history.last().unwrap().to, State::Paid);
+    assert_eq!(history.last().unwrap().detail["status"], "SUCCESS");
+    assert_eq!(ledger.list(None, 1, 1).unwrap().len(), 1);
+}
