@@ -23,17 +23,29 @@ use crate::store::ops::{self, Begin, InboxEvent, Outcome, Recorded, Stored};
 use crate::store::{Conn, Store, StoreError};
 use crate::{LedgerError, Options};
 
+/// A function called at each point of a flow where a crash must lose
+/// nothing ([`Ledger::with_crash_probe`](crate::Ledger::with_crash_probe)).
+pub(crate) type Probe = Arc<dyn Fn(&'static str) + Send + Sync>;
+
 /// What every flow needs: the store, the policy, the clock, the options.
 pub(crate) struct Core {
     pub(crate) store: Arc<Store>,
     pub(crate) policy: Policy,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) options: Options,
+    pub(crate) probe: Option<Probe>,
 }
 
 impl Core {
     pub(crate) fn now(&self) -> OffsetDateTime {
         self.clock.now()
+    }
+
+    /// Calls the crash probe, if any, at `point`.
+    pub(crate) fn probe(&self, point: &'static str) {
+        if let Some(probe) = &self.probe {
+            probe(point);
+        }
     }
 
     /// A token for one claim of outcomes: this instance and a counter
@@ -157,7 +169,9 @@ pub(crate) async fn checkout<R: Runner, G: PaymentGateway>(
             });
         }
     };
+    run.core().probe("checkout.intent_recorded");
     let fact = gateway.create(request).await;
+    run.core().probe("checkout.create_answered");
     let step = record(run, payment.gateway, &payment.order, fact, true).await?;
     let payment = step.map_or(payment, |s| s.payment);
     Ok(Checkout {
@@ -232,6 +246,7 @@ pub(crate) async fn receive<R: Runner>(
     let recorded = run
         .db(move |conn, core| ops::record_event(conn, &event, now, &core.policy))
         .await?;
+    run.core().probe("webhook.stored");
     Ok(match recorded {
         Recorded::Repeat => EventOutcome::Repeat,
         Recorded::New(None) => EventOutcome::Unknown,
@@ -293,7 +308,10 @@ async fn look<R: Runner>(
             .await?;
         return Ok(payment);
     } else {
-        port.status_boxed(&payment).await
+        run.core().probe("status.leased");
+        let fact = port.status_boxed(&payment).await;
+        run.core().probe("status.answered");
+        fact
     };
     let step = record(run, payment.gateway, &payment.order, fact, true).await?;
     Ok(step.map_or(payment, |s| s.payment))
@@ -450,6 +468,7 @@ where
 {
     let now = run.core().now();
     let outcome = outcome.clone();
+    run.core().probe("outcome.acting");
     run.db(move |conn, _| {
         ops::acknowledge(conn, &outcome.id, &outcome.token, now)?;
         effect(conn, &outcome)

@@ -91,6 +91,7 @@ impl Ledger {
                 policy: Policy::default(),
                 clock: Arc::new(SystemClock),
                 options: Options::default(),
+                probe: None,
             }),
         }
     }
@@ -103,6 +104,7 @@ impl Ledger {
             policy: self.core.policy.clone(),
             clock: self.core.clock.clone(),
             options: self.core.options.clone(),
+            probe: self.core.probe.clone(),
         };
         f(&mut core);
         Self {
@@ -124,6 +126,23 @@ impl Ledger {
     pub fn with_clock(self, clock: impl Clock + 'static) -> Self {
         let clock: Arc<dyn Clock> = Arc::new(clock);
         self.rebuild(|core| core.clock = clock)
+    }
+
+    /// Calls `probe` with the name of each point of a flow where a crash
+    /// must lose nothing and do nothing twice — for crash tests, which make
+    /// it stop the process there:
+    ///
+    /// | point | after |
+    /// |---|---|
+    /// | `checkout.intent_recorded` | the intent is committed, before the create is sent |
+    /// | `checkout.create_answered` | the create answered, before the answer is recorded |
+    /// | `webhook.stored` | a webhook event is committed, before the acknowledgement |
+    /// | `status.leased` | a payment is leased for a status call, before the call |
+    /// | `status.answered` | the status call answered, before the answer is recorded |
+    /// | `outcome.acting` | an outcome is claimed, before its acknowledgement (and effect) |
+    pub fn with_crash_probe(self, probe: impl Fn(&'static str) + Send + Sync + 'static) -> Self {
+        let probe: crate::flows::Probe = Arc::new(probe);
+        self.rebuild(|core| core.probe = Some(probe))
     }
 
     /// The store.

@@ -1,65 +1,59 @@
-//! An axum merchant service on pasarela and `pasarela-reqwest`.
+//! An axum merchant service on pasarela, `pasarela-reqwest` and
+//! `pasarela-ledger`.
 //!
 //! # The flow
 //!
-//! 1. `POST /checkout/smilepayz` (form `amount` in céntimos) records the
-//!    order in the [`Ledger`] (our number, amount, currency), creates the
-//!    SmilePayz pay-in with its callback aimed at `/webhooks/smilepayz`, and
-//!    answers `303 See Other` to the returned `paymentUrl`.
-//! 2. `POST /checkout/monnet` (form: `amount` as `"150.00"`, shopper and
-//!    card fields) does the same for a Monnet card pay-in and redirects to
-//!    its `url`. Card data is parsed into the core's redacted types and
-//!    never stored.
-//! 3. `POST /webhooks/smilepayz` and `POST /webhooks/monnet` verify the
-//!    delivery with the webhook verifiers of `pasarela_core::webhook`
-//!    (built once, in [`AppState`]). An unverified delivery is refused with
-//!    the verifier's refusal and changes nothing. A verified one is recorded
-//!    once under its event identity, built from authenticated parts only
-//!    (SmilePayz: signed `tradeNo` + signed `X-TIMESTAMP`; Monnet:
-//!    operation number + state + `payinVerification` hash); a repeat
-//!    (the gateways retry) is acknowledged and changes nothing, except that
-//!    it re-runs confirmation for an order still waiting on a pending or
-//!    unanswered status call.
-//! 4. A new event runs the confirmation step: the gateway's status call,
-//!    compared with our record from step 1. Only a confirmed outcome marks
-//!    the order safe to ship; a verified event is *not* a payment.
-//! 5. `GET /orders/{id}` shows our record and whether it is confirmed.
-//!
-//! Verified events (new or repeated) are always answered with the
-//! gateway's expected acknowledgement, whatever confirmation said: the
-//! delivery was received; whether to ship is our business.
+//! 1. `POST /checkout/smilepayz` (form `amount` in céntimos) and
+//!    `POST /checkout/monnet` (form: `amount` as `"150.00"`, shopper and
+//!    card fields) go through the ledger's checkout: the intent is written
+//!    before the create is sent, the answer after; the shopper is sent to
+//!    the payment page (`303`), or told of a decline, or that the payment
+//!    is pending. With `Accept: application/json` they answer `201` with
+//!    `{"orderId", "state", "redirect"}`. Card data lives in the core's
+//!    redacted types and never reaches the database.
+//! 2. `POST /webhooks/smilepayz` and `POST /webhooks/monnet`: the ledger
+//!    verifies the delivery, stores it in its inbox (unique on its event
+//!    id) and only then is it acknowledged; the status call that confirms
+//!    it runs on a task right after. A repeat is acknowledged and changes
+//!    nothing; an unverified delivery is refused; a database outage answers
+//!    `503` so the gateway delivers again.
+//! 3. The sweeper task confirms what no webhook settled (a lost callback,
+//!    an unknown create outcome) and settles deadlines.
+//! 4. The outcome task hands each final outcome to the shop exactly once:
+//!    its row in `shop_handovers` is written in the same transaction as the
+//!    ledger's acknowledgement ([`shop`]).
+//! 5. `GET /orders/{orderId}` answers the record as JSON: `state`
+//!    (`intent`, `created`, `rejected`, `unknown`, `pending`, `paid`,
+//!    `not_paid`, `needs_attention`) and `handedOver` (0 or 1).
 #![forbid(unsafe_code)]
 
-pub mod ledger;
 pub mod orders;
+pub mod setup;
+pub mod shop;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
-use bytes::Bytes;
-use pasarela_core::client::{
-    AsyncMonnetClient, AsyncSmilepayzClient, ClientError, ExpectedOperation, ExpectedPayIn,
-    NotConfirmed, SmilepayzSettings,
-};
+use pasarela_core::client::{AsyncMonnetClient, AsyncSmilepayzClient, SmilepayzSettings};
 use pasarela_core::crypto::Verifier;
 use pasarela_core::monnet::{self, CardExpiration, Cvv, Pan};
-use pasarela_core::smilepayz;
 use pasarela_core::webhook::{MonnetWebhook, SmilepayzWebhook};
 use pasarela_core::{Currency, Money};
+use pasarela_ledger::{AsyncLedger, Checkout, Gateway, Gateways, LedgerError, NextStep, Received};
 use pasarela_reqwest::ReqwestTransport;
 use serde::Deserialize;
+use serde_json::json;
 use time::OffsetDateTime;
-
-pub use ledger::{Gateway, Ledger, OrderRecord, OrderState, Recorded};
 
 /// Everything the service is configured with.
 pub struct MerchantSetup {
-    /// SmilePayz client settings (configuration, not-found codes).
+    /// SmilePayz client settings (configuration, code meanings).
     pub smilepayz: SmilepayzSettings,
     /// Verifies SmilePayz callbacks (the platform public key).
     pub smilepayz_platform: Arc<dyn Verifier + Send + Sync>,
@@ -83,19 +77,18 @@ impl std::fmt::Debug for MerchantSetup {
 }
 
 struct Inner {
+    ledger: AsyncLedger,
     smilepayz: AsyncSmilepayzClient<ReqwestTransport>,
-    smilepayz_merchant_id: String,
     monnet: AsyncMonnetClient<ReqwestTransport>,
     smilepayz_webhook: SmilepayzWebhook,
     monnet_webhook: MonnetWebhook,
-    ledger: Ledger,
     public_url: String,
     storefront_url: String,
     next_order: AtomicU64,
 }
 
-/// The shared state behind every route: both clients over one transport
-/// (one connection pool), the webhook verifiers, the ledger. Cheap to clone.
+/// The shared state behind every route: the ledger, both clients over one
+/// transport (one connection pool), the webhook verifiers. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
@@ -111,38 +104,66 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// Builds the state; `transport` is shared by both clients.
-    pub fn new(setup: MerchantSetup, transport: ReqwestTransport) -> Self {
-        let smilepayz_merchant_id = setup.smilepayz.config().partner_id().to_owned();
+    pub fn new(setup: MerchantSetup, transport: ReqwestTransport, ledger: AsyncLedger) -> Self {
         let monnet_webhook = MonnetWebhook::from_config(&setup.monnet);
-        let public_url = setup.public_url.trim_end_matches('/').to_owned();
-        let storefront_url = setup.storefront_url.trim_end_matches('/').to_owned();
         // Order numbers: start from the clock in microseconds so a restarted
-        // service does not reuse the numbers of its previous run.
+        // service (or another instance) does not reuse another's numbers.
         let seed =
             u64::try_from(OffsetDateTime::now_utc().unix_timestamp_nanos() / 1000).unwrap_or(0);
         Self {
             inner: Arc::new(Inner {
+                ledger,
                 smilepayz: AsyncSmilepayzClient::new(setup.smilepayz, transport.clone()),
-                smilepayz_merchant_id,
                 monnet: AsyncMonnetClient::new(setup.monnet, transport),
                 smilepayz_webhook: SmilepayzWebhook::new(setup.smilepayz_platform),
                 monnet_webhook,
-                ledger: Ledger::new(),
-                public_url,
-                storefront_url,
-                next_order: AtomicU64::new(seed),
+                public_url: setup.public_url.trim_end_matches('/').to_owned(),
+                storefront_url: setup.storefront_url.trim_end_matches('/').to_owned(),
+                next_order: AtomicU64::new(
+                    seed.wrapping_mul(16)
+                        .wrapping_add(u64::from(std::process::id() % 16)),
+                ),
             }),
         }
     }
 
     /// The ledger.
-    pub fn ledger(&self) -> &Ledger {
+    pub fn ledger(&self) -> &AsyncLedger {
         &self.inner.ledger
     }
 
+    /// The clients the sweeper asks.
+    pub fn gateways(&self) -> Gateways {
+        Gateways::new()
+            .with(self.inner.smilepayz.clone())
+            .with(self.inner.monnet.clone())
+    }
+
     fn new_order_id(&self, prefix: &str) -> String {
-        let n = self.inner.next_order.fetch_add(1, Ordering::Relaxed);
+        let n = self.inner.next_order.fetch_add(16, Ordering::Relaxed);
         format!("{prefix}{n}")
+    }
+
+    /// Confirms a payment on a task (after a webhook was acknowledged).
+    fn confirm_soon(&self, received: &Received) {
+        let Some((gateway, order)) = received.to_confirm() else {
+            return;
+        };
+        let state = self.clone();
+        let order = order.to_owned();
+        tokio::spawn(async move {
+            let inner = &state.inner;
+            // A failure leaves the payment due: the sweeper asks later.
+            let _ = match gateway {
+                Gateway::Smilepayz => {
+                    inner
+                        .ledger
+                        .confirm(&inner.smilepayz, gateway, &order)
+                        .await
+                }
+                Gateway::Monnet => inner.ledger.confirm(&inner.monnet, gateway, &order).await,
+            };
+        });
     }
 }
 
@@ -157,16 +178,97 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The background work of an instance: the sweeper and the outcome
+/// hand-over, until `shutdown` resolves.
+pub async fn background(
+    state: AppState,
+    sweep_every: Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let sweeper = state.ledger().spawn_sweeper(state.gateways(), sweep_every);
+    let outcomes = {
+        let ledger = state.ledger().clone();
+        async move {
+            loop {
+                let handed = shop::hand_over_waiting(&ledger).await.unwrap_or(0);
+                if handed == 0 {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        }
+    };
+    tokio::select! {
+        _ = outcomes => {}
+        _ = shutdown => {}
+    }
+    sweeper.shutdown().await;
+}
+
 fn plain(status: StatusCode, text: impl Into<String>) -> Response {
     (status, text.into()).into_response()
 }
 
-fn gateway_failure<E: std::fmt::Display>(error: &ClientError<E>) -> Response {
-    let status = match error {
-        ClientError::Invalid(_) => StatusCode::BAD_REQUEST,
-        _ => StatusCode::BAD_GATEWAY,
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+/// The checkout's answer: `201` JSON for API clients, a redirect or a page
+/// for browsers.
+fn answer(headers: &HeaderMap, checkout: &Checkout) -> Response {
+    let p = &checkout.payment;
+    let redirect = match &checkout.next {
+        NextStep::Redirect(url) => Some(url.clone()),
+        _ => None,
     };
-    plain(status, format!("payment not started: {error}"))
+    if wants_json(headers) {
+        let body = json!({
+            "orderId": p.order,
+            "gateway": p.gateway.as_str(),
+            "state": p.state.as_str(),
+            "redirect": redirect,
+            "reason": p.reason,
+        });
+        return (StatusCode::CREATED, Json(body)).into_response();
+    }
+    match &checkout.next {
+        NextStep::Redirect(url) => Redirect::to(url).into_response(),
+        NextStep::Declined(reason) => {
+            plain(StatusCode::PAYMENT_REQUIRED, format!("declined: {reason}"))
+        }
+        NextStep::Done(kind) => plain(StatusCode::OK, format!("order {}: {kind}", p.order)),
+        _ => plain(
+            StatusCode::ACCEPTED,
+            format!("order {}: pending, we will confirm the payment", p.order),
+        ),
+    }
+}
+
+fn failed(headers: &HeaderMap, error: &LedgerError) -> Response {
+    let status = match error {
+        LedgerError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+        LedgerError::OrderTaken { .. } => StatusCode::CONFLICT,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    if wants_json(headers) {
+        (status, Json(json!({"error": error.to_string()}))).into_response()
+    } else {
+        plain(status, format!("payment not started: {error}"))
+    }
+}
+
+fn bad_request(headers: &HeaderMap, error: impl std::fmt::Display) -> Response {
+    if wants_json(headers) {
+        (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": error.to_string()})),
+        )
+            .into_response()
+    } else {
+        plain(StatusCode::BAD_REQUEST, error.to_string())
+    }
 }
 
 /// Form of `POST /checkout/smilepayz`.
@@ -178,50 +280,24 @@ pub struct SmilepayzCheckout {
 
 async fn checkout_smilepayz(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Form(form): Form<SmilepayzCheckout>,
 ) -> Response {
     let id = state.new_order_id("SP");
-    let base = &state.inner.public_url;
+    let inner = &state.inner;
     let request = match orders::smilepayz_pay_in(
-        &state.inner.smilepayz_merchant_id,
+        inner.smilepayz.settings().config(),
         &id,
         form.amount,
-        &format!("{base}/webhooks/smilepayz"),
-        &format!("{}/orders/{id}", state.inner.storefront_url),
+        &format!("{}/webhooks/smilepayz", inner.public_url),
+        &format!("{}/orders/{id}", inner.storefront_url),
     ) {
         Ok(r) => r,
-        Err(e) => return plain(StatusCode::BAD_REQUEST, e.to_string()),
+        Err(e) => return bad_request(&headers, e),
     };
-    let opened = state.ledger().open_order(OrderRecord {
-        id: id.clone(),
-        gateway: Gateway::Smilepayz,
-        amount_minor: form.amount,
-        currency: "PEN".to_owned(),
-        state: OrderState::Pending,
-        events: Vec::new(),
-    });
-    if !opened {
-        return plain(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "order number taken; try again",
-        );
-    }
-    match state.inner.smilepayz.pay_in(&request).await {
-        Ok(outcome) => match outcome.payment_url() {
-            Some(url) => Redirect::to(url.as_str()).into_response(),
-            // Created already failed (a decline), or in a state to confirm
-            // first: never send the shopper to that page.
-            None if outcome.is_declined() => plain(StatusCode::PAYMENT_REQUIRED, "declined"),
-            None => plain(StatusCode::ACCEPTED, "pending: we will confirm the payment"),
-        },
-        Err(e) => {
-            // Refused before or by the gateway: no pay-in exists. On an
-            // unknown outcome the record stays, to reconcile later.
-            if !e.is_outcome_unknown() {
-                state.ledger().drop_order(&id);
-            }
-            gateway_failure(&e)
-        }
+    match inner.ledger.checkout(&inner.smilepayz, &request).await {
+        Ok(checkout) => answer(&headers, &checkout),
+        Err(e) => failed(&headers, &e),
     }
 }
 
@@ -266,6 +342,7 @@ impl std::fmt::Debug for MonnetCheckout {
 
 async fn checkout_monnet(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Form(form): Form<MonnetCheckout>,
 ) -> Response {
     let parsed = (|| {
@@ -284,9 +361,10 @@ async fn checkout_monnet(
     })();
     let (amount, card) = match parsed {
         Ok(v) => v,
-        Err(e) => return plain(StatusCode::BAD_REQUEST, e.to_string()),
+        Err(e) => return bad_request(&headers, e),
     };
     let id = state.new_order_id("MN");
+    let inner = &state.inner;
     let shopper = orders::Shopper {
         name: &form.name,
         last_name: &form.last_name,
@@ -298,188 +376,88 @@ async fn checkout_monnet(
         city: &form.city,
         zip_code: &form.zip_code,
     };
-    let today = state.inner.monnet.settings().today();
-    let request = match orders::monnet_create(
-        &id,
-        amount,
-        today,
-        &shopper,
-        card,
-        &state.inner.storefront_url,
-    ) {
-        Ok(r) => r,
-        Err(e) => return plain(StatusCode::BAD_REQUEST, e.to_string()),
-    };
-    let opened = state.ledger().open_order(OrderRecord {
-        id: id.clone(),
-        gateway: Gateway::Monnet,
-        amount_minor: amount.minor_units(),
-        currency: "PEN".to_owned(),
-        state: OrderState::Pending,
-        events: Vec::new(),
-    });
-    if !opened {
-        return plain(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "order number taken; try again",
-        );
-    }
-    match state.inner.monnet.create(&request).await {
-        Ok(created) => Redirect::to(created.redirect_url.as_str()).into_response(),
-        Err(e) => {
-            if !e.is_outcome_unknown() {
-                state.ledger().drop_order(&id);
-            }
-            gateway_failure(&e)
-        }
+    let today = inner.monnet.settings().today();
+    let request =
+        match orders::monnet_create(&id, amount, today, &shopper, card, &inner.storefront_url) {
+            Ok(r) => r,
+            Err(e) => return bad_request(&headers, e),
+        };
+    match inner.ledger.checkout(&inner.monnet, &request).await {
+        Ok(checkout) => answer(&headers, &checkout),
+        Err(e) => failed(&headers, &e),
     }
 }
 
-/// The SmilePayz event identity in this merchant's ledger: the SDK's
-/// [`event_id`](smilepayz::VerifiedCallback::event_id) (the signed `tradeNo`
-/// and `X-TIMESTAMP`, nothing unsigned), under a gateway prefix.
-pub fn smilepayz_event_identity(event: &smilepayz::VerifiedCallback) -> String {
-    format!("smilepayz:{}", event.event_id())
-}
-
-/// The Monnet event identity in this merchant's ledger: the SDK's
-/// [`event_id`](monnet::VerifiedNotification::event_id) (operation number,
-/// state and the `payinVerification` hash, which binds merchant, operation,
-/// amount and currency), under a gateway prefix.
-pub fn monnet_event_identity(event: &monnet::VerifiedNotification) -> String {
-    format!("monnet:{}", event.event_id())
+/// Reads a webhook's body with a cap (a callback is a few hundred bytes).
+async fn collect(
+    request: http::Request<axum::body::Body>,
+) -> Result<http::Request<bytes::Bytes>, Response> {
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, 64 * 1024).await {
+        Ok(bytes) => Ok(http::Request::from_parts(parts, bytes)),
+        Err(_) => Err(plain(StatusCode::PAYLOAD_TOO_LARGE, "FAIL")),
+    }
 }
 
 async fn webhook_smilepayz(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
+    request: http::Request<axum::body::Body>,
 ) -> Response {
-    let verified =
-        match state
-            .inner
-            .smilepayz_webhook
-            .verify(&headers, &body, OffsetDateTime::now_utc())
-        {
-            Ok(v) => v,
-            Err(rejected) => return rejected.response::<String>().into_response(),
-        };
-    let ack = verified.response::<String>().into_response();
-    let event = verified.event;
-    let identity = smilepayz_event_identity(&event);
-    // The order number is an unsigned claim: it only finds our record; the
-    // confirmation below checks it against the gateway.
-    let claimed = event.claims().order_no.clone();
-    let recorded = state.ledger().record_event(&identity, &claimed);
-    let Some(record) = state.ledger().order(&claimed) else {
-        return ack;
+    let request = match collect(request).await {
+        Ok(r) => r,
+        Err(refused) => return refused,
     };
-    if record.gateway != Gateway::Smilepayz || !should_confirm(recorded, &record) {
-        return ack;
-    }
-    let expected = ExpectedPayIn::new(record.id.clone(), Money::pen(record.amount_minor))
-        .with_merchant_id(state.inner.smilepayz_merchant_id.clone());
-    let outcome = state
-        .inner
-        .smilepayz
-        .confirm_pay_in(&event, &expected)
-        .await
-        .map(|confirmed| Some(confirmed.trade_no));
-    state.ledger().settle(&record.id, settled(outcome));
-    ack
-}
-
-/// A new event confirms any unconfirmed order; a repeat only re-asks when
-/// nothing definitive is known yet (pending, or the status call failed).
-fn should_confirm(recorded: Recorded, record: &OrderRecord) -> bool {
-    match recorded {
-        Recorded::New => !record.is_confirmed(),
-        Recorded::Duplicate => record.wants_confirmation(),
-    }
-}
-
-/// The order state a confirmation outcome leads to.
-fn settled<E: std::fmt::Display>(outcome: Result<Option<String>, ClientError<E>>) -> OrderState {
-    match outcome {
-        Ok(gateway_reference) => OrderState::Confirmed { gateway_reference },
-        Err(e) => {
-            let retryable = match &e {
-                ClientError::NotConfirmed(n) => matches!(
-                    n,
-                    NotConfirmed::StillPending { .. } | NotConfirmed::Incomplete(_)
-                ),
-                // The status call did not give an answer: ask again later.
-                ClientError::NotSent(_)
-                | ClientError::OutcomeUnknown(_)
-                | ClientError::InvalidResponse(_) => true,
-                _ => false,
-            };
-            OrderState::NotConfirmed {
-                reason: e.to_string(),
-                retryable,
-            }
-        }
-    }
+    let inner = &state.inner;
+    let received = inner
+        .ledger
+        .receive_smilepayz(&inner.smilepayz_webhook, &request)
+        .await;
+    state.confirm_soon(&received);
+    received.response::<String>().into_response()
 }
 
 async fn webhook_monnet(
     State(state): State<AppState>,
     request: http::Request<axum::body::Body>,
 ) -> Response {
-    // The http-native API takes the request as it came; the body is read
-    // with a cap (a notification is a few hundred bytes).
-    let (parts, body) = request.into_parts();
-    let body = match axum::body::to_bytes(body, 64 * 1024).await {
-        Ok(b) => b,
-        Err(_) => return plain(StatusCode::PAYLOAD_TOO_LARGE, "FAIL"),
+    let request = match collect(request).await {
+        Ok(r) => r,
+        Err(refused) => return refused,
     };
-    let request = http::Request::from_parts(parts, body);
-    let verified = match state.inner.monnet_webhook.verify_request(&request) {
-        Ok(v) => v,
-        Err(rejected) => return rejected.response::<String>().into_response(),
-    };
-    let ack = verified.response::<String>().into_response();
-    let event = verified.event;
-    let identity = monnet_event_identity(&event);
-    let claimed = event.authenticated().operation_number().to_owned();
-    let recorded = state.ledger().record_event(&identity, &claimed);
-    let Some(record) = state.ledger().order(&claimed) else {
-        return ack;
-    };
-    if record.gateway != Gateway::Monnet || !should_confirm(recorded, &record) {
-        return ack;
-    }
-    let Ok(currency) = Currency::new(&record.currency) else {
-        let reason = format!(
-            "our record's currency {:?} is not ISO 4217",
-            record.currency
-        );
-        let retryable = false;
-        state
-            .ledger()
-            .settle(&record.id, OrderState::NotConfirmed { reason, retryable });
-        return ack;
-    };
-    let expected =
-        ExpectedOperation::new(record.id.clone(), Money::new(record.amount_minor, currency));
-    let outcome = state
-        .inner
-        .monnet
-        .confirm_operation(&event, &expected)
-        .await
-        .map(|confirmed| confirmed.payin_id);
-    state.ledger().settle(&record.id, settled(outcome));
-    ack
+    let inner = &state.inner;
+    let received = inner
+        .ledger
+        .receive_monnet(&inner.monnet_webhook, &request)
+        .await;
+    state.confirm_soon(&received);
+    received.response::<String>().into_response()
 }
 
 async fn show_order(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    match state.ledger().order(&id) {
-        Some(record) => {
-            let confirmed = record.is_confirmed();
-            let mut value = serde_json::to_value(&record).unwrap_or_default();
-            value["confirmed"] = serde_json::Value::Bool(confirmed);
-            Json(value).into_response()
-        }
-        None => plain(StatusCode::NOT_FOUND, "no such order"),
-    }
+    let ledger = state.inner.ledger.blocking().clone();
+    let lookup = id.clone();
+    let found = tokio::task::spawn_blocking(move || ledger.find(&lookup)).await;
+    let payment = match found {
+        Ok(Ok(found)) => found.into_iter().next(),
+        _ => return plain(StatusCode::SERVICE_UNAVAILABLE, "the ledger is unavailable"),
+    };
+    let Some(p) = payment else {
+        return plain(StatusCode::NOT_FOUND, "no such order");
+    };
+    let handed = match shop::handed_over(state.ledger(), p.gateway, &p.order).await {
+        Ok(n) => n,
+        Err(_) => return plain(StatusCode::SERVICE_UNAVAILABLE, "the ledger is unavailable"),
+    };
+    Json(json!({
+        "orderId": p.order,
+        "gateway": p.gateway.as_str(),
+        "state": p.state.as_str(),
+        "amount": p.amount.minor_units(),
+        "currency": p.amount.currency().as_str(),
+        "gatewayRef": p.gateway_ref,
+        "redirect": p.payment_url,
+        "reason": p.reason,
+        "handedOver": handed,
+    }))
+    .into_response()
 }

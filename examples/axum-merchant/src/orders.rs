@@ -35,18 +35,18 @@ pub struct Shopper<'a> {
     pub zip_code: &'a str,
 }
 
-/// The SmilePayz pay-in for our order `order_no` of `centimos` PEN, paid by
-/// `payer_name` (SmilePayz requires the payer's name), with the callback
-/// aimed at this service's webhook route.
+/// The SmilePayz pay-in for our order `order_no` of `centimos` PEN, for
+/// the merchant `config` speaks for, with the callback aimed at this
+/// service's webhook route.
 pub fn smilepayz_pay_in(
-    merchant_id: &str,
+    config: &pasarela_core::smilepayz::Config,
     order_no: &str,
     centimos: u64,
     callback_url: &str,
     redirect_url: &str,
 ) -> Result<PayInRequest, ValidationError> {
     PayInRequest::builder(
-        Merchant::new(merchant_id),
+        Merchant::of(config),
         order_no,
         Money::pen(centimos),
         "pasarela axum merchant order",
