@@ -9,6 +9,7 @@
 
 mod bench;
 mod demo;
+mod ledger_cmd;
 mod monnet_cmd;
 mod output;
 mod simulate;
@@ -42,6 +43,9 @@ enum Command {
     Monnet(monnet_cmd::MonnetCommand),
     /// Operations per second of every core operation, one line each.
     Bench(bench::BenchArgs),
+    /// The merchant's ledger (pasarela-ledger): migrate, list, show.
+    #[command(subcommand)]
+    Ledger(ledger_cmd::LedgerCommand),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +80,7 @@ fn main() -> ExitCode {
         Command::Smilepayz(cmd) => smilepayz_cmd::run(cmd),
         Command::Monnet(cmd) => monnet_cmd::run(cmd),
         Command::Bench(args) => bench::run(args),
+        Command::Ledger(cmd) => ledger_cmd::run(cmd),
     })
 }
 

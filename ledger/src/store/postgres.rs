@@ -42,19 +42,36 @@ pub(crate) struct PgDb {
     returned: Condvar,
 }
 
+/// The error and its causes, in one line (the driver's top message alone,
+/// "error connecting to server", does not say why).
+fn describe(e: &postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 fn pg_error(e: postgres::Error) -> StoreError {
     let retry = matches!(
         e.code(),
         Some(code) if *code == SqlState::T_R_SERIALIZATION_FAILURE
             || *code == SqlState::T_R_DEADLOCK_DETECTED
     );
+    let text = describe(&e);
     if retry {
-        StoreError::Conflict(e.to_string())
+        StoreError::Conflict(text)
     } else if e.is_closed() || e.code().is_none() {
         // No SQLSTATE: the connection, not the statement, failed.
-        StoreError::Unavailable(e.to_string())
+        StoreError::Unavailable(text)
     } else {
-        StoreError::Database(e.to_string())
+        StoreError::Database(text)
     }
 }
 
@@ -82,7 +99,10 @@ impl PgDb {
         };
         let first = db.new_connection().map_err(|e| StoreError::Open {
             at: db.shown.clone(),
-            why: e.to_string(),
+            why: match e {
+                StoreError::Unavailable(why) | StoreError::Database(why) => why,
+                other => other.to_string(),
+            },
         })?;
         db.give_back(first, true);
         Ok(db)

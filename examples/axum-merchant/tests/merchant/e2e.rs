@@ -2,8 +2,6 @@
 //! simulator — in-process (the routes, the sweeper and the outcome task as
 //! the binary runs them).
 
-
-
 use std::net::SocketAddr;
 use std::time::Duration;
 
