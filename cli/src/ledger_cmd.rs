@@ -297,7 +297,7 @@ fn show(args: ShowArgs) -> Result<ExitCode, Failure> {
     }
     lines.push(format!("  created:     {}", time_text(payment.created_at)));
     lines.push(format!("  deadline:    {}", time_text(payment.deadline_at)));
-    lines.push(format!("history:"));
+    lines.push("history:".to_owned());
     for h in &history {
         lines.push(format!(
             "  {:>3}  {}  {:<18} {:>15} -> {:<15} {}",
@@ -309,9 +309,9 @@ fn show(args: ShowArgs) -> Result<ExitCode, Failure> {
             escape(&h.note)
         ));
     }
-    lines.push(format!("outcomes:"));
+    lines.push("outcomes:".to_owned());
     if outcomes.is_empty() {
-        lines.push(format!("  none"));
+        lines.push("  none".to_owned());
     }
     for o in &outcomes {
         lines.push(format!(
