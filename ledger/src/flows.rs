@@ -278,7 +278,8 @@ pub(crate) async fn confirm<R: Runner>(
 }
 
 /// One look at a leased payment: settle what time settles, else ask the
-/// gateway; record what was learned; give the lease back.
+/// gateway (one last time at the deadline, before giving up); record what
+/// was learned; give the lease back.
 async fn look<R: Runner>(
     run: &R,
     port: &dyn StatusPort,
@@ -286,35 +287,48 @@ async fn look<R: Runner>(
 ) -> Result<Payment, StoreError> {
     let now = run.core().now();
     let payment = stored.payment;
+    let (gateway, order) = (payment.gateway, payment.order.clone());
     let crashed_create = payment.state == State::Intent
         && stored
             .lease
             .as_ref()
             .is_some_and(|l| l.kind == ops::LeaseKind::Create && l.until <= now);
-    let fact = if crashed_create {
-        Fact::CreateMaybeSent {
+    if crashed_create {
+        let fact = Fact::CreateMaybeSent {
             reason:
                 "no answer was recorded before the create's lease ran out (its process stopped?)"
                     .into(),
+        };
+        let step = record(run, gateway, &order, fact, true).await?;
+        return Ok(step.map_or(payment, |s| s.payment));
+    }
+    if payment.state == State::Intent {
+        // Nothing exists at the gateway and nobody creates it: settled at
+        // the deadline, nothing to ask before.
+        if now >= payment.deadline_at {
+            let step = record(run, gateway, &order, Fact::DeadlinePassed, true).await?;
+            return Ok(step.map_or(payment, |s| s.payment));
         }
-    } else if !payment.state.is_final() && now >= payment.deadline_at {
-        Fact::DeadlinePassed
-    } else if payment.state == State::Intent {
-        // Nothing exists at the gateway and nobody creates it: nothing to
-        // ask; look again at the deadline.
-        let (gateway, order) = (payment.gateway, payment.order.clone());
         let at = payment.deadline_at;
         run.db(move |conn, core| ops::release(conn, gateway, &order, core.store.owner(), Some(at)))
             .await?;
         return Ok(payment);
-    } else {
-        run.core().probe("status.leased");
-        let fact = port.status_boxed(&payment).await;
-        run.core().probe("status.answered");
-        fact
-    };
-    let step = record(run, payment.gateway, &payment.order, fact, true).await?;
-    Ok(step.map_or(payment, |s| s.payment))
+    }
+    run.core().probe("status.leased");
+    let fact = port.status_boxed(&payment).await;
+    run.core().probe("status.answered");
+    let past_deadline = now >= payment.deadline_at;
+    let step = record(run, gateway, &order, fact, !past_deadline).await?;
+    let after = step.map_or(payment, |s| s.payment);
+    if past_deadline && !after.state.is_final() {
+        let step = record(run, gateway, &order, Fact::DeadlinePassed, true).await?;
+        return Ok(step.map_or(after, |s| s.payment));
+    }
+    if past_deadline {
+        run.db(move |conn, core| ops::release(conn, gateway, &order, core.store.owner(), None))
+            .await?;
+    }
+    Ok(after)
 }
 
 /// What one sweep did.

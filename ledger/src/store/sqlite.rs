@@ -189,7 +189,12 @@ fn run_batch(conn: &mut Connection, batch: Vec<Queued>) {
         let result = match conn.execute_batch("SAVEPOINT job") {
             Err(e) => Err(sql_error(e)),
             Ok(()) => {
-                let outcome = (queued.job)(&mut SqliteConn { conn: &*conn });
+                // A job that panics (an application's effect) fails alone;
+                // the writer lives on.
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    (queued.job)(&mut SqliteConn { conn: &*conn })
+                }))
+                .unwrap_or_else(|_| Err(StoreError::data("the transaction's job panicked")));
                 let closed = match &outcome {
                     Ok(_) => conn.execute_batch("RELEASE job"),
                     Err(_) => conn.execute_batch("ROLLBACK TO job; RELEASE job"),
