@@ -11,12 +11,14 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use pasarela_core::monnet::VerifiedNotification;
+use pasarela_core::smilepayz::VerifiedCallback;
 use pasarela_core::webhook::{MonnetWebhook, SmilepayzWebhook};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::events::{Received, monnet_event, smilepayz_event};
-use crate::flows::{self, Checkout, Core, Gateways, Runner, SweepReport};
+use crate::flows::{self, Checkout, Core, EventOutcome, Gateways, Runner, SweepReport};
 use crate::gateway::PaymentGateway;
 use crate::ledger::{Ledger, LedgerError};
 use crate::payment::{Gateway, Payment};
@@ -121,6 +123,22 @@ impl AsyncLedger {
             }
             Err(rejected) => Received::refused(rejected),
         }
+    }
+
+    /// As [`Ledger::record_callback`].
+    pub async fn record_callback(
+        &self,
+        event: &VerifiedCallback,
+    ) -> Result<EventOutcome, StoreError> {
+        flows::receive(&self.run(), smilepayz_event(event)).await
+    }
+
+    /// As [`Ledger::record_notification`].
+    pub async fn record_notification(
+        &self,
+        event: &VerifiedNotification,
+    ) -> Result<EventOutcome, StoreError> {
+        flows::receive(&self.run(), monnet_event(event)).await
     }
 
     /// As [`Ledger::confirm`].

@@ -4,10 +4,12 @@
 use std::sync::Arc;
 
 use pasarela_core::client::{Clock, SystemClock};
+use pasarela_core::monnet::VerifiedNotification;
+use pasarela_core::smilepayz::VerifiedCallback;
 use pasarela_core::webhook::{MonnetWebhook, SmilepayzWebhook};
 
 use crate::events::{Received, monnet_event, smilepayz_event};
-use crate::flows::{self, Checkout, Core, Direct, Gateways, SweepReport};
+use crate::flows::{self, Checkout, Core, Direct, EventOutcome, Gateways, SweepReport};
 use crate::gateway::PaymentGateway;
 use crate::machine::{Fact, Policy, Step};
 use crate::payment::{Gateway, Payment, State};
@@ -214,6 +216,24 @@ impl Ledger {
             }
             Err(rejected) => Received::refused(rejected),
         }
+    }
+
+    /// Stores a SmilePayz callback you verified yourself (with
+    /// `pasarela_core::webhook` or `verify_callback`) in the inbox and
+    /// applies it, as [`receive_smilepayz`](Self::receive_smilepayz) does
+    /// after verifying. Acknowledge the callback only when this returns
+    /// `Ok`; on `Err`, answer a retryable status.
+    pub fn record_callback(&self, event: &VerifiedCallback) -> Result<EventOutcome, StoreError> {
+        self.block(flows::receive(&self.run(), smilepayz_event(event)))
+    }
+
+    /// Stores a Monnet notification you verified yourself, as
+    /// [`record_callback`](Self::record_callback).
+    pub fn record_notification(
+        &self,
+        event: &VerifiedNotification,
+    ) -> Result<EventOutcome, StoreError> {
+        self.block(flows::receive(&self.run(), monnet_event(event)))
     }
 
     /// Asks the gateway about one payment now and records the answer

@@ -531,3 +531,55 @@ fn the_async_ledger_runs_the_same_flows_and_the_sweeper_task() {
         ledger.acknowledge(&claimed[0]).await.unwrap();
     });
 }
+
+#[test]
+fn events_verified_elsewhere_are_stored_once() {
+    let w = world("record-event");
+    let order = unique("SE");
+    w.ledger
+        .checkout(&w.smilepayz, &w.pay_in(&order, 4200))
+        .unwrap();
+    let trade = w
+        .ledger
+        .payment(Gateway::Smilepayz, &order)
+        .unwrap()
+        .unwrap()
+        .gateway_ref
+        .unwrap();
+    let platform = PrivateKey::load(pasarela_simulator::TEST_PLATFORM_PRIVATE_KEY).unwrap();
+    let ts = smilepayz::format_timestamp(time::OffsetDateTime::now_utc());
+    let signature =
+        smilepayz::sign_callback(&*Backend::default().signer(&platform).unwrap(), &trade, &ts)
+            .unwrap();
+    let body = json!({"orderNo": order, "tradeNo": trade, "merchantId": w.creds.smilepayz.merchant_id,
+        "status": "SUCCESS", "money": {"amount": 4200, "currency": "PEN"},
+        "transactionTime": "2026-12-01T10:00:00-05:00"});
+    let request = pasarela_core::http::Request::post("/smilepayz")
+        .header("X-TIMESTAMP", ts)
+        .header("X-SIGNATURE", signature)
+        .body(body.to_string().into_bytes())
+        .unwrap();
+    // Verified with the core's webhook, by the application's own framework.
+    let verified = w
+        .shop
+        .smilepayz
+        .verify_request(&request, time::OffsetDateTime::now_utc())
+        .unwrap();
+    let first = w.ledger.record_callback(&verified.event).unwrap();
+    assert!(
+        matches!(first, pasarela_ledger::EventOutcome::New { .. }),
+        "{first:?}"
+    );
+    assert_eq!(
+        w.ledger.record_callback(&verified.event).unwrap(),
+        pasarela_ledger::EventOutcome::Repeat
+    );
+    let history = w.ledger.history(Gateway::Smilepayz, &order).unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .filter(|h| h.fact == "event_received")
+            .count(),
+        1
+    );
+}
