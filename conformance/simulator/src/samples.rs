@@ -1,8 +1,11 @@
-//! Valid sample requests for both gateways, shared by core's tests and
-//! benchmarks, the demo, the transport suite and the load tests (the
-//! conformance crate includes this file as its `samples` module, so there
-//! is one copy and no dev-dependency cycle). Card data is Monnet's public
-//! test card. TEST ONLY.
+//! Valid sample requests for both gateways, for tests that need one: a
+//! SmilePayz `CASHIER_PE` pay-in and Monnet card creates (Monnet's public
+//! test card), each accepted by this simulator and by the SDK's builders.
+//! The simulator itself never uses them (its rules are its own). TEST ONLY.
+//!
+//! pasarela's own tests and benchmarks share this one copy: core's tests
+//! include the file by path, the conformance crate and the CLI use it from
+//! here.
 
 use pasarela_core::Money;
 use pasarela_core::ValidationError;

@@ -1,0 +1,219 @@
+//! Timing: an operation run in batches for a fixed time, on one thread or
+//! several, alone or interleaved with the operations it is compared with.
+
+use std::time::{Duration, Instant};
+
+/// Runs `op` for `warm_up`, then in batches of about a millisecond until
+/// `duration` has passed; returns operations per second.
+pub(super) fn measure(
+    op: &mut dyn FnMut() -> Result<(), String>,
+    warm_up: Duration,
+    duration: Duration,
+) -> Result<f64, String> {
+    let start = Instant::now();
+    let mut warm_ops: u64 = 0;
+    while warm_ops == 0 || start.elapsed() < warm_up {
+        op()?;
+        warm_ops += 1;
+    }
+    let per_op = start.elapsed().as_secs_f64() / warm_ops as f64;
+    // About 1 ms per batch keeps reading the clock out of the numbers.
+    let batch = ((1e-3 / per_op.max(1e-9)) as u64).clamp(1, 100_000);
+    let start = Instant::now();
+    let mut done: u64 = 0;
+    loop {
+        for _ in 0..batch {
+            op()?;
+        }
+        done += batch;
+        let elapsed = start.elapsed();
+        if elapsed >= duration {
+            return Ok(done as f64 / elapsed.as_secs_f64());
+        }
+    }
+}
+
+/// Runs `op` on `threads` threads at once (started together), each for
+/// `duration` after its warm-up; returns the sum of their rates.
+pub(super) fn measure_parallel(
+    threads: usize,
+    op: &SharedOp,
+    warm_up: Duration,
+    duration: Duration,
+) -> Result<f64, String> {
+    let barrier = std::sync::Barrier::new(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (op, barrier) = (op.clone(), &barrier);
+                scope.spawn(move || {
+                    barrier.wait();
+                    measure(&mut || op(), warm_up, duration)
+                })
+            })
+            .collect();
+        let mut total = 0.0;
+        for handle in handles {
+            total += handle
+                .join()
+                .map_err(|_| "a benchmark thread panicked".to_owned())??;
+        }
+        Ok(total)
+    })
+}
+
+/// An operation several threads run at once.
+pub(super) type SharedOp = std::sync::Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
+
+/// One measured operation.
+pub(super) struct Operation {
+    pub(super) name: &'static str,
+    pub(super) backend: Option<&'static str>,
+    pub(super) run: Box<dyn FnMut() -> Result<(), String>>,
+    /// Operations with the same group, next to each other, are measured
+    /// interleaved (baselines and the operation they are baselines of, when
+    /// all share a noisy resource such as a loopback server on two cores).
+    pub(super) group: Option<&'static str>,
+    /// Measured on this many threads at once, sharing what `run` shares.
+    pub(super) parallel: Option<(usize, SharedOp)>,
+}
+
+impl Operation {
+    pub(super) fn new(
+        name: &'static str,
+        backend: Option<&'static str>,
+        run: impl FnMut() -> Result<(), String> + 'static,
+    ) -> Self {
+        Self {
+            name,
+            backend,
+            run: Box::new(run),
+            group: None,
+            parallel: None,
+        }
+    }
+
+    /// `op` measured on `threads` threads at once.
+    pub(super) fn parallel(
+        name: &'static str,
+        backend: Option<&'static str>,
+        threads: usize,
+        op: impl Fn() -> Result<(), String> + Send + Sync + 'static,
+    ) -> Self {
+        let shared: SharedOp = std::sync::Arc::new(op);
+        let run = shared.clone();
+        Self {
+            name,
+            backend,
+            run: Box::new(move || run()),
+            group: None,
+            parallel: Some((threads, shared)),
+        }
+    }
+
+    pub(super) fn in_group(mut self, group: &'static str) -> Self {
+        self.group = Some(group);
+        self
+    }
+}
+
+/// Measures operations in alternating rounds (`ROUNDS` each, every round
+/// `duration / ROUNDS` after a warm-up) and keeps each one's best round:
+/// drift in the machine's load then hits all of them alike.
+pub(super) fn measure_group(
+    group: &mut [Operation],
+    warm_up: Duration,
+    duration: Duration,
+) -> Result<Vec<f64>, String> {
+    const ROUNDS: u32 = 5;
+    for op in group.iter_mut() {
+        measure(&mut *op.run, warm_up, Duration::from_millis(1))?;
+    }
+    let mut best = vec![0f64; group.len()];
+    let round = (duration / ROUNDS).max(Duration::from_millis(200));
+    for _ in 0..ROUNDS {
+        for (op, best) in group.iter_mut().zip(best.iter_mut()) {
+            *best = best.max(measure(&mut *op.run, Duration::ZERO, round)?);
+        }
+    }
+    Ok(best)
+}
+
+/// Measures every operation in order (groups interleaved, parallel ones on
+/// their threads) and returns each with its rate in operations per second.
+pub(super) fn measure_all(
+    ops: Vec<Operation>,
+    warm_up: Duration,
+    duration: Duration,
+) -> Result<Vec<(Operation, f64)>, String> {
+    let mut measured: Vec<(Operation, f64)> = Vec::new();
+    let mut ops = ops.into_iter().peekable();
+    while let Some(mut op) = ops.next() {
+        if let Some((threads, shared)) = op.parallel.clone() {
+            let rate = measure_parallel(threads, &shared, warm_up, duration)
+                .map_err(|e| format!("{} failed: {e}", op.name))?;
+            measured.push((op, rate));
+            continue;
+        }
+        match op.group {
+            None => {
+                let rate = measure(&mut *op.run, warm_up, duration)
+                    .map_err(|e| format!("{} failed: {e}", op.name))?;
+                measured.push((op, rate));
+            }
+            Some(group) => {
+                let mut members = vec![op];
+                while let Some(next) = ops.next_if(|n| n.group == Some(group)) {
+                    members.push(next);
+                }
+                let rates = measure_group(&mut members, warm_up, duration)
+                    .map_err(|e| format!("{group} failed: {e}"))?;
+                measured.extend(members.into_iter().zip(rates));
+            }
+        }
+    }
+    Ok(measured)
+}
+
+/// The header line of the human-readable operation table.
+pub(super) fn print_header() {
+    println!(
+        "{:<36} {:<8} {:>14} {:>12}",
+        "operation", "backend", "ops/s", "µs/op"
+    );
+}
+
+/// Prints measured operations: one JSON object per line
+/// (`{"op", "backend", ["threads",] "ops_per_sec"}`), or table rows.
+pub(super) fn print_rows(measured: &[(Operation, f64)], json: bool) {
+    for (op, rate) in measured {
+        let rounded = (rate * 10.0).round() / 10.0;
+        let threads = op.parallel.as_ref().map(|(n, _)| *n);
+        if json {
+            // Keys in the contract's order (serde_json's map would sort them);
+            // `threads` only on the rows measured on several threads.
+            let threads = threads
+                .map(|n| format!("\"threads\":{n},"))
+                .unwrap_or_default();
+            println!(
+                "{{\"op\":{},\"backend\":{},{threads}\"ops_per_sec\":{}}}",
+                serde_json::json!(op.name),
+                serde_json::json!(op.backend),
+                serde_json::json!(rounded)
+            );
+        } else {
+            // µs/op of one thread's call, for a multi-threaded row too.
+            let per_op = 1e6 / rate * threads.unwrap_or(1) as f64;
+            let note = threads
+                .map(|n| format!("  ({n} threads)"))
+                .unwrap_or_default();
+            println!(
+                "{:<36} {:<8} {:>14.1} {:>12.2}{note}",
+                op.name,
+                op.backend.unwrap_or("-"),
+                rounded,
+                per_op
+            );
+        }
+    }
+}
