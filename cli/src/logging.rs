@@ -8,12 +8,14 @@
 
 use tracing_subscriber::EnvFilter;
 
-/// The filter for `verbose` (`-v` count) when `RUST_LOG` is unset.
+/// The filter for `verbose` (`-v` count) when `RUST_LOG` is unset: more
+/// of pasarela's own crates (`pasarela_cli`, `pasarela_core`, …), warnings
+/// only from the HTTP stacks beneath them.
 fn level(verbose: u8) -> &'static str {
     match verbose {
         0 => "warn",
-        1 => "info",
-        _ => "debug",
+        1 => "warn,pasarela=info",
+        _ => "warn,pasarela=debug",
     }
 }
 
@@ -54,15 +56,15 @@ mod tests {
     #[test]
     fn rust_log_wins_over_verbose_and_a_bad_one_falls_back() {
         assert_eq!(filter(None, 0).0.to_string(), "warn");
-        assert_eq!(filter(None, 1).0.to_string(), "info");
-        assert_eq!(filter(None, 5).0.to_string(), "debug");
-        assert_eq!(filter(Some(""), 1).0.to_string(), "info");
+        assert_eq!(filter(None, 1).0.to_string(), "pasarela=info,warn");
+        assert_eq!(filter(None, 5).0.to_string(), "pasarela=debug,warn");
+        assert_eq!(filter(Some(""), 1).0.to_string(), "pasarela=info,warn");
         assert_eq!(
             filter(Some("pasarela_cli=trace"), 0).0.to_string(),
             "pasarela_cli=trace"
         );
         let (fallback, problem) = filter(Some("pasarela_cli=loud"), 1);
-        assert_eq!(fallback.to_string(), "info");
+        assert_eq!(fallback.to_string(), "pasarela=info,warn");
         assert!(problem.unwrap().contains("RUST_LOG"));
     }
 }
