@@ -749,11 +749,20 @@ fn bench_load_smoke_every_row_present_with_zero_errors() {
     ]);
     assert!(o.status.success(), "stderr: {}", stderr(&o));
     let out = stdout(&o);
-    let rows: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let rows: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     // The ceiling's inputs first, as operation rows.
-    for (op, backend) in [("rsa.sign", "aws-lc"), ("rsa.verify", "aws-lc"), ("rsa.sign", "rsa")] {
+    for (op, backend) in [
+        ("rsa.sign", "aws-lc"),
+        ("rsa.verify", "aws-lc"),
+        ("rsa.sign", "rsa"),
+    ] {
         assert!(
-            rows.iter().any(|r| r["op"] == op && r["backend"] == backend && r["ops_per_sec"].as_f64() > Some(0.0)),
+            rows.iter().any(|r| r["op"] == op
+                && r["backend"] == backend
+                && r["ops_per_sec"].as_f64() > Some(0.0)),
             "{op} {backend}: {out}"
         );
     }
@@ -763,7 +772,12 @@ fn bench_load_smoke_every_row_present_with_zero_errors() {
         .collect();
     let mut combinations = Vec::new();
     for row in &load {
-        let keys: Vec<&str> = row.as_object().unwrap().keys().map(String::as_str).collect();
+        let keys: Vec<&str> = row
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         let mut sorted_expected = LOAD_KEYS.to_vec();
         sorted_expected.sort_unstable();
         assert_eq!(keys, sorted_expected, "{row}");
@@ -786,7 +800,11 @@ fn bench_load_smoke_every_row_present_with_zero_errors() {
     ] {
         for backend in backends {
             for transport in ["reqwest", "surf", "ureq"] {
-                expected.push((op.to_owned(), transport.to_owned(), backend.map(str::to_owned)));
+                expected.push((
+                    op.to_owned(),
+                    transport.to_owned(),
+                    backend.map(str::to_owned),
+                ));
             }
         }
     }

@@ -118,22 +118,31 @@ impl Operation {
 }
 
 /// Measures operations in alternating rounds (`ROUNDS` each, every round
-/// `duration / ROUNDS` after a warm-up) and keeps each one's best round:
-/// drift in the machine's load then hits all of them alike.
+/// `duration / ROUNDS`, at least 10 ms, after a warm-up; the order reversed
+/// every other round) and keeps each one's best round. Short, many rounds:
+/// a loopback exchange on a virtual machine is slow or fast by whole
+/// stretches (how quickly an idle core wakes up), and each operation must
+/// see the same stretches; a burst of other work spoils a round, not the
+/// result.
 pub(super) fn measure_group(
     group: &mut [Operation],
     warm_up: Duration,
     duration: Duration,
 ) -> Result<Vec<f64>, String> {
-    const ROUNDS: u32 = 5;
+    const ROUNDS: u32 = 40;
     for op in group.iter_mut() {
         measure(&mut *op.run, warm_up, Duration::from_millis(1))?;
     }
     let mut best = vec![0f64; group.len()];
-    let round = (duration / ROUNDS).max(Duration::from_millis(200));
-    for _ in 0..ROUNDS {
-        for (op, best) in group.iter_mut().zip(best.iter_mut()) {
-            *best = best.max(measure(&mut *op.run, Duration::ZERO, round)?);
+    let round = (duration / ROUNDS).max(Duration::from_millis(10));
+    for r in 0..ROUNDS {
+        let mut order: Vec<usize> = (0..group.len()).collect();
+        if r % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            let rate = measure(&mut *group[i].run, Duration::ZERO, round)?;
+            best[i] = best[i].max(rate);
         }
     }
     Ok(best)

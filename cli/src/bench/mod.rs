@@ -56,6 +56,14 @@ pub struct BenchArgs {
     /// the numbers mean nothing.
     #[arg(long, hide = true)]
     quick: bool,
+    /// Measure only the operations whose name starts with PREFIX (for
+    /// profiling one of them, e.g. `--only reqwest.`).
+    #[arg(long, value_name = "PREFIX")]
+    only: Option<String>,
+    /// For instruction-count profiles (`valgrind --tool=callgrind`): run
+    /// each operation exactly N times, untimed, and print nothing.
+    #[arg(long, value_name = "N", hide = true)]
+    iterations: Option<u64>,
 }
 
 const AFTER_HELP: &str = "\
@@ -99,7 +107,18 @@ pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
     if let Some(n) = args.load {
         return load::run(n, args.json, warm_up, duration);
     }
-    let ops = ops::operations()?;
+    let mut ops = ops::operations()?;
+    if let Some(prefix) = &args.only {
+        ops.retain(|op| op.name.starts_with(prefix.as_str()));
+    }
+    if let Some(n) = args.iterations {
+        for mut op in ops {
+            for _ in 0..n {
+                (op.run)().map_err(|e| Failure::usage(format!("{} failed: {e}", op.name)))?;
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if !args.json {
         measure::print_header();
     }
