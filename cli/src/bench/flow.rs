@@ -69,65 +69,63 @@ where
         format!("LOAD{i:08}")
     }
 
-    fn run(&self, i: usize) -> impl Future<Output = Result<(), String>> + Send {
-        async move {
-            let shared = &self.shared;
-            let order = Order {
-                gateway: "smilepayz",
-                reference: self.reference(i),
-                amount: Money::pen(SMILEPAYZ_CENTIMOS),
-            };
-            let at = |step: &str| {
-                let reference = order.reference.clone();
-                let step = step.to_owned();
-                move |e: String| format!("{reference}: {step}: {e}")
-            };
-            let request = samples::smilepayz_pay_in_builder(
-                &self.merchant_id,
-                &order.reference,
-                SMILEPAYZ_CENTIMOS,
-            )
-            .callback_url(shared.callback_url.clone())
-            .build()
+    async fn run(&self, i: usize) -> Result<(), String> {
+        let shared = &self.shared;
+        let order = Order {
+            gateway: "smilepayz",
+            reference: self.reference(i),
+            amount: Money::pen(SMILEPAYZ_CENTIMOS),
+        };
+        let at = |step: &str| {
+            let reference = order.reference.clone();
+            let step = step.to_owned();
+            move |e: String| format!("{reference}: {step}: {e}")
+        };
+        let request = samples::smilepayz_pay_in_builder(
+            &self.merchant_id,
+            &order.reference,
+            SMILEPAYZ_CENTIMOS,
+        )
+        .callback_url(shared.callback_url.clone())
+        .build()
+        .map_err(|e| e.to_string())
+        .map_err(at("request"))?;
+        shared.record.before_create(&order).map_err(at("record"))?;
+        let created = self
+            .client
+            .pay_in(&request)
+            .await
             .map_err(|e| e.to_string())
-            .map_err(at("request"))?;
-            shared.record.before_create(&order).map_err(at("record"))?;
-            let created = self
-                .client
-                .pay_in(&request)
-                .await
-                .map_err(|e| e.to_string())
-                .map_err(at("create"))?;
-            shared
-                .record
-                .after_create(&order, Created::SmilePayz(&created))
-                .map_err(at("record"))?;
-            let trade_no = created
-                .trade_no
-                .clone()
-                .ok_or("the answer has no tradeNo".to_owned())
-                .map_err(at("create"))?;
-            let body = json!({"orderNo": order.reference, "status": "SUCCESS"}).to_string();
-            complete(self.client.transport(), &shared.complete_url, body)
-                .await
-                .map_err(at("settle"))?;
-            let callback = shared
-                .seen
-                .callback(&trade_no)
-                .ok_or("acknowledged, but no verified callback was recorded".to_owned())
-                .map_err(at("callback"))?;
-            let expected = ExpectedPayIn::new(order.reference.clone(), order.amount);
-            let confirmed = self
-                .client
-                .confirm_pay_in(&callback, &expected)
-                .await
-                .map_err(|e| e.to_string())
-                .map_err(at("confirm"))?;
-            shared
-                .record
-                .on_confirmation(&order, Confirmed::SmilePayz(&confirmed))
-                .map_err(at("record"))
-        }
+            .map_err(at("create"))?;
+        shared
+            .record
+            .after_create(&order, Created::SmilePayz(&created))
+            .map_err(at("record"))?;
+        let trade_no = created
+            .trade_no
+            .clone()
+            .ok_or("the answer has no tradeNo".to_owned())
+            .map_err(at("create"))?;
+        let body = json!({"orderNo": order.reference, "status": "SUCCESS"}).to_string();
+        complete(self.client.transport(), &shared.complete_url, body)
+            .await
+            .map_err(at("settle"))?;
+        let callback = shared
+            .seen
+            .callback(&trade_no)
+            .ok_or("acknowledged, but no verified callback was recorded".to_owned())
+            .map_err(at("callback"))?;
+        let expected = ExpectedPayIn::new(order.reference.clone(), order.amount);
+        let confirmed = self
+            .client
+            .confirm_pay_in(&callback, &expected)
+            .await
+            .map_err(|e| e.to_string())
+            .map_err(at("confirm"))?;
+        shared
+            .record
+            .on_confirmation(&order, Confirmed::SmilePayz(&confirmed))
+            .map_err(at("record"))
     }
 }
 
@@ -145,61 +143,59 @@ where
         format!("CARD{i:08}")
     }
 
-    fn run(&self, i: usize) -> impl Future<Output = Result<(), String>> + Send {
-        async move {
-            let shared = &self.shared;
-            let amount = Money::parse_decimal(MONNET_AMOUNT, pasarela_core::Currency::PEN)
-                .map_err(|e| e.to_string())?;
-            let order = Order {
-                gateway: "monnet",
-                reference: self.reference(i),
-                amount,
-            };
-            let at = |step: &str| {
-                let reference = order.reference.clone();
-                let step = step.to_owned();
-                move |e: String| format!("{reference}: {step}: {e}")
-            };
-            let request = samples::monnet_create(&order.reference, MONNET_AMOUNT)
-                .map_err(|e| e.to_string())
-                .map_err(at("request"))?;
-            shared.record.before_create(&order).map_err(at("record"))?;
-            let created = self
-                .client
-                .create(&request)
-                .await
-                .map_err(|e| e.to_string())
-                .map_err(at("create"))?;
-            shared
-                .record
-                .after_create(&order, Created::Monnet(&created))
-                .map_err(at("record"))?;
-            let authorized = PayinState::Authorized.id();
-            let body = json!({
-                "payinMerchantOperationNumber": order.reference,
-                "payinStateID": authorized,
-                "notificationUrl": shared.callback_url,
-            })
-            .to_string();
-            complete(self.client.transport(), &shared.complete_url, body)
-                .await
-                .map_err(at("settle"))?;
-            let notification = shared
-                .seen
-                .notification(&order.reference, authorized)
-                .ok_or("acknowledged, but no verified notification was recorded".to_owned())
-                .map_err(at("notification"))?;
-            let expected = ExpectedOperation::new(order.reference.clone(), order.amount);
-            let confirmed = self
-                .client
-                .confirm_operation(&notification, &expected)
-                .await
-                .map_err(|e| e.to_string())
-                .map_err(at("confirm"))?;
-            shared
-                .record
-                .on_confirmation(&order, Confirmed::Monnet(&confirmed))
-                .map_err(at("record"))
-        }
+    async fn run(&self, i: usize) -> Result<(), String> {
+        let shared = &self.shared;
+        let amount = Money::parse_decimal(MONNET_AMOUNT, pasarela_core::Currency::PEN)
+            .map_err(|e| e.to_string())?;
+        let order = Order {
+            gateway: "monnet",
+            reference: self.reference(i),
+            amount,
+        };
+        let at = |step: &str| {
+            let reference = order.reference.clone();
+            let step = step.to_owned();
+            move |e: String| format!("{reference}: {step}: {e}")
+        };
+        let request = samples::monnet_create(&order.reference, MONNET_AMOUNT)
+            .map_err(|e| e.to_string())
+            .map_err(at("request"))?;
+        shared.record.before_create(&order).map_err(at("record"))?;
+        let created = self
+            .client
+            .create(&request)
+            .await
+            .map_err(|e| e.to_string())
+            .map_err(at("create"))?;
+        shared
+            .record
+            .after_create(&order, Created::Monnet(&created))
+            .map_err(at("record"))?;
+        let authorized = PayinState::Authorized.id();
+        let body = json!({
+            "payinMerchantOperationNumber": order.reference,
+            "payinStateID": authorized,
+            "notificationUrl": shared.callback_url,
+        })
+        .to_string();
+        complete(self.client.transport(), &shared.complete_url, body)
+            .await
+            .map_err(at("settle"))?;
+        let notification = shared
+            .seen
+            .notification(&order.reference, authorized)
+            .ok_or("acknowledged, but no verified notification was recorded".to_owned())
+            .map_err(at("notification"))?;
+        let expected = ExpectedOperation::new(order.reference.clone(), order.amount);
+        let confirmed = self
+            .client
+            .confirm_operation(&notification, &expected)
+            .await
+            .map_err(|e| e.to_string())
+            .map_err(at("confirm"))?;
+        shared
+            .record
+            .on_confirmation(&order, Confirmed::Monnet(&confirmed))
+            .map_err(at("record"))
     }
 }

@@ -153,6 +153,7 @@ impl Row {
 pub(super) fn run(
     n: usize,
     json: bool,
+    only: Option<&str>,
     warm_up: Duration,
     duration: Duration,
 ) -> Result<ExitCode, Failure> {
@@ -195,6 +196,15 @@ pub(super) fn run(
     let mut failed = Vec::new();
     for flow in flows {
         for transport in Transport::ALL {
+            let label = format!(
+                "{}.{}.{}",
+                flow.op(),
+                transport.name(),
+                flow.backend().map_or("-", Backend::name)
+            );
+            if only.is_some_and(|prefix| !label.starts_with(prefix)) {
+                continue;
+            }
             let (row, first_error) = run_row(flow, transport, n, cores, &record, &ceilings)
                 .map_err(|e| {
                     Failure::usage(format!(

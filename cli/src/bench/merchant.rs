@@ -163,7 +163,7 @@ impl Handler {
         };
         let body = body.to_bytes();
         let now = time::OffsetDateTime::now_utc();
-        let outcome = match parts.uri.path() {
+        match parts.uri.path() {
             SMILEPAYZ_PATH => match self.smilepayz.verify_parts(&parts, &body, now) {
                 Ok(verified) => {
                     self.keep(Event::SmilePayz(&verified.event), verified.response(), {
@@ -172,7 +172,7 @@ impl Handler {
                         move |seen: &Seen| first(&mut lock(&seen.smilepayz), trade_no, event)
                     })
                 }
-                Err(rejected) => Err(rejected.response()),
+                Err(rejected) => self.refuse(rejected.response()),
             },
             MONNET_PATH => match self.monnet.verify_parts(&parts, &body) {
                 Ok(verified) => self.keep(Event::Monnet(&verified.event), verified.response(), {
@@ -183,14 +183,16 @@ impl Handler {
                     let event = verified.event.clone();
                     move |seen: &Seen| first(&mut lock(&seen.monnet), key, event)
                 }),
-                Err(rejected) => Err(rejected.response()),
+                Err(rejected) => self.refuse(rejected.response()),
             },
-            _ => return Reply::new(404, "text/plain", "not found").to_response(),
-        };
-        outcome.unwrap_or_else(|refusal| {
-            self.seen.rejected.fetch_add(1, Ordering::Relaxed);
-            refusal
-        })
+            _ => Reply::new(404, "text/plain", "not found").to_response(),
+        }
+    }
+
+    /// Counts a refused delivery and returns the refusal.
+    fn refuse(&self, refusal: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+        self.seen.rejected.fetch_add(1, Ordering::Relaxed);
+        refusal
     }
 
     /// Records a verified event (the record first, then the endpoint's own
@@ -201,15 +203,17 @@ impl Handler {
         event: Event<'_>,
         ack: Response<Full<Bytes>>,
         insert: impl FnOnce(&Seen) -> bool,
-    ) -> Result<Response<Full<Bytes>>, Response<Full<Bytes>>> {
+    ) -> Response<Full<Bytes>> {
         if self.record.on_verified_callback(event).is_err() {
-            return Err(Reply::new(500, "text/plain", "not recorded, deliver again").to_response());
+            return self.refuse(
+                Reply::new(500, "text/plain", "not recorded, deliver again").to_response(),
+            );
         }
         self.seen.verified.fetch_add(1, Ordering::Relaxed);
         if !insert(&self.seen) {
             self.seen.duplicates.fetch_add(1, Ordering::Relaxed);
         }
-        Ok(ack)
+        ack
     }
 }
 

@@ -57,7 +57,9 @@ pub struct BenchArgs {
     #[arg(long, hide = true)]
     quick: bool,
     /// Measure only the operations whose name starts with PREFIX (for
-    /// profiling one of them, e.g. `--only reqwest.`).
+    /// profiling one of them, e.g. `--only reqwest.`); with --load, run only
+    /// the rows whose `op.transport.backend` starts with it
+    /// (`--only load.pay_in.reqwest.aws-lc`).
     #[arg(long, value_name = "PREFIX")]
     only: Option<String>,
     /// For instruction-count profiles (`valgrind --tool=callgrind`): run
@@ -105,7 +107,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
     let duration = Duration::from_millis(args.duration_ms.max(1));
     let warm_up = duration / 5;
     if let Some(n) = args.load {
-        return load::run(n, args.json, warm_up, duration);
+        return load::run(n, args.json, args.only.as_deref(), warm_up, duration);
     }
     let mut ops = ops::operations()?;
     if let Some(prefix) = &args.only {
