@@ -117,35 +117,69 @@ impl Operation {
     }
 }
 
-/// Measures operations in alternating rounds (`ROUNDS` each, every round
-/// `duration / ROUNDS`, at least 10 ms, after a warm-up; the order reversed
-/// every other round) and keeps each one's best round. Short, many rounds:
-/// a loopback exchange on a virtual machine is slow or fast by whole
-/// stretches (how quickly an idle core wakes up), and each operation must
-/// see the same stretches; a burst of other work spoils a round, not the
-/// result.
+/// Measures a group of operations against the first one, its baseline, in
+/// `ROUNDS` short rounds (`1.5 × duration / ROUNDS`, at least 10 ms each,
+/// after a warm-up), the order reversed every other round so that each pair of
+/// measurements is back to back. The baseline's rate is the median of its
+/// rounds; every other operation's rate is that times the median, over the
+/// rounds, of its rate relative to the baseline's in the same round.
+///
+/// Why: a loopback exchange on a virtual machine is fast or slow by whole
+/// stretches (how quickly an idle virtual core wakes up), so rates taken
+/// apart, or the best round of each, compare different stretches; the
+/// ratio within a round compares like with like, and the median drops the
+/// rounds a switch of stretch (or a burst of other work) fell into.
 pub(super) fn measure_group(
     group: &mut [Operation],
     warm_up: Duration,
     duration: Duration,
 ) -> Result<Vec<f64>, String> {
-    const ROUNDS: u32 = 40;
+    const ROUNDS: u32 = 150;
     for op in group.iter_mut() {
         measure(&mut *op.run, warm_up, Duration::from_millis(1))?;
     }
-    let mut best = vec![0f64; group.len()];
-    let round = (duration / ROUNDS).max(Duration::from_millis(10));
+    let round = (duration * 3 / 2 / ROUNDS).max(Duration::from_millis(10));
+    let mut rates: Vec<Vec<f64>> = Vec::new();
     for r in 0..ROUNDS {
         let mut order: Vec<usize> = (0..group.len()).collect();
         if r % 2 == 1 {
             order.reverse();
         }
+        let mut this_round = vec![0f64; group.len()];
         for i in order {
-            let rate = measure(&mut *group[i].run, Duration::ZERO, round)?;
-            best[i] = best[i].max(rate);
+            this_round[i] = measure(&mut *group[i].run, Duration::ZERO, round)?;
         }
+        rates.push(this_round);
     }
-    Ok(best)
+    Ok(relative_medians(&rates))
+}
+
+/// From rounds of rates (`rates[round][op]`, op 0 the baseline): the
+/// baseline's median rate, and each other op's median ratio to the baseline
+/// within a round, times that.
+fn relative_medians(rates: &[Vec<f64>]) -> Vec<f64> {
+    let ops = rates.first().map_or(0, Vec::len);
+    let base = median(rates.iter().map(|r| r[0]).collect());
+    (0..ops)
+        .map(|i| {
+            if i == 0 {
+                base
+            } else {
+                base * median(rates.iter().map(|r| r[i] / r[0]).collect())
+            }
+        })
+        .collect()
+}
+
+/// The median (the mean of the middle two for an even count; 0 if empty).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => 0.0,
+        _ if n % 2 == 1 => values[n / 2],
+        _ => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
 }
 
 /// Measures every operation in order (groups interleaved, parallel ones on
@@ -224,5 +258,28 @@ pub(super) fn print_rows(measured: &[(Operation, f64)], json: bool) {
                 per_op
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_rates_are_the_baselines_median_times_the_median_ratio() {
+        // Round 2 caught a slow stretch for both; round 3 switched stretch
+        // between the two measurements.
+        let rates = vec![
+            vec![100.0, 95.0],
+            vec![102.0, 97.0],
+            vec![50.0, 47.5],
+            vec![100.0, 200.0],
+            vec![98.0, 93.1],
+        ];
+        let got = relative_medians(&rates);
+        assert_eq!(got[0], 100.0);
+        assert!((got[1] - 95.0).abs() < 1e-9, "{got:?}");
+        assert_eq!(median(vec![3.0, 1.0, 2.0, 10.0]), 2.5);
+        assert_eq!(median(Vec::new()), 0.0);
     }
 }
