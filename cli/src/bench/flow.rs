@@ -54,6 +54,12 @@ pub(super) struct Shared {
     pub(super) record: Arc<dyn MerchantRecord>,
 }
 
+/// An error of pay-in `order` at `step`, for `map_err`.
+fn failed_at(order: &Order, step: &'static str) -> impl Fn(String) -> String + use<> {
+    let reference = order.reference.clone();
+    move |e| format!("{reference}: {step}: {e}")
+}
+
 /// A SmilePayz cash pay-in over transport `T`.
 pub(super) struct SmilepayzPayIn<T: AsyncTransport + Sync> {
     pub(super) client: AsyncSmilepayzClient<T>,
@@ -76,11 +82,7 @@ where
             reference: self.reference(i),
             amount: Money::pen(SMILEPAYZ_CENTIMOS),
         };
-        let at = |step: &str| {
-            let reference = order.reference.clone();
-            let step = step.to_owned();
-            move |e: String| format!("{reference}: {step}: {e}")
-        };
+        let at = |step| failed_at(&order, step);
         let request = samples::smilepayz_pay_in_builder(
             &self.merchant_id,
             &order.reference,
@@ -152,11 +154,7 @@ where
             reference: self.reference(i),
             amount,
         };
-        let at = |step: &str| {
-            let reference = order.reference.clone();
-            let step = step.to_owned();
-            move |e: String| format!("{reference}: {step}: {e}")
-        };
+        let at = |step| failed_at(&order, step);
         let request = samples::monnet_create(&order.reference, MONNET_AMOUNT)
             .map_err(|e| e.to_string())
             .map_err(at("request"))?;

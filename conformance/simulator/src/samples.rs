@@ -77,12 +77,16 @@ pub fn monnet_create(
     operation_number: &str,
     amount: &str,
 ) -> Result<CreateRequest, ValidationError> {
-    let card = Card::new(
+    monnet_create_with_card(operation_number, amount, test_card()?)
+}
+
+/// Monnet's public test card. TEST ONLY.
+pub fn test_card() -> Result<Card, ValidationError> {
+    Ok(Card::new(
         Pan::new(TEST_PAN)?,
         Cvv::new(TEST_CVV)?,
         CardExpiration::new(TEST_EXPIRY)?,
-    );
-    monnet_create_with_card(operation_number, amount, card)
+    ))
 }
 
 /// The samples' transaction: `amount` a PEN decimal, TCTD, the shop's
@@ -145,16 +149,11 @@ pub fn monnet_create_minimal(
     operation_number: &str,
     amount: &str,
 ) -> Result<CreateRequest, ValidationError> {
-    let card = Card::new(
-        Pan::new(TEST_PAN)?,
-        Cvv::new(TEST_CVV)?,
-        CardExpiration::new(TEST_EXPIRY)?,
-    );
     CreateRequest::builder(
         sample_transaction(operation_number, amount)?,
         Customer::new("Rosa", "Quispe", "rosa@example.com", "987654321"),
         Product::placeholder(),
-        card,
+        test_card()?,
     )
     .build()
 }
