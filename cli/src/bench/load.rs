@@ -15,7 +15,7 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pasarela_core::MonnetKey;
 use pasarela_core::client::{
@@ -24,13 +24,14 @@ use pasarela_core::client::{
 use pasarela_core::crypto::{Backend, PublicKey};
 use pasarela_core::transport::{AsyncTransport, Ready};
 use pasarela_simulator::{LoopbackServer, Simulator, SimulatorConfig, codes};
-use serde_json::json;
 
 use super::ceiling::{self, Ceilings};
-use super::flow::{CardPayIn, PayIn, Shared, SmilepayzPayIn};
+use super::drivers::{AsyncStd, Driver, Run, Threads, Tokio};
+use super::flow::{CardPayIn, Shared, SmilepayzPayIn};
 use super::measure::{measure_all, print_header, print_rows};
 use super::merchant::{Endpoint, MONNET_PATH, SMILEPAYZ_PATH};
 use super::record::{MerchantRecord, NoRecord};
+use super::row::Row;
 use super::sim::{loopback, monnet_config, smilepayz_config};
 use super::usage;
 use crate::output::Failure;
@@ -83,68 +84,6 @@ impl Flow {
             Flow::PayIn(b) => Some(b),
             Flow::Card => None,
         }
-    }
-}
-
-/// One printed row.
-#[derive(Debug, Clone, PartialEq)]
-struct Row {
-    op: &'static str,
-    transport: &'static str,
-    backend: Option<&'static str>,
-    n: usize,
-    pay_ins_per_sec: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-    cpu_ms_per_pay_in: Option<f64>,
-    peak_rss_mb: Option<f64>,
-    errors: usize,
-    ceiling_per_sec: f64,
-    ledger: &'static str,
-}
-
-impl Row {
-    /// One JSON object, keys in the documented order.
-    fn json(&self) -> String {
-        let round = |x: f64, places: i32| {
-            let scale = 10f64.powi(places);
-            (x * scale).round() / scale
-        };
-        format!(
-            "{{\"op\":{},\"transport\":{},\"backend\":{},\"n\":{},\"pay_ins_per_sec\":{},\"p50_ms\":{},\"p99_ms\":{},\"cpu_ms_per_pay_in\":{},\"peak_rss_mb\":{},\"errors\":{},\"ceiling_per_sec\":{},\"ledger\":{}}}",
-            json!(self.op),
-            json!(self.transport),
-            json!(self.backend),
-            self.n,
-            json!(round(self.pay_ins_per_sec, 1)),
-            json!(round(self.p50_ms, 1)),
-            json!(round(self.p99_ms, 1)),
-            json!(self.cpu_ms_per_pay_in.map(|c| round(c, 3))),
-            json!(self.peak_rss_mb.map(|m| round(m, 1))),
-            self.errors,
-            json!(round(self.ceiling_per_sec, 1)),
-            json!(self.ledger),
-        )
-    }
-
-    fn text(&self) -> String {
-        let opt =
-            |v: Option<f64>, places: usize| v.map_or("-".to_owned(), |v| format!("{v:.places$}"));
-        format!(
-            "{:<18} {:<8} {:<7} {:>6} {:>9.1} {:>8.1} {:>8.1} {:>8} {:>8} {:>6} {:>9.1} {:>5.2}",
-            self.op,
-            self.transport,
-            self.backend.unwrap_or("-"),
-            self.n,
-            self.pay_ins_per_sec,
-            self.p50_ms,
-            self.p99_ms,
-            opt(self.cpu_ms_per_pay_in, 3),
-            opt(self.peak_rss_mb, 1),
-            self.errors,
-            self.ceiling_per_sec,
-            self.pay_ins_per_sec / self.ceiling_per_sec,
-        )
     }
 }
 
@@ -390,119 +329,6 @@ impl Env {
     }
 }
 
-/// The outcome of driving N pay-ins: each one's latency or error, and the
-/// wall time of the whole run.
-struct Run {
-    results: Vec<Result<Duration, String>>,
-    elapsed: Duration,
-}
-
-/// Runs N pay-ins at once on some executor.
-trait Driver {
-    fn drive<P: PayIn>(&self, flow: Arc<P>, n: usize) -> Run;
-}
-
-/// Tasks on a multi-threaded tokio runtime.
-struct Tokio(tokio::runtime::Runtime);
-
-impl Driver for Tokio {
-    fn drive<P: PayIn>(&self, flow: Arc<P>, n: usize) -> Run {
-        let start = Instant::now();
-        let results = self.0.block_on(async {
-            let tasks: Vec<_> = (0..n)
-                .map(|i| {
-                    let flow = flow.clone();
-                    tokio::spawn(async move { flow.run(i).await.map(|()| start.elapsed()) })
-                })
-                .collect();
-            let mut out = Vec::with_capacity(n);
-            for task in tasks {
-                out.push(
-                    task.await
-                        .unwrap_or_else(|e| Err(format!("pay-in task: {e}"))),
-                );
-            }
-            out
-        });
-        Run {
-            results,
-            elapsed: start.elapsed(),
-        }
-    }
-}
-
-/// Tasks on async-std's executor.
-struct AsyncStd;
-
-impl Driver for AsyncStd {
-    fn drive<P: PayIn>(&self, flow: Arc<P>, n: usize) -> Run {
-        let start = Instant::now();
-        let results = async_std::task::block_on(async {
-            let tasks: Vec<_> = (0..n)
-                .map(|i| {
-                    let flow = flow.clone();
-                    async_std::task::spawn(
-                        async move { flow.run(i).await.map(|()| start.elapsed()) },
-                    )
-                })
-                .collect();
-            let mut out = Vec::with_capacity(n);
-            for task in tasks {
-                out.push(task.await);
-            }
-            out
-        });
-        Run {
-            results,
-            elapsed: start.elapsed(),
-        }
-    }
-}
-
-/// A pool of threads, each taking the next pay-in when done with one.
-struct Threads(usize);
-
-impl Driver for Threads {
-    fn drive<P: PayIn>(&self, flow: Arc<P>, n: usize) -> Run {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        let start = Instant::now();
-        let next = AtomicUsize::new(0);
-        let mut results: Vec<Result<Duration, String>> =
-            (0..n).map(|_| Err("not run".to_owned())).collect();
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..self.0.min(n).max(1))
-                .map(|_| {
-                    let (flow, next) = (&flow, &next);
-                    scope.spawn(move || {
-                        let mut done = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            if i >= n {
-                                return done;
-                            }
-                            let outcome = pasarela_core::transport::block_on(flow.run(i));
-                            done.push((i, outcome.map(|()| start.elapsed())));
-                        }
-                    })
-                })
-                .collect();
-            for worker in workers {
-                if let Ok(done) = worker.join() {
-                    for (i, outcome) in done {
-                        if let Some(slot) = results.get_mut(i) {
-                            *slot = outcome;
-                        }
-                    }
-                }
-            }
-        });
-        Run {
-            results,
-            elapsed: start.elapsed(),
-        }
-    }
-}
-
 /// Runs one row; returns it and its first error, if any.
 fn run_row(
     flow: Flow,
@@ -590,31 +416,4 @@ fn run_row(
         ledger: env.record.name(),
     };
     Ok((row, problems.into_iter().next()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_row_prints_its_keys_in_the_documented_order() {
-        let row = Row {
-            op: "load.pay_in",
-            transport: "reqwest",
-            backend: Some("aws-lc"),
-            n: 1000,
-            pay_ins_per_sec: 1234.56,
-            p50_ms: 400.04,
-            p99_ms: 800.0,
-            cpu_ms_per_pay_in: Some(1.23456),
-            peak_rss_mb: None,
-            errors: 0,
-            ceiling_per_sec: 2000.0,
-            ledger: "none",
-        };
-        assert_eq!(
-            row.json(),
-            r#"{"op":"load.pay_in","transport":"reqwest","backend":"aws-lc","n":1000,"pay_ins_per_sec":1234.6,"p50_ms":400.0,"p99_ms":800.0,"cpu_ms_per_pay_in":1.235,"peak_rss_mb":null,"errors":0,"ceiling_per_sec":2000.0,"ledger":"none"}"#
-        );
-    }
 }

@@ -13,12 +13,14 @@
 //! least `--duration-ms` (1000 by default and at least).
 
 mod ceiling;
+mod drivers;
 mod flow;
 mod load;
 mod measure;
 mod merchant;
 mod ops;
 mod record;
+mod row;
 mod sim;
 mod transport_ops;
 mod usage;
