@@ -5,11 +5,17 @@
 //! project's ARCHITECTURE.md): every subcommand has `--help`, `--json` makes
 //! output one JSON object on stdout, failures exit non-zero with a one-line
 //! reason on stderr, and nothing panics on bad input.
+//!
+//! Logging goes through `tracing` to stderr: warnings only by default (so
+//! the output above is unchanged), `-v` for info, `-vv` for debug, or any
+//! `RUST_LOG` filter, which wins over `-v`. Log lines name steps, addresses
+//! and counts, never a key, secret, signature, card or payer datum.
 #![forbid(unsafe_code)]
 
 mod bench;
 mod demo;
 mod ledger_cmd;
+mod logging;
 mod monnet_cmd;
 mod output;
 mod simulate;
@@ -23,6 +29,9 @@ use clap::Parser;
 #[derive(Parser)]
 #[command(name = "pasarela", version, about, long_about = None)]
 struct Cli {
+    /// Log more to stderr: -v info, -vv debug (RUST_LOG, when set, wins).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -41,7 +50,8 @@ enum Command {
     /// Monnet hash and notification debugging.
     #[command(subcommand)]
     Monnet(monnet_cmd::MonnetCommand),
-    /// Operations per second of every core operation, one line each.
+    /// Operations per second of every core operation, one line each; with
+    /// --load N, N whole pay-ins per transport and backend against the crypto ceiling.
     Bench(bench::BenchArgs),
     /// The merchant's ledger (pasarela-ledger): migrate, list, show.
     #[command(subcommand)]
@@ -74,6 +84,7 @@ fn main() -> ExitCode {
             return ExitCode::from(output::USAGE);
         }
     };
+    logging::init(cli.verbose);
     output::report(match cli.command {
         Command::Demo(args) => demo::run(args),
         Command::Simulate(args) => return simulate::run(args),

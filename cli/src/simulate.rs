@@ -113,6 +113,7 @@ fn http_url(text: &str) -> Result<String, String> {
 pub fn run(args: SimulateArgs) -> ExitCode {
     match start(&args) {
         Ok(server) => {
+            tracing::info!(addr = %server.addr(), "simulator serving until killed");
             print_start(&args, &server.credentials());
             server.wait();
             ExitCode::SUCCESS

@@ -477,6 +477,43 @@ fn demo_passes_on_the_embedded_simulator() {
         !out.contains("4517721004856075") && !stderr(&o).contains("4517721004856075"),
         "PAN never printed"
     );
+    // Warnings only by default: nothing to say on stderr.
+    assert_eq!(stderr(&o), "", "no log lines without -v");
+}
+
+/// `-v`/`-vv` log through `tracing` to stderr (RUST_LOG unset), stdout is
+/// unchanged, and no log line carries a secret, key, card or payer datum.
+#[test]
+fn verbose_logs_steps_to_stderr_and_never_a_secret() {
+    let o = Command::new(env!("CARGO_BIN_EXE_pasarela"))
+        .args(["-vv", "demo"])
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(stdout(&o).contains("summary: all 13 steps passed"));
+    let log = stderr(&o);
+    assert!(log.contains("demo step passed"), "{log}");
+    assert!(log.lines().all(|l| l.contains("pasarela")), "{log}");
+    for secret in [
+        "TEST-ONLY-simulator-secret",
+        "TEST-ONLY-simulator-key-monnet",
+        "PRIVATE KEY",
+        "4517721004856075",
+        "Rosa",
+        "Quispe",
+        "rosa@example.com",
+        "987654321",
+        "44556677",
+    ] {
+        assert!(!log.contains(secret), "{secret} in the log: {log}");
+    }
+    // The flag goes after the subcommand too; RUST_LOG wins over it.
+    let o = Command::new(env!("CARGO_BIN_EXE_pasarela"))
+        .args(["simulate", "--help", "-v"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 /// A running `pasarela simulate`, killed on drop.
@@ -678,6 +715,115 @@ fn bench_table_has_a_row_per_operation() {
         assert_eq!(cells[1], backend.unwrap_or("-"), "{row}");
         assert!(cells[2].parse::<f64>().unwrap() > 0.0, "{row}");
     }
+}
+
+/// The load rows' keys, in order.
+const LOAD_KEYS: &[&str] = &[
+    "op",
+    "transport",
+    "backend",
+    "n",
+    "pay_ins_per_sec",
+    "p50_ms",
+    "p99_ms",
+    "cpu_ms_per_pay_in",
+    "peak_rss_mb",
+    "errors",
+    "ceiling_per_sec",
+    "ledger",
+];
+
+/// CI's smoke test of `bench --load`: every flow, transport and backend has
+/// its row, with zero errors (every order created once, every callback
+/// recorded once). No timing is asserted.
+#[test]
+fn bench_load_smoke_every_row_present_with_zero_errors() {
+    let o = pasarela(&[
+        "bench",
+        "--load",
+        "50",
+        "--json",
+        "--quick",
+        "--duration-ms",
+        "20",
+    ]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    let out = stdout(&o);
+    let rows: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // The ceiling's inputs first, as operation rows.
+    for (op, backend) in [
+        ("rsa.sign", "aws-lc"),
+        ("rsa.verify", "aws-lc"),
+        ("rsa.sign", "rsa"),
+    ] {
+        assert!(
+            rows.iter().any(|r| r["op"] == op
+                && r["backend"] == backend
+                && r["ops_per_sec"].as_f64() > Some(0.0)),
+            "{op} {backend}: {out}"
+        );
+    }
+    let load: Vec<&serde_json::Value> = rows
+        .iter()
+        .filter(|r| r["op"].as_str().is_some_and(|op| op.starts_with("load.")))
+        .collect();
+    let mut combinations = Vec::new();
+    for row in &load {
+        let keys: Vec<&str> = row
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut sorted_expected = LOAD_KEYS.to_vec();
+        sorted_expected.sort_unstable();
+        assert_eq!(keys, sorted_expected, "{row}");
+        assert_eq!(row["n"], 50, "{row}");
+        assert_eq!(row["errors"], 0, "{row}");
+        assert_eq!(row["ledger"], "none", "{row}");
+        for key in ["pay_ins_per_sec", "p50_ms", "p99_ms", "ceiling_per_sec"] {
+            assert!(row[key].as_f64().unwrap() > 0.0, "{key}: {row}");
+        }
+        combinations.push((
+            row["op"].as_str().unwrap().to_owned(),
+            row["transport"].as_str().unwrap().to_owned(),
+            row["backend"].as_str().map(str::to_owned),
+        ));
+    }
+    let mut expected = Vec::new();
+    for (op, backends) in [
+        ("load.pay_in", vec![Some("rsa"), Some("aws-lc")]),
+        ("load.card_pay_in", vec![None]),
+    ] {
+        for backend in backends {
+            for transport in ["reqwest", "surf", "ureq"] {
+                expected.push((
+                    op.to_owned(),
+                    transport.to_owned(),
+                    backend.map(str::to_owned),
+                ));
+            }
+        }
+    }
+    assert_eq!(combinations, expected, "{out}");
+    // Keys in the documented order on the line itself.
+    let line = out.lines().find(|l| l.contains("\"load.pay_in\"")).unwrap();
+    let positions: Vec<usize> = LOAD_KEYS
+        .iter()
+        .map(|k| line.find(&format!("\"{k}\":")).unwrap())
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{line}");
+}
+
+#[test]
+fn bench_load_needs_a_positive_size() {
+    assert_one_line_failure(&pasarela(&["bench", "--load", "0"]), 2, "--load");
+    let o = pasarela(&["bench", "--help"]);
+    assert!(stdout(&o).contains("--load"));
+    assert!(stdout(&o).contains("ceiling"));
 }
 
 #[test]

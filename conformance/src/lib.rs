@@ -1,10 +1,12 @@
 //! # pasarela-conformance
 //!
 //! Test machinery for pasarela, not published: the fixture replay of the
-//! gateways' documented examples, shared sample requests, a std-only
-//! merchant webhook server, and the transport behaviour suite. The offline
-//! gateway simulator itself is the published crate `pasarela-simulator`
-//! (`conformance/simulator/`).
+//! gateways' documented examples and the transport behaviour suite. The
+//! offline gateway simulator itself is the published crate
+//! `pasarela-simulator` (`conformance/simulator/`), which also holds the
+//! sample requests and the std-only merchant endpoint (so that the
+//! installable CLI can use them); they are re-exported here under their
+//! old paths.
 //!
 //! - [`samples`]: the sample requests every test and benchmark shares;
 //! - [`merchant`]: a std-only merchant callback server (the webhook example);
@@ -12,8 +14,5 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod merchant;
-// One copy of the samples, kept with core's tests (no dev-dependency cycle).
-#[path = "../../core/tests/support/samples.rs"]
-pub mod samples;
+pub use pasarela_simulator::{merchant, samples};
 pub mod transport_suite;

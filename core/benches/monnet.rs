@@ -6,7 +6,8 @@
 // Fixture setup on fixed TEST ONLY inputs: a failure is a broken bench.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../tests/support/samples.rs"]
+// One copy of the samples, in pasarela-simulator (see core/tests/core/main.rs).
+#[path = "../../conformance/simulator/src/samples.rs"]
 #[allow(dead_code)]
 mod samples;
 

@@ -7,7 +7,6 @@
 
 use std::process::ExitCode;
 
-use pasarela_conformance::samples;
 use pasarela_core::Money;
 use pasarela_core::client::{ExpectedOperation, ExpectedPayIn, MonnetClient, SmilepayzClient};
 use pasarela_core::crypto::{Backend, PrivateKey, PublicKey};
@@ -18,12 +17,13 @@ use pasarela_core::smilepayz::{
 };
 use pasarela_core::transport::BlockingTransport;
 use pasarela_core::{MerchantSecret, MonnetKey, PreparedRequest};
+use pasarela_simulator::samples;
 use pasarela_simulator::{Credentials, LoopbackServer, Simulator};
 use pasarela_ureq::UreqTransport;
 use serde_json::{Value, json};
 
 use crate::output::Failure;
-use pasarela_conformance::merchant::{MONNET_PATH, Merchant, SMILEPAYZ_PATH};
+use pasarela_simulator::merchant::{MONNET_PATH, Merchant, SMILEPAYZ_PATH};
 
 /// Arguments of `demo`.
 #[derive(Debug, clap::Args)]
@@ -53,10 +53,12 @@ impl Steps {
         match step() {
             Ok((value, detail)) => {
                 self.done += 1;
+                tracing::info!(step = self.done, name, "demo step passed");
                 println!("  ✓ {:>2}. {name}: {detail}", self.done);
                 Ok(value)
             }
             Err(error) => {
+                tracing::debug!(step = self.done + 1, name, "demo step failed");
                 println!("  ✗ {:>2}. {name}: {error}", self.done + 1);
                 println!(
                     "\nsummary: {} steps passed, step {} ({name}) FAILED",

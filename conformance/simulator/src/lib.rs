@@ -7,6 +7,10 @@
 //! returns an [`Outcome`]; [`InProcess`] and [`LoopbackServer`] carry
 //! outcomes out. The codes are in [`codes`], the triggers in
 //! [`TRIGGER_TABLE`], the limits in [`ServerLimits`].
+//!
+//! For the merchant's side of your tests: [`samples`] builds valid
+//! requests for both gateways, and [`merchant`] is a small std-only
+//! endpoint that verifies and records the callbacks the simulator delivers.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -19,9 +23,11 @@ mod credentials;
 mod dashboard;
 mod delivery;
 mod in_process;
+pub mod merchant;
 mod monnet;
 mod pages;
 mod rules;
+pub mod samples;
 mod server;
 mod smilepayz;
 mod state;

@@ -4,7 +4,9 @@
 mod confirm;
 mod outcomes;
 mod redaction;
-#[path = "../support/samples.rs"]
+// The samples live in pasarela-simulator (published, for users' tests too);
+// included by path: a dev-dependency on the simulator would be a second core.
+#[path = "../../../conformance/simulator/src/samples.rs"]
 #[allow(dead_code)]
 mod samples;
 mod send_spawn;

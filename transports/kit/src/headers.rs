@@ -9,6 +9,15 @@ use pasarela_core::transport::TransportError;
 /// HTTP forbids (a CR or LF in a value would smuggle a header). Errors are
 /// `InvalidRequest`, `NotSent`.
 pub fn check_request(request: &PreparedRequest) -> Result<(), TransportError> {
+    check_url(request)?;
+    for (name, value) in request.headers() {
+        check_header(name, value)?;
+    }
+    Ok(())
+}
+
+/// The URL half of [`check_request`].
+fn check_url(request: &PreparedRequest) -> Result<(), TransportError> {
     let scheme = request.url().scheme();
     if scheme != "http" && scheme != "https" {
         return Err(crate::invalid_request(format!(
@@ -18,17 +27,25 @@ pub fn check_request(request: &PreparedRequest) -> Result<(), TransportError> {
     if request.url().host_str().is_none_or(str::is_empty) {
         return Err(crate::invalid_request("URL has no host"));
     }
-    for (name, value) in request.headers() {
-        check_header(name, value)?;
-    }
     Ok(())
 }
 
+/// The gateways' own header names, as static names: `HeaderName::from_bytes`
+/// allocates for every name the `http` crate does not know.
+const KNOWN_NAMES: [&str; 3] = ["x-timestamp", "x-signature", "x-partner-id"];
+
+fn header_name(name: &str) -> Result<HeaderName, http::header::InvalidHeaderName> {
+    match KNOWN_NAMES
+        .iter()
+        .find(|known| known.eq_ignore_ascii_case(name))
+    {
+        Some(known) => Ok(HeaderName::from_static(known)),
+        None => HeaderName::from_bytes(name.as_bytes()),
+    }
+}
+
 fn check_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), TransportError> {
-    match (
-        HeaderName::from_bytes(name.as_bytes()),
-        HeaderValue::from_str(value),
-    ) {
+    match (header_name(name), HeaderValue::from_str(value)) {
         (Ok(n), Ok(v)) => Ok((n, v)),
         _ => Err(crate::invalid_request(format!(
             "header {name:?} cannot be sent over HTTP"
@@ -37,15 +54,18 @@ fn check_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), Tr
 }
 
 /// The request's headers as an [`http::HeaderMap`], in the order prepared
-/// (several values of one name stay in order), after the same checks as
-/// [`check_request`]. Credential headers (`X-SIGNATURE`, `Authorization`)
-/// are marked sensitive, so HTTP/2 stacks never index them.
+/// (several values of one name stay in order), after every check of
+/// [`check_request`] (done here, each header once: a transport that calls
+/// this need not call `check_request` too). Credential headers
+/// (`X-SIGNATURE`, `Authorization`) are marked sensitive, so HTTP/2 stacks
+/// never index them.
 ///
 /// `user_agent` is added when the request carries no `User-Agent`.
 pub fn request_headers(
     request: &PreparedRequest,
     user_agent: Option<&str>,
 ) -> Result<HeaderMap, TransportError> {
+    check_url(request)?;
     let mut map = HeaderMap::with_capacity(request.headers().len() + 1);
     for (name, value) in request.headers() {
         let (name, mut value) = check_header(name, value)?;
@@ -73,10 +93,11 @@ pub fn response_headers(headers: &HeaderMap) -> Vec<(String, String)> {
     headers
         .iter()
         .map(|(name, value)| {
-            (
-                name.as_str().to_owned(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            )
+            let value = match value.to_str() {
+                Ok(text) => text.to_owned(),
+                Err(_) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            };
+            (name.as_str().to_owned(), value)
         })
         .collect()
 }
@@ -104,6 +125,9 @@ mod tests {
             let e = check_request(&r).unwrap_err();
             assert_eq!(e.kind(), TransportErrorKind::InvalidRequest);
             assert_eq!(e.delivery(), Delivery::NotSent);
+            // request_headers checks the same, so transports may call it alone.
+            let e = request_headers(&r, None).unwrap_err();
+            assert_eq!(e.kind(), TransportErrorKind::InvalidRequest);
         }
         check_request(&req("https://example.com/", vec![])).unwrap();
     }
@@ -125,6 +149,17 @@ mod tests {
             ["content-type", "x-timestamp", "x-signature", "user-agent"]
         );
         assert!(map["x-signature"].is_sensitive());
+        // The gateways' names, in any case, are the static names.
+        let mixed = req(
+            "http://127.0.0.1/",
+            vec![
+                ("x-Timestamp".into(), "t".into()),
+                ("X-Other".into(), "o".into()),
+            ],
+        );
+        let map = request_headers(&mixed, None).unwrap();
+        let names: Vec<&str> = map.keys().map(|k| k.as_str()).collect();
+        assert_eq!(names, ["x-timestamp", "x-other"]);
         let own = req(
             "http://127.0.0.1/",
             vec![("User-Agent".into(), "mine".into())],

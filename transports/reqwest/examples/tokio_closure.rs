@@ -17,7 +17,7 @@ use pasarela_core::transport::{AsyncTransport, TransportError, TransportErrorKin
 use pasarela_core::{PreparedRequest, RawResponse};
 use pasarela_reqwest::ReqwestTransport;
 use pasarela_transport_kit::{
-    BodyCollector, Phase, Progress, TransportConfig, check_request, request_headers, with_deadline,
+    BodyCollector, Phase, Progress, TransportConfig, request_headers, with_deadline,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -28,7 +28,6 @@ async fn my_stack(
     req: PreparedRequest,
 ) -> Result<RawResponse, TransportError> {
     // Refuses foreign schemes and CR/LF in headers, before anything is sent.
-    check_request(&req)?;
     let headers = request_headers(&req, config.get_user_agent())?;
     let progress = Progress::new();
     let exchange = async {

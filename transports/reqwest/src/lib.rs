@@ -119,8 +119,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use pasarela_core::transport::AsyncTransport;
 use pasarela_transport_kit::{
-    BodyCollector, ConcurrencyLimit, Phase, Progress, check_request, request_headers,
-    response_headers, with_deadline,
+    BodyCollector, ConcurrencyLimit, Phase, Progress, request_headers, response_headers,
+    with_deadline,
 };
 
 pub use pasarela_core::transport::{
@@ -222,7 +222,7 @@ impl ReqwestTransport {
         request: PreparedRequest,
         progress: &Progress,
     ) -> Result<reqwest::Request, TransportError> {
-        check_request(&request)?;
+        // Checks the URL and every header once, as it converts them.
         let headers = request_headers(&request, self.inner.config.get_user_agent())?;
         let method = request.method().clone();
         let url = request.url().clone();

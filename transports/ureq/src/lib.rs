@@ -102,7 +102,7 @@ use std::time::{Duration, Instant};
 
 use pasarela_core::transport::BlockingTransport;
 use pasarela_core::{PreparedRequest, RawResponse};
-use pasarela_transport_kit::{ConcurrencyLimit, Progress, check_request, request_headers};
+use pasarela_transport_kit::{ConcurrencyLimit, Progress, request_headers};
 
 pub use pasarela_core::transport::{
     Delivery, TransportError, TransportErrorKind, TransportFailure,
@@ -236,8 +236,8 @@ impl UreqTransport {
         request: &'a PreparedRequest,
         remaining: Option<Duration>,
     ) -> Result<ureq::http::Request<&'a [u8]>, TransportError> {
-        check_request(request)?;
-        // The agent adds its own User-Agent; the kit's default is the agent's.
+        // The agent adds its own User-Agent; the kit's default is the
+        // agent's. The URL and every header are checked here, once.
         let headers = request_headers(request, None)?;
         let mut http_request = ureq::http::Request::new(request.body());
         *http_request.method_mut() = request.method().clone();

@@ -1,8 +1,11 @@
-//! Valid sample requests for both gateways, shared by core's tests and
-//! benchmarks, the demo, the transport suite and the load tests (the
-//! conformance crate includes this file as its `samples` module, so there
-//! is one copy and no dev-dependency cycle). Card data is Monnet's public
-//! test card. TEST ONLY.
+//! Valid sample requests for both gateways, for tests that need one: a
+//! SmilePayz `CASHIER_PE` pay-in and Monnet card creates (Monnet's public
+//! test card), each accepted by this simulator and by the SDK's builders.
+//! The simulator itself never uses them (its rules are its own). TEST ONLY.
+//!
+//! pasarela's own tests and benchmarks share this one copy: core's tests
+//! include the file by path, the conformance crate and the CLI use it from
+//! here.
 
 use pasarela_core::Money;
 use pasarela_core::ValidationError;
@@ -74,12 +77,16 @@ pub fn monnet_create(
     operation_number: &str,
     amount: &str,
 ) -> Result<CreateRequest, ValidationError> {
-    let card = Card::new(
+    monnet_create_with_card(operation_number, amount, test_card()?)
+}
+
+/// Monnet's public test card. TEST ONLY.
+pub fn test_card() -> Result<Card, ValidationError> {
+    Ok(Card::new(
         Pan::new(TEST_PAN)?,
         Cvv::new(TEST_CVV)?,
         CardExpiration::new(TEST_EXPIRY)?,
-    );
-    monnet_create_with_card(operation_number, amount, card)
+    ))
 }
 
 /// The samples' transaction: `amount` a PEN decimal, TCTD, the shop's
@@ -142,16 +149,11 @@ pub fn monnet_create_minimal(
     operation_number: &str,
     amount: &str,
 ) -> Result<CreateRequest, ValidationError> {
-    let card = Card::new(
-        Pan::new(TEST_PAN)?,
-        Cvv::new(TEST_CVV)?,
-        CardExpiration::new(TEST_EXPIRY)?,
-    );
     CreateRequest::builder(
         sample_transaction(operation_number, amount)?,
         Customer::new("Rosa", "Quispe", "rosa@example.com", "987654321"),
         Product::placeholder(),
-        card,
+        test_card()?,
     )
     .build()
 }

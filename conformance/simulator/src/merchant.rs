@@ -1,7 +1,9 @@
 //! A merchant endpoint for demos and tests: a minimal HTTP server (std only)
-//! that receives the gateways' callbacks, verifies them with the core's webhook helpers, records
-//! each event once (deliveries are retried, so duplicates are expected) and
-//! answers exactly what each gateway wants.
+//! that receives the callbacks and notifications the simulator delivers,
+//! verifies them with the core's webhook helpers, records each event once
+//! (deliveries are retried, so duplicates are expected) and answers exactly
+//! what each gateway wants. It is the merchant's side, not the simulator's:
+//! the simulator never uses it.
 //!
 //! This is also the worked example of wiring [`pasarela_core::webhook`] into
 //! a std-only HTTP server: build the verifiers once, turn each request into
