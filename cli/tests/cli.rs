@@ -471,14 +471,45 @@ fn demo_passes_on_the_embedded_simulator() {
         stderr(&o)
     );
     let out = stdout(&o);
-    assert!(out.contains("summary: all 13 steps passed"), "{out}");
+    assert!(out.contains("summary: all 17 steps passed"), "{out}");
     assert!(out.contains("************6075"), "card masked: {out}");
+    // The demo went through a ledger it leaves behind for `ledger list`.
+    let db = demo_ledger(&out);
+    let list = pasarela(&["ledger", "list", "--db", &db, "--json"]);
+    assert_eq!(list.status.code(), Some(0), "{}", stderr(&list));
+    let rows: Vec<serde_json::Value> = stdout(&list)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    for row in &rows {
+        for key in ["gateway", "order", "state", "amount", "currency"] {
+            assert!(row.get(key).is_some(), "{key} in {row}");
+        }
+    }
+    let states: Vec<&str> = rows.iter().map(|r| r["state"].as_str().unwrap()).collect();
+    assert_eq!(
+        states.iter().filter(|s| **s == "paid").count(),
+        2,
+        "{states:?}"
+    );
+    assert!(states.contains(&"not_paid"), "{states:?}");
+    let _ = std::fs::remove_file(&db);
     assert!(
         !out.contains("4517721004856075") && !stderr(&o).contains("4517721004856075"),
         "PAN never printed"
     );
     // Warnings only by default: nothing to say on stderr.
     assert_eq!(stderr(&o), "", "no log lines without -v");
+}
+
+/// The ledger file a demo printed (`the ledger is at PATH`).
+fn demo_ledger(out: &str) -> String {
+    out.lines()
+        .find_map(|l| l.strip_prefix("the ledger is at "))
+        .unwrap_or_else(|| panic!("no ledger path in {out}"))
+        .trim()
+        .to_owned()
 }
 
 /// `-v`/`-vv` log through `tracing` to stderr (RUST_LOG unset), stdout is
@@ -491,7 +522,7 @@ fn verbose_logs_steps_to_stderr_and_never_a_secret() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
-    assert!(stdout(&o).contains("summary: all 13 steps passed"));
+    assert!(stdout(&o).contains("summary: all 17 steps passed"));
     let log = stderr(&o);
     assert!(log.contains("demo step passed"), "{log}");
     assert!(log.lines().all(|l| l.contains("pasarela")), "{log}");
@@ -1713,4 +1744,130 @@ fn keys_of_other_kinds_are_named_and_rsa_8192_verifies() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(json(&o)["valid"], true);
+}
+
+/// `ledger migrate | list | show` on one database: the demo's payments.
+fn ledger_commands_on(db: &str) {
+    let migrate = pasarela(&["ledger", "migrate", "--db", db, "--json"]);
+    assert_eq!(migrate.status.code(), Some(0), "{}", stderr(&migrate));
+    assert_eq!(json(&migrate)["schemaVersion"], 1);
+    // Empty.
+    let empty = pasarela(&["ledger", "list", "--db", db]);
+    assert_eq!(stdout(&empty).trim(), "no payments");
+    assert_eq!(
+        stdout(&pasarela(&["ledger", "list", "--db", db, "--json"])),
+        ""
+    );
+    // A SmilePayz payment recorded through the library (as a service does).
+    let ledger = pasarela_ledger_record(db);
+    let list = pasarela(&["ledger", "list", "--db", db, "--json", "--state", "intent"]);
+    assert_eq!(list.status.code(), Some(0), "{}", stderr(&list));
+    let row: serde_json::Value = serde_json::from_str(stdout(&list).trim()).unwrap();
+    assert_eq!(row["gateway"], "smilepayz");
+    assert_eq!(row["order"], ledger);
+    assert_eq!(row["state"], "intent");
+    assert_eq!(row["amount"], 4200);
+    assert_eq!(row["currency"], "PEN");
+    assert_eq!(
+        stdout(&pasarela(&[
+            "ledger", "list", "--db", db, "--json", "--state", "paid"
+        ])),
+        ""
+    );
+    let show = pasarela(&["ledger", "show", "--db", db, &ledger, "--json"]);
+    assert_eq!(show.status.code(), Some(0), "{}", stderr(&show));
+    let shown = json(&show);
+    assert_eq!(shown["order"], ledger);
+    assert_eq!(shown["history"][0]["fact"], "intent_recorded");
+    let text = pasarela(&["ledger", "show", "--db", db, &ledger]);
+    assert!(
+        stdout(&text).contains("intent_recorded"),
+        "{}",
+        stdout(&text)
+    );
+    // Errors: one line, the flag named, exit 1 (not found) or 2 (usage).
+    assert_one_line_failure(
+        &pasarela(&["ledger", "show", "--db", db, "NOPE123"]),
+        1,
+        "no payment",
+    );
+    assert_one_line_failure(
+        &pasarela(&["ledger", "list", "--db", db, "--state", "paid!"]),
+        2,
+        "--state",
+    );
+    assert_one_line_failure(
+        &pasarela(&["ledger", "show", "--db", db, &ledger, "--gateway", "stripe"]),
+        2,
+        "--gateway",
+    );
+}
+
+/// Records an intent through `pasarela-ledger` itself and returns its order.
+fn pasarela_ledger_record(db: &str) -> String {
+    // A checkout whose create never leaves (a refused connection): the
+    // intent is recorded, nothing else.
+    let order = format!("CLI{}", std::process::id());
+    let ledger = pasarela_ledger::Ledger::open(db).unwrap();
+    let config = pasarela_core::smilepayz::Config::without_signer(
+        "20001",
+        pasarela_core::MerchantSecret::new("TEST-ONLY-secret"),
+        pasarela_core::smilepayz::Environment::Custom("http://127.0.0.1:9".parse().unwrap()),
+    )
+    .unwrap();
+    let client = pasarela_core::client::SmilepayzClient::new(
+        config,
+        |_r: pasarela_core::PreparedRequest| {
+            Err::<pasarela_core::RawResponse, _>(pasarela_core::transport::TransportError::new(
+                pasarela_core::transport::TransportErrorKind::Connect,
+                pasarela_core::transport::Delivery::NotSent,
+                "refused",
+            ))
+        },
+    );
+    let request = pasarela_core::smilepayz::PayInRequest::builder(
+        pasarela_core::smilepayz::Merchant::of(client.settings().config()),
+        order.clone(),
+        pasarela_core::Money::pen(4200),
+        "cli test",
+        pasarela_core::smilepayz::Payer::new("Ana"),
+    )
+    .build()
+    .unwrap();
+    let checkout = ledger.checkout(&client, &request).unwrap();
+    assert_eq!(checkout.payment.state, pasarela_ledger::State::Intent);
+    order
+}
+
+#[test]
+fn ledger_commands_on_sqlite() {
+    let dir = scratch();
+    let db = dir.join("ledger.db").display().to_string();
+    // Reading a ledger that is not there says so, naming the flag.
+    assert_one_line_failure(
+        &pasarela(&["ledger", "list", "--db", &db]),
+        1,
+        "--db: cannot open the ledger",
+    );
+    ledger_commands_on(&db);
+}
+
+#[test]
+fn ledger_commands_on_postgres() {
+    let Some(server) =
+        pasarela_ledger_testkit::PgServer::start_or_skip("ledger_commands_on_postgres")
+    else {
+        return;
+    };
+    let db = server.create_database("cli").unwrap();
+    ledger_commands_on(&db);
+    // A wrong password in the URL is never printed.
+    let o = pasarela(&[
+        "ledger",
+        "list",
+        "--db",
+        "postgres://postgres:s3cret@127.0.0.1:1/none",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!stderr(&o).contains("s3cret"), "{}", stderr(&o));
 }

@@ -56,12 +56,71 @@ pub struct MerchantOptions {
     pub lose_first_ack: bool,
 }
 
-/// A running merchant endpoint.
-pub struct Merchant {
+/// A handler of the endpoint's requests.
+pub type Handler = dyn Fn(&http::Request<Vec<u8>>) -> http::Response<String> + Send + Sync;
+
+/// A minimal HTTP/1.1 server on a free loopback port (std only, a thread
+/// per connection, one request per connection) that hands each request to
+/// a handler: what a demo or a test needs to receive webhooks without a
+/// web framework. [`Merchant`] is one; `pasarela demo` gives it the
+/// ledger's webhook handlers.
+pub struct Endpoint {
     addr: SocketAddr,
-    ledger: Arc<Mutex<Ledger>>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+}
+
+impl Endpoint {
+    /// Starts listening on a free loopback port; every request goes to
+    /// `handler` (bodies up to 1 MiB, heads up to 64 KiB; anything else is
+    /// answered 400).
+    pub fn start(handler: Arc<Handler>) -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("merchant".into())
+            .spawn(move || {
+                for stream in listener.incoming() {
+                    if stopping.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let handler = handler.clone();
+                    let _ = std::thread::Builder::new()
+                        .name("merchant-conn".into())
+                        .spawn(move || serve(stream, &*handler));
+                }
+            })?;
+        Ok(Self {
+            addr,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// `http://127.0.0.1:port{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for Endpoint {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A running merchant endpoint that verifies and records what it receives.
+pub struct Merchant {
+    endpoint: Endpoint,
+    ledger: Arc<Mutex<Ledger>>,
 }
 
 /// The verifiers, built once and shared by every connection.
@@ -95,41 +154,22 @@ impl Merchant {
         monnet_merchant_id: impl Into<String>,
         options: MerchantOptions,
     ) -> std::io::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let addr = listener.local_addr()?;
         let ledger = Arc::new(Mutex::new(Ledger::default()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let keys = Arc::new(Keys {
+        let keys = Keys {
             smilepayz: SmilepayzWebhook::new(platform),
             monnet: MonnetWebhook::new(monnet, monnet_merchant_id),
             options,
-        });
-        let (l2, s2) = (ledger.clone(), stop.clone());
-        let thread = std::thread::Builder::new()
-            .name("merchant".into())
-            .spawn(move || {
-                for stream in listener.incoming() {
-                    if s2.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let (ledger, keys) = (l2.clone(), keys.clone());
-                    let _ = std::thread::Builder::new()
-                        .name("merchant-conn".into())
-                        .spawn(move || serve(stream, &ledger, &keys));
-                }
-            })?;
-        Ok(Self {
-            addr,
-            ledger,
-            stop,
-            thread: Some(thread),
-        })
+        };
+        let recording = ledger.clone();
+        let endpoint = Endpoint::start(Arc::new(move |request: &http::Request<Vec<u8>>| {
+            handle(request, &recording, &keys)
+        }))?;
+        Ok(Self { endpoint, ledger })
     }
 
     /// `http://127.0.0.1:port{path}`.
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        self.endpoint.url(path)
     }
 
     /// Reads the ledger.
@@ -138,25 +178,14 @@ impl Merchant {
     }
 }
 
-impl Drop for Merchant {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop.
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-fn serve(stream: TcpStream, ledger: &Mutex<Ledger>, keys: &Keys) {
+fn serve(stream: TcpStream, handler: &Handler) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let mut reader = BufReader::new(match stream.try_clone() {
         Ok(s) => s,
         Err(_) => return,
     });
     let response = match read_request(&mut reader) {
-        Ok(request) => handle(&request, ledger, keys),
+        Ok(request) => handler(&request),
         Err(()) => Reply::new(400, "text/plain", "bad request").to_response(),
     };
     let mut stream = stream;
