@@ -29,7 +29,7 @@ CREATE TABLE pasarela_payments (
     PRIMARY KEY (gateway, order_no)
 );
 CREATE INDEX pasarela_payments_due ON pasarela_payments (next_check_at);
-CREATE INDEX pasarela_payments_state ON pasarela_payments (state, updated_at);
+CREATE INDEX pasarela_payments_state ON pasarela_payments (state, created_at);
 
 -- Every fact applied to a payment, append-only.
 CREATE TABLE pasarela_history (
@@ -54,7 +54,6 @@ CREATE TABLE pasarela_inbox (
     detail       TEXT   NOT NULL,
     PRIMARY KEY (gateway, event_id)
 );
-CREATE INDEX pasarela_inbox_order ON pasarela_inbox (gateway, order_no);
 
 -- Final outcomes to hand to the application: claimed with a lease,
 -- acknowledged once.

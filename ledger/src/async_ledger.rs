@@ -23,10 +23,14 @@ use crate::gateway::PaymentGateway;
 use crate::ledger::{Ledger, LedgerError};
 use crate::payment::{Gateway, Payment};
 use crate::store::ops::Outcome;
-use crate::store::{Conn, StoreError};
+use crate::store::{Conn, StoreError, Submitted};
 
-/// Runs jobs on tokio's blocking pool.
-struct Pool<'a>(&'a Arc<Core>);
+/// Runs jobs without blocking an executor thread: SQLite's through its
+/// writer's answers, PostgreSQL's on tokio's blocking pool.
+struct Pool<'a> {
+    core: &'a Arc<Core>,
+    blocking: &'a Arc<tokio::sync::Semaphore>,
+}
 
 impl Runner for Pool<'_> {
     fn db<T, F>(&self, mut job: F) -> impl Future<Output = Result<T, StoreError>> + Send
@@ -34,19 +38,32 @@ impl Runner for Pool<'_> {
         T: Send + 'static,
         F: FnMut(&mut dyn Conn, &Core) -> Result<T, StoreError> + Send + 'static,
     {
-        let core = self.0.clone();
+        let core = self.core.clone();
+        let inner = core.clone();
+        let blocking = self.blocking.clone();
+        let submitted = core.store.submit(move |conn| job(conn, &inner));
         async move {
-            tokio::task::spawn_blocking(move || {
-                let inner = core.clone();
-                core.store.transact(move |conn| job(conn, &inner))
-            })
-            .await
-            .map_err(|e| StoreError::Unavailable(format!("the database task stopped: {e}")))?
+            match submitted {
+                // SQLite: the writer thread answers; nothing blocks here.
+                #[cfg(feature = "sqlite")]
+                Submitted::Queued(answer) => answer.await,
+                // PostgreSQL: the client blocks, on tokio's blocking pool,
+                // at most as many at once as the pool has connections.
+                #[cfg(feature = "postgres")]
+                Submitted::Blocking(job) => {
+                    let _permit = blocking.acquire().await;
+                    tokio::task::spawn_blocking(move || core.store.transact_job(job))
+                        .await
+                        .map_err(|e| {
+                            StoreError::Unavailable(format!("the database task stopped: {e}"))
+                        })?
+                }
+            }
         }
     }
 
     fn core(&self) -> &Arc<Core> {
-        self.0
+        self.core
     }
 }
 
@@ -57,11 +74,18 @@ impl Runner for Pool<'_> {
 #[derive(Clone, Debug)]
 pub struct AsyncLedger {
     ledger: Ledger,
+    /// Blocking database calls at once (PostgreSQL): no more than its pool
+    /// has connections, so a burst does not fill tokio's blocking pool with
+    /// threads waiting for one.
+    blocking: Arc<tokio::sync::Semaphore>,
 }
 
 impl From<Ledger> for AsyncLedger {
     fn from(ledger: Ledger) -> Self {
-        Self { ledger }
+        Self {
+            ledger,
+            blocking: Arc::new(tokio::sync::Semaphore::new(crate::store::BLOCKING_CALLS)),
+        }
     }
 }
 
@@ -83,7 +107,10 @@ impl AsyncLedger {
     }
 
     fn run(&self) -> Pool<'_> {
-        Pool(&self.ledger.core)
+        Pool {
+            core: &self.ledger.core,
+            blocking: &self.blocking,
+        }
     }
 
     /// As [`Ledger::checkout`].
@@ -164,6 +191,11 @@ impl AsyncLedger {
     /// As [`Ledger::acknowledge`].
     pub async fn acknowledge(&self, outcome: &Outcome) -> Result<(), StoreError> {
         flows::acknowledge(&self.run(), outcome, |_, _| Ok(())).await
+    }
+
+    /// As [`Ledger::acknowledge_all`].
+    pub async fn acknowledge_all(&self, outcomes: &[Outcome]) -> Result<usize, StoreError> {
+        flows::acknowledge_all(&self.run(), outcomes).await
     }
 
     /// As [`Ledger::acknowledge_with`]: `effect` runs in the

@@ -211,8 +211,11 @@ pub(crate) async fn record<R: Runner>(
 #[non_exhaustive]
 pub enum EventOutcome {
     /// A new event for a payment of ours: the ledger will ask the gateway
-    /// about it (now, with [`Ledger::confirm`](crate::Ledger::confirm), or
-    /// at the next sweep).
+    /// about it. The payment is leased to this instance for
+    /// [`Policy::check_lease`](crate::Policy::check_lease): confirm it now
+    /// ([`Ledger::confirm`](crate::Ledger::confirm), on a task once the
+    /// webhook is answered); if nothing does, a sweeper takes it when the
+    /// lease runs out.
     New {
         /// The payment, after the event.
         payment: Box<Payment>,
@@ -244,7 +247,9 @@ pub(crate) async fn receive<R: Runner>(
 ) -> Result<EventOutcome, StoreError> {
     let now = run.core().now();
     let recorded = run
-        .db(move |conn, core| ops::record_event(conn, &event, now, &core.policy))
+        .db(move |conn, core| {
+            ops::record_event(conn, &event, now, &core.policy, core.store.owner())
+        })
         .await?;
     run.core().probe("webhook.stored");
     Ok(match recorded {
@@ -468,6 +473,21 @@ pub(crate) async fn claim<R: Runner>(run: &R, limit: usize) -> Result<Vec<Outcom
         ops::claim_outcomes(conn, now, &token, now + core.policy.outcome_lease, limit)
     })
     .await
+}
+
+/// Acknowledges claimed outcomes together, in one transaction.
+pub(crate) async fn acknowledge_all<R: Runner>(
+    run: &R,
+    outcomes: &[Outcome],
+) -> Result<usize, StoreError> {
+    let now = run.core().now();
+    let claimed: Vec<(String, String)> = outcomes
+        .iter()
+        .map(|o| (o.id.clone(), o.token.clone()))
+        .collect();
+    run.core().probe("outcome.acting");
+    run.db(move |conn, _| ops::acknowledge_all(conn, &claimed, now))
+        .await
 }
 
 /// Acknowledges a claimed outcome, after running `effect` in the same

@@ -287,6 +287,14 @@ impl Ledger {
         self.block(flows::acknowledge(&self.run(), outcome, |_, _| Ok(())))
     }
 
+    /// Acknowledges claimed outcomes together, in one transaction (at least
+    /// once, as [`acknowledge`](Self::acknowledge)); returns how many were
+    /// still held by this instance's claims (the others' leases ran out:
+    /// their new holders hand them over).
+    pub fn acknowledge_all(&self, outcomes: &[Outcome]) -> Result<usize, StoreError> {
+        self.block(flows::acknowledge_all(&self.run(), outcomes))
+    }
+
     /// Acknowledges a claimed outcome and runs `effect` — your own writes,
     /// in the ledger's database — in the same transaction: both happen, or
     /// neither (the effect's error rolls the acknowledgement back; a lost

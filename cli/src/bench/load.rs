@@ -23,11 +23,13 @@ use pasarela_core::client::{
 };
 use pasarela_core::crypto::{Backend, PublicKey};
 use pasarela_core::transport::{AsyncTransport, Ready};
+use pasarela_ledger::{AsyncLedger, Gateway, Ledger, State};
 use pasarela_simulator::{LoopbackServer, Simulator, SimulatorConfig, codes};
 
 use super::ceiling::{self, Ceilings};
 use super::drivers::{AsyncStd, Driver, Run, Threads, Tokio};
 use super::flow::{CardPayIn, Shared, SmilepayzPayIn};
+use super::ledgered::{Books, Flavour, LedgerCard, LedgerPayIn, LedgerRecord};
 use super::measure::{measure_all, print_header, print_rows};
 use super::merchant::{Endpoint, MONNET_PATH, SMILEPAYZ_PATH};
 use super::record::{MerchantRecord, NoRecord};
@@ -93,6 +95,7 @@ pub(super) fn run(
     n: usize,
     json: bool,
     only: Option<&str>,
+    db: Option<&str>,
     warm_up: Duration,
     duration: Duration,
 ) -> Result<ExitCode, Failure> {
@@ -129,42 +132,53 @@ pub(super) fn run(
             "ratio"
         );
     }
-    let record: Arc<dyn MerchantRecord> = Arc::new(NoRecord);
     let mut flows: Vec<Flow> = Backend::ALL.iter().map(|&b| Flow::PayIn(b)).collect();
     flows.push(Flow::Card);
     let mut failed = Vec::new();
     for flow in flows {
         for transport in Transport::ALL {
-            let label = format!(
-                "{}.{}.{}",
-                flow.op(),
-                transport.name(),
-                flow.backend().map_or("-", Backend::name)
-            );
-            if only.is_some_and(|prefix| !label.starts_with(prefix)) {
-                continue;
+            // Without a ledger, then through one per database (not on
+            // async-std: the async ledger runs on tokio).
+            let mut books: Vec<Option<Books>> = vec![None];
+            if transport != Transport::Surf {
+                books.push(Some(Books::sqlite(transport.name())));
+                if let Some(url) = db {
+                    books.push(Some(Books::Postgres(url.to_owned())));
+                }
             }
-            let (row, first_error) = run_row(flow, transport, n, cores, &record, &ceilings)
-                .map_err(|e| {
-                    Failure::usage(format!(
-                        "{} via {} could not run: {e}",
-                        flow.op(),
-                        transport.name()
-                    ))
-                })?;
-            if json {
-                println!("{}", row.json());
-            } else {
-                println!("{}", row.text());
-            }
-            if let Some(first) = first_error {
-                failed.push(format!(
-                    "{} via {} ({}): {} errors, first: {first}",
-                    row.op,
-                    row.transport,
-                    row.backend.unwrap_or("-"),
-                    row.errors
-                ));
+            for books in books {
+                let label = format!(
+                    "{}.{}.{}",
+                    flow.op(),
+                    transport.name(),
+                    flow.backend().map_or("-", Backend::name)
+                );
+                if only.is_some_and(|prefix| !label.starts_with(prefix)) {
+                    continue;
+                }
+                let (row, first_error) = run_row(flow, transport, n, cores, books, &ceilings)
+                    .map_err(|e| {
+                        Failure::usage(format!(
+                            "{} via {} could not run: {e}",
+                            flow.op(),
+                            transport.name()
+                        ))
+                    })?;
+                if json {
+                    println!("{}", row.json());
+                } else {
+                    println!("{}", row.text());
+                }
+                if let Some(first) = first_error {
+                    failed.push(format!(
+                        "{} via {} ({}, ledger {}): {} errors, first: {first}",
+                        row.op,
+                        row.transport,
+                        row.backend.unwrap_or("-"),
+                        row.ledger,
+                        row.errors
+                    ));
+                }
             }
         }
     }
@@ -185,20 +199,46 @@ pub(super) fn run(
     }
 }
 
+/// A row's ledger: where it lives, and the open ledger.
+struct Kept {
+    books: Books,
+    ledger: Ledger,
+    /// The order numbers' prefix, unique to the row (a PostgreSQL ledger
+    /// keeps earlier runs' payments).
+    prefix: String,
+}
+
 /// What one row's run left to check.
 struct Env {
     server: LoopbackServer,
     endpoint: Endpoint,
     record: Arc<dyn MerchantRecord>,
+    kept: Option<Kept>,
 }
 
 impl Env {
-    fn start(
-        flow: Flow,
-        n: usize,
-        cores: usize,
-        record: &Arc<dyn MerchantRecord>,
-    ) -> Result<Self, String> {
+    fn start(flow: Flow, n: usize, cores: usize, books: Option<Books>) -> Result<Self, String> {
+        let kept = match books {
+            Some(books) => {
+                let ledger = books.open()?;
+                let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
+                let prefix = format!("L{}", nanos % 1_000_000_000_000);
+                Some(Kept {
+                    books,
+                    ledger,
+                    prefix,
+                })
+            }
+            None => None,
+        };
+        let record: Arc<dyn MerchantRecord> = match &kept {
+            Some(kept) => Arc::new(LedgerRecord {
+                ledger: kept.ledger.clone(),
+                name: kept.books.name(),
+            }),
+            None => Arc::new(NoRecord),
+        };
+        let record = &record;
         let backend = flow.backend().unwrap_or_default();
         let config = SimulatorConfig::default()
             .with_backend(backend)
@@ -224,6 +264,7 @@ impl Env {
             server,
             endpoint,
             record: record.clone(),
+            kept,
         })
     }
 
@@ -243,14 +284,54 @@ impl Env {
         })
     }
 
-    /// The flow's pay-in over `transport`, handed to `driver`.
-    fn drive<T, D>(&self, flow: Flow, transport: T, driver: &D, n: usize) -> Result<Run, String>
+    /// The flow's pay-in over `transport`, handed to `driver`; through the
+    /// row's ledger when it has one (`flavour` says how the executor wants
+    /// it).
+    fn drive<T, D>(
+        &self,
+        flow: Flow,
+        transport: T,
+        driver: &D,
+        n: usize,
+        flavour: impl Fn(Ledger) -> Flavour,
+    ) -> Result<Run, String>
     where
         T: AsyncTransport + Send + Sync + 'static,
         D: Driver,
     {
         let creds = self.server.credentials();
         let shared = self.shared(flow)?;
+        if let Some(kept) = &self.kept {
+            let ledger = flavour(kept.ledger.clone());
+            let prefix = kept.prefix.clone();
+            return Ok(match flow {
+                Flow::PayIn(backend) => {
+                    let settings = SmilepayzSettings::new(smilepayz_config(&creds, backend)?)
+                        .with_code_meanings(codes::smilepayz::MEANINGS.iter().copied());
+                    driver.drive(
+                        Arc::new(LedgerPayIn {
+                            client: AsyncSmilepayzClient::new(settings, transport),
+                            ledger,
+                            prefix,
+                            shared,
+                        }),
+                        n,
+                    )
+                }
+                Flow::Card => {
+                    let config = monnet_config(&self.server.base_url(), &creds)?;
+                    driver.drive(
+                        Arc::new(LedgerCard {
+                            client: AsyncMonnetClient::new(MonnetSettings::new(config), transport),
+                            ledger,
+                            prefix,
+                            shared,
+                        }),
+                        n,
+                    )
+                }
+            });
+        }
         Ok(match flow {
             Flow::PayIn(backend) => {
                 let settings = SmilepayzSettings::new(smilepayz_config(&creds, backend)?)
@@ -325,17 +406,53 @@ impl Env {
                 "{rejected} deliveries refused by the merchant endpoint"
             ));
         }
+        if let Some(kept) = &self.kept {
+            problems.extend(audit_ledger(kept, flow, n));
+        }
         problems
     }
 }
 
-/// Runs one row; returns it and its first error, if any.
+/// The ledger's side of the audit: every pay-in paid in the ledger, its
+/// outcome handed over exactly once.
+fn audit_ledger(kept: &Kept, flow: Flow, n: usize) -> Vec<String> {
+    let gateway = match flow {
+        Flow::PayIn(_) => Gateway::Smilepayz,
+        Flow::Card => Gateway::Monnet,
+    };
+    let (mut unpaid, mut handed_wrong) = (0, 0);
+    for i in 0..n {
+        let order = format!("{}{i:07}", kept.prefix);
+        match kept.ledger.payment(gateway, &order) {
+            Ok(Some(p)) if p.state == State::Paid => {}
+            _ => unpaid += 1,
+        }
+        match kept.ledger.outcomes(gateway, &order) {
+            Ok(outcomes)
+                if outcomes.len() == 1 && outcomes.iter().all(|o| o.acknowledged_at.is_some()) => {}
+            _ => handed_wrong += 1,
+        }
+    }
+    let mut problems = Vec::new();
+    if unpaid > 0 {
+        problems.push(format!("{unpaid} pay-ins not paid in the ledger"));
+    }
+    if handed_wrong > 0 {
+        problems.push(format!(
+            "{handed_wrong} pay-ins whose outcome was not handed over exactly once"
+        ));
+    }
+    problems
+}
+
+/// Runs one row (through `books`' ledger when given); returns it and its
+/// first error, if any.
 fn run_row(
     flow: Flow,
     transport: Transport,
     n: usize,
     cores: usize,
-    record: &Arc<dyn MerchantRecord>,
+    books: Option<Books>,
     ceilings: &Ceilings,
 ) -> Result<(Row, Option<String>), String> {
     tracing::info!(
@@ -345,7 +462,7 @@ fn run_row(
         n,
         "load row starting"
     );
-    let env = Env::start(flow, n, cores, record)?;
+    let env = Env::start(flow, n, cores, books)?;
     let config = pasarela_reqwest::TransportConfig::new();
     // Measured from here: the transport's set-up is part of the run.
     usage::reset_peak_rss();
@@ -362,12 +479,14 @@ fn run_row(
                 .build()
                 .map_err(|e| format!("reqwest: {e}"))?;
             let t = pasarela_reqwest::ReqwestTransport::with_client(client, config);
-            env.drive(flow, t, &Tokio(runtime), n)?
+            env.drive(flow, t, &Tokio(runtime), n, |l| {
+                Flavour::Async(AsyncLedger::from(l))
+            })?
         }
         Transport::Surf => {
             let t = pasarela_surf::SurfTransport::with_config(config)
                 .map_err(|e| format!("surf: {e}"))?;
-            env.drive(flow, t, &AsyncStd, n)?
+            env.drive(flow, t, &AsyncStd, n, Flavour::Blocking)?
         }
         Transport::Ureq => {
             // As a service with a pool of threads would set it: an idle
@@ -377,7 +496,7 @@ fn run_row(
                 .proxy(None)
                 .build();
             let t = pasarela_ureq::UreqTransport::with_agent_config(agent, config);
-            env.drive(flow, Ready(t), &Threads(UREQ_THREADS), n)?
+            env.drive(flow, Ready(t), &Threads(UREQ_THREADS), n, Flavour::Blocking)?
         }
     };
     let cpu = match (cpu_before, usage::cpu_time()) {

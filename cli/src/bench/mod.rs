@@ -15,6 +15,7 @@
 mod ceiling;
 mod drivers;
 mod flow;
+mod ledgered;
 mod load;
 mod measure;
 mod merchant;
@@ -64,6 +65,12 @@ pub struct BenchArgs {
     /// (`--only load.pay_in.reqwest.aws-lc`).
     #[arg(long, value_name = "PREFIX")]
     only: Option<String>,
+    /// With --load: also run the ledger rows on this PostgreSQL database
+    /// (a postgres:// URL; a scratch database: the rows write their
+    /// payments into it). The SQLite ledger rows always run, each on a new
+    /// file.
+    #[arg(long, value_name = "DB")]
+    db: Option<String>,
     /// For instruction-count profiles (`valgrind --tool=callgrind`): run
     /// each operation exactly N times, untimed, and print nothing.
     #[arg(long, value_name = "N", hide = true)]
@@ -84,7 +91,10 @@ signatures and 3 verifications (merchant: create, inquiry, callback;
 simulator: both requests, callback), at the rates of the rsa.sign and
 rsa.verify rows printed first; for card pay-ins, the hashing and JSON of both
 sides (the monnet.* and json.* rows printed first). ledger names the
-merchant's record of each payment (none: not recorded).";
+merchant's record of each payment: none (not recorded), sqlite (a new
+pasarela-ledger file per row: intent, answer, inbox, confirmation and
+hand-over, every commit synced to disk) or postgres (the --db given); the
+ledger rows run on reqwest (the async ledger) and ureq (the blocking one).";
 
 /// Runs `bench`.
 pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
@@ -109,7 +119,22 @@ pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
     let duration = Duration::from_millis(args.duration_ms.max(1));
     let warm_up = duration / 5;
     if let Some(n) = args.load {
-        return load::run(n, args.json, args.only.as_deref(), warm_up, duration);
+        if let Some(db) = &args.db
+            && !db.starts_with("postgres://")
+            && !db.starts_with("postgresql://")
+        {
+            return Err(Failure::usage(
+                "--db must be a postgres:// URL (the SQLite rows always run)",
+            ));
+        }
+        return load::run(
+            n,
+            args.json,
+            args.only.as_deref(),
+            args.db.as_deref(),
+            warm_up,
+            duration,
+        );
     }
     let mut ops = ops::operations()?;
     if let Some(prefix) = &args.only {

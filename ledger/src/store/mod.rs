@@ -16,6 +16,7 @@
 
 use std::fmt;
 
+mod answer;
 mod migrate;
 pub(crate) mod ops;
 #[cfg(feature = "postgres")]
@@ -88,6 +89,20 @@ impl StoreError {
 /// A database job: runs inside one transaction, and may run more than
 /// once (a PostgreSQL serialization failure is retried).
 pub(crate) type Job<R> = Box<dyn FnMut(&mut dyn Conn) -> Result<R, StoreError> + Send>;
+
+/// How many blocking database calls an async ledger makes at once: the
+/// PostgreSQL pool's size.
+pub(crate) const BLOCKING_CALLS: usize = 8;
+
+/// A job handed to the database ([`Store::submit`]).
+pub(crate) enum Submitted<R> {
+    /// Queued to the SQLite writer: await the answer.
+    #[cfg(feature = "sqlite")]
+    Queued(answer::Answer<R>),
+    /// To run on a blocking thread ([`Store::transact_job`]).
+    #[cfg(feature = "postgres")]
+    Blocking(Job<R>),
+}
 
 /// The database behind a ledger.
 pub struct Store {
@@ -277,6 +292,21 @@ impl Store {
         }
     }
 
+    /// Hands `job` to the database without blocking: SQLite's writer
+    /// answers through a future; PostgreSQL's client blocks, so the job
+    /// comes back for the caller to run on a blocking thread.
+    pub(crate) fn submit<R: Send + 'static>(
+        &self,
+        job: impl FnMut(&mut dyn Conn) -> Result<R, StoreError> + Send + 'static,
+    ) -> Submitted<R> {
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(db) => Submitted::Queued(db.submit(Box::new(job))),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => Submitted::Blocking(Box::new(job)),
+        }
+    }
+
     /// Runs `job` in one transaction and commits it; an error rolls the
     /// job's changes back. The job may run again (a PostgreSQL
     /// serialization failure or deadlock is retried), so it must not act
@@ -285,11 +315,16 @@ impl Store {
         &self,
         job: impl FnMut(&mut dyn Conn) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
+        self.transact_job(Box::new(job))
+    }
+
+    /// [`transact`](Self::transact) of a boxed job.
+    pub(crate) fn transact_job<R: Send + 'static>(&self, job: Job<R>) -> Result<R, StoreError> {
         match &self.backend {
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(db) => db.transact(Box::new(job)),
+            Backend::Sqlite(db) => db.transact(job),
             #[cfg(feature = "postgres")]
-            Backend::Postgres(db) => db.transact(Box::new(job)),
+            Backend::Postgres(db) => db.transact(job),
         }
     }
 }

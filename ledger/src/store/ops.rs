@@ -427,6 +427,7 @@ pub(crate) fn record_event(
     event: &InboxEvent,
     now: OffsetDateTime,
     policy: &Policy,
+    owner: &str,
 ) -> Result<Recorded, StoreError> {
     let inserted = conn.query(
         "INSERT INTO pasarela_inbox (gateway, event_id, order_no, received_at, detail) \
@@ -446,9 +447,27 @@ pub(crate) fn record_event(
         event_id: event.event_id.clone(),
         claim: event.claim.clone(),
     };
-    Ok(Recorded::New(
-        apply(conn, event.gateway, &event.order, &fact, now, policy, None)?.map(Box::new),
-    ))
+    let step = apply(conn, event.gateway, &event.order, &fact, now, policy, None)?;
+    // The payment is due now: lease it to this instance in the same
+    // transaction, so that its confirmation right after needs no write of
+    // its own (and another instance's sweeper leaves it alone meanwhile;
+    // if this instance stops, the lease runs out and a sweeper takes it).
+    if let Some(step) = &step
+        && step.payment.next_check_at.is_some_and(|at| at <= now)
+    {
+        let unheld = load(conn, event.gateway, &event.order)?
+            .is_some_and(|stored| stored.leased_at(now).is_none());
+        if unheld {
+            take_lease(
+                conn,
+                &step.payment,
+                owner,
+                LeaseKind::Check,
+                now + policy.check_lease,
+            )?;
+        }
+    }
+    Ok(Recorded::New(step.map(Box::new)))
 }
 
 /// Takes up to `limit` payments that are due (their next look is now, or
@@ -499,17 +518,21 @@ pub(crate) fn lease_one(
     let Some(found) = load(conn, gateway, order)? else {
         return Ok(None);
     };
-    if found.leased_at(now).is_some_and(|l| l.owner != owner) {
-        return Ok(None);
+    match found.leased_at(now) {
+        Some(lease) if lease.owner != owner => Ok(None),
+        // Ours already (taken with the event that made it due): no write.
+        Some(lease) if lease.kind == LeaseKind::Check => Ok(Some(found)),
+        _ => {
+            take_lease(
+                conn,
+                &found.payment,
+                owner,
+                LeaseKind::Check,
+                now + policy.check_lease,
+            )?;
+            Ok(Some(found))
+        }
     }
-    take_lease(
-        conn,
-        &found.payment,
-        owner,
-        LeaseKind::Check,
-        now + policy.check_lease,
-    )?;
-    Ok(Some(found))
 }
 
 fn take_lease(
@@ -683,6 +706,25 @@ pub(crate) fn acknowledge(
         Some(_) => Ok(()),
         None => Err(StoreError::ClaimLost { id: id.to_owned() }),
     }
+}
+
+/// Acknowledges every outcome of `claimed` still held by its claim, in
+/// this transaction; returns how many (an outcome whose claim was lost is
+/// left to its new holder).
+pub(crate) fn acknowledge_all(
+    conn: &mut dyn Conn,
+    claimed: &[(String, String)],
+    now: OffsetDateTime,
+) -> Result<usize, StoreError> {
+    let mut done = 0;
+    for (id, token) in claimed {
+        match acknowledge(conn, id, token, now) {
+            Ok(()) => done += 1,
+            Err(StoreError::ClaimLost { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
 }
 
 /// A payment's outcomes, oldest first.

@@ -20,7 +20,7 @@ use super::sql::{Conn, Dialect, Row, Value};
 use super::{Job, StoreError, redacted};
 
 /// Connections at most, per process (per `Ledger`).
-const POOL: usize = 8;
+const POOL: usize = super::BLOCKING_CALLS;
 /// Attempts of a job that meets serialization failures or deadlocks.
 const ATTEMPTS: usize = 3;
 

@@ -25,13 +25,15 @@ use std::sync::{Mutex, PoisonError};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 
+use super::answer::{self, Answer};
 use super::sql::{Conn, Dialect, Row, Value};
 use super::{Job, StoreError};
 
 /// The most jobs committed together.
 const BATCH: usize = 256;
 
-type Reply = mpsc::SyncSender<Result<Box<dyn std::any::Any + Send>, StoreError>>;
+/// Delivers a job's result to its caller (typed on the caller's side).
+type Reply = Box<dyn FnOnce(Result<Box<dyn std::any::Any + Send>, StoreError>) + Send>;
 
 struct Queued {
     job: Job<Box<dyn std::any::Any + Send>>,
@@ -115,30 +117,37 @@ impl SqliteDb {
         self.path.display().to_string()
     }
 
-    pub(crate) fn transact<R: Send + 'static>(&self, mut job: Job<R>) -> Result<R, StoreError> {
-        let (reply, answer) = mpsc::sync_channel(1);
+    pub(crate) fn transact<R: Send + 'static>(&self, job: Job<R>) -> Result<R, StoreError> {
+        self.submit(job).wait()
+    }
+
+    /// Queues `job` for the writer; the answer can be waited for or
+    /// awaited (an async caller needs no thread of its own).
+    pub(crate) fn submit<R: Send + 'static>(&self, mut job: Job<R>) -> Answer<R> {
+        let (answerer, answer) = answer::channel();
         let queued = Queued {
             job: Box::new(move |conn| {
                 job(conn).map(|r| Box::new(r) as Box<dyn std::any::Any + Send>)
             }),
-            reply,
+            reply: Box::new(move |result| {
+                answerer.send(result.and_then(|boxed| {
+                    boxed
+                        .downcast::<R>()
+                        .map(|r| *r)
+                        .map_err(|_| StoreError::data("the writer answered another job's type"))
+                }));
+            }),
         };
-        {
-            let queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
-            let sender = queue
-                .as_ref()
-                .ok_or_else(|| StoreError::Unavailable("the ledger was closed".into()))?;
-            sender
-                .send(queued)
-                .map_err(|_| StoreError::Unavailable("the SQLite writer stopped".into()))?;
+        let queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        match queue.as_ref() {
+            // A closed queue drops the job, and with it its answerer: the
+            // answer says the writer stopped.
+            Some(sender) => {
+                let _ = sender.send(queued);
+            }
+            None => drop(queued),
         }
-        let result = answer
-            .recv()
-            .map_err(|_| StoreError::Unavailable("the SQLite writer stopped".into()))??;
-        result
-            .downcast::<R>()
-            .map(|r| *r)
-            .map_err(|_| StoreError::data("the writer answered another job's type"))
+        answer
     }
 }
 
@@ -179,7 +188,7 @@ fn run_batch(conn: &mut Connection, batch: Vec<Queued>) {
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         let why = sql_error(e).to_string();
         for queued in batch {
-            let _ = queued.reply.send(Err(StoreError::Unavailable(why.clone())));
+            (queued.reply)(Err(StoreError::Unavailable(why.clone())));
         }
         return;
     }
@@ -211,7 +220,7 @@ fn run_batch(conn: &mut Connection, batch: Vec<Queued>) {
     match conn.execute_batch("COMMIT") {
         Ok(()) => {
             for (reply, result) in replies.into_iter().zip(results) {
-                let _ = reply.send(result);
+                reply(result);
             }
         }
         Err(e) => {
@@ -219,7 +228,7 @@ fn run_batch(conn: &mut Connection, batch: Vec<Queued>) {
             let why = sql_error(e).to_string();
             let _ = conn.execute_batch("ROLLBACK");
             for reply in replies {
-                let _ = reply.send(Err(StoreError::Unavailable(format!(
+                reply(Err(StoreError::Unavailable(format!(
                     "the commit failed, nothing was written: {why}"
                 ))));
             }

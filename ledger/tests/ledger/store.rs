@@ -449,6 +449,18 @@ fn outcomes_are_claimed_acknowledged_and_come_back(dbs: &mut Databases) {
     b.acknowledge(&again[0]).unwrap();
     clock.advance(a.policy().outcome_lease * 2);
     assert!(a.claim_outcomes(10).unwrap().is_empty(), "all handed over");
+    // In bulk: one transaction acknowledges what is still held; a claim
+    // lost meanwhile is left to its new holder.
+    settle_paid(&a, &clock, "ORD3");
+    settle_paid(&a, &clock, "ORD4");
+    let batch = a.claim_outcomes(10).unwrap();
+    assert_eq!(batch.len(), 2);
+    clock.advance(a.policy().outcome_lease + Duration::seconds(1));
+    let stolen = b.claim_outcomes(1).unwrap();
+    assert_eq!(a.acknowledge_all(&batch).unwrap(), 1);
+    b.acknowledge_all(&stolen).unwrap();
+    clock.advance(a.policy().outcome_lease * 2);
+    assert!(a.claim_outcomes(10).unwrap().is_empty());
     let acked = a.outcomes(Gateway::Smilepayz, "ORD2").unwrap();
     assert!(acked[0].acknowledged_at.is_some());
 }

@@ -1,0 +1,271 @@
+//! The load rows through the merchant's ledger (`pasarela-ledger`): the
+//! same whole pay-in, with the intent written before the create, the
+//! answer after it, every verified callback stored in the inbox, the
+//! confirmation recorded, and the outcome handed over once.
+//!
+//! A row's `"ledger"` names the database: `"sqlite"` (a new file per row,
+//! `synchronous=FULL`: every commit reaches the disk) or `"postgres"` (the
+//! `--db` given). tokio rows use [`AsyncLedger`] (database jobs on tokio's
+//! blocking pool), thread-pool rows the blocking [`Ledger`]; the async-std
+//! row has no ledger variant: [`AsyncLedger`] runs on tokio, and an
+//! async-std service would call the blocking [`Ledger`] from threads of its
+//! own.
+
+use std::path::PathBuf;
+
+use pasarela_core::client::{AsyncMonnetClient, AsyncSmilepayzClient};
+use pasarela_core::transport::AsyncTransport;
+use pasarela_ledger::{AsyncLedger, Gateway, Ledger, NextStep, PaymentGateway, State};
+use pasarela_simulator::samples;
+use serde_json::json;
+
+use super::flow::{MONNET_AMOUNT, PayIn, SMILEPAYZ_CENTIMOS, Shared};
+use super::record::{Confirmed, Created, Event, MerchantRecord, Order};
+use super::sim::complete;
+
+/// Where a row's ledger lives.
+pub(super) enum Books {
+    /// A new SQLite file, removed with the row.
+    Sqlite(PathBuf),
+    /// The PostgreSQL database given with `--db`.
+    Postgres(String),
+}
+
+impl Books {
+    /// A new SQLite file under the temporary directory.
+    pub(super) fn sqlite(label: &str) -> Self {
+        let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
+        Books::Sqlite(std::env::temp_dir().join(format!(
+            "pasarela-bench-{label}-{nanos}-{}.db",
+            std::process::id()
+        )))
+    }
+
+    /// The row's `"ledger"` field.
+    pub(super) fn name(&self) -> &'static str {
+        match self {
+            Books::Sqlite(_) => "sqlite",
+            Books::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Opens the ledger.
+    pub(super) fn open(&self) -> Result<Ledger, String> {
+        let db = match self {
+            Books::Sqlite(path) => path.display().to_string(),
+            Books::Postgres(url) => url.clone(),
+        };
+        Ledger::open(&db).map_err(|e| format!("ledger: {e}"))
+    }
+}
+
+impl Drop for Books {
+    fn drop(&mut self) {
+        if let Books::Sqlite(path) = self {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+    }
+}
+
+/// The ledger as the merchant endpoint's record: each verified callback
+/// goes to the inbox (the other hooks are the ledger flow's own steps).
+pub(super) struct LedgerRecord {
+    pub(super) ledger: Ledger,
+    pub(super) name: &'static str,
+}
+
+impl MerchantRecord for LedgerRecord {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn before_create(&self, _: &Order) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn after_create(&self, _: &Order, _: Created<'_>) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn on_verified_callback(&self, event: Event<'_>) -> Result<(), String> {
+        // The endpoint's workers are tokio's: the database job may block.
+        tokio::task::block_in_place(|| match event {
+            Event::SmilePayz(callback) => self.ledger.record_callback(callback),
+            Event::Monnet(notification) => self.ledger.record_notification(notification),
+        })
+        .map(drop)
+        .map_err(|e| e.to_string())
+    }
+
+    fn on_confirmation(&self, _: &Order, _: Confirmed<'_>) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// The ledger, as a flow's executor wants it: async on tokio, blocking on
+/// a pool of threads.
+#[derive(Clone)]
+pub(super) enum Flavour {
+    /// tokio tasks.
+    Async(AsyncLedger),
+    /// Threads (their futures are ready at once).
+    Blocking(Ledger),
+}
+
+impl Flavour {
+    async fn checkout<G: PaymentGateway>(
+        &self,
+        client: &G,
+        request: &G::Request,
+    ) -> Result<NextStep, String> {
+        match self {
+            Flavour::Async(l) => l.checkout(client, request).await,
+            Flavour::Blocking(l) => l.checkout(client, request),
+        }
+        .map(|c| c.next)
+        .map_err(|e| e.to_string())
+    }
+
+    async fn confirm<G: PaymentGateway>(
+        &self,
+        client: &G,
+        gateway: Gateway,
+        order: &str,
+    ) -> Result<State, String> {
+        match self {
+            Flavour::Async(l) => l.confirm(client, gateway, order).await,
+            Flavour::Blocking(l) => l.confirm(client, gateway, order),
+        }
+        .map_err(|e| e.to_string())?
+        .map(|p| p.state)
+        .ok_or_else(|| "another instance holds the payment".to_owned())
+    }
+
+    /// Hands over what is waiting, as a shop's worker does: claims up to a
+    /// batch and acknowledges it in one transaction. Each pay-in does this
+    /// after its own settled, so when the last pay-in is done every
+    /// outcome has been handed over (the audit checks it).
+    async fn hand_over(&self) -> Result<(), String> {
+        const BATCH: usize = 64;
+        let claimed = match self {
+            Flavour::Async(l) => l.claim_outcomes(BATCH).await,
+            Flavour::Blocking(l) => l.claim_outcomes(BATCH),
+        }
+        .map_err(|e| e.to_string())?;
+        if claimed.is_empty() {
+            return Ok(());
+        }
+        match self {
+            Flavour::Async(l) => l.acknowledge_all(&claimed).await,
+            Flavour::Blocking(l) => l.acknowledge_all(&claimed),
+        }
+        .map(drop)
+        .map_err(|e| e.to_string())
+    }
+}
+
+/// One whole pay-in through the ledger: checkout (intent, create, answer),
+/// settlement (the callback into the inbox), confirmation by the status
+/// call, hand-over.
+async fn through_ledger<G: PaymentGateway>(
+    ledger: &Flavour,
+    client: &G,
+    request: &G::Request,
+    order: &str,
+    settle: impl std::future::Future<Output = Result<(), String>>,
+) -> Result<(), String> {
+    let at = |step: &str| {
+        let order = order.to_owned();
+        let step = step.to_owned();
+        move |e: String| format!("{order}: {step}: {e}")
+    };
+    match ledger
+        .checkout(client, request)
+        .await
+        .map_err(at("checkout"))?
+    {
+        NextStep::Redirect(_) => {}
+        other => return Err(at("checkout")(format!("no payment page: {other:?}"))),
+    }
+    settle.await.map_err(at("settle"))?;
+    let state = ledger
+        .confirm(client, client.gateway(), order)
+        .await
+        .map_err(at("confirm"))?;
+    if state != State::Paid {
+        return Err(at("confirm")(format!("the ledger says {state}")));
+    }
+    ledger.hand_over().await.map_err(at("hand over"))
+}
+
+/// A SmilePayz cash pay-in through the ledger.
+pub(super) struct LedgerPayIn<T: AsyncTransport + Sync> {
+    pub(super) client: AsyncSmilepayzClient<T>,
+    pub(super) ledger: Flavour,
+    pub(super) prefix: String,
+    pub(super) shared: Shared,
+}
+
+impl<T> PayIn for LedgerPayIn<T>
+where
+    T: AsyncTransport + Send + Sync + 'static,
+{
+    fn reference(&self, i: usize) -> String {
+        format!("{}{i:07}", self.prefix)
+    }
+
+    async fn run(&self, i: usize) -> Result<(), String> {
+        let order = self.reference(i);
+        let request = samples::smilepayz_pay_in_builder(
+            self.client.settings().config().partner_id(),
+            &order,
+            SMILEPAYZ_CENTIMOS,
+        )
+        .callback_url(self.shared.callback_url.clone())
+        .build()
+        .map_err(|e| format!("{order}: request: {e}"))?;
+        let body = json!({"orderNo": order, "status": "SUCCESS"});
+        let settle = complete(
+            self.client.transport(),
+            &self.shared.complete_url,
+            body.to_string(),
+        );
+        through_ledger(&self.ledger, &self.client, &request, &order, settle).await
+    }
+}
+
+/// A Monnet card pay-in through the ledger.
+pub(super) struct LedgerCard<T: AsyncTransport + Sync> {
+    pub(super) client: AsyncMonnetClient<T>,
+    pub(super) ledger: Flavour,
+    pub(super) prefix: String,
+    pub(super) shared: Shared,
+}
+
+impl<T> PayIn for LedgerCard<T>
+where
+    T: AsyncTransport + Send + Sync + 'static,
+{
+    fn reference(&self, i: usize) -> String {
+        format!("{}{i:07}", self.prefix)
+    }
+
+    async fn run(&self, i: usize) -> Result<(), String> {
+        let order = self.reference(i);
+        let request = samples::monnet_create(&order, MONNET_AMOUNT)
+            .map_err(|e| format!("{order}: request: {e}"))?;
+        let body = json!({
+            "payinMerchantOperationNumber": order,
+            "payinStateID": 5,
+            "notificationUrl": self.shared.callback_url,
+        });
+        let settle = complete(
+            self.client.transport(),
+            &self.shared.complete_url,
+            body.to_string(),
+        );
+        through_ledger(&self.ledger, &self.client, &request, &order, settle).await
+    }
+}
