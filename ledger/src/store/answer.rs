@@ -9,8 +9,11 @@ use std::task::{Context, Poll, Waker};
 
 use super::StoreError;
 
+/// The answer, once given, and the task waiting for it, if any.
+type State<T> = (Option<Result<T, StoreError>>, Option<Waker>);
+
 struct Slot<T> {
-    state: Mutex<(Option<Result<T, StoreError>>, Option<Waker>)>,
+    state: Mutex<State<T>>,
     ready: Condvar,
 }
 
