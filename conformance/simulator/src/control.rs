@@ -141,21 +141,52 @@ fn orders_page(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> SimRespons
     drop(state);
     let end = offset.saturating_add(limit);
     let next = (end < smilepayz_total.max(monnet_total)).then_some(end);
+    // Serialized straight from the kept values (no JSON tree in between):
+    // a page of a thousand orders with their deliveries is large.
     SimResponse::json(
         200,
-        &json!({
-            "smilepayz": smilepayz,
-            "monnet": monnet,
-            "offset": offset,
-            "limit": limit,
-            "nextOffset": next,
-            "total": {"smilepayz": smilepayz_total, "monnet": monnet_total},
-            "evicted": {"smilepayz": evicted_smilepayz, "monnet": evicted_monnet},
-            "maxOrders": max_orders,
-            "deliveriesKept": deliveries_kept,
-            "maxDeliveries": sim.config.max_deliveries,
-        }),
+        &OrdersPage {
+            smilepayz: &smilepayz,
+            monnet: &monnet,
+            offset,
+            limit,
+            next_offset: next,
+            total: PerGateway {
+                smilepayz: smilepayz_total,
+                monnet: monnet_total,
+            },
+            evicted: PerGateway {
+                smilepayz: evicted_smilepayz,
+                monnet: evicted_monnet,
+            },
+            max_orders,
+            deliveries_kept,
+            max_deliveries: sim.config.max_deliveries,
+        },
     )
+}
+
+/// One page of `GET /_simulator/orders`.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OrdersPage<'a> {
+    smilepayz: &'a [crate::SmilePayzOrder],
+    monnet: &'a [crate::MonnetOperation],
+    offset: usize,
+    limit: usize,
+    next_offset: Option<usize>,
+    total: PerGateway<usize>,
+    evicted: PerGateway<u64>,
+    max_orders: usize,
+    deliveries_kept: usize,
+    max_deliveries: usize,
+}
+
+/// A number per gateway.
+#[derive(serde::Serialize)]
+struct PerGateway<T> {
+    smilepayz: T,
+    monnet: T,
 }
 
 pub(crate) fn error(status: u16, message: impl Into<String>) -> SimResponse {
