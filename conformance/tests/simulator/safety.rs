@@ -782,17 +782,12 @@ fn control_fields_are_bounded_and_checked_when_received() {
     }
 }
 
-/// A loopback server with `limits`, for the attacks on connections.
-fn capped(limits: ServerLimits) -> LoopbackServer {
-    limited(limits)
-}
-
 /// Attack 3: clients that pipeline requests and never read their answers
 /// are cut off (write timeout), so a normal client is served again soon;
 /// a burst of pipelined requests is capped.
 #[test]
 fn slow_readers_are_cut_off_and_pipelining_is_capped() {
-    let server = capped(
+    let server = limited(
         ServerLimits::default()
             .with_max_connections(6)
             .with_max_connections_per_address(6)
@@ -942,7 +937,7 @@ fn callbacks_to_the_simulator_itself_are_refused_when_received() {
 /// share of the slots; a second address is served normally meanwhile.
 #[test]
 fn one_address_holds_only_its_share_of_the_slots() {
-    let server = capped(
+    let server = limited(
         ServerLimits::default()
             .with_max_connections(8)
             .with_max_connections_per_address(4)
