@@ -1181,3 +1181,110 @@ fn resident_size_stays_bounded_whatever_the_requests() {
         "{filled} KiB, over the documented bound of {bound} KiB"
     );
 }
+
+/// Every event the simulator emitted in this test binary, as text.
+static EVENTS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// A subscriber that keeps the simulator's events (the library installs
+/// none; the CLI does).
+struct Collect;
+
+struct Fields(String);
+
+impl tracing::field::Visit for Fields {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        use std::fmt::Write as _;
+        let _ = write!(self.0, " {}={value:?}", field.name());
+    }
+}
+
+impl tracing::Subscriber for Collect {
+    fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
+        metadata.target().starts_with("pasarela_simulator")
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut fields = Fields(String::new());
+        event.record(&mut fields);
+        EVENTS.lock().unwrap().push(fields.0);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// The simulator logs what it does (orders, deliveries, refusals with their
+/// reason) and never a secret, a signature, card data or payer data.
+#[test]
+fn logs_tell_what_happened_and_nothing_secret() {
+    let _ = tracing::subscriber::set_global_default(Collect);
+    let merchant = MerchantEndpoint::start(&[(200, "SUCCESS")]);
+    let server = server();
+    let creds = server.credentials();
+    let order = order_no("LOGS");
+    let mut body = super::raw::pay_in_body(&creds.smilepayz.merchant_id, &order, 4321);
+    body["callbackUrl"] = json!(merchant.url);
+    body["payer"] = json!({"name": "Rosa Quispe Logtest", "email": "rosa.logtest@shop.example",
+        "phone": "987650123", "identity": "LOGDOC4242"});
+    let bytes = serde_json::to_vec(&body).unwrap();
+    let request = super::raw::smilepayz(
+        &creds,
+        pasarela_core::smilepayz::PAY_IN_PATH,
+        &bytes,
+        &super::raw::peru_now(),
+    );
+    let signature = request.header("X-SIGNATURE").unwrap().to_owned();
+    assert_eq!(code(&send(request)), "00");
+    post_json(
+        &server.base_url(),
+        "/_simulator/smilepayz/complete",
+        &json!({"orderNo": order}),
+    );
+    let op = order_no("LOGSM-");
+    let create = monnet_create(&creds, &op, 1500);
+    let sent: serde_json::Value = serde_json::from_slice(create.body()).unwrap();
+    let pan = sent["payinPan"].as_str().unwrap().to_owned();
+    send(create);
+    let (status, _) = exchange(
+        server.addr(),
+        &format!(
+            "POST /_simulator/smilepayz/complete HTTP/1.1\r\nHost: {}\r\nOrigin: http://evil.example\r\nContent-Type: application/json",
+            server.addr()
+        ),
+        b"{}",
+    );
+    assert_eq!(status, 403);
+    let events = EVENTS.lock().unwrap().clone();
+    let about = |needle: &str, what: &str| {
+        assert!(
+            events
+                .iter()
+                .any(|e| e.contains(needle) && e.contains(what)),
+            "no {what} event for {needle}: {events:#?}"
+        );
+    };
+    about(&order, "order created");
+    about(&order, "order settled");
+    about(&order, "delivery finished");
+    about(&op, "order created");
+    about("evil.example", "refused");
+    for secret in [
+        creds.smilepayz.merchant_secret.as_str(),
+        creds.monnet.key_monnet.as_str(),
+        "PRIVATE KEY",
+        signature.as_str(),
+        pan.as_str(),
+        "Rosa Quispe",
+        "rosa.logtest",
+        "987650123",
+        "LOGDOC4242",
+    ] {
+        assert!(
+            !events.iter().any(|e| e.contains(secret)),
+            "{secret:?} reached a log event"
+        );
+    }
+}
