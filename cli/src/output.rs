@@ -174,6 +174,14 @@ pub fn read_capped(label: &str, path: &Path, cap: u64) -> Result<Vec<u8>, Failur
     if out.len() as u64 > cap {
         return Err(too_big());
     }
+    // A regular file on disk has the size it says; /proc and /sys files
+    // (`/proc/self/environ`) say 0 and have content.
+    if out.len() as u64 > meta.len() {
+        return Err(Failure::usage(format!(
+            "cannot read {label}: it is not a regular file on disk (its size is not what it \
+             says: a /proc or /sys file?)"
+        )));
+    }
     Ok(out)
 }
 
@@ -300,6 +308,22 @@ impl SecretSources<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn pseudo_files_are_not_read_like_regular_files() {
+        let refused = read_body(Path::new("/proc/self/environ")).unwrap_err();
+        assert!(
+            refused.reason.contains("not a regular file"),
+            "{}",
+            refused.reason
+        );
+        assert!(refused.reason.contains("--body"));
+        assert!(
+            !refused.reason.contains("environ"),
+            "the path is not echoed"
+        );
+    }
 
     #[test]
     fn escape_makes_one_visible_line() {

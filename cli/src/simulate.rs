@@ -20,7 +20,13 @@ Browser flow (hosted pages, as a shopper sees them):
              delivery attempt (time, URL, HTTP status, latency), links to the pages,
              buttons for the control actions; reloads every 5 s.
 Callbacks go only to loopback hosts (127.0.0.0/8, ::1, localhost) unless
---allow-callback-host names others; a refused URL is reported, never attempted.
+--allow-callback-host names others; a refused URL is reported, never attempted;
+a URL pointing at the simulator itself is refused when received.
+Same-origin control: requests must be addressed to the simulator's own names
+(localhost, loopback addresses, the listening address, --allow-host HOST);
+state-changing requests with a foreign Origin or Sec-Fetch-Site: cross-site are
+refused (403), JSON endpoints need Content-Type: application/json (415), and the
+pages' forms carry a per-page token.
 ";
 
 use std::io::Write;
@@ -57,6 +63,12 @@ pub struct SimulateArgs {
     /// (repeatable). Anything else is refused before any connection.
     #[arg(long = "allow-callback-host", value_name = "HOST")]
     pub allow_callback_hosts: Vec<String>,
+    /// A name the simulator answers to, and whose pages may drive it,
+    /// besides its own (localhost, loopback addresses, the listening
+    /// address); repeatable. For a proxy or tunnel name, or a page of yours
+    /// that posts to the control API.
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allow_hosts: Vec<String>,
     /// Orders kept per gateway; beyond it the oldest final order is evicted
     /// (the oldest order when none is final).
     #[arg(long, default_value_t = pasarela_simulator::DEFAULT_MAX_ORDERS, value_name = "N",
@@ -138,6 +150,9 @@ fn config(args: &SimulateArgs) -> Result<SimulatorConfig, Failure> {
     for host in &args.allow_callback_hosts {
         config = config.with_allowed_callback_host(host.as_str());
     }
+    for host in &args.allow_hosts {
+        config = config.with_allowed_host(host.as_str());
+    }
     if let Some(url) = &args.smilepayz_notify_url {
         config = config.with_smilepayz_notify_url(url.as_str());
     }
@@ -145,13 +160,9 @@ fn config(args: &SimulateArgs) -> Result<SimulatorConfig, Failure> {
         config = config.with_monnet_notify_url(url.as_str());
     }
     if let Some(path) = &args.smilepayz_merchant_public_key {
-        let text = output::read_text("SmilePayz merchant public key", path)?;
-        let key = PublicKey::load(&text).map_err(|e| {
-            Failure::usage(format!(
-                "SmilePayz merchant public key {}: {e}",
-                path.display()
-            ))
-        })?;
+        let label = "SmilePayz merchant public key (--smilepayz-merchant-public-key)";
+        let text = output::read_text(label, path)?;
+        let key = PublicKey::load(&text).map_err(|e| Failure::usage(format!("{label}: {e}")))?;
         config = config.with_smilepayz_merchant_public_key(key);
     }
     Ok(config)
@@ -278,6 +289,10 @@ mod tests {
             "shop.example",
             "--allow-callback-host",
             "10.0.0.7",
+            "--allow-host",
+            "Sim.Example",
+            "--allow-host",
+            "10.0.0.8",
             "--max-orders",
             "7",
             "--max-connections",
@@ -287,6 +302,7 @@ mod tests {
         assert_eq!(cfg.smilepayz_notify_url(), Some("http://127.0.0.1:9/sp"));
         assert_eq!(cfg.monnet_notify_url(), Some("http://localhost:9/mn"));
         assert_eq!(cfg.allowed_callback_hosts(), ["shop.example", "10.0.0.7"]);
+        assert_eq!(cfg.allowed_hosts(), ["sim.example", "10.0.0.8"]);
         assert_eq!(cfg.max_orders(), 7);
         assert_eq!(cfg.server_limits().max_connections, 3);
         assert!(cfg.check_callback_url("http://shop.example/cb").is_ok());
@@ -355,6 +371,31 @@ mod tests {
         .unwrap_err();
         assert_eq!(failure.code, output::USAGE);
         assert!(!failure.reason.contains('\n'));
+        // The flag is named, never the path.
+        assert!(
+            failure.reason.contains("--smilepayz-merchant-public-key"),
+            "{}",
+            failure.reason
+        );
+        assert!(
+            !failure.reason.contains(bad.to_str().unwrap()),
+            "{}",
+            failure.reason
+        );
+        #[cfg(target_os = "linux")]
+        {
+            let pseudo = start(&args(&[
+                "--smilepayz-merchant-public-key",
+                "/proc/self/environ",
+            ]))
+            .unwrap_err();
+            assert!(
+                pseudo.reason.contains("not a regular file"),
+                "{}",
+                pseudo.reason
+            );
+            assert!(pseudo.reason.contains("--smilepayz-merchant-public-key"));
+        }
         let missing = start(&args(&[
             "--smilepayz-merchant-public-key",
             "/nonexistent/key.pem",

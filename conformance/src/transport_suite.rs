@@ -28,7 +28,9 @@ use pasarela_core::transport::{AsyncTransport, BlockingTransport};
 use pasarela_core::{MerchantSecret, MonnetKey, PreparedRequest, RawResponse};
 
 use crate::samples;
-use pasarela_simulator::{Credentials, LoopbackServer, Simulator, SimulatorConfig, codes};
+use pasarela_simulator::{
+    Credentials, LoopbackServer, ServerLimits, Simulator, SimulatorConfig, codes,
+};
 
 /// Runs a blocking transport as an async one, inline: the suite's futures
 /// complete on first poll.
@@ -98,8 +100,14 @@ impl Suite {
     /// # Panics
     /// If the simulator cannot start (a test set-up failure).
     pub fn start() -> Self {
-        let simulator = Simulator::new(SimulatorConfig::default().with_slow_delay(SLOW_DELAY))
-            .unwrap_or_else(|e| panic!("simulator keys: {e}"));
+        // The load tests open a thousand connections from one address: the
+        // simulator's per-address cap is raised to the global one here.
+        let simulator = Simulator::new(
+            SimulatorConfig::default()
+                .with_slow_delay(SLOW_DELAY)
+                .with_server_limits(ServerLimits::default().with_max_connections_per_address(1024)),
+        )
+        .unwrap_or_else(|e| panic!("simulator keys: {e}"));
         let server = LoopbackServer::start(simulator, loopback_any())
             .unwrap_or_else(|e| panic!("simulator start: {e}"));
         let credentials = server.credentials();

@@ -11,23 +11,27 @@ use pasarela_core::{PreparedRequest, RawResponse};
 use tokio::net::TcpStream;
 
 use super::config::is_loopback_host;
+use super::self_call::Listening;
 
 /// Largest acknowledgement body read, in bytes.
 const MAX_ANSWER: usize = 64 * 1024;
 
 /// Posts `request` and returns the merchant's answer, or why there is none.
-/// Only `http` URLs: the simulator does not speak TLS.
+/// Only `http` URLs: the simulator does not speak TLS. A connection that
+/// reached one of the `listening` addresses (the simulator itself) is
+/// closed before anything is sent. Redirects are not followed.
 pub(crate) async fn post(
     request: PreparedRequest,
     timeout: Duration,
+    listening: &Listening,
 ) -> Result<RawResponse, String> {
-    match tokio::time::timeout(timeout, attempt(request)).await {
+    match tokio::time::timeout(timeout, attempt(request, listening)).await {
         Ok(result) => result,
         Err(_) => Err(format!("no answer within {timeout:?}")),
     }
 }
 
-async fn attempt(request: PreparedRequest) -> Result<RawResponse, String> {
+async fn attempt(request: PreparedRequest, listening: &Listening) -> Result<RawResponse, String> {
     let url = request.url().clone();
     if url.scheme() != "http" {
         return Err(format!(
@@ -50,6 +54,11 @@ async fn attempt(request: PreparedRequest) -> Result<RawResponse, String> {
         None => return Err(format!("callback URL {url} has no host")),
     }
     .map_err(|e| format!("connect to {url}: {e}"))?;
+    if let (Ok(peer), Ok(local)) = (stream.peer_addr(), stream.local_addr())
+        && let Some(why) = listening.reached_here(peer, local)
+    {
+        return Err(why);
+    }
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| format!("HTTP handshake with {url}: {e}"))?;

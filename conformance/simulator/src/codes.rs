@@ -158,4 +158,6 @@ pub mod monnet {
     /// No such proxy push id or endpoint, or not a POST (HTTP 404 or 405;
     /// simulator's own).
     pub const NO_SUCH_ENDPOINT: &str = "0096";
+    /// `Content-Type` is not `application/json` (HTTP 415; simulator's own).
+    pub const NOT_JSON: &str = "0097";
 }

@@ -110,20 +110,32 @@ pub struct SimulatorConfig {
     pub(crate) smilepayz_notify_url: Option<String>,
     pub(crate) monnet_notify_url: Option<String>,
     pub(crate) max_orders: usize,
+    pub(crate) max_deliveries: usize,
+    pub(crate) allowed_hosts: Vec<String>,
     pub(crate) limits: ServerLimits,
 }
 
 /// The default cap on kept orders, per gateway ([`SimulatorConfig::with_max_orders`]).
 pub const DEFAULT_MAX_ORDERS: usize = 10_000;
 
-/// How the loopback server protects itself from slow, silent or too many
-/// clients.
+/// The default cap on kept delivery records, all orders together
+/// ([`SimulatorConfig::with_max_deliveries`]); each order also keeps at
+/// most its last 50.
+pub const DEFAULT_MAX_DELIVERIES: usize = 5_000;
+
+/// How the loopback server protects itself from slow, silent, greedy or too
+/// many clients.
 ///
 /// Defaults: a connection that has not sent a complete request head within
 /// 10 s is closed (this also closes keep-alive connections idle for 10 s);
-/// a request body must arrive within 10 s of its head (else `408`); at most
-/// 1024 connections are served at once, and a connection beyond that is
-/// answered `503` with `Retry-After: 1` and closed.
+/// a request body must arrive within 10 s of its head (else `408`); an
+/// answer the client does not read (no write progress for 10 s) closes the
+/// connection; more than 16 requests pipelined in one read are answered
+/// `429` and the connection closed; at most 1024 connections are served at
+/// once and at most a quarter of them (256) from one client address, and a
+/// connection beyond either cap is answered `503` with `Retry-After: 1` and
+/// closed; request and answer bodies held in memory at once total at most
+/// 64 MiB (beyond it a request waits, then gets `503`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ServerLimits {
@@ -131,8 +143,22 @@ pub struct ServerLimits {
     pub header_timeout: Duration,
     /// Longest wait for a request body, once its head arrived.
     pub body_timeout: Duration,
+    /// Longest time a write of an answer may make no progress (the client
+    /// does not read) before the connection is closed.
+    pub write_timeout: Duration,
     /// Connections served at once.
     pub max_connections: usize,
+    /// Connections served at once from one client address; `None` is a
+    /// quarter of [`max_connections`](Self::max_connections) (at least 1).
+    /// Never more than `max_connections`.
+    pub max_connections_per_address: Option<usize>,
+    /// Requests a client may pipeline (send in one go before reading the
+    /// answers) on one connection; one more is answered `429` and the
+    /// connection closed.
+    pub max_pipelined: usize,
+    /// Request and answer bodies held in memory at once, in bytes, all
+    /// connections together.
+    pub max_buffered_bytes: usize,
 }
 
 impl Default for ServerLimits {
@@ -140,7 +166,11 @@ impl Default for ServerLimits {
         Self {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(10),
             max_connections: 1024,
+            max_connections_per_address: None,
+            max_pipelined: 16,
+            max_buffered_bytes: 64 << 20,
         }
     }
 }
@@ -158,11 +188,55 @@ impl ServerLimits {
         self
     }
 
+    /// Sets the write timeout (at least 1 ms): how long an answer may wait
+    /// for the client to read it.
+    pub fn with_write_timeout(mut self, timeout: Duration) -> Self {
+        self.write_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
     /// Sets the connection cap (at least 1).
     pub fn with_max_connections(mut self, max: usize) -> Self {
         self.max_connections = max.max(1);
         self
     }
+
+    /// Sets the cap on connections from one client address (at least 1; at
+    /// most [`max_connections`](Self::max_connections) takes effect).
+    pub fn with_max_connections_per_address(mut self, max: usize) -> Self {
+        self.max_connections_per_address = Some(max.max(1));
+        self
+    }
+
+    /// Sets how many requests may be pipelined on one connection (at least 1).
+    pub fn with_max_pipelined(mut self, max: usize) -> Self {
+        self.max_pipelined = max.max(1);
+        self
+    }
+
+    /// Sets the memory budget for request and answer bodies (at least 1 MiB).
+    pub fn with_max_buffered_bytes(mut self, max: usize) -> Self {
+        self.max_buffered_bytes = max.max(1 << 20);
+        self
+    }
+
+    /// The cap on connections from one client address that takes effect:
+    /// the one set, at most [`max_connections`](Self::max_connections), or
+    /// a quarter of it.
+    pub fn connections_per_address(&self) -> usize {
+        let all = self.max_connections.max(1);
+        match self.max_connections_per_address {
+            Some(n) => n.clamp(1, all),
+            None => (all / 4).max(1),
+        }
+    }
+}
+
+/// A host as given on the command line, compared: without brackets, a
+/// trailing dot or case.
+pub(crate) fn normalize_host(host: &str) -> String {
+    let host = host.trim().trim_start_matches('[').trim_end_matches(']');
+    host.trim_end_matches('.').to_ascii_lowercase()
 }
 
 /// Whether a callback host is loopback: `127.0.0.0/8`, `::1` (also as an
@@ -204,6 +278,8 @@ impl Default for SimulatorConfig {
             smilepayz_notify_url: None,
             monnet_notify_url: None,
             max_orders: DEFAULT_MAX_ORDERS,
+            max_deliveries: DEFAULT_MAX_DELIVERIES,
+            allowed_hosts: Vec::new(),
             limits: ServerLimits::default(),
         }
     }
@@ -290,10 +366,8 @@ impl SimulatorConfig {
     /// command line. (In-process, callbacks go through your own transport,
     /// which decides where they go: this rule does not apply there.)
     pub fn with_allowed_callback_host(mut self, host: impl Into<String>) -> Self {
-        let host = host.into();
-        let host = host.trim().trim_start_matches('[').trim_end_matches(']');
         self.allowed_callback_hosts
-            .push(host.trim_end_matches('.').to_ascii_lowercase());
+            .push(normalize_host(&host.into()));
         self
     }
 
@@ -320,6 +394,27 @@ impl SimulatorConfig {
     /// gone: status queries answer not found, its number can be used again.
     pub fn with_max_orders(mut self, max: usize) -> Self {
         self.max_orders = max.max(1);
+        self
+    }
+
+    /// Caps the delivery records kept, all orders together (default
+    /// [`DEFAULT_MAX_DELIVERIES`], at least 1): beyond it the oldest record
+    /// is dropped. Each order also keeps at most its last 50.
+    pub fn with_max_deliveries(mut self, max: usize) -> Self {
+        self.max_deliveries = max.max(1);
+        self
+    }
+
+    /// Lets the loopback server answer requests addressed to `host` (the
+    /// `Host` header) and take state-changing requests from pages of
+    /// `host` (the `Origin` header, any port), besides its own addresses:
+    /// loopback names and addresses and the address it listens on.
+    /// Repeatable; a host name or an IP address, compared without the port,
+    /// case-insensitively. `--allow-host` on the command line. For a name
+    /// that reaches the simulator through a proxy or a tunnel, or a page of
+    /// yours that drives it.
+    pub fn with_allowed_host(mut self, host: impl Into<String>) -> Self {
+        self.allowed_hosts.push(normalize_host(&host.into()));
         self
     }
 
@@ -360,6 +455,17 @@ impl SimulatorConfig {
     /// The hosts allowed besides loopback.
     pub fn allowed_callback_hosts(&self) -> &[String] {
         &self.allowed_callback_hosts
+    }
+
+    /// The hosts the loopback server answers to and takes state-changing
+    /// requests from besides its own addresses ([`with_allowed_host`](Self::with_allowed_host)).
+    pub fn allowed_hosts(&self) -> &[String] {
+        &self.allowed_hosts
+    }
+
+    /// The cap on kept delivery records, all orders together.
+    pub fn max_deliveries(&self) -> usize {
+        self.max_deliveries
     }
 
     /// The configured SmilePayz notify URL.
@@ -417,6 +523,8 @@ impl fmt::Debug for SimulatorConfig {
             .field("smilepayz_notify_url", &self.smilepayz_notify_url)
             .field("monnet_notify_url", &self.monnet_notify_url)
             .field("max_orders", &self.max_orders)
+            .field("max_deliveries", &self.max_deliveries)
+            .field("allowed_hosts", &self.allowed_hosts)
             .field("limits", &self.limits)
             .finish_non_exhaustive()
     }

@@ -12,7 +12,12 @@
 //! | `POST /_simulator/monnet/complete` `{"payinMerchantOperationNumber", "payinStateID", "notificationUrl", "codeErrorTrx"}` | settles, delivers the hashed notification (to `notificationUrl` or the configured Monnet notify URL), `{"delivered", "attempts"}` |
 //! | `POST /_simulator/ui/smilepayz/complete`, `POST /_simulator/ui/monnet/complete` | the dashboard's buttons (form posts), `303` back to the dashboard |
 //!
-//! Errors answer 4xx with `{"error": "..."}`.
+//! Errors answer 4xx with `{"error": "..."}`. The JSON calls require
+//! `Content-Type: application/json` (`415` otherwise) and every field has a
+//! length limit, checked when the call is received: `orderNo` 32 characters,
+//! `merchantId` 40, `payinMerchantOperationNumber` 50, `notificationUrl`
+//! 250 (Monnet's limit for its URLs, an absolute http(s) URL that does not
+//! point at the simulator itself).
 
 use pasarela_core::smilepayz::{TransactionStatus, format_timestamp, sign_callback};
 use serde::Deserialize;
@@ -31,6 +36,37 @@ pub(crate) const PREFIX: &str = "/_simulator/";
 pub const DEFAULT_PAGE_SIZE: usize = 100;
 /// The largest `limit` of `GET /_simulator/orders`.
 pub const MAX_PAGE_SIZE: usize = 1000;
+
+/// Longest `orderNo` (the gateway's own limit).
+const MAX_ORDER_NO: usize = 32;
+/// Longest merchant id taken by the control API.
+pub(crate) const MAX_MERCHANT_ID: usize = 40;
+
+/// `400` naming `name` when `value` is longer than `max` characters (the
+/// value itself is not echoed).
+pub(crate) fn at_most(name: &str, value: &str, max: usize) -> Result<(), SimResponse> {
+    if value.chars().count() > max {
+        Err(error(
+            400,
+            format!("{name} is longer than {max} characters"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// `415` unless the body is declared JSON.
+fn json_only(req: &SimRequest) -> Result<(), SimResponse> {
+    if req.has_json_body() {
+        return Ok(());
+    }
+    tracing::info!(path = %req.path_only(), "pasarela-simulator: refused: control call without Content-Type: application/json");
+    Err(error(
+        415,
+        "Content-Type must be application/json: the control API takes JSON bodies only \
+         (a form or text/plain body is what a web page on another origin could send)",
+    ))
+}
 
 /// The documented Monnet decline reasons (`codeErrorTrx`) and their messages.
 pub(crate) const DECLINE_REASONS: [(&str, &str); 4] = [
@@ -91,6 +127,7 @@ fn orders_page(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> SimRespons
     let mut state = sim.lock();
     let (evicted_smilepayz, evicted_monnet) = state.evicted();
     let max_orders = state.max_orders();
+    let deliveries_kept = state.deliveries_kept();
     let (smilepayz, smilepayz_total) = if want_smilepayz {
         page_of(&state.smilepayz_orders(now), offset, limit)
     } else {
@@ -104,19 +141,52 @@ fn orders_page(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> SimRespons
     drop(state);
     let end = offset.saturating_add(limit);
     let next = (end < smilepayz_total.max(monnet_total)).then_some(end);
+    // Serialized straight from the kept values (no JSON tree in between):
+    // a page of a thousand orders with their deliveries is large.
     SimResponse::json(
         200,
-        &json!({
-            "smilepayz": smilepayz,
-            "monnet": monnet,
-            "offset": offset,
-            "limit": limit,
-            "nextOffset": next,
-            "total": {"smilepayz": smilepayz_total, "monnet": monnet_total},
-            "evicted": {"smilepayz": evicted_smilepayz, "monnet": evicted_monnet},
-            "maxOrders": max_orders,
-        }),
+        &OrdersPage {
+            smilepayz: &smilepayz,
+            monnet: &monnet,
+            offset,
+            limit,
+            next_offset: next,
+            total: PerGateway {
+                smilepayz: smilepayz_total,
+                monnet: monnet_total,
+            },
+            evicted: PerGateway {
+                smilepayz: evicted_smilepayz,
+                monnet: evicted_monnet,
+            },
+            max_orders,
+            deliveries_kept,
+            max_deliveries: sim.config.max_deliveries,
+        },
     )
+}
+
+/// One page of `GET /_simulator/orders`.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OrdersPage<'a> {
+    smilepayz: &'a [crate::SmilePayzOrder],
+    monnet: &'a [crate::MonnetOperation],
+    offset: usize,
+    limit: usize,
+    next_offset: Option<usize>,
+    total: PerGateway<usize>,
+    evicted: PerGateway<u64>,
+    max_orders: usize,
+    deliveries_kept: usize,
+    max_deliveries: usize,
+}
+
+/// A number per gateway.
+#[derive(serde::Serialize)]
+struct PerGateway<T> {
+    smilepayz: T,
+    monnet: T,
 }
 
 pub(crate) fn error(status: u16, message: impl Into<String>) -> SimResponse {
@@ -137,8 +207,14 @@ pub(crate) fn handle(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Outc
         ("GET", "/_simulator/triggers") => {
             SimResponse::with_type(200, "text/plain; charset=utf-8", TRIGGER_TABLE)
         }
-        ("POST", "/_simulator/smilepayz/complete") => return smilepayz_complete(sim, req, now),
-        ("POST", "/_simulator/monnet/complete") => return monnet_complete(sim, req, now),
+        ("POST", "/_simulator/smilepayz/complete") => match json_only(req) {
+            Ok(()) => return smilepayz_complete(sim, req, now),
+            Err(refused) => refused,
+        },
+        ("POST", "/_simulator/monnet/complete") => match json_only(req) {
+            Ok(()) => return monnet_complete(sim, req, now),
+            Err(refused) => refused,
+        },
         ("POST", "/_simulator/ui/smilepayz/complete") => {
             return super::dashboard::smilepayz_action(sim, req, now);
         }
@@ -188,6 +264,9 @@ fn smilepayz_complete(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Out
             ));
         }
     };
+    if let Err(refused) = at_most("status", input.status.as_deref().unwrap_or(""), 16) {
+        return Outcome::Reply(refused);
+    }
     let asked = match input.status.as_deref().map(TransactionStatus::from_wire) {
         Some(TransactionStatus::Other(s)) => {
             return Outcome::Reply(error(
@@ -223,6 +302,8 @@ pub(crate) fn settle_smilepayz(
     asked: Option<TransactionStatus>,
     now: OffsetDateTime,
 ) -> Result<Option<DeliveryJob>, SimResponse> {
+    at_most("orderNo", order_no, MAX_ORDER_NO)?;
+    at_most("merchantId", partner, MAX_MERCHANT_ID)?;
     let mut state = sim.lock();
     let Some(order) = state.smilepayz_by_order(partner, order_no) else {
         return Err(error(
@@ -240,6 +321,13 @@ pub(crate) fn settle_smilepayz(
         order.remark = None;
     }
     order.status = status.clone();
+    tracing::info!(
+        gateway = "smilepayz",
+        order_no = %order.order_no,
+        status = %status,
+        amount = order.money.amount,
+        "pasarela-simulator: order settled"
+    );
     // The order's own callbackUrl wins over the back-office notify address
     // (which one wins is undocumented: GATEWAYS.md, "Callback").
     let Some(url) = order
@@ -309,10 +397,10 @@ fn monnet_complete(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Outcom
         {
             Some(c)
         }
-        Some(other) => {
+        Some(_) => {
             return Outcome::Reply(error(
                 400,
-                format!("codeErrorTrx must be four digits such as \"9005\", not {other}"),
+                "codeErrorTrx must be four digits such as \"9005\"",
             ));
         }
     };
@@ -360,6 +448,8 @@ pub(crate) fn settle_monnet(
     origin: &str,
     now: OffsetDateTime,
 ) -> Result<Option<DeliveryJob>, SimResponse> {
+    at_most("operation", operation, 50)?;
+    at_most("merchantId", merchant, MAX_MERCHANT_ID)?;
     let Some(url) = sim.config.monnet_notify_url.clone() else {
         let mut state = sim.lock();
         let Some(kept) = state.monnet_kept_by_operation(merchant, operation) else {

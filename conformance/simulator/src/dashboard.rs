@@ -1,8 +1,8 @@
 //! The dashboard at `GET /_simulator/`: every kept order and operation with
 //! its state, amount and age, every delivery attempt with its time, URL,
 //! HTTP status and latency, links to the hosted pages, and buttons for the
-//! control actions (form posts to `/_simulator/ui/…`, answered `303` back
-//! here). Attempts are listed for the orders on the page shown, so one
+//! control actions (form posts to `/_simulator/ui/…` carrying the
+//! dashboard's form token, answered `303` back here). Attempts are listed for the orders on the page shown, so one
 //! page costs the same however many orders are kept. It reloads itself every 5 seconds while open (a meta refresh;
 //! `?refresh=0` turns it off). Newest first, 100 orders per gateway per
 //! page (`?page=2` for the next ones).
@@ -12,8 +12,10 @@ use time::OffsetDateTime;
 
 use super::Inner;
 use super::control::{self, form_value};
+use super::page_token::hidden_field;
 use super::pages::{
-    CASHIER_ORDER, MONNET_PAGE, escape, html_page, path_segment, see_other, smilepayz_amount,
+    CASHIER_ORDER, MONNET_PAGE, check_token, escape, html_page, path_segment, see_other,
+    smilepayz_amount,
 };
 use super::state::DeliveryRecord;
 use super::wire::{Outcome, SimRequest, SimResponse};
@@ -24,6 +26,8 @@ const PER_PAGE: usize = 100;
 const ATTEMPTS_LISTED: usize = 200;
 /// Where the dashboard lives.
 const HOME: &str = "/_simulator/";
+/// The token purpose of the dashboard's forms.
+const PURPOSE: &str = "dashboard";
 
 fn age(created: &str, now: OffsetDateTime) -> String {
     let Some(at) = parse_timestamp(created) else {
@@ -106,6 +110,7 @@ pub(crate) fn render(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> SimR
         .max(1);
     let refresh = form_value(query, "refresh").as_deref() != Some("0");
     let skip = (page - 1).saturating_mul(PER_PAGE);
+    let token = hidden_field(&sim.tokens, PURPOSE);
     let mut attempts = Vec::new();
     let mut state = sim.lock();
     let (evicted_smilepayz, evicted_monnet) = state.evicted();
@@ -124,7 +129,7 @@ pub(crate) fn render(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> SimR
         }
         let actions = if o.status == TransactionStatus::Processing {
             format!(
-                "<form method=\"post\" action=\"/_simulator/ui/smilepayz/complete\">\
+                "<form method=\"post\" action=\"/_simulator/ui/smilepayz/complete\">{token}\
                  <input type=\"hidden\" name=\"merchantId\" value=\"{partner}\">\
                  <input type=\"hidden\" name=\"orderNo\" value=\"{order}\">{}{}{}</form>",
                 button("status", "SUCCESS", "Success"),
@@ -135,7 +140,7 @@ pub(crate) fn render(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> SimR
             )
         } else {
             format!(
-                "<form method=\"post\" action=\"/_simulator/ui/smilepayz/complete\">\
+                "<form method=\"post\" action=\"/_simulator/ui/smilepayz/complete\">{token}\
                  <input type=\"hidden\" name=\"merchantId\" value=\"{partner}\">\
                  <input type=\"hidden\" name=\"orderNo\" value=\"{order}\">{}</form>",
                 button("status", "", "Resend callback"),
@@ -176,7 +181,7 @@ pub(crate) fn render(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> SimR
             attempts.extend(attempt_rows("Monnet", &op.operation_number, d));
         }
         let actions = format!(
-            "<form method=\"post\" action=\"/_simulator/ui/monnet/complete\">\
+            "<form method=\"post\" action=\"/_simulator/ui/monnet/complete\">{token}\
              <input type=\"hidden\" name=\"merchantId\" value=\"{merchant}\">\
              <input type=\"hidden\" name=\"operation\" value=\"{operation}\">{}{}{}</form>",
             button("stateId", "5", "Authorize (5)"),
@@ -309,6 +314,9 @@ fn back(result: Result<Option<super::delivery::DeliveryJob>, SimResponse>) -> Ou
 /// `POST /_simulator/ui/smilepayz/complete` (form: `merchantId`, `orderNo`,
 /// `status`; an empty status keeps the order's final status).
 pub(crate) fn smilepayz_action(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Outcome {
+    if let Err(refused) = check_token(sim, req, PURPOSE) {
+        return Outcome::Reply(refused);
+    }
     let partner = form_value(&req.body, "merchantId")
         .unwrap_or_else(|| sim.config.smilepayz_merchant_id.clone());
     let order_no = form_value(&req.body, "orderNo").unwrap_or_default();
@@ -330,6 +338,9 @@ pub(crate) fn smilepayz_action(sim: &Inner, req: &SimRequest, now: OffsetDateTim
 /// `stateId`); denying adds decline reason 9005. Without a configured
 /// Monnet notify URL the state changes and nothing is delivered.
 pub(crate) fn monnet_action(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Outcome {
+    if let Err(refused) = check_token(sim, req, PURPOSE) {
+        return Outcome::Reply(refused);
+    }
     let merchant = form_value(&req.body, "merchantId")
         .unwrap_or_else(|| sim.config.monnet_merchant_id.clone());
     let operation = form_value(&req.body, "operation").unwrap_or_default();

@@ -25,10 +25,15 @@ mod delivery;
 mod in_process;
 pub mod merchant;
 mod monnet;
+mod page_token;
 mod pages;
 mod rules;
 pub mod samples;
+mod same_origin;
+mod self_call;
 mod server;
+mod server_io;
+mod slots;
 mod smilepayz;
 mod state;
 mod triggers;
@@ -44,8 +49,9 @@ use time::OffsetDateTime;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    DEFAULT_MAX_ORDERS, DEFAULT_MONNET_PUSH_ID, RetryPolicy, ServerLimits, SimulatorConfig,
-    TEST_MERCHANT_PRIVATE_KEY, TEST_PLATFORM_PRIVATE_KEY, TEST_PLATFORM_PUBLIC_KEY,
+    DEFAULT_MAX_DELIVERIES, DEFAULT_MAX_ORDERS, DEFAULT_MONNET_PUSH_ID, RetryPolicy, ServerLimits,
+    SimulatorConfig, TEST_MERCHANT_PRIVATE_KEY, TEST_PLATFORM_PRIVATE_KEY,
+    TEST_PLATFORM_PUBLIC_KEY,
 };
 pub use credentials::{Credentials, MonnetCredentials, SmilePayzCredentials};
 pub use delivery::{DeliveryJob, DeliveryReport, Gateway, deliver_async, deliver_blocking};
@@ -69,6 +75,10 @@ pub(crate) struct Inner {
     pub(crate) config: SimulatorConfig,
     pub(crate) merchant_verifier: Arc<dyn Verifier + Send + Sync>,
     pub(crate) platform_signer: Arc<dyn Signer + Send + Sync>,
+    /// Where this simulator's loopback servers listen (no self-calls).
+    pub(crate) listening: self_call::Listening,
+    /// The key of the pages' form tokens.
+    pub(crate) tokens: page_token::TokenKey,
     state: Mutex<State>,
 }
 
@@ -108,6 +118,19 @@ impl Inner {
     }
 }
 
+/// `host:port` of a URL, for logs: the path and query may carry the
+/// merchant's own references, the host does not.
+pub(crate) fn url_host(url: &str) -> String {
+    url::Url::parse(url).map_or_else(
+        |_| "(not a URL)".to_owned(),
+        |u| match (u.host_str(), u.port_or_known_default()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_owned(),
+            (None, _) => "(no host)".to_owned(),
+        },
+    )
+}
+
 /// The PEM block of a key file, without the comment lines before it, so
 /// that strict PEM readers in any language take it.
 fn pem_only(text: &str) -> String {
@@ -127,7 +150,9 @@ impl Simulator {
             inner: Arc::new(Inner {
                 merchant_verifier: config.backend.verifier(&merchant_public)?,
                 platform_signer: config.backend.signer(&platform)?,
-                state: Mutex::new(State::new(config.max_orders)),
+                listening: self_call::Listening::default(),
+                tokens: page_token::TokenKey::random(),
+                state: Mutex::new(State::new(config.max_orders, config.max_deliveries)),
                 config,
             }),
         })
@@ -182,10 +207,20 @@ impl Simulator {
 
     /// Why the loopback server must not attempt `job` at all, when it must
     /// not: its host is neither loopback nor allowed
-    /// ([`SimulatorConfig::check_callback_url`]). The server asks before
-    /// any attempt, so a refused URL sees no connection.
+    /// ([`SimulatorConfig::check_callback_url`]), or it points at the
+    /// simulator itself. The server asks before any attempt, so a refused
+    /// URL sees no connection.
     pub fn refusal(&self, job: &DeliveryJob) -> Option<String> {
-        self.inner.config.check_callback_url(&job.url).err()
+        self.inner
+            .config
+            .check_callback_url(&job.url)
+            .err()
+            .or_else(|| {
+                self.inner
+                    .listening
+                    .points_here(&job.url)
+                    .map(|why| format!("refused, not attempted: {why}"))
+            })
     }
 
     /// Records how a delivery asked for by [`Outcome::Deliver`] went and
@@ -204,6 +239,7 @@ impl Simulator {
         attempt_log: Vec<AttemptRecord>,
         refused: Option<String>,
     ) -> SimResponse {
+        let last_status = attempt_log.last().and_then(|a| a.http_status);
         self.inner.lock().record_delivery(
             job.gateway,
             &job.merchant_id,
@@ -214,6 +250,17 @@ impl Simulator {
                 report: report.clone(),
                 attempt_log,
             },
+        );
+        tracing::info!(
+            gateway = ?job.gateway,
+            reference = %job.reference,
+            status = %job.status,
+            to = %url_host(&job.url),
+            delivered = report.delivered,
+            attempts = report.attempts,
+            http_status = last_status,
+            refused = refused.is_some(),
+            "pasarela-simulator: delivery finished"
         );
         let mut answer =
             serde_json::json!({"delivered": report.delivered, "attempts": report.attempts});

@@ -9,7 +9,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::Inner;
 use super::codes::monnet as code;
-use super::control::error;
+use super::control::{MAX_MERCHANT_ID, at_most, error};
 use super::delivery::{DeliveryJob, Gateway};
 use super::rules::monnet::{self as rules, Fields, Refusal};
 use super::rules::{PERU, format_peru_timestamp};
@@ -39,21 +39,41 @@ pub(crate) fn state_name(id: u32) -> &'static str {
 pub(crate) fn handle(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Option<Outcome> {
     let path = req.path_only();
     if let Some(push_id) = path.strip_prefix(PUSH_PREFIX) {
-        return Some(guard_post(req).unwrap_or_else(|| {
-            if push_id != sim.config.monnet_push_id {
-                return Outcome::Reply(reject(
-                    404,
-                    code::NO_SUCH_ENDPOINT,
-                    format!("unknown PCI proxy push id {push_id:?}"),
-                ));
-            }
-            create(sim, req, now)
-        }));
+        return Some(
+            guard_post(req)
+                .or_else(|| guard_json(req))
+                .unwrap_or_else(|| {
+                    if push_id != sim.config.monnet_push_id {
+                        return Outcome::Reply(reject(
+                            404,
+                            code::NO_SUCH_ENDPOINT,
+                            format!("unknown PCI proxy push id {push_id:?}"),
+                        ));
+                    }
+                    create(sim, req, now)
+                }),
+        );
     }
     let merchant = path
         .strip_prefix(STATUS_PREFIX)
         .and_then(|rest| rest.strip_suffix(STATUS_SUFFIX))?;
-    Some(guard_post(req).unwrap_or_else(|| Outcome::Reply(status(sim, req, merchant, now))))
+    Some(
+        guard_post(req)
+            .or_else(|| guard_json(req))
+            .unwrap_or_else(|| Outcome::Reply(status(sim, req, merchant, now))),
+    )
+}
+
+/// Monnet's clients send `Content-Type: application/json`; anything else
+/// is refused (`415`, the simulator's code `0097`).
+fn guard_json(req: &SimRequest) -> Option<Outcome> {
+    (!req.has_json_body()).then(|| {
+        Outcome::Reply(reject(
+            415,
+            code::NOT_JSON,
+            "Content-Type must be application/json",
+        ))
+    })
 }
 
 fn guard_post(req: &SimRequest) -> Option<Outcome> {
@@ -154,6 +174,14 @@ fn accept(sim: &Inner, req: &SimRequest, fields: &Fields, now: OffsetDateTime) -
             "duplicate payinMerchantOperationNumber",
         ));
     }
+    tracing::info!(
+        gateway = "monnet",
+        operation = %operation_number,
+        amount = %amount_text,
+        currency = %field(fields, "payinCurrency"),
+        state = state_id,
+        "pasarela-simulator: order created"
+    );
     let response = SimResponse::json(
         200,
         &json!({
@@ -240,6 +268,32 @@ fn status(sim: &Inner, req: &SimRequest, merchant: &str, now: OffsetDateTime) ->
     )
 }
 
+/// Longest `payinMerchantOperationNumber` (Monnet's limit).
+const MAX_OPERATION_NUMBER: usize = 50;
+/// Longest notification URL (Monnet's limit for its URLs).
+const MAX_NOTIFICATION_URL: usize = 250;
+
+/// A notification URL as received: an absolute http(s) URL of at most 250
+/// characters that does not point at the simulator itself.
+fn notification_url(sim: &Inner, url: &str) -> Result<(), SimResponse> {
+    at_most("notificationUrl", url, MAX_NOTIFICATION_URL)?;
+    let absolute = url::Url::parse(url)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+    if !absolute {
+        return Err(error(
+            400,
+            "notificationUrl must be an absolute http(s) URL (javascript:, file: and the like are refused)",
+        ));
+    }
+    match sim.listening.points_here(url) {
+        Some(why) => {
+            tracing::info!(reason = %why, "pasarela-simulator: refused: self-call");
+            Err(error(400, format!("notificationUrl refused: {why}")))
+        }
+        None => Ok(()),
+    }
+}
+
 /// `POST /_simulator/monnet/complete`: settles an operation and prepares its
 /// hashed notification.
 pub(crate) fn complete(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Outcome {
@@ -266,6 +320,16 @@ pub(crate) fn complete(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Ou
         .get("payinMerchantID")
         .cloned()
         .unwrap_or_else(|| sim.config.monnet_merchant_id.clone());
+    let bounded = at_most(
+        "payinMerchantOperationNumber",
+        operation,
+        MAX_OPERATION_NUMBER,
+    )
+    .and_then(|()| at_most("payinMerchantID", &merchant, MAX_MERCHANT_ID))
+    .and_then(|()| notification_url(sim, url));
+    if let Err(refused) = bounded {
+        return Outcome::Reply(refused);
+    }
     let mut state = sim.lock();
     let Some(op) = state.monnet_by_operation(&merchant, operation) else {
         return Outcome::Reply(error(
@@ -275,6 +339,14 @@ pub(crate) fn complete(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Ou
     };
     op.refresh(now);
     op.state_id = state_id;
+    tracing::info!(
+        gateway = "monnet",
+        operation = %op.operation_number,
+        state = state_id,
+        amount = %op.amount,
+        currency = %op.currency,
+        "pasarela-simulator: order settled"
+    );
     let verification = rules::payin_verification(
         &op.merchant_id,
         &op.operation_number,

@@ -21,6 +21,12 @@
 //! second click, or a click on an order already settled through the control
 //! API, shows the outcome and settles nothing.
 //!
+//! Every form that acts carries the page's token (`page_token`): an action
+//! without it is refused (`403`), so a page on another origin cannot post
+//! one. Pages send `Referrer-Policy: same-origin`, so that a browser sends
+//! their forms with the simulator's own `Origin` (with `no-referrer` it
+//! would send `Origin: null`, which the server refuses).
+//!
 //! Plain server-rendered HTML, no external assets, every value from a
 //! request escaped; nothing of the card beyond its last four digits is kept.
 
@@ -30,6 +36,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::Inner;
 use super::control::{self, DECLINE_REASONS, decline_message, form_value};
+use super::page_token::{self, hidden_field};
 use super::state::{MonnetOperation, PageInfo, SmilePayzOrder};
 use super::wire::{Outcome, SimRequest, SimResponse, SimResponseExt};
 
@@ -97,7 +104,7 @@ pub(crate) fn html_page(status: u16, title: &str, head_extra: &str, body: &str) 
     SimResponse::with_type(status, "text/html; charset=utf-8", text)
         .with_header("Cache-Control", "no-store")
         .with_header("X-Content-Type-Options", "nosniff")
-        .with_header("Referrer-Policy", "no-referrer")
+        .with_header("Referrer-Policy", "same-origin")
         .with_header(
             "Content-Security-Policy",
             "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; \
@@ -278,6 +285,36 @@ fn method_not_allowed() -> SimResponse {
     .with_header("Allow", "GET, POST")
 }
 
+/// The token purpose of an order's cashier page.
+fn cashier_purpose(trade_no: &str) -> String {
+    format!("cashier:{trade_no}")
+}
+
+/// The token purpose of an operation's payment pages.
+fn monnet_purpose(payin_id: &str) -> String {
+    format!("monnet:{payin_id}")
+}
+
+/// Whether a form post carries the token of the page that acts on
+/// `purpose`; the refusal when it does not.
+pub(crate) fn check_token(sim: &Inner, req: &SimRequest, purpose: &str) -> Result<(), SimResponse> {
+    let given = form_value(&req.body, page_token::FIELD);
+    if sim.tokens.check(purpose, given.as_deref()) {
+        return Ok(());
+    }
+    tracing::info!(
+        path = %req.path_only(),
+        "pasarela-simulator: refused: form without its page's token"
+    );
+    Err(html_page(
+        403,
+        "Form refused",
+        "",
+        "<h1>Form refused</h1><p>This action did not come from the simulator's own page: its \
+         form token is missing or wrong. Reload the page and use its buttons.</p>",
+    ))
+}
+
 fn not_found(what: &str, reference: &str) -> SimResponse {
     html_page(
         404,
@@ -383,7 +420,7 @@ fn cashier_page(sim: &Inner, trade_no: &str, now: OffsetDateTime) -> SimResponse
     } else {
         format!(
             "<h1>Pay {amount} to {merchant}</h1>{details}\
-             <form method=\"post\" action=\"{action}\">\
+             <form method=\"post\" action=\"{action}\">{token}\
              <button class=\"primary\" type=\"submit\" name=\"action\" value=\"pay\" id=\"pay\">Pay {amount}</button>\
              <button class=\"danger\" type=\"submit\" name=\"action\" value=\"fail\" id=\"fail\">Fail the payment</button>\
              <button type=\"submit\" name=\"action\" value=\"expire\" id=\"expire\">Let it expire</button>\
@@ -392,12 +429,16 @@ fn cashier_page(sim: &Inner, trade_no: &str, now: OffsetDateTime) -> SimResponse
             amount = smilepayz_amount(order),
             merchant = escape(&order.merchant_name),
             action = escape(&action),
+            token = hidden_field(&sim.tokens, &cashier_purpose(&order.trade_no)),
         )
     };
     html_page(200, "SmilePayz cashier (simulated)", "", &body)
 }
 
 fn cashier_action(sim: &Inner, req: &SimRequest, trade_no: &str, now: OffsetDateTime) -> Outcome {
+    if let Err(refused) = check_token(sim, req, &cashier_purpose(trade_no)) {
+        return Outcome::Reply(refused);
+    }
     let action = form_value(&req.body, "action").unwrap_or_default();
     let asked = match action.as_str() {
         "pay" => Some(TransactionStatus::Success),
@@ -565,7 +606,7 @@ fn monnet_challenge(sim: &Inner, payin_id: &str, now: OffsetDateTime) -> SimResp
         "<h1>3-D Secure verification (simulated issuer)</h1>\
          <p>Your bank asks you to confirm the payment of {amount} {currency} with the card \
          ending in {last}.</p>\
-         <form method=\"post\" action=\"{action}\">\
+         <form method=\"post\" action=\"{action}\">{token}\
          <p><label for=\"otp\">One-time code (any value)</label> \
          <input id=\"otp\" name=\"otp\" inputmode=\"numeric\" autocomplete=\"one-time-code\" value=\"123456\"></p>\
          <p><label for=\"reason\">Decline reason, if you deny</label> \
@@ -585,11 +626,15 @@ fn monnet_challenge(sim: &Inner, payin_id: &str, now: OffsetDateTime) -> SimResp
             "{MONNET_PAGE}{}{CHALLENGE}",
             path_segment(&op.payin_id)
         )),
+        token = hidden_field(&sim.tokens, &monnet_purpose(&op.payin_id)),
     );
     html_page(200, "3-D Secure (simulated)", "", &body)
 }
 
 fn monnet_action(sim: &Inner, req: &SimRequest, payin_id: &str, now: OffsetDateTime) -> Outcome {
+    if let Err(refused) = check_token(sim, req, &monnet_purpose(payin_id)) {
+        return Outcome::Reply(refused);
+    }
     let action = form_value(&req.body, "action").unwrap_or_default();
     let (state_id, code) = match action.as_str() {
         "authorize" => (5, None),

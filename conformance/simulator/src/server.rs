@@ -4,39 +4,54 @@
 //!
 //! A listen backlog of 4096 and one cheap task per connection let it hold
 //! many concurrent keep-alive connections, up to a cap
-//! ([`ServerLimits::max_connections`], 1024 by default; beyond it a
-//! connection is answered `503` and closed). A connection that has not sent
-//! a complete request head within [`ServerLimits::header_timeout`] (10 s)
-//! is closed, silent or dribbling, which also closes idle keep-alive
-//! connections; a body must arrive within [`ServerLimits::body_timeout`]
-//! (10 s) and is limited to 1 MiB. It listens on loopback unless told
-//! otherwise, and warns on stderr when told to listen wider.
+//! ([`ServerLimits::max_connections`], 1024 by default) and a lower one per
+//! client address ([`ServerLimits::connections_per_address`], a quarter);
+//! beyond either a connection is answered `503` and closed. A connection
+//! that has not sent a complete request head within
+//! [`ServerLimits::header_timeout`] (10 s) is closed, silent or dribbling,
+//! which also closes idle keep-alive connections; a body must arrive within
+//! [`ServerLimits::body_timeout`] (10 s) and is limited to 1 MiB; an answer
+//! the client does not read closes the connection after
+//! [`ServerLimits::write_timeout`] (10 s) without progress; more than
+//! [`ServerLimits::max_pipelined`] requests pipelined in one go are
+//! answered `429` and the connection closed; bodies held in memory at once
+//! are capped ([`ServerLimits::max_buffered_bytes`]). Requests from a
+//! foreign origin are refused (`same_origin`). It listens on loopback
+//! unless told otherwise, and warns on stderr when told to listen wider.
 //!
 //! [`ServerLimits::max_connections`]: super::ServerLimits::max_connections
+//! [`ServerLimits::connections_per_address`]: super::ServerLimits::connections_per_address
 //! [`ServerLimits::header_timeout`]: super::ServerLimits::header_timeout
 //! [`ServerLimits::body_timeout`]: super::ServerLimits::body_timeout
+//! [`ServerLimits::write_timeout`]: super::ServerLimits::write_timeout
+//! [`ServerLimits::max_pipelined`]: super::ServerLimits::max_pipelined
+//! [`ServerLimits::max_buffered_bytes`]: super::ServerLimits::max_buffered_bytes
 
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::{Body as _, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpSocket};
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::oneshot;
 
 use super::callback_http;
 use super::config::ServerLimits;
 use super::delivery::{DeliveryJob, DeliveryReport, deliver_async};
+use super::same_origin;
+use super::server_io::{Guarded, Pipeline};
+use super::slots::{Budget, Held, Slots};
 use super::wire::{Outcome, SimRequest, SimResponse, SimResponseExt};
 use super::{AttemptLog, Credentials, Simulator};
 
@@ -44,6 +59,12 @@ use super::{AttemptLog, Credentials, Simulator};
 const MAX_BODY: usize = 1 << 20;
 /// Pending-connection queue of the listening socket.
 const BACKLOG: u32 = 4096;
+/// Largest buffer hyper keeps per connection for request heads and
+/// pipelined bytes (its minimum is 8 KiB).
+const MAX_CONNECTION_BUFFER: usize = 64 * 1024;
+/// Kernel send buffer of each connection: what a client that does not read
+/// can make the machine hold for it.
+const SEND_BUFFER: u32 = 256 * 1024;
 
 /// A simulator serving HTTP on a loopback port. Dropping it shuts it down.
 pub struct LoopbackServer {
@@ -96,8 +117,16 @@ impl LoopbackServer {
                             return;
                         }
                     };
+                    sim.inner.listening.add(bound);
+                    if let Some(why) = self_calling_notify_url(&sim) {
+                        sim.inner.listening.remove(bound);
+                        let _ =
+                            ready_tx.send(Err(io::Error::new(io::ErrorKind::InvalidInput, why)));
+                        return;
+                    }
                     let _ = ready_tx.send(Ok(bound));
-                    serve(listener, sim, Arc::from(format!("http://{bound}")), stop_rx).await;
+                    serve(listener, sim.clone(), bound, stop_rx).await;
+                    sim.inner.listening.remove(bound);
                 });
                 runtime.shutdown_timeout(Duration::from_millis(500));
             })?;
@@ -194,6 +223,20 @@ fn bind_warning(addr: SocketAddr) -> Option<String> {
     })
 }
 
+/// Why a configured notify URL points at the simulator itself, when one does.
+fn self_calling_notify_url(simulator: &Simulator) -> Option<String> {
+    let config = simulator.config();
+    [
+        ("--smilepayz-notify-url", config.smilepayz_notify_url()),
+        ("--monnet-notify-url", config.monnet_notify_url()),
+    ]
+    .into_iter()
+    .find_map(|(flag, url)| {
+        let why = simulator.inner.listening.points_here(url?)?;
+        Some(format!("{flag}: {why}"))
+    })
+}
+
 fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
     let socket = if addr.is_ipv4() {
         TcpSocket::new_v4()?
@@ -201,34 +244,53 @@ fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
         TcpSocket::new_v6()?
     };
     socket.set_reuseaddr(true)?;
+    // Accepted connections inherit it.
+    let _ = socket.set_send_buffer_size(SEND_BUFFER);
     socket.bind(addr)?;
     socket.listen(BACKLOG)
+}
+
+/// What every connection of one server shares.
+struct Shared {
+    simulator: Simulator,
+    bound: SocketAddr,
+    origin: Arc<str>,
+    limits: ServerLimits,
+    budget: Budget,
 }
 
 async fn serve(
     listener: TcpListener,
     simulator: Simulator,
-    origin: Arc<str>,
+    bound: SocketAddr,
     mut stop: oneshot::Receiver<()>,
 ) {
     let limits = simulator.config().server_limits();
-    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let slots = Slots::new(&limits);
+    let shared = Arc::new(Shared {
+        simulator,
+        bound,
+        origin: Arc::from(format!("http://{bound}")),
+        limits,
+        budget: Budget::new(limits.max_buffered_bytes),
+    });
     loop {
         tokio::select! {
             _ = &mut stop => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
+                Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
-                    match slots.clone().try_acquire_owned() {
+                    match slots.take(peer.ip()) {
                         Ok(slot) => {
-                            let (sim, origin) = (simulator.clone(), origin.clone());
+                            let shared = shared.clone();
                             tokio::spawn(async move {
-                                connection(stream, sim, origin, limits).await;
+                                connection(stream, shared).await;
                                 drop(slot);
                             });
                         }
-                        Err(_) => {
-                            tokio::spawn(refuse(stream, limits.max_connections));
+                        Err(why) => {
+                            tracing::info!(peer = %peer.ip(), reason = %why, "pasarela-simulator: refused: connection");
+                            tokio::spawn(refuse(stream, why));
                         }
                     }
                 }
@@ -239,12 +301,10 @@ async fn serve(
     }
 }
 
-/// Answers a connection beyond the cap with `503` and closes it, without
+/// Answers a connection beyond a cap with `503` and closes it, without
 /// reading its request (bounded: at most one second of writing).
-async fn refuse(mut stream: tokio::net::TcpStream, cap: usize) {
-    let body = format!(
-        "{{\"error\": \"too many connections: the simulator serves at most {cap} at once\"}}"
-    );
+async fn refuse(mut stream: tokio::net::TcpStream, why: String) {
+    let body = serde_json::json!({"error": why}).to_string();
     let answer = format!(
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n\
          Retry-After: 1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
@@ -257,19 +317,18 @@ async fn refuse(mut stream: tokio::net::TcpStream, cap: usize) {
     .await;
 }
 
-async fn connection(
-    stream: tokio::net::TcpStream,
-    simulator: Simulator,
-    origin: Arc<str>,
-    limits: ServerLimits,
-) {
-    let service =
-        service_fn(move |request| respond(simulator.clone(), origin.clone(), limits, request));
+async fn connection(stream: tokio::net::TcpStream, shared: Arc<Shared>) {
+    let reads = Arc::new(AtomicU64::new(0));
+    let pipeline = Arc::new(Pipeline::new(reads.clone(), shared.limits.max_pipelined));
+    let io = Guarded::new(stream, shared.limits.write_timeout, reads);
+    let header_timeout = shared.limits.header_timeout;
+    let service = service_fn(move |request| respond(shared.clone(), pipeline.clone(), request));
     let _ = http1::Builder::new()
         .keep_alive(true)
         .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout)
-        .serve_connection(TokioIo::new(stream), service)
+        .header_read_timeout(header_timeout)
+        .max_buf_size(MAX_CONNECTION_BUFFER)
+        .serve_connection(TokioIo::new(io), service)
         .await;
 }
 
@@ -289,7 +348,12 @@ async fn deliver(simulator: &Simulator, job: &DeliveryJob) -> SimResponse {
                     let log = &log;
                     async move {
                         let started = log.begin(simulator, &job.url);
-                        let result = callback_http::post(req, policy.attempt_timeout).await;
+                        let result = callback_http::post(
+                            req,
+                            policy.attempt_timeout,
+                            &simulator.inner.listening,
+                        )
+                        .await;
                         log.end(started, job, &result);
                         result
                     }
@@ -315,32 +379,91 @@ impl fmt::Display for DropConnection {
 
 impl std::error::Error for DropConnection {}
 
+/// An error answer that closes the connection.
+fn closing(status: u16, message: String) -> Response<Held> {
+    let mut answer = to_hyper(
+        SimResponse::json(status, &serde_json::json!({"error": message})),
+        None,
+    );
+    answer.headers_mut().insert(
+        hyper::header::CONNECTION,
+        hyper::header::HeaderValue::from_static("close"),
+    );
+    answer
+}
+
 async fn respond(
-    simulator: Simulator,
-    origin: Arc<str>,
-    limits: ServerLimits,
+    shared: Arc<Shared>,
+    pipeline: Arc<Pipeline>,
     request: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, DropConnection> {
+) -> Result<Response<Held>, DropConnection> {
+    let started = Instant::now();
     let (parts, body) = request.into_parts();
+    let (method, path) = (parts.method.clone(), parts.uri.path().to_owned());
+    let answer = answer(&shared, &pipeline, parts, body).await;
+    if let Ok(response) = &answer {
+        tracing::debug!(
+            method = %method,
+            path = %path,
+            status = response.status().as_u16(),
+            latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "pasarela-simulator: request handled"
+        );
+    }
+    answer
+}
+
+async fn answer(
+    shared: &Shared,
+    pipeline: &Pipeline,
+    parts: hyper::http::request::Parts,
+    body: Incoming,
+) -> Result<Response<Held>, DropConnection> {
+    let (simulator, limits) = (&shared.simulator, &shared.limits);
+    if !pipeline.admit() {
+        let why = format!(
+            "more than {} requests pipelined on one connection before reading the answers; \
+             the connection is closed",
+            pipeline.cap()
+        );
+        tracing::info!(reason = %why, "pasarela-simulator: refused: pipelining");
+        return Ok(closing(429, why));
+    }
+    if let Err(why) = same_origin::check(
+        simulator.config(),
+        shared.bound,
+        &parts.method,
+        &parts.headers,
+    ) {
+        tracing::info!(method = %parts.method, path = %parts.uri.path(), reason = %why, "pasarela-simulator: refused: foreign origin");
+        return Ok(to_hyper(
+            SimResponse::json(403, &serde_json::json!({"error": why})),
+            None,
+        ));
+    }
+    let expected = usize::try_from(body.size_hint().upper().unwrap_or(MAX_BODY as u64))
+        .unwrap_or(MAX_BODY)
+        .min(MAX_BODY);
+    let Some(reserved) = shared.budget.reserve(expected, limits.body_timeout).await else {
+        return Ok(busy());
+    };
     let read = tokio::time::timeout(limits.body_timeout, Limited::new(body, MAX_BODY).collect());
     let body = match read.await {
         Ok(Ok(collected)) => collected.to_bytes(),
         Ok(Err(_)) => {
-            return Ok(to_hyper(SimResponse::json(
-                413,
-                &serde_json::json!({"code": "05", "message": "request body unreadable or larger than 1 MiB"}),
-            )));
+            return Ok(to_hyper(
+                SimResponse::json(
+                    413,
+                    &serde_json::json!({"code": "05", "message": "request body unreadable or larger than 1 MiB"}),
+                ),
+                None,
+            ));
         }
         Err(_) => {
-            let mut answer = to_hyper(SimResponse::json(
+            return Ok(closing(
                 408,
-                &serde_json::json!({"code": "05", "message": format!("request body not received within {:?}", limits.body_timeout)}),
+                format!("request body not received within {:?}", limits.body_timeout),
             ));
-            answer.headers_mut().insert(
-                hyper::header::CONNECTION,
-                hyper::header::HeaderValue::from_static("close"),
-            );
-            return Ok(answer);
         }
     };
     let request = SimRequest {
@@ -360,32 +483,63 @@ async fn respond(
             })
             .collect(),
         body: body.to_vec(),
-        origin: origin.to_string(),
+        origin: shared.origin.to_string(),
     };
-    match simulator.handle(&request, simulator.now()) {
-        Outcome::Reply(response) => Ok(to_hyper(response)),
+    drop(body);
+    let outcome = simulator.handle(&request, simulator.now());
+    drop(request);
+    drop(reserved);
+    let response = match outcome {
+        Outcome::Reply(response) => response,
         Outcome::Slow { delay, response } => {
             tokio::time::sleep(delay).await;
-            Ok(to_hyper(response))
+            response
         }
-        Outcome::Drop => Err(DropConnection),
-        Outcome::Deliver(job) => Ok(to_hyper(deliver(&simulator, &job).await)),
+        Outcome::Drop => return Err(DropConnection),
+        Outcome::Deliver(job) => deliver(simulator, &job).await,
         Outcome::DeliverThen { job, reply } => {
-            let _ = deliver(&simulator, &job).await;
-            Ok(to_hyper(reply))
+            let _ = deliver(simulator, &job).await;
+            reply
         }
-    }
+    };
+    let Some(reserved) = shared
+        .budget
+        .reserve(response.body.len(), limits.body_timeout)
+        .await
+    else {
+        return Ok(busy());
+    };
+    Ok(to_hyper(response, Some(reserved)))
 }
 
-fn to_hyper(response: SimResponse) -> Response<Full<Bytes>> {
+/// The answer when the memory for bodies stays taken.
+fn busy() -> Response<Held> {
+    let mut answer = to_hyper(
+        SimResponse::json(
+            503,
+            &serde_json::json!({"error": "busy: too many large request or answer bodies in flight; retry"}),
+        ),
+        None,
+    );
+    answer.headers_mut().insert(
+        hyper::header::RETRY_AFTER,
+        hyper::header::HeaderValue::from_static("1"),
+    );
+    answer
+}
+
+fn to_hyper(
+    response: SimResponse,
+    reserved: Option<tokio::sync::OwnedSemaphorePermit>,
+) -> Response<Held> {
     let mut builder = Response::builder().status(response.status);
     for (name, value) in &response.headers {
         builder = builder.header(name.as_str(), value.as_str());
     }
     builder
-        .body(Full::new(Bytes::from(response.body)))
+        .body(Held::new(Bytes::from(response.body), reserved))
         .unwrap_or_else(|_| {
-            let mut fallback = Response::new(Full::new(Bytes::from_static(b"")));
+            let mut fallback = Response::new(Held::new(Bytes::new(), None));
             *fallback.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
             fallback
         })

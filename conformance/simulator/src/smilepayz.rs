@@ -71,11 +71,10 @@ pub(crate) fn handle(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Outc
 /// partner id.
 fn authenticate(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Result<String, SimResponse> {
     let bad_header = |message: &str| reject(400, code::BAD_HEADER, message, now);
-    let content_type = req
-        .header("Content-Type")
-        .ok_or_else(|| bad_header("Content-Type header is missing"))?;
-    let media = content_type.split(';').next().unwrap_or("").trim();
-    if !media.eq_ignore_ascii_case("application/json") {
+    if req.header("Content-Type").is_none() {
+        return Err(bad_header("Content-Type header is missing"));
+    }
+    if !req.has_json_body() {
         return Err(bad_header("Content-Type must be application/json"));
     }
     let partner = req
@@ -155,6 +154,19 @@ fn pay_in(sim: &Inner, req: &SimRequest, partner: &str, now: OffsetDateTime) -> 
         Ok(r) => r,
         Err(refusal) => return Outcome::Reply(refused(refusal, now)),
     };
+    if let Some(why) = request
+        .callback_url
+        .as_deref()
+        .and_then(|url| sim.listening.points_here(url))
+    {
+        tracing::info!(reason = %why, "pasarela-simulator: refused: self-call");
+        return Outcome::Reply(reject(
+            400,
+            code::INVALID_FIELD,
+            format!("invalid `callbackUrl`: {why}"),
+            now,
+        ));
+    }
     let mut state = sim.lock();
     if state.has_smilepayz_order(partner, &request.order_no) {
         return Outcome::Reply(reject(
@@ -224,6 +236,13 @@ fn pay_in(sim: &Inner, req: &SimRequest, partner: &str, now: OffsetDateTime) -> 
             now,
         ));
     }
+    tracing::info!(
+        gateway = "smilepayz",
+        order_no = %request.order_no,
+        amount = request.amount,
+        status = %status,
+        "pasarela-simulator: order created"
+    );
     let mut merchant = json!({
         "accountNo": account_no(partner),
         "merchantId": request.merchant_id,

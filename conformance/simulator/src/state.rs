@@ -6,13 +6,13 @@
 //! hosted page needs (return URLs, the card's last four digits) and the
 //! delivery attempts made for it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use pasarela_core::smilepayz::{TransactionStatus, format_timestamp};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::delivery::DeliveryReport;
+use super::delivery::{DeliveryReport, Gateway};
 
 /// One delivery of a callback or notification, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -51,6 +51,38 @@ pub struct AttemptRecord {
 
 /// Deliveries kept per order; older ones are dropped first.
 pub(crate) const MAX_DELIVERIES_PER_ORDER: usize = 50;
+/// Attempts kept per delivery: the last ones (the count in the report
+/// stays the number made).
+pub(crate) const MAX_ATTEMPTS_KEPT: usize = 10;
+/// Longest error text kept per delivery or attempt, in characters.
+pub(crate) const MAX_ERROR_CHARS: usize = 300;
+
+fn cut(text: &mut String) {
+    if let Some((at, _)) = text.char_indices().nth(MAX_ERROR_CHARS) {
+        text.truncate(at);
+        text.push('…');
+    }
+}
+
+impl DeliveryRecord {
+    /// The record as kept: its last [`MAX_ATTEMPTS_KEPT`] attempts, error
+    /// texts cut to [`MAX_ERROR_CHARS`].
+    fn bounded(mut self) -> Self {
+        if self.attempt_log.len() > MAX_ATTEMPTS_KEPT {
+            let excess = self.attempt_log.len() - MAX_ATTEMPTS_KEPT;
+            self.attempt_log.drain(..excess);
+        }
+        if let Some(e) = &mut self.report.last_error {
+            cut(e);
+        }
+        for attempt in &mut self.attempt_log {
+            if let Some(e) = &mut attempt.error {
+                cut(e);
+            }
+        }
+        self
+    }
+}
 
 /// A SmilePayz amount as the simulator keeps it: `{"amount", "currency"}`,
 /// the amount in céntimos.
@@ -182,6 +214,8 @@ pub(crate) struct PageInfo {
 pub(crate) struct Kept<T> {
     pub(crate) item: T,
     pub(crate) page: PageInfo,
+    /// The ids of `item`'s delivery records, in the same order.
+    delivery_ids: VecDeque<u64>,
 }
 
 /// Orders of one gateway: insertion order, two indexes, a cap.
@@ -216,6 +250,8 @@ pub(crate) trait Keyed {
     fn is_final(&self) -> bool;
     /// Brings time-dependent state up to `now`.
     fn refresh_to(&mut self, now: OffsetDateTime);
+    /// Its delivery records.
+    fn deliveries_mut(&mut self) -> &mut Vec<DeliveryRecord>;
 }
 
 impl Keyed for SmilePayzOrder {
@@ -230,6 +266,9 @@ impl Keyed for SmilePayzOrder {
     }
     fn refresh_to(&mut self, now: OffsetDateTime) {
         self.refresh(now);
+    }
+    fn deliveries_mut(&mut self) -> &mut Vec<DeliveryRecord> {
+        &mut self.deliveries
     }
 }
 
@@ -246,6 +285,9 @@ impl Keyed for MonnetOperation {
     fn refresh_to(&mut self, now: OffsetDateTime) {
         self.refresh(now);
     }
+    fn deliveries_mut(&mut self) -> &mut Vec<DeliveryRecord> {
+        &mut self.deliveries
+    }
 }
 
 impl<T: Keyed> Book<T> {
@@ -254,12 +296,14 @@ impl<T: Keyed> Book<T> {
             .contains_key(&(merchant.to_owned(), reference.to_owned()))
     }
 
-    /// Keeps `item`, evicting to stay within `max`. `false` on a duplicate.
-    fn insert(&mut self, item: T, max: usize) -> bool {
+    /// Keeps `item`, evicting to stay within `max`: `None` on a duplicate,
+    /// else how many delivery records the evicted orders took with them.
+    fn insert(&mut self, item: T, max: usize) -> Option<usize> {
         let key = item.key();
         if self.by_key.contains_key(&key) {
-            return false;
+            return None;
         }
+        let mut dropped = 0;
         while self.items.len() >= max.max(1) {
             let victim = self
                 .items
@@ -272,6 +316,7 @@ impl<T: Keyed> Book<T> {
                 self.by_key.remove(&gone.item.key());
                 self.by_ref.remove(&gone.item.reference());
                 self.evicted = self.evicted.saturating_add(1);
+                dropped += gone.delivery_ids.len();
             }
         }
         let seq = self.next;
@@ -283,9 +328,60 @@ impl<T: Keyed> Book<T> {
             Kept {
                 item,
                 page: PageInfo::default(),
+                delivery_ids: VecDeque::new(),
             },
         );
+        Some(dropped)
+    }
+
+    /// Adds delivery record `id` to an order, dropping its oldest beyond
+    /// [`MAX_DELIVERIES_PER_ORDER`]: the order's sequence number and how
+    /// many were dropped, or `None` when the order is gone.
+    fn push_delivery(
+        &mut self,
+        merchant: &str,
+        reference: &str,
+        id: u64,
+        record: DeliveryRecord,
+    ) -> Option<(u64, usize)> {
+        let seq = *self
+            .by_key
+            .get(&(merchant.to_owned(), reference.to_owned()))?;
+        let kept = self.items.get_mut(&seq)?;
+        let deliveries = kept.item.deliveries_mut();
+        deliveries.push(record);
+        kept.delivery_ids.push_back(id);
+        let mut dropped = 0;
+        while kept.delivery_ids.len() > MAX_DELIVERIES_PER_ORDER {
+            kept.delivery_ids.pop_front();
+            kept.item.deliveries_mut().remove(0);
+            dropped += 1;
+        }
+        Some((seq, dropped))
+    }
+
+    /// Drops delivery record `id` of order `seq` if it is that order's
+    /// oldest; whether it did.
+    fn drop_oldest_delivery(&mut self, seq: u64, id: u64) -> bool {
+        let Some(kept) = self.items.get_mut(&seq) else {
+            return false;
+        };
+        if kept.delivery_ids.front() != Some(&id) {
+            return false;
+        }
+        kept.delivery_ids.pop_front();
+        let deliveries = kept.item.deliveries_mut();
+        if !deliveries.is_empty() {
+            deliveries.remove(0);
+        }
         true
+    }
+
+    /// Whether order `seq` still keeps delivery record `id`.
+    fn keeps_delivery(&self, seq: u64, id: u64) -> bool {
+        self.items
+            .get(&seq)
+            .is_some_and(|k| k.delivery_ids.contains(&id))
     }
 
     fn by_key_mut(&mut self, merchant: &str, reference: &str) -> Option<&mut Kept<T>> {
@@ -340,23 +436,43 @@ pub(crate) struct State {
     monnet: Book<MonnetOperation>,
     max_orders: usize,
     sequence: u64,
+    /// Every kept delivery record, oldest first: (gateway, order, id).
+    /// Entries of records dropped otherwise (per-order cap, eviction) stay
+    /// until they reach the front or the queue is compacted.
+    delivery_queue: VecDeque<(Gateway, u64, u64)>,
+    deliveries_kept: usize,
+    max_deliveries: usize,
+    next_delivery: u64,
 }
 
 impl Default for State {
     fn default() -> Self {
-        Self::new(super::config::DEFAULT_MAX_ORDERS)
+        Self::new(
+            super::config::DEFAULT_MAX_ORDERS,
+            super::config::DEFAULT_MAX_DELIVERIES,
+        )
     }
 }
 
 impl State {
-    /// Empty, keeping at most `max_orders` per gateway.
-    pub(crate) fn new(max_orders: usize) -> Self {
+    /// Empty, keeping at most `max_orders` per gateway and
+    /// `max_deliveries` delivery records in all.
+    pub(crate) fn new(max_orders: usize, max_deliveries: usize) -> Self {
         Self {
             smilepayz: Book::default(),
             monnet: Book::default(),
             max_orders: max_orders.max(1),
             sequence: 0,
+            delivery_queue: VecDeque::new(),
+            deliveries_kept: 0,
+            max_deliveries: max_deliveries.max(1),
+            next_delivery: 0,
         }
+    }
+
+    /// How many delivery records are kept, all orders together.
+    pub(crate) fn deliveries_kept(&self) -> usize {
+        self.deliveries_kept
     }
 
     /// A fresh, never repeated number.
@@ -386,7 +502,19 @@ impl State {
     /// Keeps an order, evicting beyond the cap. Returns `false` (and keeps
     /// nothing) on a duplicate.
     pub(crate) fn insert_smilepayz(&mut self, order: SmilePayzOrder) -> bool {
-        self.smilepayz.insert(order, self.max_orders)
+        let inserted = self.smilepayz.insert(order, self.max_orders);
+        self.forget_deliveries(inserted)
+    }
+
+    /// Accounts for the delivery records evicted orders took with them.
+    fn forget_deliveries(&mut self, inserted: Option<usize>) -> bool {
+        match inserted {
+            Some(dropped) => {
+                self.deliveries_kept = self.deliveries_kept.saturating_sub(dropped);
+                true
+            }
+            None => false,
+        }
     }
 
     /// The order of `partner` with this order number.
@@ -434,7 +562,8 @@ impl State {
     /// Keeps an operation, evicting beyond the cap. Returns `false` (and
     /// keeps nothing) on a duplicate.
     pub(crate) fn insert_monnet(&mut self, operation: MonnetOperation) -> bool {
-        self.monnet.insert(operation, self.max_orders)
+        let inserted = self.monnet.insert(operation, self.max_orders);
+        self.forget_deliveries(inserted)
     }
 
     /// Whether this merchant used this operation number (among kept ones).
@@ -488,28 +617,47 @@ impl State {
     }
 
     /// Records a finished delivery on the order or operation it was for
-    /// (nothing when it was evicted meanwhile).
+    /// (nothing when it was evicted meanwhile), bounded
+    /// ([`DeliveryRecord::bounded`]); beyond the cap on records kept in all,
+    /// the oldest record of any order is dropped.
     pub(crate) fn record_delivery(
         &mut self,
-        gateway: super::delivery::Gateway,
+        gateway: Gateway,
         merchant: &str,
         reference: &str,
         record: DeliveryRecord,
     ) {
-        let deliveries = match gateway {
-            super::delivery::Gateway::SmilePayz => self
-                .smilepayz_by_order(merchant, reference)
-                .map(|o| &mut o.deliveries),
-            super::delivery::Gateway::Monnet => self
-                .monnet_by_operation(merchant, reference)
-                .map(|o| &mut o.deliveries),
+        let id = self.next_delivery;
+        self.next_delivery = self.next_delivery.wrapping_add(1);
+        let record = record.bounded();
+        let pushed = match gateway {
+            Gateway::SmilePayz => self
+                .smilepayz
+                .push_delivery(merchant, reference, id, record),
+            Gateway::Monnet => self.monnet.push_delivery(merchant, reference, id, record),
         };
-        if let Some(deliveries) = deliveries {
-            if deliveries.len() >= MAX_DELIVERIES_PER_ORDER {
-                let excess = deliveries.len() + 1 - MAX_DELIVERIES_PER_ORDER;
-                deliveries.drain(..excess);
+        let Some((seq, dropped)) = pushed else { return };
+        self.deliveries_kept = (self.deliveries_kept + 1).saturating_sub(dropped);
+        self.delivery_queue.push_back((gateway, seq, id));
+        while self.deliveries_kept > self.max_deliveries {
+            let Some((gateway, seq, id)) = self.delivery_queue.pop_front() else {
+                break;
+            };
+            let dropped = match gateway {
+                Gateway::SmilePayz => self.smilepayz.drop_oldest_delivery(seq, id),
+                Gateway::Monnet => self.monnet.drop_oldest_delivery(seq, id),
+            };
+            if dropped {
+                self.deliveries_kept -= 1;
             }
-            deliveries.push(record);
+        }
+        if self.delivery_queue.len() > 2 * self.max_deliveries + 64 {
+            let (smilepayz, monnet) = (&self.smilepayz, &self.monnet);
+            self.delivery_queue
+                .retain(|(gateway, seq, id)| match gateway {
+                    Gateway::SmilePayz => smilepayz.keeps_delivery(*seq, *id),
+                    Gateway::Monnet => monnet.keeps_delivery(*seq, *id),
+                });
         }
     }
 }
@@ -550,7 +698,7 @@ mod tests {
 
     #[test]
     fn the_cap_evicts_the_oldest_final_order_first() {
-        let mut state = State::new(3);
+        let mut state = State::new(3, 100);
         assert!(state.insert_monnet(operation("A", 1)));
         assert!(state.insert_monnet(operation("B", 5)));
         assert!(state.insert_monnet(operation("C", 6)));
@@ -575,5 +723,72 @@ mod tests {
         assert_eq!(state.evicted(), (0, 3));
         // An evicted number can be used again.
         assert!(state.insert_monnet(operation("B", 1)));
+    }
+
+    fn record(url: &str, attempts: usize) -> DeliveryRecord {
+        DeliveryRecord {
+            status: "5".into(),
+            url: url.into(),
+            report: DeliveryReport {
+                delivered: false,
+                attempts: u32::try_from(attempts).unwrap(),
+                last_error: Some("e".repeat(5_000)),
+            },
+            attempt_log: (0..attempts)
+                .map(|i| AttemptRecord {
+                    at: i.to_string(),
+                    url: url.into(),
+                    http_status: None,
+                    acknowledged: false,
+                    latency_ms: 0,
+                    error: Some("x".repeat(5_000)),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn delivery_records_are_bounded_per_order_and_in_all() {
+        let mut state = State::new(10, 120);
+        for n in ["A", "B", "C"] {
+            assert!(state.insert_monnet(operation(n, 1)));
+        }
+        for i in 0..60 {
+            state.record_delivery(Gateway::Monnet, "4001", "A", record(&format!("a{i}"), 30));
+        }
+        let now = datetime!(2025-04-21 08:40:00 UTC);
+        let a = &state.monnet_operations(now).to_vec()[0];
+        assert_eq!(a.deliveries.len(), MAX_DELIVERIES_PER_ORDER);
+        assert_eq!(a.deliveries[0].url, "a10", "the oldest go first");
+        let kept = &a.deliveries[49];
+        assert_eq!(kept.attempt_log.len(), MAX_ATTEMPTS_KEPT);
+        assert_eq!(kept.attempt_log[0].at, "20", "the last attempts are kept");
+        assert_eq!(kept.report.attempts, 30);
+        let error = kept.attempt_log[0].error.as_ref().unwrap();
+        assert_eq!(error.chars().count(), MAX_ERROR_CHARS + 1);
+        assert_eq!(state.deliveries_kept(), 50);
+        for i in 0..100 {
+            let op = if i % 2 == 0 { "B" } else { "C" };
+            state.record_delivery(Gateway::Monnet, "4001", op, record(&format!("{op}{i}"), 1));
+        }
+        assert_eq!(state.deliveries_kept(), 120, "the cap in all");
+        let ops = state.monnet_operations(now).to_vec();
+        let total: usize = ops.iter().map(|o| o.deliveries.len()).sum();
+        assert_eq!(total, 120);
+        assert_eq!(ops[0].deliveries.len(), 20, "the oldest records went first");
+        // An evicted order takes its records with it.
+        let mut state = State::new(1, 120);
+        assert!(state.insert_monnet(operation("A", 5)));
+        state.record_delivery(Gateway::Monnet, "4001", "A", record("a", 1));
+        assert!(state.insert_monnet(operation("B", 1)));
+        assert_eq!(state.deliveries_kept(), 0);
+        for _ in 0..1_000 {
+            state.record_delivery(Gateway::Monnet, "4001", "B", record("b", 1));
+        }
+        assert_eq!(state.deliveries_kept(), 50);
+        assert!(
+            state.delivery_queue.len() <= 2 * 120 + 64,
+            "the queue is compacted"
+        );
     }
 }

@@ -75,6 +75,21 @@ impl SimRequest {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Whether `Content-Type` is `application/json` (parameters such as
+    /// `charset` allowed, case ignored): what both gateways' clients send,
+    /// and what a web page cannot send cross-origin without the browser
+    /// asking first.
+    pub fn has_json_body(&self) -> bool {
+        self.header("Content-Type").is_some_and(|value| {
+            value
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case("application/json")
+        })
+    }
+
     /// The path without the query.
     pub fn path_only(&self) -> &str {
         self.path.split(['?', '#']).next().unwrap_or("")

@@ -137,7 +137,7 @@ fn async_flow_with_retrying_callback() {
         "http://anything.invalid/_simulator/smilepayz/complete"
             .parse()
             .unwrap(),
-        vec![],
+        vec![("Content-Type".into(), "application/json".into())],
         serde_json::to_vec(&json!({"orderNo": order, "status": "CANCELLED"})).unwrap(),
     );
     let answer = block_on(AsyncTransport::send(&sim, request)).unwrap();
@@ -256,7 +256,7 @@ fn async_delivery_does_not_block_the_executor() {
         format!("{}/_simulator/smilepayz/complete", creds.smilepayz.base_url)
             .parse()
             .unwrap(),
-        vec![],
+        vec![("Content-Type".into(), "application/json".into())],
         serde_json::to_vec(&json!({"orderNo": order})).unwrap(),
     );
     let runtime = tokio::runtime::Builder::new_current_thread()

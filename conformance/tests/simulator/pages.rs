@@ -37,6 +37,23 @@ fn http(addr: SocketAddr, method: &str, path: &str, form: Option<&str>) -> (u16,
     (status, head.to_owned(), body.to_owned())
 }
 
+/// The form token on a page (the hidden `token` field).
+pub fn token_on(page: &str) -> String {
+    let marker = "name=\"token\" value=\"";
+    let start = page
+        .find(marker)
+        .unwrap_or_else(|| panic!("no form token on the page:\n{page}"))
+        + marker.len();
+    page[start..start + 32].to_owned()
+}
+
+/// The form token of the page at `path`.
+fn token_of(addr: SocketAddr, path: &str) -> String {
+    let (status, _, page) = http(addr, "GET", path, None);
+    assert_eq!(status, 200, "{page}");
+    token_on(&page)
+}
+
 fn location(head: &str) -> String {
     head.lines()
         .find_map(|l| {
@@ -78,9 +95,28 @@ fn letting_a_cashier_order_expire_settles_once() {
     assert!(
         body.contains("<button class=\"primary\" type=\"submit\" name=\"action\" value=\"pay\"")
     );
+    let token = token_on(&body);
+    // Without the page's token, nothing is settled.
+    for form in [
+        "action=expire",
+        "action=expire&token=00000000000000000000000000000000",
+    ] {
+        let (status, _, refused) = http(server.addr(), "POST", &page, Some(form));
+        assert_eq!(status, 403, "{form}");
+        assert!(refused.contains("form token"), "{refused}");
+    }
+    assert_eq!(
+        server.simulator().smilepayz_orders()[0].status,
+        TransactionStatus::Processing
+    );
 
     // No redirectUrl: the outcome page.
-    let (status, head, _) = http(server.addr(), "POST", &page, Some("action=expire"));
+    let (status, head, _) = http(
+        server.addr(),
+        "POST",
+        &page,
+        Some(&format!("action=expire&token={token}")),
+    );
     assert_eq!(status, 303);
     assert_eq!(location(&head), page);
     let kept = server.simulator().smilepayz_orders();
@@ -93,7 +129,12 @@ fn letting_a_cashier_order_expire_settles_once() {
     assert_eq!(callback["status"], "EXPIRED");
 
     // A second click shows the outcome and settles nothing.
-    let (status, head, _) = http(server.addr(), "POST", &page, Some("action=pay"));
+    let (status, head, _) = http(
+        server.addr(),
+        "POST",
+        &page,
+        Some(&format!("action=pay&token={token}")),
+    );
     assert_eq!((status, location(&head)), (303, page.clone()));
     let (_, _, outcome) = http(server.addr(), "GET", &page, None);
     assert!(outcome.contains("Expired"), "{outcome}");
@@ -111,13 +152,20 @@ fn an_order_settled_through_the_control_api_is_not_settled_again_by_its_page() {
     let creds = server.credentials();
     let order = order_no("PGCTL");
     send(pay_in(&creds, &order, 5000, None));
+    // The shopper opened the page before the order was settled.
+    let page = format!("/cashier/order/{}", trade_no(&server, &order));
+    let token = token_of(server.addr(), &page);
     post_json(
         &server.base_url(),
         "/_simulator/smilepayz/complete",
         &json!({"orderNo": order, "status": "SUCCESS"}),
     );
-    let page = format!("/cashier/order/{}", trade_no(&server, &order));
-    let (status, _, _) = http(server.addr(), "POST", &page, Some("action=fail"));
+    let (status, _, _) = http(
+        server.addr(),
+        "POST",
+        &page,
+        Some(&format!("action=fail&token={token}")),
+    );
     assert_eq!(status, 303);
     assert_eq!(
         server.simulator().smilepayz_orders()[0].status,
@@ -156,7 +204,13 @@ fn cashier_loader_methods_unknowns_and_escaping() {
     let order = order_no("PGUNK");
     send(pay_in(&creds, &order, 5000, None));
     let page = format!("/cashier/order/{}", trade_no(&server, &order));
-    let (status, _, _) = http(addr, "POST", &page, Some("action=refund"));
+    let token = token_of(addr, &page);
+    let (status, _, _) = http(
+        addr,
+        "POST",
+        &page,
+        Some(&format!("action=refund&token={token}")),
+    );
     assert_eq!(status, 400);
     assert_eq!(
         server.simulator().smilepayz_orders()[0].status,
@@ -192,11 +246,14 @@ fn the_monnet_page_masks_the_card_and_denies_with_a_reason() {
     let challenge = format!("{path}/challenge");
     let (_, _, step) = http(server.addr(), "GET", &challenge, None);
     assert!(step.contains("3-D Secure") && step.contains("<label for=\"otp\">"));
+    let token = token_on(&step);
+    let (status, _, _) = http(server.addr(), "POST", &challenge, Some("action=authorize"));
+    assert_eq!(status, 403, "no token, no action");
     let (status, _, _) = http(
         server.addr(),
         "POST",
         &challenge,
-        Some("action=deny&reason=1234"),
+        Some(&format!("action=deny&reason=1234&token={token}")),
     );
     assert_eq!(status, 400);
     // No Monnet notify URL configured: the state changes, nothing is sent.
@@ -204,7 +261,7 @@ fn the_monnet_page_masks_the_card_and_denies_with_a_reason() {
         server.addr(),
         "POST",
         &challenge,
-        Some("action=deny&reason=9051"),
+        Some(&format!("action=deny&reason=9051&token={token}")),
     );
     assert_eq!(
         (status, location(&head).as_str()),
@@ -216,7 +273,12 @@ fn the_monnet_page_masks_the_card_and_denies_with_a_reason() {
     let (_, _, outcome) = http(server.addr(), "GET", &path, None);
     assert!(outcome.contains("9051") && outcome.contains("Insufficient funds"));
     // Second click: outcome, no change.
-    let (status, head, _) = http(server.addr(), "POST", &challenge, Some("action=authorize"));
+    let (status, head, _) = http(
+        server.addr(),
+        "POST",
+        &challenge,
+        Some(&format!("action=authorize&token={token}")),
+    );
     assert_eq!((status, location(&head)), (303, path.clone()));
     assert_eq!(server.simulator().monnet_operations()[0].state_id, 6);
 }
@@ -241,9 +303,17 @@ fn dashboard_lists_and_acts() {
     assert!(page.contains("href=\"/cashier/order/") && page.contains("href=\"/monnet/pay/"));
     let (_, _, quiet) = http(server.addr(), "GET", "/_simulator/?refresh=0", None);
     assert!(!quiet.contains("http-equiv=\"refresh\""));
+    let token = token_on(&page);
+    let (status, _, _) = http(
+        server.addr(),
+        "POST",
+        "/_simulator/ui/smilepayz/complete",
+        Some(&format!("orderNo={order}&status=CANCELLED")),
+    );
+    assert_eq!(status, 403, "no token, no action");
 
     let form = format!(
-        "merchantId={}&orderNo={order}&status=CANCELLED",
+        "merchantId={}&orderNo={order}&status=CANCELLED&token={token}",
         creds.smilepayz.merchant_id
     );
     let (status, head, _) = http(
@@ -258,7 +328,7 @@ fn dashboard_lists_and_acts() {
         TransactionStatus::Cancelled
     );
     let form = format!(
-        "merchantId={}&operation={op}&stateId=6",
+        "merchantId={}&operation={op}&stateId=6&token={token}",
         creds.monnet.merchant_id
     );
     let (status, _, _) = http(
@@ -320,16 +390,26 @@ fn in_process_page_actions_deliver_then_redirect() {
     .unwrap();
     let created = json(&BlockingTransport::send(&sim, prepared).unwrap());
     let trade = created["tradeNo"].as_str().unwrap();
+    let page_url = format!("{}/cashier/order/{trade}", creds.smilepayz.base_url);
+    let page = BlockingTransport::send(
+        &sim,
+        PreparedRequest::new(
+            pasarela_core::http::Method::GET,
+            page_url.parse().unwrap(),
+            vec![],
+            vec![],
+        ),
+    )
+    .unwrap();
+    let token = token_on(&String::from_utf8_lossy(&page.body));
     let action = PreparedRequest::new(
         pasarela_core::http::Method::POST,
-        format!("{}/cashier/order/{trade}", creds.smilepayz.base_url)
-            .parse()
-            .unwrap(),
+        page_url.parse().unwrap(),
         vec![(
             "Content-Type".into(),
             "application/x-www-form-urlencoded".into(),
         )],
-        b"action=pay".to_vec(),
+        format!("action=pay&token={token}").into_bytes(),
     );
     let answer = BlockingTransport::send(&sim, action).unwrap();
     assert_eq!(answer.status, 303);

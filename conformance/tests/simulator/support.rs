@@ -186,6 +186,28 @@ pub fn monnet_code(response: &RawResponse) -> String {
         .to_owned()
 }
 
+/// A connection to `to` from the loopback address `from` (all of
+/// 127.0.0.0/8 is loopback on Linux): a second client address.
+pub fn connect_from(
+    from: std::net::Ipv4Addr,
+    to: std::net::SocketAddr,
+) -> std::io::Result<TcpStream> {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    let runtime = RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    });
+    let stream = runtime.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind(std::net::SocketAddr::from((from, 0)))?;
+        socket.connect(to).await?.into_std()
+    })?;
+    stream.set_nonblocking(false)?;
+    Ok(stream)
+}
+
 /// A unique order number for this test run.
 pub fn order_no(prefix: &str) -> String {
     use std::sync::atomic::AtomicU64;

@@ -239,6 +239,23 @@ fn phone_ok(text: &str) -> bool {
     (6..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// A text the simulator keeps, at most `max` characters (the docs give no
+/// maximum: the simulator's bound, the SDK's own limit where it has one).
+fn at_most(name: &str, value: Option<&str>, max: usize) -> Result<(), Refusal> {
+    match value {
+        Some(text) if text.chars().count() > max => Err(invalid(format!(
+            "invalid `{name}`: at most {max} characters"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The payer fields the simulator reads and keeps (and sends back in
+/// callbacks); any other field of `payer` is ignored, not kept.
+const PAYER_FIELDS: [&str; 7] = [
+    "name", "idType", "identity", "idNumber", "phone", "email", "address",
+];
+
 /// Checks a create pay-in body.
 pub(crate) fn pay_in(body: &[u8]) -> Result<PayIn, Refusal> {
     let map = object(body)?;
@@ -271,6 +288,13 @@ pub(crate) fn pay_in(body: &[u8]) -> Result<PayIn, Refusal> {
     let merchant_name = merchant.opt_str("merchantName")?;
     let sub_merchant_id = merchant.opt_str("subMerchantId")?;
     let sub_merchant_name = merchant.opt_str("subMerchantName")?;
+    for (name, value, max) in [
+        ("merchant.merchantName", merchant_name, 128),
+        ("merchant.subMerchantId", sub_merchant_id, 64),
+        ("merchant.subMerchantName", sub_merchant_name, 128),
+    ] {
+        at_most(name, value, max)?;
+    }
     let money = Fields {
         map: top.req_obj("money")?,
         prefix: "money",
@@ -401,7 +425,7 @@ fn payer(top: &Fields<'_>) -> Result<Value, Refusal> {
         }
     }
     if let Some(email) = payer.opt_str("email")?
-        && !email_ok(email)
+        && (!email_ok(email) || email.chars().count() > 254)
     {
         return Err(invalid(format!(
             "invalid `payer.email`: an email address, got {email:?}"
@@ -414,11 +438,14 @@ fn payer(top: &Fields<'_>) -> Result<Value, Refusal> {
             "invalid `payer.phone`: 6 to 15 digits with an optional leading +, got {phone:?}"
         )));
     }
-    payer.opt_str("address")?;
-    // Kept as received, unset fields left out.
+    at_most("payer.address", payer.opt_str("address")?, 256)?;
+    // Kept as received, unset and unknown fields left out (every kept field
+    // is a string checked above).
     let kept: Map<String, Value> = map
         .iter()
-        .filter(|(_, v)| !v.is_null() && v.as_str() != Some(""))
+        .filter(|(k, v)| {
+            PAYER_FIELDS.contains(&k.as_str()) && v.as_str().is_some_and(|s| !s.is_empty())
+        })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     Ok(Value::Object(kept))
