@@ -13,7 +13,14 @@
 //! | backend | feature | notes |
 //! |---|---|---|
 //! | [`RsaSigner`] / [`RsaVerifier`] | always | pure Rust (`rsa` crate); signs blinded, but its private-key operation is not constant-time (RUSTSEC-2023-0071) |
-//! | [`AwsLcSigner`] / [`AwsLcVerifier`] | `aws-lc` | AWS-LC: constant-time private-key operations, several times faster |
+#![cfg_attr(
+    feature = "aws-lc",
+    doc = "| [`AwsLcSigner`] / [`AwsLcVerifier`] | `aws-lc` | AWS-LC: constant-time private-key operations, several times faster |"
+)]
+#![cfg_attr(
+    not(feature = "aws-lc"),
+    doc = "| `AwsLcSigner` / `AwsLcVerifier` | `aws-lc` (not enabled in this build) | AWS-LC: constant-time private-key operations, several times faster |"
+)]
 //!
 //! PKCS#1 v1.5 signatures are deterministic, so both backends give the same
 //! bytes for the same key and message (tested), and so does
