@@ -45,11 +45,11 @@
 
 use std::fmt;
 
-use crate::client::{ClientError, Unknown};
 use crate::confirm::NotConfirmed;
 use crate::crypto::{AsyncSigner, Signer};
 use crate::error::{GatewayRejection, ResponseError, SignError};
 use crate::http::{PreparedRequest, RawResponse};
+use crate::outcome::{ClientError, Unknown};
 use crate::smilepayz::UnsignedRequest;
 use crate::transport::{
     AsyncTransport, BlockingTransport, ByRef, Delivery, Ready, TransportFailure,

@@ -4,7 +4,9 @@
 use super::{NotConfirmed, Seen, same_merchant, same_order};
 use crate::Money;
 use crate::monnet::amount::{parse_wire_amount, renders};
-use crate::monnet::{PayinState, StatusOperation, StatusResponse, VerifiedNotification};
+use crate::monnet::{
+    Authenticated, PayinState, StatusOperation, StatusResponse, VerifiedNotification,
+};
 
 /// Your own record of a Monnet operation: what you asked Monnet to charge.
 ///
@@ -181,4 +183,34 @@ pub struct ConfirmedOperation {
     pub state: PayinState,
     /// Monnet's `payinID`, when given.
     pub payin_id: Option<String>,
+}
+
+// The record comparisons of Monnet's own types are defined here, beside the
+// record, so that `monnet` does not depend on `confirm` (which reads it).
+
+impl Authenticated {
+    /// Compares the bound operation number, amount and currency with your
+    /// record of the order. A boundary-shifted forgery fails here
+    /// (`"ORD-7"`+`"71.00"` is not your `ORD-77` of 1.00).
+    pub fn compare_with_record(&self, record: &ExpectedOperation) -> Result<(), NotConfirmed> {
+        record.compare_reported(
+            self.operation_number(),
+            self.amount_text(),
+            self.currency(),
+            Seen::Event,
+        )
+    }
+}
+
+impl StatusOperation {
+    /// Compares operation number, amount and currency with your record of
+    /// the order.
+    pub fn compare_with_record(&self, record: &ExpectedOperation) -> Result<(), NotConfirmed> {
+        record.compare_reported(
+            &self.merchant_operation_number,
+            &self.amount_text,
+            &self.currency,
+            Seen::Gateway,
+        )
+    }
 }

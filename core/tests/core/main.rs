@@ -9,3 +9,4 @@ mod redaction;
 mod samples;
 mod send_spawn;
 mod signing;
+mod structure;
