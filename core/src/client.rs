@@ -16,10 +16,41 @@
 //! every outcome is classified in one place,
 //! [`Answer::finish`](crate::operation::Answer::finish).
 //!
-//! A method's return type is the carrier's `Output`: the plain
-//! `Result<T, ClientError<E>>` on a blocking client; a boxed `Send` future
-//! of it ([`ClientFuture`]) on an async one, so a call spawns on tokio from
-//! code generic over the transport.
+//! Each method is written once and generated for each flavour, so its
+//! signature reads plainly in these docs: on a blocking client it returns
+//! `Result<T, ClientError<Tr::Error>>`; on an async one a
+//! [`ClientFuture`]`<'_, T, Tr::Error>`, a boxed `Send` future of that same
+//! result borrowing only the client (not the arguments), so a call spawns on
+//! tokio from code generic over the transport. Both forward to the one
+//! driver.
+//!
+//! ```
+//! use pasarela_core::client::{AsyncMonnetClient, ClientError, MonnetClient};
+//! use pasarela_core::monnet::{Config, Environment, StatusQuery};
+//! use pasarela_core::transport::TransportError;
+//! use pasarela_core::{PreparedRequest, RawResponse};
+//!
+//! const EMPTY: &str = r#"{"payinMerchantID":"4001","operations":[]}"#;
+//! let config = Config::new("4001", "TEST-ONLY-key", Environment::Certification)?;
+//! let query = StatusQuery::by_operation_number("OP1");
+//!
+//! // Blocking: `status(&query)` is a `Result`.
+//! let blocking = MonnetClient::new(config.clone(), |_r: PreparedRequest| {
+//!     Ok::<_, TransportError>(RawResponse::new(200, EMPTY))
+//! });
+//! let answer: Result<_, ClientError<TransportError>> = blocking.status(&query);
+//! assert!(answer?.operations.is_empty());
+//!
+//! // Async: the same method is a `Send` future of the same `Result`.
+//! let client = AsyncMonnetClient::new(config, |_r: PreparedRequest| async {
+//!     Ok::<_, TransportError>(RawResponse::new(200, EMPTY))
+//! });
+//! let future = client.status(&query); // borrows the client only
+//! drop(query);
+//! let answer = pasarela_core::transport::block_on(future)?;
+//! assert!(answer.operations.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! Errors say what to do ([`ClientError`]):
 //!
@@ -158,8 +189,9 @@ impl<T> sealed::Sealed for Async<T> {}
 pub trait Carrier: sealed::Sealed {
     /// The transport's error type.
     type Error: TransportFailure;
-    /// What a client method returns: `Result<T, ClientError<Error>>`
-    /// (blocking) or a [`ClientFuture`] of it (async).
+    /// What the driver hands back: `Result<T, ClientError<Error>>`
+    /// (blocking) or a [`ClientFuture`] of it (async). The client methods
+    /// spell it out per flavour.
     type Output<'a, T: Send + 'a>
     where
         Self: 'a;
@@ -247,14 +279,82 @@ impl<S, C: Carrier> Client<S, C> {
         &self.settings
     }
 
-    /// Sends any operation (one from [`crate::operation`] or your own) and
-    /// classifies the outcome.
-    pub fn execute<T: Send + 'static>(&self, operation: Operation<T>) -> C::Output<'_, T> {
-        self.carrier.run(Call::Ready(operation))
-    }
-
     pub(crate) fn run<T: Send + 'static>(&self, call: Call<T>) -> C::Output<'_, T> {
         self.carrier.run(call)
+    }
+
+    fn execute_call<T: Send + 'static>(&self, operation: Operation<T>) -> Call<T> {
+        Call::Ready(operation)
+    }
+}
+
+/// Generates a client method list for both flavours from one declaration:
+/// on `Client<S, Blocking<Tr>>` each method returns
+/// `Result<T, ClientError<Tr::Error>>`, on `Client<S, Async<Tr>>` a
+/// [`ClientFuture`] of it. Each forwards to a private method (`=> name`)
+/// that builds the [`Call`] for the one driver, so the logic is written
+/// once and the signatures read plainly in rustdoc.
+///
+/// ```text
+/// flavoured! {
+///     impl[generics] Settings {
+///         /// docs
+///         pub fn name[U: Send + 'static](&self, arg: Type, ...) -> Output => call_builder;
+///     }
+/// }
+/// ```
+macro_rules! flavoured {
+    (
+        impl[$($impl_gen:tt)*] $settings:ty {
+            $(
+                $(#[doc = $doc:literal])*
+                pub fn $name:ident $([$($gen:tt)*])? (&self $(, $arg:ident : $arg_ty:ty)* $(,)?)
+                    -> $out:ty => $call:ident;
+            )*
+        }
+    ) => {
+        /// Blocking calls: each returns its `Result` once the answer is
+        /// classified.
+        impl<$($impl_gen)* Tr: $crate::transport::BlockingTransport>
+            $crate::client::Client<$settings, $crate::client::Blocking<Tr>>
+        {
+            $(
+                $(#[doc = $doc])*
+                #[doc = ""]
+                #[doc = "Blocking: returns once the answer is classified."]
+                pub fn $name $(<$($gen)*>)? (&self $(, $arg: $arg_ty)*)
+                    -> Result<$out, $crate::client::ClientError<Tr::Error>>
+                {
+                    self.run(self.$call($($arg),*))
+                }
+            )*
+        }
+
+        /// Async calls: each returns a boxed `Send` future of its `Result`
+        /// that borrows only the client.
+        impl<$($impl_gen)* Tr: $crate::transport::AsyncTransport + Sync>
+            $crate::client::Client<$settings, $crate::client::Async<Tr>>
+        {
+            $(
+                $(#[doc = $doc])*
+                #[doc = ""]
+                #[doc = "Async: a boxed `Send` future ([`ClientFuture`](crate::client::ClientFuture)) that borrows only the client; await it or spawn it."]
+                pub fn $name $(<$($gen)*>)? (&self $(, $arg: $arg_ty)*)
+                    -> $crate::client::ClientFuture<'_, $out, Tr::Error>
+                {
+                    self.run(self.$call($($arg),*))
+                }
+            )*
+        }
+    };
+}
+pub(crate) use flavoured;
+
+flavoured! {
+    impl[S,] S {
+        /// Sends any operation (one from [`crate::operation`] or your own)
+        /// and classifies the outcome.
+        pub fn execute[T: Send + 'static](&self, operation: Operation<T>) -> T => execute_call;
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{Call, Carrier, Client, Clock, SystemClock};
+use super::{Call, Carrier, Client, Clock, SystemClock, flavoured};
 use crate::confirm::{ConfirmedOperation, ExpectedOperation};
 use crate::error::{GatewayRejection, ResponseError};
 use crate::monnet::{
@@ -167,72 +167,89 @@ fn reconcile(
         )
 }
 
-/// The Monnet calls, for the blocking and the async client alike.
+flavoured! {
+    impl[] MonnetSettings {
+        /// Creates a card pay-in through the PCI proxy. Redirect the
+        /// shopper to the answer's URL; reaching the OK URL proves nothing
+        /// (wait for the verified notification or query the status). On
+        /// [`ClientError::OutcomeUnknown`](super::ClientError::OutcomeUnknown),
+        /// call `reconcile_operation` before retrying.
+        pub fn create(&self, request: &CreateRequest) -> CreateResponse => create_call;
+
+        /// Queries operations by number and/or date range.
+        pub fn status(&self, query: &StatusQuery) -> StatusResponse => status_call;
+
+        /// Confirms a verified notification against your record: checks the
+        /// notification's merchant id is ours and its (hash-bound only as a
+        /// concatenation) operation number, amount and currency equal the
+        /// record, then asks the status query by **your** operation number
+        /// and requires an authorized or settled state with your amount and
+        /// currency. The result is the only "safe to ship" for Monnet; every
+        /// mismatch is a distinct [`NotConfirmed`](super::NotConfirmed).
+        pub fn confirm_operation(
+            &self,
+            event: &VerifiedNotification,
+            record: &ExpectedOperation,
+        ) -> ConfirmedOperation => confirm_operation_call;
+
+        /// Confirms an operation from your record alone (polling: a
+        /// reconciler, a sweeper, a shopper back on the OK URL): asks the
+        /// status query by **your** operation number and requires our
+        /// merchant id, an authorized or settled state and your amount and
+        /// currency, as [`ExpectedOperation::confirm`] does. The same "safe
+        /// to ship" as `confirm_operation`'s.
+        pub fn confirm_operation_status(&self, record: &ExpectedOperation) -> ConfirmedOperation
+            => confirm_operation_status_call;
+
+        /// Tells whether an operation exists, and in which state.
+        pub fn reconcile_operation(&self, operation_number: &str) -> OperationReconciliation
+            => reconcile_operation_call;
+    }
+}
+
+/// The Monnet calls, built once for the blocking and the async client
+/// alike (the public methods above forward here).
 impl<C: Carrier> Client<MonnetSettings, C> {
-    /// Creates a card pay-in through the PCI proxy. Redirect the shopper
-    /// to the answer's URL; reaching the OK URL proves nothing (wait for
-    /// the verified notification or query the status). On
-    /// [`ClientError::OutcomeUnknown`](super::ClientError::OutcomeUnknown),
-    /// call [`reconcile_operation`](Self::reconcile_operation) before
-    /// retrying.
-    pub fn create(&self, request: &CreateRequest) -> C::Output<'_, CreateResponse> {
-        self.run(Call::Ready(self.settings.create_operation(request)))
+    fn create_call(&self, request: &CreateRequest) -> Call<CreateResponse> {
+        Call::Ready(self.settings.create_operation(request))
     }
 
-    /// Queries operations by number and/or date range.
-    pub fn status(&self, query: &StatusQuery) -> C::Output<'_, StatusResponse> {
-        self.run(Call::from(self.settings.status_operation(query)))
+    fn status_call(&self, query: &StatusQuery) -> Call<StatusResponse> {
+        Call::from(self.settings.status_operation(query))
     }
 
-    /// Confirms a verified notification against your record: checks the
-    /// notification's merchant id is ours and its (hash-bound only as a
-    /// concatenation) operation number, amount and currency equal the
-    /// record, then asks the status query by **your** operation number and
-    /// requires an authorized or settled state with your amount and
-    /// currency. The result is the only "safe to ship" for Monnet; every
-    /// mismatch is a distinct [`NotConfirmed`](super::NotConfirmed).
-    pub fn confirm_operation(
+    fn confirm_operation_call(
         &self,
         event: &VerifiedNotification,
         record: &ExpectedOperation,
-    ) -> C::Output<'_, ConfirmedOperation> {
+    ) -> Call<ConfirmedOperation> {
         let record = self.settings.ours(record);
         if let Err(e) = record.check_notification(event) {
-            return self.run(Call::NotConfirmed(e));
+            return Call::NotConfirmed(e);
         }
         self.confirm_by_status(record)
     }
 
-    /// Confirms an operation from your record alone (polling: a
-    /// reconciler, a sweeper, a shopper back on the OK URL): asks the status
-    /// query by **your** operation number and requires our merchant id, an
-    /// authorized or settled state and your amount and currency, as
-    /// [`ExpectedOperation::confirm`] does. The same "safe to ship" as
-    /// [`confirm_operation`](Self::confirm_operation)'s.
-    pub fn confirm_operation_status(
+    fn confirm_operation_status_call(
         &self,
         record: &ExpectedOperation,
-    ) -> C::Output<'_, ConfirmedOperation> {
+    ) -> Call<ConfirmedOperation> {
         self.confirm_by_status(self.settings.ours(record))
     }
 
-    fn confirm_by_status(&self, record: ExpectedOperation) -> C::Output<'_, ConfirmedOperation> {
+    fn confirm_by_status(&self, record: ExpectedOperation) -> Call<ConfirmedOperation> {
         let query = StatusQuery::by_operation_number(record.operation_number.clone());
         let op = self
             .settings
             .status_operation(&query)
             .map(|op| op.map_answer(move |answer| Ok(record.confirm(&answer?)?)));
-        self.run(Call::from(op))
+        Call::from(op)
     }
 
-    /// Tells whether an operation exists, and in which state.
-    pub fn reconcile_operation(
-        &self,
-        operation_number: &str,
-    ) -> C::Output<'_, OperationReconciliation> {
-        self.run(Call::from(
+    fn reconcile_operation_call(&self, operation_number: &str) -> Call<OperationReconciliation> {
+        Call::from(
             self.settings
                 .reconcile_operation_operation(operation_number),
-        ))
+        )
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{Call, Carrier, Client, Clock, SystemClock};
+use super::{Call, Carrier, Client, Clock, SystemClock, flavoured};
 use crate::confirm::{ConfirmedPayIn, ExpectedPayIn, NotConfirmed};
 use crate::crypto::{AsyncSigner, DynAsyncSigner};
 use crate::error::{GatewayRejection, ResponseError};
@@ -281,60 +281,86 @@ fn reconcile(
     }
 }
 
-/// The SmilePayz calls, for the blocking and the async client alike.
+flavoured! {
+    impl[] SmilepayzSettings {
+        /// Creates a pay-in and reads the answer into what to do next
+        /// ([`PayInOutcome`]: redirect the shopper, show a decline, or check
+        /// the status). On [`ClientError::OutcomeUnknown`](super::ClientError::OutcomeUnknown),
+        /// call `reconcile_pay_in` with the same order number before
+        /// retrying.
+        pub fn pay_in(&self, request: &PayInRequest) -> PayInOutcome => pay_in_call;
+
+        /// Asks for a transaction's status.
+        pub fn inquiry_status(&self, request: &InquiryStatusRequest) -> InquiryStatusResponse
+            => inquiry_status_call;
+
+        /// Asks for account balances.
+        pub fn inquiry_balance(&self, request: &InquiryBalanceRequest) -> InquiryBalanceResponse
+            => inquiry_balance_call;
+
+        /// Tells whether a pay-in with this order number exists, and in
+        /// which state: the step after an unknown outcome.
+        pub fn reconcile_pay_in(&self, order_no: &str) -> PayInReconciliation
+            => reconcile_pay_in_call;
+
+        /// Confirms a verified callback against your record of the order:
+        /// asks inquiry-status by **your** order number, requires the answer
+        /// to be the callback's (signed) `tradeNo`, `SUCCESS`, and your
+        /// amount and currency. The result is the only "safe to ship" for
+        /// SmilePayz; every mismatch is a distinct [`NotConfirmed`] (in
+        /// [`ClientError::NotConfirmed`](super::ClientError::NotConfirmed)).
+        /// An event that contradicts the record is refused before any call.
+        pub fn confirm_pay_in(&self, event: &VerifiedCallback, record: &ExpectedPayIn)
+            -> ConfirmedPayIn => confirm_pay_in_call;
+
+        /// Confirms a pay-in from your record alone (polling: a reconciler,
+        /// a sweeper, a shopper back on the return page): asks
+        /// inquiry-status by **your** order number and requires `SUCCESS`
+        /// with your amount and currency (and the record's `tradeNo`, when
+        /// it has one), as [`ExpectedPayIn::confirm`] does. The result is
+        /// the same "safe to ship" as `confirm_pay_in`'s.
+        pub fn confirm_pay_in_status(&self, record: &ExpectedPayIn) -> ConfirmedPayIn
+            => confirm_pay_in_status_call;
+
+        /// Signs (with the signer in force) and sends an unsigned SmilePayz
+        /// operation of your own.
+        pub fn execute_unsigned[T: Send + 'static](&self, operation: UnsignedOperation<T>)
+            -> T => execute_unsigned_call;
+    }
+}
+
+/// The SmilePayz calls, built once for the blocking and the async client
+/// alike (the public methods above forward here).
 impl<C: Carrier> Client<SmilepayzSettings, C> {
-    /// Creates a pay-in. On [`ClientError::OutcomeUnknown`](super::ClientError::OutcomeUnknown),
-    /// call [`reconcile_pay_in`](Self::reconcile_pay_in) with the same order
-    /// number before retrying.
-    pub fn pay_in(&self, request: &PayInRequest) -> C::Output<'_, PayInOutcome> {
-        self.run(self.settings.call(self.settings.pay_in_operation(request)))
+    fn pay_in_call(&self, request: &PayInRequest) -> Call<PayInOutcome> {
+        self.settings.call(self.settings.pay_in_operation(request))
     }
 
-    /// Asks for a transaction's status.
-    pub fn inquiry_status(
-        &self,
-        request: &InquiryStatusRequest,
-    ) -> C::Output<'_, InquiryStatusResponse> {
-        self.run(
-            self.settings
-                .call(Ok(self.settings.inquiry_status_operation(request))),
-        )
+    fn inquiry_status_call(&self, request: &InquiryStatusRequest) -> Call<InquiryStatusResponse> {
+        self.settings
+            .call(Ok(self.settings.inquiry_status_operation(request)))
     }
 
-    /// Asks for account balances.
-    pub fn inquiry_balance(
+    fn inquiry_balance_call(
         &self,
         request: &InquiryBalanceRequest,
-    ) -> C::Output<'_, InquiryBalanceResponse> {
-        self.run(
-            self.settings
-                .call(Ok(self.settings.inquiry_balance_operation(request))),
-        )
+    ) -> Call<InquiryBalanceResponse> {
+        self.settings
+            .call(Ok(self.settings.inquiry_balance_operation(request)))
     }
 
-    /// Tells whether a pay-in with this order number exists, and in
-    /// which state: the step after an unknown outcome.
-    pub fn reconcile_pay_in(&self, order_no: &str) -> C::Output<'_, PayInReconciliation> {
-        self.run(
-            self.settings
-                .call(self.settings.reconcile_pay_in_operation(order_no)),
-        )
+    fn reconcile_pay_in_call(&self, order_no: &str) -> Call<PayInReconciliation> {
+        self.settings
+            .call(self.settings.reconcile_pay_in_operation(order_no))
     }
 
-    /// Confirms a verified callback against your record of the order: asks
-    /// inquiry-status by **your** order number, requires the answer to be
-    /// the callback's (signed) `tradeNo`, `SUCCESS`, and your amount and
-    /// currency. The result is the only "safe to ship" for SmilePayz; every
-    /// mismatch is a distinct [`NotConfirmed`] (in
-    /// [`ClientError::NotConfirmed`](super::ClientError::NotConfirmed)).
-    /// An event that contradicts the record is refused before any call.
-    pub fn confirm_pay_in(
+    fn confirm_pay_in_call(
         &self,
         event: &VerifiedCallback,
         record: &ExpectedPayIn,
-    ) -> C::Output<'_, ConfirmedPayIn> {
+    ) -> Call<ConfirmedPayIn> {
         if let Err(e) = record.check_callback(event) {
-            return self.run(Call::NotConfirmed(e));
+            return Call::NotConfirmed(e);
         }
         let event = event.clone();
         self.confirm_by_status(record, move |record, answer| {
@@ -342,13 +368,7 @@ impl<C: Carrier> Client<SmilepayzSettings, C> {
         })
     }
 
-    /// Confirms a pay-in from your record alone (polling: a reconciler, a
-    /// sweeper, a shopper back on the return page): asks inquiry-status by
-    /// **your** order number and requires `SUCCESS` with your amount and
-    /// currency (and the record's `tradeNo`, when it has one), as
-    /// [`ExpectedPayIn::confirm`] does. The result is the same "safe to
-    /// ship" as [`confirm_pay_in`](Self::confirm_pay_in)'s.
-    pub fn confirm_pay_in_status(&self, record: &ExpectedPayIn) -> C::Output<'_, ConfirmedPayIn> {
+    fn confirm_pay_in_status_call(&self, record: &ExpectedPayIn) -> Call<ConfirmedPayIn> {
         self.confirm_by_status(record, |record, answer| record.confirm(answer))
     }
 
@@ -363,7 +383,7 @@ impl<C: Carrier> Client<SmilepayzSettings, C> {
         ) -> Result<ConfirmedPayIn, NotConfirmed>
         + Send
         + 'static,
-    ) -> C::Output<'_, ConfirmedPayIn> {
+    ) -> Call<ConfirmedPayIn> {
         let owned = record.clone();
         let meanings = self.settings.code_meanings.clone();
         let op = InquiryStatusRequest::pay_in_by_order_no(record.order_no.clone())
@@ -379,15 +399,10 @@ impl<C: Carrier> Client<SmilepayzSettings, C> {
                     Err(e) => Err(e),
                 })
             });
-        self.run(self.settings.call(op))
+        self.settings.call(op)
     }
 
-    /// Signs (with the signer in force) and sends an unsigned SmilePayz
-    /// operation of your own.
-    pub fn execute_unsigned<T: Send + 'static>(
-        &self,
-        operation: UnsignedOperation<T>,
-    ) -> C::Output<'_, T> {
-        self.run(self.settings.call(Ok(operation)))
+    fn execute_unsigned_call<T: Send + 'static>(&self, operation: UnsignedOperation<T>) -> Call<T> {
+        self.settings.call(Ok(operation))
     }
 }
