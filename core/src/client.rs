@@ -80,6 +80,7 @@ use time::OffsetDateTime;
 
 use crate::error::{PrepareError, ValidationError};
 use crate::operation::Operation;
+use crate::retry::{Retry, RetryPolicy, Sleeper, ThreadSleeper, TimerThread};
 use crate::transport::{AsyncTransport, BlockingTransport, ByRef, Ready, TransportFailure};
 
 mod monnet;
@@ -142,6 +143,7 @@ pub type AsyncMonnetClient<T> = Client<MonnetSettings, Async<T>>;
 pub struct Client<S, C> {
     settings: Arc<S>,
     carrier: C,
+    retry: Retry,
 }
 
 /// The blocking carrier: a [`BlockingTransport`] driven through the one
@@ -197,13 +199,20 @@ pub trait Carrier: sealed::Sealed {
         Self: 'a;
 
     #[doc(hidden)]
-    fn run<'a, T: Send + 'a>(&'a self, call: Call<T>) -> Self::Output<'a, T>;
+    fn run<'a, T: Send + 'a>(&'a self, call: Call<T>, retry: &'a Retry) -> Self::Output<'a, T>;
+
+    /// How this flavour waits between retries by default: the blocking one
+    /// sleeps its thread, the async one uses a timer thread.
+    #[doc(hidden)]
+    fn default_sleeper() -> Arc<dyn Sleeper>;
 }
 
-/// The one driver: signs when an async signer is needed, sends, classifies.
+/// The one driver: signs when an async signer is needed, then sends (with
+/// the retries `retry` allows, inside the call's span) and classifies.
 async fn drive<Tr: AsyncTransport + ?Sized, T>(
     transport: &Tr,
     call: Call<T>,
+    retry: &Retry,
 ) -> Result<T, ClientError<Tr::Error>> {
     let operation = match call {
         Call::Ready(operation) => operation,
@@ -214,7 +223,7 @@ async fn drive<Tr: AsyncTransport + ?Sized, T>(
         Call::Failed(e) => return Err(e.into()),
         Call::NotConfirmed(e) => return Err(ClientError::NotConfirmed(e)),
     };
-    operation.send(transport).await
+    operation.send_with(transport, retry).await
 }
 
 impl<Tr: BlockingTransport> Carrier for Blocking<Tr> {
@@ -224,8 +233,13 @@ impl<Tr: BlockingTransport> Carrier for Blocking<Tr> {
     where
         Self: 'a;
 
-    fn run<'a, T: Send + 'a>(&'a self, call: Call<T>) -> Self::Output<'a, T> {
-        crate::transport::block_on(drive(&Ready(ByRef(&self.0)), call))
+    #[allow(private_interfaces)]
+    fn run<'a, T: Send + 'a>(&'a self, call: Call<T>, retry: &'a Retry) -> Self::Output<'a, T> {
+        crate::transport::block_on(drive(&Ready(ByRef(&self.0)), call, retry))
+    }
+
+    fn default_sleeper() -> Arc<dyn Sleeper> {
+        Arc::new(ThreadSleeper)
     }
 }
 
@@ -236,8 +250,13 @@ impl<Tr: AsyncTransport + Sync> Carrier for Async<Tr> {
     where
         Self: 'a;
 
-    fn run<'a, T: Send + 'a>(&'a self, call: Call<T>) -> Self::Output<'a, T> {
-        Box::pin(drive(&self.0, call))
+    #[allow(private_interfaces)]
+    fn run<'a, T: Send + 'a>(&'a self, call: Call<T>, retry: &'a Retry) -> Self::Output<'a, T> {
+        Box::pin(drive(&self.0, call, retry))
+    }
+
+    fn default_sleeper() -> Arc<dyn Sleeper> {
+        Arc::new(TimerThread)
     }
 }
 
@@ -248,6 +267,7 @@ impl<S, T: BlockingTransport> Client<S, Blocking<T>> {
         Self {
             settings: Arc::new(settings.into()),
             carrier: Blocking(transport),
+            retry: Retry::off(Blocking::<T>::default_sleeper()),
         }
     }
 
@@ -264,6 +284,7 @@ impl<S, T: AsyncTransport + Sync> Client<S, Async<T>> {
         Self {
             settings: Arc::new(settings.into()),
             carrier: Async(transport),
+            retry: Retry::off(Async::<T>::default_sleeper()),
         }
     }
 
@@ -279,8 +300,40 @@ impl<S, C: Carrier> Client<S, C> {
         &self.settings
     }
 
+    /// Retries what can be sent again without risking a second payment,
+    /// by `policy` ([`crate::retry`]: reads on any transport failure or
+    /// HTTP 5xx, creates only when the request certainly did not leave).
+    /// Off by default.
+    pub fn with_retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry.policy = policy;
+        self
+    }
+
+    /// Waits between retries (and reads the time of the retry budget and
+    /// of the call's latency) with `sleeper`: your runtime's sleep
+    /// (`tokio::time::sleep`), or a fake in tests. By default a blocking
+    /// client sleeps its thread ([`ThreadSleeper`]) and an async one uses
+    /// a timer thread ([`TimerThread`]).
+    pub fn with_sleeper(mut self, sleeper: impl Sleeper + 'static) -> Self {
+        self.retry.sleeper = Arc::new(sleeper);
+        self
+    }
+
+    /// Draws the retry waits' jitter from `random` (uniform `u64`s; by
+    /// default [`std_random`](crate::retry::std_random)). Tests pass a
+    /// fixed sequence.
+    pub fn with_jitter(mut self, random: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
+        self.retry.random = Arc::new(random);
+        self
+    }
+
+    /// The retry policy in force.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry.policy
+    }
+
     pub(crate) fn run<T: Send + 'static>(&self, call: Call<T>) -> C::Output<'_, T> {
-        self.carrier.run(call)
+        self.carrier.run(call, &self.retry)
     }
 
     fn execute_call<T: Send + 'static>(&self, operation: Operation<T>) -> Call<T> {
@@ -362,6 +415,7 @@ impl<S: fmt::Debug, C> fmt::Debug for Client<S, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("settings", &self.settings)
+            .field("retry", &self.retry.policy)
             .finish_non_exhaustive()
     }
 }

@@ -309,6 +309,28 @@ pub enum VerifyError {
     VerifierFailed(SignatureError),
 }
 
+impl VerifyError {
+    /// A short, stable name of the failure for logs and metrics
+    /// (`signature_mismatch`, `stale_timestamp`, `malformed_body`, …): never
+    /// a value from the request.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            VerifyError::MissingHeader(_) => "missing_header",
+            VerifyError::MalformedTimestamp => "malformed_timestamp",
+            VerifyError::BadBase64 => "bad_base64",
+            VerifyError::SignatureMismatch => "signature_mismatch",
+            VerifyError::TimestampOutsideTolerance { .. } => "stale_timestamp",
+            VerifyError::MalformedBody { .. } => "malformed_body",
+            VerifyError::MissingField(_) => "missing_field",
+            VerifyError::HashMismatch => "hash_mismatch",
+            VerifyError::Unverified(_) => "unverified",
+            VerifyError::MerchantMismatch(_) => "merchant_mismatch",
+            VerifyError::InvalidField { .. } => "invalid_field",
+            VerifyError::VerifierFailed(_) => "verifier_failed",
+        }
+    }
+}
+
 impl From<SignatureError> for VerifyError {
     /// A wrong or wrong-length signature is [`VerifyError::SignatureMismatch`];
     /// a verifier that could not check is [`VerifyError::VerifierFailed`].

@@ -412,6 +412,8 @@
 //! |---|---|
 //! | *(none)* | signing and verification on the pure-Rust `rsa` crate |
 //! | `aws-lc` | adds the AWS-LC backend (constant-time, faster) and makes it [`crypto::Backend::default`] |
+//! | `tracing` | one `tracing` span per gateway call and events for webhook verification and confirmation ([`observe`]); nothing secret or personal in any field |
+//! | `metrics` | call, retry, webhook and confirmation counters and latency histograms through the `metrics` facade ([`observe`]) |
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -430,8 +432,10 @@ mod json;
 mod json_writer;
 mod money;
 pub mod monnet;
+pub mod observe;
 pub mod operation;
 pub mod outcome;
+pub mod retry;
 pub mod schema;
 pub mod secret;
 pub mod smilepayz;

@@ -122,6 +122,23 @@ pub enum Unknown<E> {
 }
 
 impl<E> ClientError<E> {
+    /// A short, stable name of the outcome for logs and metrics: `invalid`,
+    /// `sign_failed`, `rejected`, `duplicate`, `not_confirmed`, `not_sent`,
+    /// `outcome_unknown` or `invalid_response` (the `outcome` of a call's
+    /// span and of `pasarela_calls_total`, see [`crate::observe`]).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ClientError::Invalid(_) => "invalid",
+            ClientError::Sign(_) => "sign_failed",
+            ClientError::Rejected(_) => "rejected",
+            ClientError::Duplicate(_) => "duplicate",
+            ClientError::NotConfirmed(_) => "not_confirmed",
+            ClientError::NotSent(_) => "not_sent",
+            ClientError::OutcomeUnknown(_) => "outcome_unknown",
+            ClientError::InvalidResponse(_) => "invalid_response",
+        }
+    }
+
     /// Whether the same call can be repeated without risking a duplicate
     /// payment.
     pub fn is_retry_safe(&self) -> bool {

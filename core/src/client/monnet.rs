@@ -3,12 +3,13 @@
 use std::sync::Arc;
 
 use super::{Call, Carrier, Client, Clock, SystemClock, flavoured};
-use crate::confirm::{ConfirmedOperation, ExpectedOperation};
+use crate::confirm::{ConfirmedOperation, ExpectedOperation, refused};
 use crate::error::{GatewayRejection, ResponseError};
 use crate::monnet::{
     Config, CreateRequest, CreateResponse, StatusOperation, StatusQuery, StatusResponse,
     VerifiedNotification,
 };
+use crate::observe::MONNET;
 use crate::operation::{self, AnswerError, Operation};
 use crate::smilepayz::PERU_OFFSET;
 
@@ -76,14 +77,24 @@ impl MonnetSettings {
     ) -> Result<Operation<OperationReconciliation>, crate::ValidationError> {
         let wanted = operation_number.to_owned();
         let merchant = self.config.merchant_id().to_owned();
-        Ok(self
-            .status_operation(&StatusQuery::by_operation_number(operation_number))?
+        let op = self.status_operation(&StatusQuery::by_operation_number(operation_number))?;
+        let description = op
+            .description()
+            .clone()
+            .with_operation("reconcile_operation");
+        Ok(op
             .map_answer(move |answer| match answer {
                 Ok(answer) => Ok(reconcile(&merchant, &wanted, answer)),
                 Err(AnswerError::Response(ResponseError::Rejected(r))) => {
                     Ok(OperationReconciliation::CannotTell(CannotTell::Rejected(r)))
                 }
                 Err(e) => Err(e),
+            })
+            .describe(description)
+            .classify(|found| match found {
+                OperationReconciliation::NotFound => "not_found",
+                OperationReconciliation::Found(_) => "found",
+                OperationReconciliation::CannotTell(_) => "cannot_tell",
             }))
     }
 }
@@ -225,24 +236,30 @@ impl<C: Carrier> Client<MonnetSettings, C> {
     ) -> Call<ConfirmedOperation> {
         let record = self.settings.ours(record);
         if let Err(e) = record.check_notification(event) {
-            return Call::NotConfirmed(e);
+            return Call::NotConfirmed(refused(MONNET, &record.operation_number, e));
         }
-        self.confirm_by_status(record)
+        self.confirm_by_status(record, "confirm_operation")
     }
 
     fn confirm_operation_status_call(
         &self,
         record: &ExpectedOperation,
     ) -> Call<ConfirmedOperation> {
-        self.confirm_by_status(self.settings.ours(record))
+        self.confirm_by_status(self.settings.ours(record), "confirm_operation_status")
     }
 
-    fn confirm_by_status(&self, record: ExpectedOperation) -> Call<ConfirmedOperation> {
+    fn confirm_by_status(
+        &self,
+        record: ExpectedOperation,
+        name: &'static str,
+    ) -> Call<ConfirmedOperation> {
         let query = StatusQuery::by_operation_number(record.operation_number.clone());
-        let op = self
-            .settings
-            .status_operation(&query)
-            .map(|op| op.map_answer(move |answer| Ok(record.confirm(&answer?)?)));
+        let op = self.settings.status_operation(&query).map(|op| {
+            let description = op.description().clone().with_operation(name);
+            op.map_answer(move |answer| Ok(record.confirm(&answer?)?))
+                .describe(description)
+                .classify(|_| "confirmed")
+        });
         Call::from(op)
     }
 

@@ -3,9 +3,10 @@
 use std::sync::Arc;
 
 use super::{Call, Carrier, Client, Clock, SystemClock, flavoured};
-use crate::confirm::{ConfirmedPayIn, ExpectedPayIn, NotConfirmed};
+use crate::confirm::{ConfirmedPayIn, ExpectedPayIn, NotConfirmed, refused};
 use crate::crypto::{AsyncSigner, DynAsyncSigner};
 use crate::error::{GatewayRejection, ResponseError};
+use crate::observe::SMILEPAYZ;
 use crate::operation::{self, AnswerError, UnsignedOperation};
 use crate::outcome::SmilepayzCodeMeaning;
 use crate::smilepayz::{
@@ -145,8 +146,8 @@ impl SmilepayzSettings {
     ) -> Result<UnsignedOperation<PayInOutcome>, crate::ValidationError> {
         let meanings = self.code_meanings.clone();
         Ok(
-            operation::smilepayz::pay_in(&self.config, request, self.clock.now())?.map_answer(
-                move |answer| match answer {
+            operation::smilepayz::pay_in(&self.config, request, self.clock.now())?
+                .map_answer(move |answer| match answer {
                     Err(AnswerError::Response(ResponseError::Rejected(r))) => {
                         Err(match meaning(&meanings, &r.code) {
                             Some(SmilepayzCodeMeaning::Refused) => {
@@ -160,8 +161,9 @@ impl SmilepayzSettings {
                         })
                     }
                     other => other,
-                },
-            ),
+                })
+                // The map above keeps the type but not the classifier.
+                .classify(PayInOutcome::kind),
         )
     }
 
@@ -190,9 +192,16 @@ impl SmilepayzSettings {
     ) -> Result<UnsignedOperation<PayInReconciliation>, crate::ValidationError> {
         let query = InquiryStatusRequest::pay_in_by_order_no(order_no)?;
         let meanings = self.code_meanings.clone();
-        Ok(self
-            .inquiry_status_operation(&query)
-            .map_answer(move |answer| reconcile(&meanings, answer)))
+        let op = self.inquiry_status_operation(&query);
+        let description = op.description().clone().with_operation("reconcile_pay_in");
+        Ok(op
+            .map_answer(move |answer| reconcile(&meanings, answer))
+            .describe(description)
+            .classify(|found| match found {
+                PayInReconciliation::NotFound { .. } => "not_found",
+                PayInReconciliation::Found(_) => "found",
+                PayInReconciliation::CannotTell(_) => "cannot_tell",
+            }))
     }
 }
 
@@ -360,16 +369,18 @@ impl<C: Carrier> Client<SmilepayzSettings, C> {
         record: &ExpectedPayIn,
     ) -> Call<ConfirmedPayIn> {
         if let Err(e) = record.check_callback(event) {
-            return Call::NotConfirmed(e);
+            return Call::NotConfirmed(refused(SMILEPAYZ, &record.order_no, e));
         }
         let event = event.clone();
-        self.confirm_by_status(record, move |record, answer| {
+        self.confirm_by_status(record, "confirm_pay_in", move |record, answer| {
             record.confirm_event(&event, answer)
         })
     }
 
     fn confirm_pay_in_status_call(&self, record: &ExpectedPayIn) -> Call<ConfirmedPayIn> {
-        self.confirm_by_status(record, |record, answer| record.confirm(answer))
+        self.confirm_by_status(record, "confirm_pay_in_status", |record, answer| {
+            record.confirm(answer)
+        })
     }
 
     /// Asks inquiry-status by the record's order number and compares with
@@ -377,6 +388,7 @@ impl<C: Carrier> Client<SmilepayzSettings, C> {
     fn confirm_by_status(
         &self,
         record: &ExpectedPayIn,
+        name: &'static str,
         compare: impl FnOnce(
             &ExpectedPayIn,
             &InquiryStatusResponse,
@@ -389,6 +401,7 @@ impl<C: Carrier> Client<SmilepayzSettings, C> {
         let op = InquiryStatusRequest::pay_in_by_order_no(record.order_no.clone())
             .map(|query| self.settings.inquiry_status_operation(&query))
             .map(|op| {
+                let description = op.description().clone().with_operation(name);
                 op.map_answer(move |answer| match answer {
                     Ok(status) => Ok(compare(&owned, &status)?),
                     Err(AnswerError::Response(ResponseError::Rejected(r)))
@@ -398,6 +411,8 @@ impl<C: Carrier> Client<SmilepayzSettings, C> {
                     }
                     Err(e) => Err(e),
                 })
+                .describe(description)
+                .classify(|_| "confirmed")
             });
         self.settings.call(op)
     }

@@ -432,6 +432,21 @@ pub fn verify_notification(
     key: &MonnetKey,
     merchant_id: &str,
 ) -> Result<VerifiedNotification, VerifyError> {
+    let outcome = verify(body, key, merchant_id);
+    crate::observe::verification(
+        crate::observe::MONNET,
+        outcome
+            .as_ref()
+            .map(|n| n.authenticated().operation_number()),
+    );
+    outcome
+}
+
+fn verify(
+    body: &[u8],
+    key: &MonnetKey,
+    merchant_id: &str,
+) -> Result<VerifiedNotification, VerifyError> {
     let mut read = read_body(body, NOTIFICATION).map_err(malformed)?;
     let state_text = need(&mut read, "payinStateID")?;
     let merchant = need(&mut read, "payinMerchantID")?;

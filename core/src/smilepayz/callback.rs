@@ -262,6 +262,22 @@ pub fn verify_callback(
     now: OffsetDateTime,
     tolerance: Duration,
 ) -> Result<VerifiedCallback, VerifyError> {
+    let outcome = verify(timestamp, signature, body, platform, now, tolerance);
+    crate::observe::verification(
+        crate::observe::SMILEPAYZ,
+        outcome.as_ref().map(|c| c.authenticated().trade_no()),
+    );
+    outcome
+}
+
+fn verify(
+    timestamp: Option<&str>,
+    signature: Option<&str>,
+    body: &[u8],
+    platform: &(impl Verifier + ?Sized),
+    now: OffsetDateTime,
+    tolerance: Duration,
+) -> Result<VerifiedCallback, VerifyError> {
     let timestamp_text = timestamp
         .ok_or(VerifyError::MissingHeader(TIMESTAMP_HEADER))?
         .trim();

@@ -2,8 +2,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
 mod confirm;
+// Needs both observability features (CI runs the workspace with --all-features).
+#[cfg(all(feature = "tracing", feature = "metrics"))]
+mod observability;
 mod outcomes;
 mod redaction;
+mod retries;
 #[path = "../support/samples.rs"]
 #[allow(dead_code)]
 mod samples;
