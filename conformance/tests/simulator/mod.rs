@@ -10,6 +10,7 @@ mod independence;
 mod independent_client;
 mod monnet;
 mod notifications;
+mod observability;
 mod pages;
 mod raw;
 mod robustness;
