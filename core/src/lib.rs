@@ -435,6 +435,7 @@ pub mod monnet;
 pub mod observe;
 pub mod operation;
 pub mod outcome;
+pub mod personal;
 pub mod retry;
 pub mod schema;
 pub mod secret;

@@ -42,6 +42,7 @@ use crate::Money;
 use crate::crypto::Verifier;
 use crate::error::VerifyError;
 use crate::json;
+use crate::personal::{DocumentNumber, Email, PersonName, Phone};
 
 /// The body the merchant must answer a callback with (HTTP 200).
 pub const CALLBACK_ACK_BODY: &str = "SUCCESS";
@@ -115,19 +116,20 @@ impl std::fmt::Display for CallbackEventId {
 }
 
 schema::response! {
-    /// The payer block of a callback, as the body says (unsigned).
+    /// The payer block of a callback, as the body says (unsigned). Personal
+    /// data: redacted types ([`crate::personal`]), masked in `Debug`.
     pub struct CallbackPayer as "Payer", wire CallbackPayerWire {
         /// Identity document type.
         id_type: IdType = "idType", Optional; "a document type (open set)";
         /// Identity document number (`identity`, or the staging docs'
         /// `idNumber`).
-        identity: String = "identity", Optional alias "idNumber"; "text";
+        identity: DocumentNumber = "identity", Optional alias "idNumber"; "text";
         /// Full name.
-        name: String = "name", Optional; "text";
+        name: PersonName = "name", Optional; "text";
         /// Phone number.
-        phone: String = "phone", Optional; "text";
+        phone: Phone = "phone", Optional; "text";
         /// E-mail address.
-        email: String = "email", Optional; "text";
+        email: Email = "email", Optional; "text";
     }
 }
 
@@ -466,8 +468,8 @@ mod tests {
         );
         let cb = check(Some(TS), Some(&s), &with_payer, NOW).unwrap();
         let payer = cb.claims().payer.clone().unwrap();
-        assert_eq!(payer.name.as_deref(), Some("Ana"));
-        assert_eq!(payer.identity.as_deref(), Some("123"));
+        assert_eq!(payer.name.as_ref().map(|n| n.expose()), Some("Ana"));
+        assert_eq!(payer.identity.as_ref().map(|n| n.expose()), Some("123"));
         assert_eq!(payer.id_type, Some(IdType::Other("NID".into())));
         assert_eq!(payer.email, None, "an empty optional is unset");
         assert_eq!(cb.claims().payment_method, Some(PaymentMethod::CashierPe));
