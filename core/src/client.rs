@@ -76,8 +76,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use time::OffsetDateTime;
-
 use crate::error::{PrepareError, ValidationError};
 use crate::operation::Operation;
 use crate::retry::{Retry, RetryPolicy, Sleeper, ThreadSleeper, TimerThread};
@@ -92,34 +90,16 @@ pub use crate::confirm::{
     ConfirmedOperation, ConfirmedPayIn, ExpectedOperation, ExpectedPayIn, NotConfirmed, Seen,
 };
 
+/// Where the clients (and the webhook verifiers) read the time, defined in
+/// a module of its own below both.
+pub use crate::clock::{Clock, SystemClock};
+
 /// The outcome of a call that failed, defined in [`crate::outcome`] (below
 /// both the clients and the operations) and named here beside the calls.
 pub use crate::outcome::{ClientError, Unknown};
 
 pub use monnet::{CannotTell, MonnetSettings, OperationReconciliation};
 pub use smilepayz::{PayInReconciliation, SmilepayzSettings};
-
-/// Where the clients read the time (for signatures, timestamps and "today").
-pub trait Clock: Send + Sync {
-    /// The current instant.
-    fn now(&self) -> OffsetDateTime;
-}
-
-/// The system clock: the only place pasarela reads the time by itself.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc()
-    }
-}
-
-impl<F: Fn() -> OffsetDateTime + Send + Sync> Clock for F {
-    fn now(&self) -> OffsetDateTime {
-        self()
-    }
-}
 
 /// The boxed `Send` future an async client's method returns.
 pub type ClientFuture<'a, T, E> =

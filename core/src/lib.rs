@@ -357,9 +357,8 @@
 //!     handled: &mut HashSet<String>,                    // your database
 //!     order: impl Fn(&str) -> Option<ExpectedPayIn>,    // your records
 //!     request: &http::Request<Vec<u8>>,
-//!     now: time::OffsetDateTime,
 //! ) -> http::Response<String> {
-//!     let verified = match webhook.verify_request(request, now) {
+//!     let verified = match webhook.verify_request(request) { // now: the webhook's clock
 //!         Ok(verified) => verified,
 //!         Err(rejected) => return rejected.response(), // 401 forged or stale, 400 malformed
 //!     };
@@ -394,11 +393,12 @@
 //! # let request = http::Request::post("/smilepayz/callback").header("X-TIMESTAMP", ts)
 //! #     .header("X-SIGNATURE", smilepayz::sign_callback(&*Backend::default().signer(&platform)?, "T1", ts)?)
 //! #     .body(br#"{"orderNo":"ORDER1234","tradeNo":"T1","merchantId":"20011","status":"SUCCESS","money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00"}"#.to_vec())?;
-//! let webhook = SmilepayzWebhook::new(Backend::default().verifier(&platform.public_key())?); // once
+//! let webhook = SmilepayzWebhook::new(Backend::default().verifier(&platform.public_key())?) // once
+//! #   .with_clock(|| time::macros::datetime!(2020-12-17 15:55:30 UTC)) // the example's "now"
+//!     ;
 //! let mut handled = HashSet::new();
 //! let order = |no: &str| (no == "ORDER1234").then(|| ExpectedPayIn::new(no, Money::pen(20000)));
-//! let now = time::macros::datetime!(2020-12-17 15:55:30 UTC);
-//! let response = on_callback(&webhook, &client, &mut handled, order, &request, now);
+//! let response = on_callback(&webhook, &client, &mut handled, order, &request);
 //! assert_eq!((response.status().as_u16(), response.body().as_str()), (200, "SUCCESS"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -424,6 +424,7 @@
 mod readme_doctests {}
 
 pub mod client;
+mod clock;
 pub mod confirm;
 pub mod crypto;
 pub mod error;

@@ -355,15 +355,10 @@ async fn webhook_smilepayz(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let verified =
-        match state
-            .inner
-            .smilepayz_webhook
-            .verify(&headers, &body, OffsetDateTime::now_utc())
-        {
-            Ok(v) => v,
-            Err(rejected) => return rejected.response::<String>().into_response(),
-        };
+    let verified = match state.inner.smilepayz_webhook.verify(&headers, &body) {
+        Ok(v) => v,
+        Err(rejected) => return rejected.response::<String>().into_response(),
+    };
     let ack = verified.response::<String>().into_response();
     let event = verified.event;
     let identity = smilepayz_event_identity(&event);
