@@ -31,6 +31,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ledger;
+pub mod metrics;
 pub mod orders;
 
 use std::sync::Arc;
@@ -155,6 +156,7 @@ pub fn router(state: AppState) -> Router {
         .route("/webhooks/monnet", post(webhook_monnet))
         .route("/orders/{id}", get(show_order))
         .with_state(state)
+        .merge(metrics::routes()) // GET /metrics: Prometheus text (src/metrics.rs)
 }
 
 fn plain(status: StatusCode, text: impl Into<String>) -> Response {

@@ -418,3 +418,56 @@ async fn checkout_webhooks_ledger_and_confirmation_end_to_end() {
         .await
         .unwrap();
 }
+
+/// The service serves the SDK's metrics in Prometheus text at `/metrics`:
+/// after a checkout, its gateway call is counted (by gateway, operation and
+/// outcome, never by order number) and timed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_served_in_prometheus_text() {
+    let sim = tokio::task::spawn_blocking(|| {
+        LoopbackServer::start(
+            Simulator::with_test_keys().unwrap(),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .unwrap()
+    })
+    .await
+    .unwrap();
+    let app = start_app(&sim).await;
+    let http = browser();
+    let res = http
+        .post(format!("http://{}/checkout/smilepayz", app.addr))
+        .form(&[("amount", "20000")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let res = http
+        .get(format!("http://{}/metrics", app.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let text = res.text().await.unwrap();
+    assert!(
+        text.contains(
+            r#"pasarela_calls_total{gateway="smilepayz",operation="pay_in",outcome="created"}"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("pasarela_call_duration_seconds_bucket{"),
+        "{text}"
+    );
+    app.stop.send(()).unwrap();
+    app.task.await.unwrap().unwrap();
+    tokio::task::spawn_blocking(move || sim.shutdown())
+        .await
+        .unwrap();
+}
