@@ -646,7 +646,8 @@ pub mod monnet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::{TransportError, TransportErrorKind};
+    use crate::transport::TransportError;
+    use crate::transport::tests::failed;
 
     fn op(effect: Effect) -> Operation<String> {
         let request = PreparedRequest::new(
@@ -676,14 +677,6 @@ mod tests {
                 Err(crate::error::ParseError::EmptyBody { status: r.status }.into())
             }
         })
-    }
-
-    fn failed(delivery: Delivery) -> Result<RawResponse, TransportError> {
-        Err(TransportError::new(
-            TransportErrorKind::Other,
-            delivery,
-            "x",
-        ))
     }
 
     #[test]

@@ -31,36 +31,27 @@
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
-use zeroize::Zeroizing;
+use crate::secret::redacted_string;
 
 macro_rules! personal {
     ($(#[$meta:meta])* $name:ident) => {
-        $(#[$meta])*
-        #[derive(Clone, Default)]
-        pub struct $name(Zeroizing<String>);
+        redacted_string! {
+            $(#[$meta])*
+            $name,
+            expose,
+            "The value itself. Call this only to send it or to show it to the person it belongs to, never to log it."
+        }
 
         impl $name {
-            /// Wraps a value (checked where it is sent, by the request's
-            /// `build()`).
-            pub fn new(value: impl Into<String>) -> Self {
-                Self(Zeroizing::new(value.into()))
-            }
-
-            /// The value itself. Call this only to send it or to show it to
-            /// the person it belongs to, never to log it.
-            pub fn expose(&self) -> &str {
-                &self.0
-            }
-
             /// Whether the value is empty.
             pub fn is_empty(&self) -> bool {
                 self.0.is_empty()
             }
         }
 
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(concat!(stringify!($name), "(<redacted>)"))
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new(String::new())
             }
         }
 
@@ -93,18 +84,6 @@ macro_rules! personal {
         impl Hash for $name {
             fn hash<H: Hasher>(&self, state: &mut H) {
                 self.expose().hash(state)
-            }
-        }
-
-        impl From<String> for $name {
-            fn from(value: String) -> Self {
-                Self::new(value)
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(value: &str) -> Self {
-                Self::new(value)
             }
         }
 

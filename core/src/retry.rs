@@ -332,15 +332,8 @@ impl fmt::Debug for Retry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::{TransportError, TransportErrorKind};
-
-    fn failed(delivery: Delivery) -> Result<RawResponse, TransportError> {
-        Err(TransportError::new(
-            TransportErrorKind::Other,
-            delivery,
-            "x",
-        ))
-    }
+    use crate::transport::TransportError;
+    use crate::transport::tests::failed;
 
     #[test]
     fn only_what_cannot_make_a_second_payment_is_retried() {

@@ -34,8 +34,8 @@ use pasarela_core::smilepayz::{
     sign_callback,
 };
 use pasarela_core::transport::BlockingTransport;
-use pasarela_core::{Money, MonnetKey, PreparedRequest};
-use pasarela_simulator::{InProcess, TEST_PLATFORM_PRIVATE_KEY, codes};
+use pasarela_core::{Money, MonnetKey, PreparedRequest, RawResponse};
+use pasarela_simulator::{Credentials, InProcess, TEST_PLATFORM_PRIVATE_KEY, codes};
 use serde_json::json;
 use tracing_subscriber::fmt::format::FmtSpan;
 
@@ -224,6 +224,30 @@ fn create_request(operation: &str, centimos: u64) -> CreateRequest {
         .unwrap()
 }
 
+/// A SmilePayz client for the simulator's merchant, knowing its codes,
+/// retrying what is safe to.
+fn smilepayz_client<T: BlockingTransport>(creds: &Credentials, transport: T) -> SmilepayzClient<T> {
+    SmilepayzClient::new(
+        SmilepayzSettings::new(smilepayz_config(creds))
+            .with_code_meanings(codes::smilepayz::MEANINGS.iter().copied()),
+        transport,
+    )
+    .with_retry(RetryPolicy::recommended())
+}
+
+/// Posts a JSON delivery to the merchant, as a gateway (or a forger) does.
+fn deliver(url: &str, mut headers: Vec<(String, String)>, body: &serde_json::Value) -> RawResponse {
+    headers.insert(0, ("Content-Type".into(), "application/json".into()));
+    http()
+        .send(PreparedRequest::new(
+            Method::POST,
+            url.parse().unwrap(),
+            headers,
+            serde_json::to_vec(body).unwrap(),
+        ))
+        .unwrap()
+}
+
 /// The whole flow; returns the secrets it used (the needles' sources).
 fn full_flow() -> (String, String, String) {
     let server = server();
@@ -241,21 +265,18 @@ fn full_flow() -> (String, String, String) {
     .unwrap();
 
     // SmilePayz over ureq: a pay-in, its callback, its confirmation.
-    let sp = SmilepayzClient::new(
-        SmilepayzSettings::new(smilepayz_config(&creds))
-            .with_code_meanings(codes::smilepayz::MEANINGS.iter().copied()),
-        http(),
-    )
-    .with_retry(RetryPolicy::recommended());
-    let order = order_no("OBS");
-    let created = sp
-        .pay_in(&pay_in_request(
+    let sp = smilepayz_client(&creds, http());
+    let pay_in = |order: &str, centimos| {
+        let callback = shop.url(SMILEPAYZ_PATH);
+        sp.pay_in(&pay_in_request(
             &creds.smilepayz.merchant_id,
-            &order,
-            20000,
-            &shop.url(SMILEPAYZ_PATH),
+            order,
+            centimos,
+            &callback,
         ))
-        .unwrap();
+    };
+    let order = order_no("OBS");
+    let created = pay_in(&order, 20000).unwrap();
     assert!(matches!(created, PayInOutcome::Redirect(_)));
     let trade_no = created.response().trade_no.clone().unwrap();
     let settled = post_json(
@@ -274,15 +295,7 @@ fn full_flow() -> (String, String, String) {
     .unwrap();
 
     // A decline (40001): created already failed.
-    let declined_order = order_no("OBSD");
-    let declined = sp
-        .pay_in(&pay_in_request(
-            &creds.smilepayz.merchant_id,
-            &declined_order,
-            40001,
-            &shop.url(SMILEPAYZ_PATH),
-        ))
-        .unwrap();
+    let declined = pay_in(&order_no("OBSD"), 40001).unwrap();
     assert!(matches!(declined, PayInOutcome::Declined(_)));
 
     // A forged callback: signed with the merchant's key, not the platform's.
@@ -295,35 +308,25 @@ fn full_flow() -> (String, String, String) {
         &timestamp,
     )
     .unwrap();
-    let forged = http()
-        .send(PreparedRequest::new(
-            Method::POST,
-            shop.url(SMILEPAYZ_PATH).parse().unwrap(),
-            vec![
-                ("Content-Type".into(), "application/json".into()),
-                ("X-TIMESTAMP".into(), timestamp),
-                ("X-SIGNATURE".into(), forged_signature),
-            ],
-            serde_json::to_vec(&json!({
+    let forged = deliver(
+        &shop.url(SMILEPAYZ_PATH),
+        vec![
+            ("X-TIMESTAMP".into(), timestamp),
+            ("X-SIGNATURE".into(), forged_signature),
+        ],
+        &json!({
                 "orderNo": order, "tradeNo": trade_no, "merchantId": creds.smilepayz.merchant_id,
                 "status": "SUCCESS", "money": {"amount": 20000, "currency": "PEN"},
                 "transactionTime": "2020-12-17T10:55:00-05:00",
                 "payer": {"name": PAYER_NAME, "email": PAYER_EMAIL, "phone": PAYER_PHONE},
-            }))
-            .unwrap(),
-        ))
-        .unwrap();
+        }),
+    );
     assert_eq!(forged.status, 401);
 
     // A timeout (40005 in-process): the outcome is unknown; reconcile.
     let in_process = InProcess::new(simulator());
     let ip_creds = in_process.credentials();
-    let ip = SmilepayzClient::new(
-        SmilepayzSettings::new(smilepayz_config(&ip_creds))
-            .with_code_meanings(codes::smilepayz::MEANINGS.iter().copied()),
-        in_process.clone(),
-    )
-    .with_retry(RetryPolicy::recommended());
+    let ip = smilepayz_client(&ip_creds, in_process.clone());
     let slow_order = order_no("OBST");
     let err = ip
         .pay_in(&pay_in_request(
@@ -377,21 +380,17 @@ fn full_flow() -> (String, String, String) {
         "PEN",
         &key_monnet,
     );
-    let forged = http()
-        .send(PreparedRequest::new(
-            Method::POST,
-            shop.url(MONNET_PATH).parse().unwrap(),
-            vec![("Content-Type".into(), "application/json".into())],
-            serde_json::to_vec(&json!({
+    let forged = deliver(
+        &shop.url(MONNET_PATH),
+        vec![],
+        &json!({
                 "payinStateID": 5, "payinState": "Autorizado",
                 "payinMerchantID": creds.monnet.merchant_id, "payinAmount": "1500.00",
                 "payinCurrency": "PEN", "payinMerchantOperationNumber": operation,
                 "payinMethod": "TCTD", "payinVerification": hash,
                 "payinCustomerName": FIRST_NAME, "payinCustomerEmail": CUSTOMER_EMAIL,
-            }))
-            .unwrap(),
-        ))
-        .unwrap();
+        }),
+    );
     assert_eq!(forged.status, 401);
 
     (

@@ -264,54 +264,45 @@ pub fn verify_callback(
     now: OffsetDateTime,
     tolerance: Duration,
 ) -> Result<VerifiedCallback, VerifyError> {
-    let outcome = verify(timestamp, signature, body, platform, now, tolerance);
+    let outcome = (|| {
+        let timestamp_text = timestamp
+            .ok_or(VerifyError::MissingHeader(TIMESTAMP_HEADER))?
+            .trim();
+        let signature_text = signature.ok_or(VerifyError::MissingHeader(SIGNATURE_HEADER))?;
+        let signed_at = parse_timestamp(timestamp_text).ok_or(VerifyError::MalformedTimestamp)?;
+        let signature = decode_signature(signature_text)?;
+        let signed: TradeNoWire = json::decode_callback(body)?;
+        let trade_no = signed
+            .trade_no
+            .filter(|t| !t.is_empty())
+            .ok_or(VerifyError::MissingField("tradeNo"))?;
+        let message = callback_string_to_sign(&trade_no, timestamp_text);
+        crate::crypto::verify_as(
+            platform,
+            super::signature::SIGNATURE_ALGORITHM,
+            message.as_bytes(),
+            &signature,
+        )?;
+        check_timestamp_window(signed_at, now, tolerance)?;
+        let wire: <CallbackClaims as FromWire>::Wire = json::decode_callback(body)?;
+        let claims = CallbackClaims::from_wire(wire).map_err(|e| VerifyError::MalformedBody {
+            path: e.path,
+            reason: e.reason.into_owned(),
+        })?;
+        Ok(VerifiedCallback {
+            authenticated: CallbackAuth {
+                trade_no,
+                timestamp: signed_at,
+                timestamp_text: timestamp_text.to_owned(),
+            },
+            claims,
+        })
+    })();
     crate::observe::verification(
         crate::observe::SMILEPAYZ,
         outcome.as_ref().map(|c| c.authenticated().trade_no()),
     );
     outcome
-}
-
-fn verify(
-    timestamp: Option<&str>,
-    signature: Option<&str>,
-    body: &[u8],
-    platform: &(impl Verifier + ?Sized),
-    now: OffsetDateTime,
-    tolerance: Duration,
-) -> Result<VerifiedCallback, VerifyError> {
-    let timestamp_text = timestamp
-        .ok_or(VerifyError::MissingHeader(TIMESTAMP_HEADER))?
-        .trim();
-    let signature_text = signature.ok_or(VerifyError::MissingHeader(SIGNATURE_HEADER))?;
-    let signed_at = parse_timestamp(timestamp_text).ok_or(VerifyError::MalformedTimestamp)?;
-    let signature = decode_signature(signature_text)?;
-    let signed: TradeNoWire = json::decode_callback(body)?;
-    let trade_no = signed
-        .trade_no
-        .filter(|t| !t.is_empty())
-        .ok_or(VerifyError::MissingField("tradeNo"))?;
-    let message = callback_string_to_sign(&trade_no, timestamp_text);
-    crate::crypto::verify_as(
-        platform,
-        super::signature::SIGNATURE_ALGORITHM,
-        message.as_bytes(),
-        &signature,
-    )?;
-    check_timestamp_window(signed_at, now, tolerance)?;
-    let wire: <CallbackClaims as FromWire>::Wire = json::decode_callback(body)?;
-    let claims = CallbackClaims::from_wire(wire).map_err(|e| VerifyError::MalformedBody {
-        path: e.path,
-        reason: e.reason.into_owned(),
-    })?;
-    Ok(VerifiedCallback {
-        authenticated: CallbackAuth {
-            trade_no,
-            timestamp: signed_at,
-            timestamp_text: timestamp_text.to_owned(),
-        },
-        claims,
-    })
 }
 
 #[cfg(test)]

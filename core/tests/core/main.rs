@@ -14,3 +14,4 @@ mod samples;
 mod send_spawn;
 mod signing;
 mod structure;
+mod support;

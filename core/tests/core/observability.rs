@@ -13,29 +13,18 @@ use pasarela_core::monnet;
 use pasarela_core::retry::RetryPolicy;
 use pasarela_core::smilepayz::{self, DEFAULT_CALLBACK_TOLERANCE};
 use pasarela_core::transport::{Delivery, TransportError, TransportErrorKind};
-use pasarela_core::{MerchantSecret, PreparedRequest, RawResponse};
+use pasarela_core::{PreparedRequest, RawResponse};
 use time::macros::datetime;
 
 use crate::samples;
+use crate::support::smilepayz_settings;
 
 const CREATED: &str = r#"{"code":"00","message":"ok","orderNo":"ORDER123","merchant":{"merchantId":"20011"},"money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00","channel":{"paymentMethod":"CASHIER_PE","paymentUrl":"https://pay.example/x"},"tradeNo":"T1","status":"PROCESSING"}"#;
 const DECLINED: &str = r#"{"code":"00","message":"ok","orderNo":"ORDER123","merchant":{"merchantId":"20011"},"money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00","channel":{"paymentMethod":"CASHIER_PE","paymentUrl":"https://pay.example/x"},"tradeNo":"T1","status":"FAILED"}"#;
 const PAID: &str = r#"{"code":"00","message":"ok","tradeNo":"T1","status":"SUCCESS","money":{"amount":20000,"currency":"PEN"}}"#;
 
 fn settings() -> SmilepayzSettings {
-    let key = PrivateKey::load(include_str!(
-        "../../testdata/keys/merchant_private_pkcs8.pem"
-    ))
-    .unwrap();
-    let config = smilepayz::Config::new(
-        "20011",
-        MerchantSecret::new("TEST-ONLY-secret"),
-        Backend::Rsa.signer(&key).unwrap(),
-        smilepayz::Environment::Sandbox,
-    )
-    .unwrap();
-    SmilepayzSettings::new(config)
-        .with_clock(|| datetime!(2020-12-17 15:55:00 UTC))
+    smilepayz_settings("20011")
         .with_code_meaning("12", pasarela_core::outcome::SmilepayzCodeMeaning::Refused)
 }
 
@@ -53,11 +42,21 @@ mod spans {
     use tracing_subscriber::layer::{Context, SubscriberExt};
 
     /// A span's or an event's name, target and fields.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone)]
     pub struct Seen {
         pub name: String,
         pub target: String,
         pub fields: BTreeMap<String, String>,
+    }
+
+    impl Seen {
+        fn of(metadata: &tracing::Metadata<'_>) -> Self {
+            Seen {
+                name: metadata.name().to_owned(),
+                target: metadata.target().to_owned(),
+                fields: BTreeMap::new(),
+            }
+        }
     }
 
     impl Visit for Seen {
@@ -102,11 +101,7 @@ mod spans {
     impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Route {
         fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, _: Context<'_, S>) {
             with_current(|capture| {
-                let mut seen = Seen {
-                    name: attrs.metadata().name().to_owned(),
-                    target: attrs.metadata().target().to_owned(),
-                    ..Seen::default()
-                };
+                let mut seen = Seen::of(attrs.metadata());
                 attrs.record(&mut seen);
                 let mut spans = capture.spans.lock().unwrap();
                 capture
@@ -127,11 +122,7 @@ mod spans {
         }
         fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
             with_current(|capture| {
-                let mut seen = Seen {
-                    name: event.metadata().name().to_owned(),
-                    target: event.metadata().target().to_owned(),
-                    ..Seen::default()
-                };
+                let mut seen = Seen::of(event.metadata());
                 event.record(&mut seen);
                 capture.events.lock().unwrap().push(seen);
             })

@@ -10,19 +10,19 @@ use std::time::{Duration, Instant};
 
 use pasarela_core::client::{
     AsyncMonnetClient, AsyncSmilepayzClient, ClientError, MonnetClient, MonnetSettings,
-    SmilepayzClient, SmilepayzSettings, Unknown,
+    SmilepayzClient, Unknown,
 };
-use pasarela_core::crypto::{Backend, PrivateKey};
 use pasarela_core::monnet::{self, StatusQuery};
 use pasarela_core::retry::{RetryPolicy, Sleep, Sleeper};
 use pasarela_core::smilepayz::{self, PayInOutcome};
 use pasarela_core::transport::{
     AsyncTransport, BlockingTransport, Delivery, TransportError, TransportErrorKind,
 };
-use pasarela_core::{MerchantSecret, PreparedRequest, RawResponse};
+use pasarela_core::{PreparedRequest, RawResponse};
 use time::macros::datetime;
 
 use crate::samples;
+use crate::support::smilepayz_settings;
 
 const CREATED: &str = r#"{"code":"00","message":"ok","orderNo":"ORDER123","merchant":{"merchantId":"20011"},"money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00","channel":{"paymentMethod":"CASHIER_PE","paymentUrl":"https://pay.example/x"},"tradeNo":"T1","status":"PROCESSING"}"#;
 const NO_OPERATIONS: &str = r#"{"payinMerchantID":"4001","operations":[]}"#;
@@ -153,23 +153,8 @@ fn monnet(script: &Script, time: &FakeTime) -> MonnetClient<Script> {
     .with_jitter(|| u64::MAX)
 }
 
-fn smilepayz_settings() -> SmilepayzSettings {
-    let key = PrivateKey::load(include_str!(
-        "../../testdata/keys/merchant_private_pkcs8.pem"
-    ))
-    .unwrap();
-    let config = smilepayz::Config::new(
-        "20011",
-        MerchantSecret::new("TEST-ONLY-secret"),
-        Backend::Rsa.signer(&key).unwrap(),
-        smilepayz::Environment::Sandbox,
-    )
-    .unwrap();
-    SmilepayzSettings::new(config).with_clock(|| datetime!(2020-12-17 15:55:00 UTC))
-}
-
 fn smilepayz(script: &Script, time: &FakeTime) -> SmilepayzClient<Script> {
-    SmilepayzClient::new(smilepayz_settings(), script.clone())
+    SmilepayzClient::new(smilepayz_settings("20011"), script.clone())
         .with_retry(policy())
         .with_sleeper(time.clone())
         .with_jitter(|| u64::MAX)
@@ -342,7 +327,7 @@ fn the_async_clients_retry_through_the_same_driver() {
 
     let time = FakeTime::new();
     let script = Script::new(&time, [failed(Delivery::MaybeSent)]);
-    let client = AsyncSmilepayzClient::new(smilepayz_settings(), script.clone())
+    let client = AsyncSmilepayzClient::new(smilepayz_settings("20011"), script.clone())
         .with_retry(policy())
         .with_sleeper(time.clone());
     let err = pasarela_core::transport::block_on(client.pay_in(&pay_in())).unwrap_err();

@@ -71,6 +71,20 @@ async fn start_app(sim: &LoopbackServer) -> App {
     }
 }
 
+/// The simulator on a loopback port it picked (started off the runtime:
+/// it starts a runtime of its own).
+async fn start_simulator() -> LoopbackServer {
+    tokio::task::spawn_blocking(|| {
+        LoopbackServer::start(
+            Simulator::with_test_keys().unwrap(),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
 fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -117,15 +131,7 @@ async fn deliver_callback(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn checkout_webhooks_ledger_and_confirmation_end_to_end() {
-    let sim = tokio::task::spawn_blocking(|| {
-        LoopbackServer::start(
-            Simulator::with_test_keys().unwrap(),
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .unwrap()
-    })
-    .await
-    .unwrap();
+    let sim = start_simulator().await;
     let app = start_app(&sim).await;
     let http = browser();
     let base = sim.base_url();
@@ -424,24 +430,13 @@ async fn checkout_webhooks_ledger_and_confirmation_end_to_end() {
 /// outcome, never by order number) and timed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_are_served_in_prometheus_text() {
-    let sim = tokio::task::spawn_blocking(|| {
-        LoopbackServer::start(
-            Simulator::with_test_keys().unwrap(),
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .unwrap()
-    })
-    .await
-    .unwrap();
+    let sim = start_simulator().await;
     let app = start_app(&sim).await;
     let http = browser();
-    let res = http
+    let checkout = http
         .post(format!("http://{}/checkout/smilepayz", app.addr))
-        .form(&[("amount", "20000")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
+        .form(&[("amount", "20000")]);
+    assert_eq!(checkout.send().await.unwrap().status(), 303);
     let res = http
         .get(format!("http://{}/metrics", app.addr))
         .send()
