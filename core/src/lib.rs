@@ -11,7 +11,12 @@
 //! - `verify_*` turns callback/notification header values and body bytes into
 //!   a verified, typed event.
 //!
-//! Time is always an argument, so every output is reproducible.
+//! Time is always an argument, so every output is reproducible. Around
+//! these, the [`client`]s read the time from a [`client::Clock`] (the system
+//! clock unless you give another), and only when you turn [`retry`]ing on do
+//! they wait, with the [`retry::Sleeper`] you give them (by default a
+//! blocking client sleeps its own thread and an async one uses a short
+//! helper thread per wait: pass your runtime's sleep to avoid it).
 //!
 //! ## A signed SmilePayz pay-in, byte for byte
 //!
