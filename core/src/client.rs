@@ -64,6 +64,12 @@
 //! | `InvalidResponse` | yes | a query's answer was not the protocol; retrying is safe |
 //! | `NotConfirmed` | yes (a query) | the gateway's answer does not confirm the event against your record: do not ship |
 //!
+//! **Retries** are off by default; [`Client::with_retry`] turns them on
+//! where they are safe (reads after any transport failure or HTTP 5xx,
+//! creates only when the request certainly never left): see
+//! [`crate::retry`]. With the `tracing` and `metrics` features every call is
+//! a span and a count ([`crate::observe`]).
+//!
 //! **Verified is not confirmed.** A callback or notification that passed
 //! its signature or hash check proves only what the gateway signed. The
 //! clients' `confirm_pay_in` / `confirm_operation` take the verified event
