@@ -10,10 +10,13 @@ use tracing_subscriber::EnvFilter;
 
 /// The filter for `verbose` (`-v` count) when `RUST_LOG` is unset: more
 /// of pasarela's own crates (`pasarela_cli`, `pasarela_core`, …), warnings
-/// only from the HTTP stacks beneath them.
+/// only from the HTTP stacks beneath them. Without `-v` the core's "webhook
+/// refused" warning is left out: `verify-callback` and `verify-notification`
+/// report the refusal as their result (one line), and a service's warning
+/// would only say it twice.
 fn level(verbose: u8) -> &'static str {
     match verbose {
-        0 => "warn",
+        0 => "warn,pasarela_core::webhook=error",
         1 => "warn,pasarela=info",
         _ => "warn,pasarela=debug",
     }
@@ -55,7 +58,10 @@ mod tests {
 
     #[test]
     fn rust_log_wins_over_verbose_and_a_bad_one_falls_back() {
-        assert_eq!(filter(None, 0).0.to_string(), "warn");
+        assert_eq!(
+            filter(None, 0).0.to_string(),
+            "pasarela_core::webhook=error,warn"
+        );
         assert_eq!(filter(None, 1).0.to_string(), "pasarela=info,warn");
         assert_eq!(filter(None, 5).0.to_string(), "pasarela=debug,warn");
         assert_eq!(filter(Some(""), 1).0.to_string(), "pasarela=info,warn");

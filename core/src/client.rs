@@ -16,10 +16,41 @@
 //! every outcome is classified in one place,
 //! [`Answer::finish`](crate::operation::Answer::finish).
 //!
-//! A method's return type is the carrier's `Output`: the plain
-//! `Result<T, ClientError<E>>` on a blocking client; a boxed `Send` future
-//! of it ([`ClientFuture`]) on an async one, so a call spawns on tokio from
-//! code generic over the transport.
+//! Each method is written once and generated for each flavour, so its
+//! signature reads plainly in these docs: on a blocking client it returns
+//! `Result<T, ClientError<Tr::Error>>`; on an async one a
+//! [`ClientFuture`]`<'_, T, Tr::Error>`, a boxed `Send` future of that same
+//! result borrowing only the client (not the arguments), so a call spawns on
+//! tokio from code generic over the transport. Both forward to the one
+//! driver.
+//!
+//! ```
+//! use pasarela_core::client::{AsyncMonnetClient, ClientError, MonnetClient};
+//! use pasarela_core::monnet::{Config, Environment, StatusQuery};
+//! use pasarela_core::transport::TransportError;
+//! use pasarela_core::{PreparedRequest, RawResponse};
+//!
+//! const EMPTY: &str = r#"{"payinMerchantID":"4001","operations":[]}"#;
+//! let config = Config::new("4001", "TEST-ONLY-key", Environment::Certification)?;
+//! let query = StatusQuery::by_operation_number("OP1");
+//!
+//! // Blocking: `status(&query)` is a `Result`.
+//! let blocking = MonnetClient::new(config.clone(), |_r: PreparedRequest| {
+//!     Ok::<_, TransportError>(RawResponse::new(200, EMPTY))
+//! });
+//! let answer: Result<_, ClientError<TransportError>> = blocking.status(&query);
+//! assert!(answer?.operations.is_empty());
+//!
+//! // Async: the same method is a `Send` future of the same `Result`.
+//! let client = AsyncMonnetClient::new(config, |_r: PreparedRequest| async {
+//!     Ok::<_, TransportError>(RawResponse::new(200, EMPTY))
+//! });
+//! let future = client.status(&query); // borrows the client only
+//! drop(query);
+//! let answer = pasarela_core::transport::block_on(future)?;
+//! assert!(answer.operations.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! Errors say what to do ([`ClientError`]):
 //!
@@ -33,6 +64,12 @@
 //! | `InvalidResponse` | yes | a query's answer was not the protocol; retrying is safe |
 //! | `NotConfirmed` | yes (a query) | the gateway's answer does not confirm the event against your record: do not ship |
 //!
+//! **Retries** are off by default; [`Client::with_retry`] turns them on
+//! where they are safe (reads after any transport failure or HTTP 5xx,
+//! creates only when the request certainly never left): see
+//! [`crate::retry`]. With the `tracing` and `metrics` features every call is
+//! a span and a count ([`crate::observe`]).
+//!
 //! **Verified is not confirmed.** A callback or notification that passed
 //! its signature or hash check proves only what the gateway signed. The
 //! clients' `confirm_pay_in` / `confirm_operation` take the verified event
@@ -45,10 +82,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use time::OffsetDateTime;
-
-use crate::error::{GatewayRejection, ParseError, PrepareError, SignError, ValidationError};
+use crate::error::{PrepareError, ValidationError};
 use crate::operation::Operation;
+use crate::retry::{Retry, RetryPolicy, Sleeper, ThreadSleeper, TimerThread};
 use crate::transport::{AsyncTransport, BlockingTransport, ByRef, Ready, TransportFailure};
 
 mod monnet;
@@ -60,189 +96,16 @@ pub use crate::confirm::{
     ConfirmedOperation, ConfirmedPayIn, ExpectedOperation, ExpectedPayIn, NotConfirmed, Seen,
 };
 
+/// Where the clients (and the webhook verifiers) read the time, defined in
+/// a module of its own below both.
+pub use crate::clock::{Clock, SystemClock};
+
+/// The outcome of a call that failed, defined in [`crate::outcome`] (below
+/// both the clients and the operations) and named here beside the calls.
+pub use crate::outcome::{ClientError, Unknown};
+
 pub use monnet::{CannotTell, MonnetSettings, OperationReconciliation};
 pub use smilepayz::{PayInReconciliation, SmilepayzSettings};
-
-/// Where the clients read the time (for signatures, timestamps and "today").
-pub trait Clock: Send + Sync {
-    /// The current instant.
-    fn now(&self) -> OffsetDateTime;
-}
-
-/// The system clock: the only place pasarela reads the time by itself.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc()
-    }
-}
-
-impl<F: Fn() -> OffsetDateTime + Send + Sync> Clock for F {
-    fn now(&self) -> OffsetDateTime {
-        self()
-    }
-}
-
-/// A client call failed. `E` is the transport's error type.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum ClientError<E> {
-    /// The input broke a protocol rule; nothing was sent.
-    Invalid(ValidationError),
-    /// The signer failed; nothing was sent.
-    Sign(SignError),
-    /// The gateway refused the request with an error code (and a status
-    /// below 500 for a create). Nothing was created by *this* request; a
-    /// rejection for a duplicate order/operation number means an earlier
-    /// request created it, so reconcile before acting.
-    Rejected(GatewayRejection),
-    /// The gateway refused the request because its order/operation number
-    /// is already used: a payment with that number exists (made by an
-    /// earlier attempt). Never create it anew under another number without
-    /// reconciling: `reconcile_*` tells its state. Reported only where the
-    /// code is known to mean this (SmilePayz: codes you configure; Monnet
-    /// documents none).
-    Duplicate(GatewayRejection),
-    /// The gateway answered, and its answer does not confirm the payment
-    /// against your record (amount or currency differs, unknown order,
-    /// still pending, not paid, merchant id not ours, …): do not ship.
-    NotConfirmed(NotConfirmed),
-    /// The request certainly never left: safe to retry.
-    NotSent(E),
-    /// The request may have reached the gateway and the payment may exist.
-    /// Query its status (the clients' `reconcile_*` helpers) before retrying.
-    OutcomeUnknown(Unknown<E>),
-    /// A query's answer was not the protocol (nothing can have been created
-    /// by a query, so a retry is safe).
-    InvalidResponse(ParseError),
-}
-
-/// Why the outcome of a call is unknown.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum Unknown<E> {
-    /// The transport failed after the request may have been written
-    /// (timeout, connection broken).
-    Transport(E),
-    /// An answer came, but not one the protocol describes (an HTTP 500, an
-    /// HTML error page, a truncated body).
-    Response(ParseError),
-    /// A create got an error code with a 5xx status, or a code documented
-    /// as an internal error (Monnet `0099`): a server failure may have
-    /// struck after the payment was recorded.
-    ServerRejection(GatewayRejection),
-    /// A create was refused with a code whose meaning nobody configured:
-    /// SmilePayz publishes no code list, so the code does not say whether
-    /// the pay-in was created. Give the client the codes your account
-    /// manager confirms (`SmilepayzSettings::with_code_meaning`,
-    /// [`SmilepayzCodeMeaning::Refused`](crate::outcome::SmilepayzCodeMeaning::Refused)).
-    UnrecognizedCode(GatewayRejection),
-}
-
-impl<E> ClientError<E> {
-    /// Whether the same call can be repeated without risking a duplicate
-    /// payment.
-    pub fn is_retry_safe(&self) -> bool {
-        matches!(
-            self,
-            ClientError::NotSent(_) | ClientError::InvalidResponse(_)
-        )
-    }
-
-    /// Whether the payment may exist at the gateway despite this error.
-    pub fn is_outcome_unknown(&self) -> bool {
-        matches!(self, ClientError::OutcomeUnknown(_))
-    }
-
-    /// Whether the gateway said the order/operation number is already
-    /// used (so a payment with it exists).
-    pub fn is_duplicate(&self) -> bool {
-        matches!(self, ClientError::Duplicate(_))
-    }
-
-    /// The gateway's refusal, when there was one (plain, duplicate, or with
-    /// a server error on a create).
-    pub fn rejection(&self) -> Option<&GatewayRejection> {
-        match self {
-            ClientError::Rejected(r)
-            | ClientError::Duplicate(r)
-            | ClientError::OutcomeUnknown(
-                Unknown::ServerRejection(r) | Unknown::UnrecognizedCode(r),
-            ) => Some(r),
-            _ => None,
-        }
-    }
-}
-
-impl<E: fmt::Display> fmt::Display for ClientError<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ClientError::Invalid(e) => write!(f, "not sent: {e}"),
-            ClientError::Sign(e) => write!(f, "not sent: {e}"),
-            ClientError::Rejected(e) => e.fmt(f),
-            ClientError::Duplicate(e) => write!(
-                f,
-                "duplicate: a payment with this number exists, reconcile it: {e}"
-            ),
-            ClientError::NotSent(e) => write!(f, "not sent (safe to retry): {e}"),
-            ClientError::NotConfirmed(e) => write!(f, "not confirmed, do not ship: {e}"),
-            ClientError::OutcomeUnknown(Unknown::Transport(e)) => write!(
-                f,
-                "outcome unknown, reconcile with a status query before retrying: {e}"
-            ),
-            ClientError::OutcomeUnknown(Unknown::Response(e)) => write!(
-                f,
-                "outcome unknown, reconcile with a status query before retrying: {e}"
-            ),
-            ClientError::OutcomeUnknown(Unknown::ServerRejection(e)) => write!(
-                f,
-                "outcome unknown, reconcile with a status query before retrying: {e}"
-            ),
-            ClientError::OutcomeUnknown(Unknown::UnrecognizedCode(e)) => write!(
-                f,
-                "outcome unknown (a code of no configured meaning), reconcile with a status \
-                 query before retrying: {e}"
-            ),
-            ClientError::InvalidResponse(e) => write!(f, "invalid response: {e}"),
-        }
-    }
-}
-
-impl<E: std::error::Error + 'static> std::error::Error for ClientError<E> {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ClientError::Invalid(e) => Some(e),
-            ClientError::Sign(e) => Some(e),
-            ClientError::NotConfirmed(e) => Some(e),
-            ClientError::Rejected(e)
-            | ClientError::Duplicate(e)
-            | ClientError::OutcomeUnknown(
-                Unknown::ServerRejection(e) | Unknown::UnrecognizedCode(e),
-            ) => Some(e),
-            ClientError::NotSent(e) | ClientError::OutcomeUnknown(Unknown::Transport(e)) => Some(e),
-            ClientError::OutcomeUnknown(Unknown::Response(e)) | ClientError::InvalidResponse(e) => {
-                Some(e)
-            }
-        }
-    }
-}
-
-impl<E> From<PrepareError> for ClientError<E> {
-    fn from(e: PrepareError) -> Self {
-        match e {
-            PrepareError::Invalid(v) => ClientError::Invalid(v),
-            PrepareError::Sign(s) => ClientError::Sign(s),
-        }
-    }
-}
-
-impl<E> From<ValidationError> for ClientError<E> {
-    fn from(e: ValidationError) -> Self {
-        ClientError::Invalid(e)
-    }
-}
 
 /// The boxed `Send` future an async client's method returns.
 pub type ClientFuture<'a, T, E> =
@@ -266,6 +129,7 @@ pub type AsyncMonnetClient<T> = Client<MonnetSettings, Async<T>>;
 pub struct Client<S, C> {
     settings: Arc<S>,
     carrier: C,
+    retry: Retry,
 }
 
 /// The blocking carrier: a [`BlockingTransport`] driven through the one
@@ -313,20 +177,28 @@ impl<T> sealed::Sealed for Async<T> {}
 pub trait Carrier: sealed::Sealed {
     /// The transport's error type.
     type Error: TransportFailure;
-    /// What a client method returns: `Result<T, ClientError<Error>>`
-    /// (blocking) or a [`ClientFuture`] of it (async).
+    /// What the driver hands back: `Result<T, ClientError<Error>>`
+    /// (blocking) or a [`ClientFuture`] of it (async). The client methods
+    /// spell it out per flavour.
     type Output<'a, T: Send + 'a>
     where
         Self: 'a;
 
     #[doc(hidden)]
-    fn run<'a, T: Send + 'a>(&'a self, call: Call<T>) -> Self::Output<'a, T>;
+    fn run<'a, T: Send + 'a>(&'a self, call: Call<T>, retry: &'a Retry) -> Self::Output<'a, T>;
+
+    /// How this flavour waits between retries by default: the blocking one
+    /// sleeps its thread, the async one uses a timer thread.
+    #[doc(hidden)]
+    fn default_sleeper() -> Arc<dyn Sleeper>;
 }
 
-/// The one driver: signs when an async signer is needed, sends, classifies.
+/// The one driver: signs when an async signer is needed, then sends (with
+/// the retries `retry` allows, inside the call's span) and classifies.
 async fn drive<Tr: AsyncTransport + ?Sized, T>(
     transport: &Tr,
     call: Call<T>,
+    retry: &Retry,
 ) -> Result<T, ClientError<Tr::Error>> {
     let operation = match call {
         Call::Ready(operation) => operation,
@@ -337,7 +209,7 @@ async fn drive<Tr: AsyncTransport + ?Sized, T>(
         Call::Failed(e) => return Err(e.into()),
         Call::NotConfirmed(e) => return Err(ClientError::NotConfirmed(e)),
     };
-    operation.send(transport).await
+    operation.send_with(transport, retry).await
 }
 
 impl<Tr: BlockingTransport> Carrier for Blocking<Tr> {
@@ -347,8 +219,13 @@ impl<Tr: BlockingTransport> Carrier for Blocking<Tr> {
     where
         Self: 'a;
 
-    fn run<'a, T: Send + 'a>(&'a self, call: Call<T>) -> Self::Output<'a, T> {
-        crate::transport::block_on(drive(&Ready(ByRef(&self.0)), call))
+    #[allow(private_interfaces)]
+    fn run<'a, T: Send + 'a>(&'a self, call: Call<T>, retry: &'a Retry) -> Self::Output<'a, T> {
+        crate::transport::block_on(drive(&Ready(ByRef(&self.0)), call, retry))
+    }
+
+    fn default_sleeper() -> Arc<dyn Sleeper> {
+        Arc::new(ThreadSleeper)
     }
 }
 
@@ -359,8 +236,13 @@ impl<Tr: AsyncTransport + Sync> Carrier for Async<Tr> {
     where
         Self: 'a;
 
-    fn run<'a, T: Send + 'a>(&'a self, call: Call<T>) -> Self::Output<'a, T> {
-        Box::pin(drive(&self.0, call))
+    #[allow(private_interfaces)]
+    fn run<'a, T: Send + 'a>(&'a self, call: Call<T>, retry: &'a Retry) -> Self::Output<'a, T> {
+        Box::pin(drive(&self.0, call, retry))
+    }
+
+    fn default_sleeper() -> Arc<dyn Sleeper> {
+        Arc::new(TimerThread)
     }
 }
 
@@ -371,6 +253,7 @@ impl<S, T: BlockingTransport> Client<S, Blocking<T>> {
         Self {
             settings: Arc::new(settings.into()),
             carrier: Blocking(transport),
+            retry: Retry::off(Blocking::<T>::default_sleeper()),
         }
     }
 
@@ -387,6 +270,7 @@ impl<S, T: AsyncTransport + Sync> Client<S, Async<T>> {
         Self {
             settings: Arc::new(settings.into()),
             carrier: Async(transport),
+            retry: Retry::off(Async::<T>::default_sleeper()),
         }
     }
 
@@ -402,14 +286,114 @@ impl<S, C: Carrier> Client<S, C> {
         &self.settings
     }
 
-    /// Sends any operation (one from [`crate::operation`] or your own) and
-    /// classifies the outcome.
-    pub fn execute<T: Send + 'static>(&self, operation: Operation<T>) -> C::Output<'_, T> {
-        self.carrier.run(Call::Ready(operation))
+    /// Retries what can be sent again without risking a second payment,
+    /// by `policy` ([`crate::retry`]: reads on any transport failure or
+    /// HTTP 5xx, creates only when the request certainly did not leave).
+    /// Off by default.
+    pub fn with_retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry.policy = policy;
+        self
+    }
+
+    /// Waits between retries (and reads the time of the retry budget and
+    /// of the call's latency) with `sleeper`: your runtime's sleep
+    /// (`tokio::time::sleep`), or a fake in tests. By default a blocking
+    /// client sleeps its thread ([`ThreadSleeper`]) and an async one uses
+    /// a timer thread ([`TimerThread`]).
+    pub fn with_sleeper(mut self, sleeper: impl Sleeper + 'static) -> Self {
+        self.retry.sleeper = Arc::new(sleeper);
+        self
+    }
+
+    /// Draws the retry waits' jitter from `random` (uniform `u64`s; by
+    /// default [`std_random`](crate::retry::std_random)). Tests pass a
+    /// fixed sequence.
+    pub fn with_jitter(mut self, random: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
+        self.retry.random = Arc::new(random);
+        self
+    }
+
+    /// The retry policy in force.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry.policy
     }
 
     pub(crate) fn run<T: Send + 'static>(&self, call: Call<T>) -> C::Output<'_, T> {
-        self.carrier.run(call)
+        self.carrier.run(call, &self.retry)
+    }
+
+    fn execute_call<T: Send + 'static>(&self, operation: Operation<T>) -> Call<T> {
+        Call::Ready(operation)
+    }
+}
+
+/// Generates a client method list for both flavours from one declaration:
+/// on `Client<S, Blocking<Tr>>` each method returns
+/// `Result<T, ClientError<Tr::Error>>`, on `Client<S, Async<Tr>>` a
+/// [`ClientFuture`] of it. Each forwards to a private method (`=> name`)
+/// that builds the [`Call`] for the one driver, so the logic is written
+/// once and the signatures read plainly in rustdoc.
+///
+/// ```text
+/// flavoured! {
+///     impl[generics] Settings {
+///         /// docs
+///         pub fn name[U: Send + 'static](&self, arg: Type, ...) -> Output => call_builder;
+///     }
+/// }
+/// ```
+macro_rules! flavoured {
+    (
+        impl[$($impl_gen:tt)*] $settings:ty {
+            $(
+                $(#[doc = $doc:literal])*
+                pub fn $name:ident $([$($gen:tt)*])? (&self $(, $arg:ident : $arg_ty:ty)* $(,)?)
+                    -> $out:ty => $call:ident;
+            )*
+        }
+    ) => {
+        /// Blocking calls: each returns its `Result` once the answer is
+        /// classified.
+        impl<$($impl_gen)* Tr: $crate::transport::BlockingTransport>
+            $crate::client::Client<$settings, $crate::client::Blocking<Tr>>
+        {
+            $(
+                $(#[doc = $doc])*
+                #[doc = ""]
+                #[doc = "Blocking: returns once the answer is classified."]
+                pub fn $name $(<$($gen)*>)? (&self $(, $arg: $arg_ty)*)
+                    -> Result<$out, $crate::client::ClientError<Tr::Error>>
+                {
+                    self.run(self.$call($($arg),*))
+                }
+            )*
+        }
+
+        /// Async calls: each returns a boxed `Send` future of its `Result`
+        /// that borrows only the client.
+        impl<$($impl_gen)* Tr: $crate::transport::AsyncTransport + Sync>
+            $crate::client::Client<$settings, $crate::client::Async<Tr>>
+        {
+            $(
+                $(#[doc = $doc])*
+                #[doc = ""]
+                #[doc = "Async: a boxed `Send` future ([`ClientFuture`](crate::client::ClientFuture)) that borrows only the client; await it or spawn it."]
+                pub fn $name $(<$($gen)*>)? (&self $(, $arg: $arg_ty)*)
+                    -> $crate::client::ClientFuture<'_, $out, Tr::Error>
+                {
+                    self.run(self.$call($($arg),*))
+                }
+            )*
+        }
+    };
+}
+pub(crate) use flavoured;
+
+flavoured! {
+    impl[S,] S {
+        /// Sends any operation (one from [`crate::operation`] or your own)
+        /// and classifies the outcome.
+        pub fn execute[T: Send + 'static](&self, operation: Operation<T>) -> T => execute_call;
     }
 }
 
@@ -417,6 +401,7 @@ impl<S: fmt::Debug, C> fmt::Debug for Client<S, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("settings", &self.settings)
+            .field("retry", &self.retry.policy)
             .finish_non_exhaustive()
     }
 }

@@ -14,6 +14,11 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::crypto::SignatureError;
+/// The errors of signing and key loading, defined beside the signers
+/// ([`crate::crypto`]) and named here with the others.
+pub use crate::crypto::{KeyError, SignError};
+
 /// The rule a field broke. Messages never include the offending value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -93,40 +98,6 @@ impl fmt::Display for ValidationError {
 }
 
 impl std::error::Error for ValidationError {}
-
-/// A signer could not produce a signature (for example an HSM was unreachable).
-#[derive(Debug)]
-pub struct SignError {
-    message: String,
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
-}
-
-impl SignError {
-    /// A signing failure with a description and, optionally, its cause.
-    pub fn new(
-        message: impl Into<String>,
-        source: Option<Box<dyn std::error::Error + Send + Sync>>,
-    ) -> Self {
-        Self {
-            message: message.into(),
-            source,
-        }
-    }
-}
-
-impl fmt::Display for SignError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "signing failed: {}", self.message)
-    }
-}
-
-impl std::error::Error for SignError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
-            .as_deref()
-            .map(|e| e as &(dyn std::error::Error + 'static))
-    }
-}
 
 /// A call could not be prepared — its input broke a rule, or its signer
 /// failed — so nothing was produced and nothing was sent. The clients report
@@ -335,40 +306,40 @@ pub enum VerifyError {
     /// algorithm, or a remote verifier is unavailable): neither valid nor
     /// proven forged; answer with a retryable error.
     #[error("signature could not be checked: {0}")]
-    VerifierFailed(crate::crypto::SignatureError),
+    VerifierFailed(SignatureError),
 }
 
-impl From<crate::crypto::SignatureError> for VerifyError {
+impl VerifyError {
+    /// A short, stable name of the failure for logs and metrics
+    /// (`signature_mismatch`, `stale_timestamp`, `malformed_body`, …): never
+    /// a value from the request.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            VerifyError::MissingHeader(_) => "missing_header",
+            VerifyError::MalformedTimestamp => "malformed_timestamp",
+            VerifyError::BadBase64 => "bad_base64",
+            VerifyError::SignatureMismatch => "signature_mismatch",
+            VerifyError::TimestampOutsideTolerance { .. } => "stale_timestamp",
+            VerifyError::MalformedBody { .. } => "malformed_body",
+            VerifyError::MissingField(_) => "missing_field",
+            VerifyError::HashMismatch => "hash_mismatch",
+            VerifyError::Unverified(_) => "unverified",
+            VerifyError::MerchantMismatch(_) => "merchant_mismatch",
+            VerifyError::InvalidField { .. } => "invalid_field",
+            VerifyError::VerifierFailed(_) => "verifier_failed",
+        }
+    }
+}
+
+impl From<SignatureError> for VerifyError {
     /// A wrong or wrong-length signature is [`VerifyError::SignatureMismatch`];
     /// a verifier that could not check is [`VerifyError::VerifierFailed`].
-    fn from(e: crate::crypto::SignatureError) -> Self {
-        use crate::crypto::SignatureError as S;
+    fn from(e: SignatureError) -> Self {
+        use SignatureError as S;
         match e {
             S::Mismatch | S::WrongLength { .. } => VerifyError::SignatureMismatch,
             other => VerifyError::VerifierFailed(other),
         }
-    }
-}
-
-/// A key could not be loaded.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}; accepted formats: {accepted}")]
-pub struct KeyError {
-    message: String,
-    accepted: &'static str,
-}
-
-impl KeyError {
-    pub(crate) fn new(message: impl Into<String>, accepted: &'static str) -> Self {
-        Self {
-            message: message.into(),
-            accepted,
-        }
-    }
-
-    /// What was wrong with the input.
-    pub fn message(&self) -> &str {
-        &self.message
     }
 }
 

@@ -11,7 +11,12 @@
 //! - `verify_*` turns callback/notification header values and body bytes into
 //!   a verified, typed event.
 //!
-//! Time is always an argument, so every output is reproducible.
+//! Time is always an argument, so every output is reproducible. Around
+//! these, the [`client`]s read the time from a [`client::Clock`] (the system
+//! clock unless you give another), and only when you turn [`retry`]ing on do
+//! they wait, with the [`retry::Sleeper`] you give them (by default a
+//! blocking client sleeps its own thread and an async one uses a short
+//! helper thread per wait: pass your runtime's sleep to avoid it).
 //!
 //! ## A signed SmilePayz pay-in, byte for byte
 //!
@@ -357,9 +362,8 @@
 //!     handled: &mut HashSet<String>,                    // your database
 //!     order: impl Fn(&str) -> Option<ExpectedPayIn>,    // your records
 //!     request: &http::Request<Vec<u8>>,
-//!     now: time::OffsetDateTime,
 //! ) -> http::Response<String> {
-//!     let verified = match webhook.verify_request(request, now) {
+//!     let verified = match webhook.verify_request(request) { // now: the webhook's clock
 //!         Ok(verified) => verified,
 //!         Err(rejected) => return rejected.response(), // 401 forged or stale, 400 malformed
 //!     };
@@ -394,11 +398,12 @@
 //! # let request = http::Request::post("/smilepayz/callback").header("X-TIMESTAMP", ts)
 //! #     .header("X-SIGNATURE", smilepayz::sign_callback(&*Backend::default().signer(&platform)?, "T1", ts)?)
 //! #     .body(br#"{"orderNo":"ORDER1234","tradeNo":"T1","merchantId":"20011","status":"SUCCESS","money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00"}"#.to_vec())?;
-//! let webhook = SmilepayzWebhook::new(Backend::default().verifier(&platform.public_key())?); // once
+//! let webhook = SmilepayzWebhook::new(Backend::default().verifier(&platform.public_key())?) // once
+//! #   .with_clock(|| time::macros::datetime!(2020-12-17 15:55:30 UTC)) // the example's "now"
+//!     ;
 //! let mut handled = HashSet::new();
 //! let order = |no: &str| (no == "ORDER1234").then(|| ExpectedPayIn::new(no, Money::pen(20000)));
-//! let now = time::macros::datetime!(2020-12-17 15:55:30 UTC);
-//! let response = on_callback(&webhook, &client, &mut handled, order, &request, now);
+//! let response = on_callback(&webhook, &client, &mut handled, order, &request);
 //! assert_eq!((response.status().as_u16(), response.body().as_str()), (200, "SUCCESS"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -412,6 +417,8 @@
 //! |---|---|
 //! | *(none)* | signing and verification on the pure-Rust `rsa` crate |
 //! | `aws-lc` | adds the AWS-LC backend (constant-time, faster) and makes it [`crypto::Backend::default`] |
+//! | `tracing` | one `tracing` span per gateway call and events for webhook verification and confirmation ([`observe`]); nothing secret or personal in any field |
+//! | `metrics` | call, retry, webhook and confirmation counters and latency histograms through the `metrics` facade ([`observe`]) |
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -422,6 +429,7 @@
 mod readme_doctests {}
 
 pub mod client;
+mod clock;
 pub mod confirm;
 pub mod crypto;
 pub mod error;
@@ -430,8 +438,11 @@ mod json;
 mod json_writer;
 mod money;
 pub mod monnet;
+pub mod observe;
 pub mod operation;
 pub mod outcome;
+pub mod personal;
+pub mod retry;
 pub mod schema;
 pub mod secret;
 pub mod smilepayz;

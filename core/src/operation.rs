@@ -44,12 +44,16 @@
 //! ```
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
-use crate::client::{ClientError, Unknown};
 use crate::confirm::NotConfirmed;
 use crate::crypto::{AsyncSigner, Signer};
 use crate::error::{GatewayRejection, ResponseError, SignError};
 use crate::http::{PreparedRequest, RawResponse};
+pub use crate::observe::Description;
+use crate::observe::{CallSpan, Finished};
+use crate::outcome::{ClientError, Unknown};
+use crate::retry::{Retry, TimerThread, retry_reason};
 use crate::smilepayz::UnsignedRequest;
 use crate::transport::{
     AsyncTransport, BlockingTransport, ByRef, Delivery, Ready, TransportFailure,
@@ -99,6 +103,7 @@ type Parser<T> = Box<dyn FnOnce(RawResponse) -> Result<T, AnswerError> + Send>;
 pub struct Answer<T> {
     effect: Effect,
     parse: Parser<T>,
+    classify: Option<fn(&T) -> &'static str>,
 }
 
 impl<T> Answer<T> {
@@ -181,6 +186,7 @@ impl<T> Answer<T> {
         Answer {
             effect: self.effect,
             parse: Box::new(move |response| f(parse(response))),
+            classify: None,
         }
     }
 }
@@ -200,6 +206,7 @@ impl<T> fmt::Debug for Answer<T> {
 pub struct Operation<T> {
     request: PreparedRequest,
     answer: Answer<T>,
+    description: Description,
 }
 
 impl<T> Operation<T> {
@@ -214,8 +221,43 @@ impl<T> Operation<T> {
             answer: Answer {
                 effect,
                 parse: Box::new(move |response| parse(response).map_err(AnswerError::from)),
+                classify: None,
             },
+            description: Description::default(),
         }
+    }
+
+    /// Names the call for its span and metrics (gateway, operation, our
+    /// reference: [`crate::observe`]); without it an operation of your own
+    /// is `custom`/`custom`.
+    ///
+    /// ```
+    /// use pasarela_core::operation::{Description, Effect, Operation};
+    /// use pasarela_core::{PreparedRequest, RawResponse};
+    ///
+    /// let request = PreparedRequest::new(
+    ///     pasarela_core::http::Method::POST, "https://gw.example/refund".parse()?, vec![], b"{}".to_vec());
+    /// let op = Operation::new(request, Effect::ReadOnly, |r: RawResponse| Ok(r.status))
+    ///     .describe(Description::new("smilepayz", "refund").with_reference("ORDER1"));
+    /// assert_eq!(op.description().operation(), "refund");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn describe(mut self, description: Description) -> Self {
+        self.description = description;
+        self
+    }
+
+    /// What the call is, for its span and metrics.
+    pub fn description(&self) -> &Description {
+        &self.description
+    }
+
+    /// Names the outcome of a success for the span and metrics (`created`,
+    /// `declined`, `found`, …); without it a create's success is `created`
+    /// and a read's `ok`.
+    pub fn classify(mut self, classify: fn(&T) -> &'static str) -> Self {
+        self.answer.classify = Some(classify);
+        self
     }
 
     /// The request that will be sent.
@@ -254,17 +296,92 @@ impl<T> Operation<T> {
         Operation {
             request: self.request,
             answer: self.answer.then(f),
+            description: self.description,
         }
     }
 
-    /// Sends over an async transport and classifies the outcome. The future
-    /// is `Send` when `T` is and the transport is `Sync`.
+    /// Sends over an async transport, once, and classifies the outcome,
+    /// inside the call's span ([`crate::observe`]). The future is `Send`
+    /// when `T` is and the transport is `Sync`. (The clients add retries,
+    /// [`crate::retry`].)
     pub async fn send<Tr: AsyncTransport + ?Sized>(
         self,
         transport: &Tr,
     ) -> Result<T, ClientError<Tr::Error>> {
-        let sent = transport.send(self.request).await;
-        self.answer.finish(sent)
+        static ONCE: OnceLock<Retry> = OnceLock::new();
+        let once = ONCE.get_or_init(|| Retry::off(Arc::new(TimerThread)));
+        self.send_with(transport, once).await
+    }
+
+    /// The one driver's send: the call's span, the attempts `retry` allows
+    /// (only where a second send cannot make a second payment), and the
+    /// one classification of the last attempt.
+    pub(crate) async fn send_with<Tr: AsyncTransport + ?Sized>(
+        self,
+        transport: &Tr,
+        retry: &Retry,
+    ) -> Result<T, ClientError<Tr::Error>> {
+        let Operation {
+            request,
+            answer,
+            description,
+        } = self;
+        let creates = answer.effect == Effect::CreatesPayment;
+        let span = CallSpan::start(&description, creates);
+        let started = retry.sleeper.now();
+        let policy = retry.policy;
+        let attempts = async {
+            let mut attempt = 1;
+            loop {
+                if attempt >= policy.max_attempts() {
+                    return (transport.send(request).await, attempt);
+                }
+                let sent = transport.send(request.clone()).await;
+                let Some(reason) = retry_reason(creates, &sent) else {
+                    return (sent, attempt);
+                };
+                let delay = policy.delay(attempt, (retry.random)());
+                let elapsed = retry.sleeper.now().saturating_duration_since(started);
+                if elapsed.saturating_add(delay) > policy.max_elapsed() {
+                    return (sent, attempt);
+                }
+                span.retrying(attempt + 1, delay, reason);
+                retry.sleeper.sleep(delay).await;
+                attempt += 1;
+            }
+        };
+        let (sent, attempts) = span.instrument(attempts).await;
+        let http_status = sent.as_ref().ok().map(|r| r.status);
+        let delivery = match &sent {
+            Ok(_) => "answered",
+            Err(e) => match e.delivery() {
+                Delivery::NotSent => "not_sent",
+                Delivery::MaybeSent => "maybe_sent",
+            },
+        };
+        let (classify, effect) = (answer.classify, answer.effect);
+        let result = answer.finish(sent);
+        let outcome = match &result {
+            Ok(value) => match classify {
+                Some(classify) => classify(value),
+                None if effect == Effect::CreatesPayment => "created",
+                None => "ok",
+            },
+            Err(e) => e.kind(),
+        };
+        span.finish(Finished {
+            outcome,
+            delivery,
+            http_status,
+            gateway_code: result
+                .as_ref()
+                .err()
+                .and_then(|e| e.rejection())
+                .map(|r| r.code.as_str()),
+            attempts,
+            latency: retry.sleeper.now().saturating_duration_since(started),
+        });
+        result
     }
 
     /// Sends over a blocking transport: the same code as
@@ -283,6 +400,7 @@ impl<T> fmt::Debug for Operation<T> {
         f.debug_struct("Operation")
             .field("request", &self.request)
             .field("effect", &self.answer.effect)
+            .field("description", &self.description)
             .finish()
     }
 }
@@ -295,6 +413,7 @@ impl<T> fmt::Debug for Operation<T> {
 pub struct UnsignedOperation<T> {
     request: UnsignedRequest,
     answer: Answer<T>,
+    description: Description,
 }
 
 impl<T> UnsignedOperation<T> {
@@ -313,11 +432,29 @@ impl<T> UnsignedOperation<T> {
         self.answer.effect
     }
 
+    /// What the call is, for its span and metrics.
+    pub fn description(&self) -> &Description {
+        &self.description
+    }
+
+    /// Names the call (see [`Operation::describe`]).
+    pub fn describe(mut self, description: Description) -> Self {
+        self.description = description;
+        self
+    }
+
+    /// Names the outcome of a success (see [`Operation::classify`]).
+    pub fn classify(mut self, classify: fn(&T) -> &'static str) -> Self {
+        self.answer.classify = Some(classify);
+        self
+    }
+
     /// Completes the operation with the raw signature bytes.
     pub fn with_signature(self, signature: &[u8]) -> Operation<T> {
         Operation {
             request: self.request.with_signature(signature),
             answer: self.answer,
+            description: self.description,
         }
     }
 
@@ -329,6 +466,7 @@ impl<T> UnsignedOperation<T> {
         Ok(Operation {
             request: self.request.sign(signer)?,
             answer: self.answer,
+            description: self.description,
         })
     }
 
@@ -356,6 +494,7 @@ impl<T> UnsignedOperation<T> {
         UnsignedOperation {
             request: self.request,
             answer: self.answer.then(f),
+            description: self.description,
         }
     }
 
@@ -374,6 +513,7 @@ impl<T> fmt::Debug for UnsignedOperation<T> {
         f.debug_struct("UnsignedOperation")
             .field("request", &self.request)
             .field("effect", &self.answer.effect)
+            .field("description", &self.description)
             .finish()
     }
 }
@@ -385,6 +525,7 @@ fn answer<T: 'static>(
     Answer {
         effect,
         parse: Box::new(move |response| parse(response).map_err(AnswerError::from)),
+        classify: None,
     }
 }
 
@@ -392,8 +533,9 @@ fn answer<T: 'static>(
 pub mod smilepayz {
     use time::OffsetDateTime;
 
-    use super::{Effect, UnsignedOperation, answer};
+    use super::{Description, Effect, UnsignedOperation, answer};
     use crate::error::ValidationError;
+    use crate::observe::SMILEPAYZ;
     use crate::smilepayz::{
         self as sp, Config, InquiryBalanceRequest, InquiryBalanceResponse, InquiryStatusRequest,
         InquiryStatusResponse, PayInOutcome, PayInRequest,
@@ -413,7 +555,9 @@ pub mod smilepayz {
         Ok(UnsignedOperation {
             request: sp::prepare_pay_in_unsigned(config, request, now)?,
             answer: answer(Effect::CreatesPayment, sp::parse_pay_in_outcome),
-        })
+            description: Description::new(SMILEPAYZ, "pay_in").with_reference(request.order_no()),
+        }
+        .classify(PayInOutcome::kind))
     }
 
     /// Ask for a transaction's status ([`Effect::ReadOnly`]).
@@ -422,9 +566,14 @@ pub mod smilepayz {
         request: &InquiryStatusRequest,
         now: OffsetDateTime,
     ) -> UnsignedOperation<InquiryStatusResponse> {
+        let description = Description::new(SMILEPAYZ, "inquiry_status");
         UnsignedOperation {
             request: sp::prepare_inquiry_status_unsigned(config, request, now),
             answer: answer(Effect::ReadOnly, sp::parse_inquiry_status_response),
+            description: match request.order_no().or(request.trade_no()) {
+                Some(reference) => description.with_reference(reference),
+                None => description,
+            },
         }
     }
 
@@ -437,6 +586,7 @@ pub mod smilepayz {
         UnsignedOperation {
             request: sp::prepare_inquiry_balance_unsigned(config, request, now),
             answer: answer(Effect::ReadOnly, sp::parse_inquiry_balance_response),
+            description: Description::new(SMILEPAYZ, "inquiry_balance"),
         }
     }
 }
@@ -445,11 +595,12 @@ pub mod smilepayz {
 pub mod monnet {
     use time::Date;
 
-    use super::{AnswerError, Effect, Operation, answer};
+    use super::{AnswerError, Description, Effect, Operation, answer};
     use crate::error::{ResponseError, ValidationError};
     use crate::monnet::{
         self as mn, Config, CreateCode, CreateRequest, CreateResponse, StatusQuery, StatusResponse,
     };
+    use crate::observe::MONNET;
 
     /// Create a card pay-in through the PCI proxy ([`Effect::CreatesPayment`]).
     /// It cannot fail: the request and the configuration were checked when
@@ -458,6 +609,8 @@ pub mod monnet {
         let operation = Operation {
             request: mn::prepare_create(config, request),
             answer: answer(Effect::CreatesPayment, mn::parse_create_response),
+            description: Description::new(MONNET, "create")
+                .with_reference(request.operation_number()),
         };
         // `0099` (internal error, or `99` sent as a JSON number) does not
         // say whether the payment exists.
@@ -478,9 +631,14 @@ pub mod monnet {
         query: &StatusQuery,
         today: Date,
     ) -> Result<Operation<StatusResponse>, ValidationError> {
+        let description = Description::new(MONNET, "status_query");
         Ok(Operation {
             request: mn::prepare_status_query(config, query, today)?,
             answer: answer(Effect::ReadOnly, mn::parse_status_response),
+            description: match query.operation_number() {
+                Some(reference) => description.with_reference(reference),
+                None => description,
+            },
         })
     }
 }
@@ -488,7 +646,8 @@ pub mod monnet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::{TransportError, TransportErrorKind};
+    use crate::transport::TransportError;
+    use crate::transport::tests::failed;
 
     fn op(effect: Effect) -> Operation<String> {
         let request = PreparedRequest::new(
@@ -518,14 +677,6 @@ mod tests {
                 Err(crate::error::ParseError::EmptyBody { status: r.status }.into())
             }
         })
-    }
-
-    fn failed(delivery: Delivery) -> Result<RawResponse, TransportError> {
-        Err(TransportError::new(
-            TransportErrorKind::Other,
-            delivery,
-            "x",
-        ))
     }
 
     #[test]

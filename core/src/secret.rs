@@ -7,45 +7,35 @@
 //!
 //! [`expose_secret`]: MerchantSecret::expose_secret
 
-use std::fmt;
-
-use zeroize::Zeroizing;
-
-/// Defines a string secret newtype with redacted `Debug`, no `Display`,
-/// zeroize-on-drop and constant-time equality.
-macro_rules! string_secret {
-    ($(#[$meta:meta])* $name:ident) => {
+/// Defines a newtype over a string wiped from memory on drop: a
+/// constructor from anything that becomes a `String`, the one accessor that
+/// reads it (named by the caller: `expose_secret`, `expose`), a `Debug` that
+/// prints only the type name and `<redacted>`, and conversions from strings.
+/// The secrets here and the personal data of [`crate::personal`] add their
+/// own comparisons (and, for personal data, a masked `Display`).
+macro_rules! redacted_string {
+    ($(#[$meta:meta])* $name:ident, $read:ident, $read_doc:literal) => {
         $(#[$meta])*
         #[derive(Clone)]
-        pub struct $name(Zeroizing<String>);
+        pub struct $name(zeroize::Zeroizing<String>);
 
         impl $name {
-            /// Wraps a secret value.
+            /// Wraps a value.
             pub fn new(value: impl Into<String>) -> Self {
-                Self(Zeroizing::new(value.into()))
+                Self(zeroize::Zeroizing::new(value.into()))
             }
 
-            /// The secret itself. Call this only where the bytes are needed
-            /// (a string to sign or hash), never to print or log.
-            pub fn expose_secret(&self) -> &str {
+            #[doc = $read_doc]
+            pub fn $read(&self) -> &str {
                 &self.0
             }
         }
 
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(concat!(stringify!($name), "(<redacted>)"))
             }
         }
-
-        impl PartialEq for $name {
-            fn eq(&self, other: &Self) -> bool {
-                use subtle::ConstantTimeEq;
-                self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
-            }
-        }
-
-        impl Eq for $name {}
 
         impl From<String> for $name {
             fn from(value: String) -> Self {
@@ -58,6 +48,29 @@ macro_rules! string_secret {
                 Self::new(value)
             }
         }
+    };
+}
+pub(crate) use redacted_string;
+
+/// Defines a string secret newtype with redacted `Debug`, no `Display`,
+/// zeroize-on-drop and constant-time equality.
+macro_rules! string_secret {
+    ($(#[$meta:meta])* $name:ident) => {
+        redacted_string! {
+            $(#[$meta])*
+            $name,
+            expose_secret,
+            "The secret itself. Call this only where the bytes are needed (a string to sign or hash), never to print or log."
+        }
+
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                use subtle::ConstantTimeEq;
+                self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+            }
+        }
+
+        impl Eq for $name {}
     };
 }
 

@@ -348,6 +348,15 @@ pub(crate) mod tests {
 
     pub(crate) use super::block_on;
 
+    /// A transport failure of `delivery`, as a transport would return it.
+    pub(crate) fn failed(delivery: Delivery) -> Result<RawResponse, TransportError> {
+        Err(TransportError::new(
+            TransportErrorKind::Other,
+            delivery,
+            "x",
+        ))
+    }
+
     #[test]
     fn block_on_waits_for_a_future_woken_from_another_thread() {
         use std::sync::{Arc, Mutex};

@@ -24,8 +24,8 @@
 //!     .header("x-signature", signature)
 //!     .body(br#"{"orderNo":"ORDER1","tradeNo":"T1","merchantId":"20001","status":"SUCCESS",
 //!       "money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00"}"#.to_vec())?;
-//! let now = time::macros::datetime!(2020-12-17 15:56:00 UTC);
-//! let response: pasarela_core::http::Response<String> = match webhook.verify_request(&request, now) {
+//! # let webhook = webhook.with_clock(|| time::macros::datetime!(2020-12-17 15:56:00 UTC)); // the example's "now"
+//! let response: pasarela_core::http::Response<String> = match webhook.verify_request(&request) {
 //!     Ok(verified) => {
 //!         // Record verified.event idempotently, then acknowledge. It is
 //!         // *verified*, not *confirmed*: confirm with the client before shipping.
@@ -64,6 +64,7 @@ use std::sync::Arc;
 
 use time::{Duration, OffsetDateTime};
 
+use crate::clock::{Clock, SystemClock};
 use crate::crypto::Verifier;
 use crate::error::VerifyError;
 use crate::monnet::{NOTIFICATION_ACK_STATUS, VerifiedNotification, verify_notification};
@@ -221,25 +222,32 @@ impl<T: Headers + ?Sized> Headers for &T {
     }
 }
 
-/// Verifies SmilePayz callbacks: the platform's public key and the allowed
-/// clock distance, held together and built once.
+/// Verifies SmilePayz callbacks: the platform's public key, the allowed
+/// clock distance and the clock, held together and built once.
 ///
 /// The signature covers `tradeNo|X-TIMESTAMP` only: a verified callback is
 /// not a confirmed payment. Confirm it with the client's confirmation step
 /// before shipping goods.
+///
+/// The timestamp window is checked against the webhook's [`Clock`] (the
+/// system clock unless [`with_clock`](Self::with_clock) says otherwise, as
+/// the clients do); the `*_at` methods take the time as an argument
+/// instead (tests, replays of stored deliveries).
 #[derive(Clone)]
 pub struct SmilepayzWebhook {
     verifier: Arc<dyn Verifier + Send + Sync>,
     tolerance: Duration,
+    clock: Arc<dyn Clock>,
 }
 
 impl SmilepayzWebhook {
-    /// Verifies with the platform's public key and the default 5-minute
-    /// tolerance ([`DEFAULT_CALLBACK_TOLERANCE`]).
+    /// Verifies with the platform's public key, the default 5-minute
+    /// tolerance ([`DEFAULT_CALLBACK_TOLERANCE`]) and the system clock.
     pub fn new(platform: Arc<dyn Verifier + Send + Sync>) -> Self {
         Self {
             verifier: platform,
             tolerance: DEFAULT_CALLBACK_TOLERANCE,
+            clock: Arc::new(SystemClock),
         }
     }
 
@@ -249,13 +257,30 @@ impl SmilepayzWebhook {
         self
     }
 
+    /// Reads "now" from another clock (the one your clients use; a fixed
+    /// one in tests).
+    pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
     /// The allowed distance between `X-TIMESTAMP` and now.
     pub fn tolerance(&self) -> Duration {
         self.tolerance
     }
 
-    /// Verifies a callback from its headers and body bytes at `now`.
+    /// Verifies a callback from its headers and body bytes, now by the
+    /// webhook's clock.
     pub fn verify(
+        &self,
+        headers: &(impl Headers + ?Sized),
+        body: &[u8],
+    ) -> Result<Verified<VerifiedCallback>, Rejected> {
+        self.verify_at(headers, body, self.clock.now())
+    }
+
+    /// Verifies a callback from its headers and body bytes at `now`.
+    pub fn verify_at(
         &self,
         headers: &(impl Headers + ?Sized),
         body: &[u8],
@@ -273,24 +298,42 @@ impl SmilepayzWebhook {
     }
 
     /// Verifies a callback from an [`http::Request`] (any body that is
-    /// bytes: `Vec<u8>`, `Bytes`, `String`).
+    /// bytes: `Vec<u8>`, `Bytes`, `String`), now by the webhook's clock.
     pub fn verify_request<B: AsRef<[u8]>>(
+        &self,
+        request: &http::Request<B>,
+    ) -> Result<Verified<VerifiedCallback>, Rejected> {
+        self.verify_request_at(request, self.clock.now())
+    }
+
+    /// Verifies a callback from an [`http::Request`] at `now`.
+    pub fn verify_request_at<B: AsRef<[u8]>>(
         &self,
         request: &http::Request<B>,
         now: OffsetDateTime,
     ) -> Result<Verified<VerifiedCallback>, Rejected> {
-        self.verify(request.headers(), request.body().as_ref(), now)
+        self.verify_at(request.headers(), request.body().as_ref(), now)
     }
 
     /// Verifies a callback from request parts and the collected body (what
-    /// frameworks that stream bodies hand over).
+    /// frameworks that stream bodies hand over), now by the webhook's clock.
     pub fn verify_parts(
+        &self,
+        parts: &http::request::Parts,
+        body: &[u8],
+    ) -> Result<Verified<VerifiedCallback>, Rejected> {
+        self.verify_parts_at(parts, body, self.clock.now())
+    }
+
+    /// Verifies a callback from request parts and the collected body at
+    /// `now`.
+    pub fn verify_parts_at(
         &self,
         parts: &http::request::Parts,
         body: &[u8],
         now: OffsetDateTime,
     ) -> Result<Verified<VerifiedCallback>, Rejected> {
-        self.verify(&parts.headers, body, now)
+        self.verify_at(&parts.headers, body, now)
     }
 }
 
@@ -487,7 +530,7 @@ mod tests {
             .body(body.to_owned())
             .unwrap();
         let now = datetime!(2020-12-17 15:55:20 UTC);
-        let ok = webhook.verify_request(&request, now).unwrap();
+        let ok = webhook.verify_request_at(&request, now).unwrap();
         let response: http::Response<Vec<u8>> = ok.response();
         assert_eq!(response.status(), 200);
         assert_eq!(response.body(), b"SUCCESS");
@@ -495,14 +538,18 @@ mod tests {
         // The HeaderMap directly, and parts + body.
         assert!(
             webhook
-                .verify(request.headers(), body.as_bytes(), now)
+                .verify_at(request.headers(), body.as_bytes(), now)
                 .is_ok()
         );
         let (parts, body) = request.into_parts();
-        assert!(webhook.verify_parts(&parts, body.as_bytes(), now).is_ok());
+        assert!(
+            webhook
+                .verify_parts_at(&parts, body.as_bytes(), now)
+                .is_ok()
+        );
         // The tolerance held in the value applies: 40 s is too late here.
         let late = webhook
-            .verify_parts(&parts, body.as_bytes(), now + time::Duration::seconds(20))
+            .verify_parts_at(&parts, body.as_bytes(), now + time::Duration::seconds(20))
             .unwrap_err();
         let refused: http::Response<String> = late.response();
         assert_eq!(
@@ -512,9 +559,37 @@ mod tests {
         // A missing header is a 400.
         let mut headers = parts.headers.clone();
         headers.remove("x-signature");
-        let missing = webhook.verify(&headers, body.as_bytes(), now).unwrap_err();
+        let missing = webhook
+            .verify_at(&headers, body.as_bytes(), now)
+            .unwrap_err();
         assert_eq!(missing.error, VerifyError::MissingHeader("X-SIGNATURE"));
         assert_eq!(missing.response::<String>().status(), 400);
+    }
+
+    #[test]
+    fn the_webhook_holds_a_clock_as_the_clients_do() {
+        let (platform, sig) = signed_callback();
+        let request = http::Request::post("/cb")
+            .header("X-TIMESTAMP", "2020-12-17T10:55:00-05:00")
+            .header("X-SIGNATURE", sig.as_str())
+            .body(CALLBACK_BODY.as_bytes().to_vec())
+            .unwrap();
+        let verifier = Backend::Rsa.verifier(&platform.public_key()).unwrap();
+        // The system clock by default: a 2020 callback is long stale.
+        let stale = SmilepayzWebhook::new(verifier.clone())
+            .verify_request(&request)
+            .unwrap_err();
+        assert!(matches!(
+            stale.error,
+            VerifyError::TimestampOutsideTolerance { .. }
+        ));
+        // The clock given (the clients' own, or a test's) decides "now".
+        let webhook =
+            SmilepayzWebhook::new(verifier).with_clock(|| datetime!(2020-12-17 15:56:00 UTC));
+        assert!(webhook.verify_request(&request).is_ok());
+        let (parts, body) = request.into_parts();
+        assert!(webhook.verify_parts(&parts, &body).is_ok());
+        assert!(webhook.verify(&parts.headers, &body).is_ok());
     }
 
     #[test]
@@ -599,7 +674,7 @@ mod tests {
             ),
         ] {
             let rejected = SmilepayzWebhook::new(verifier)
-                .verify(&headers, body, now)
+                .verify_at(&headers, body, now)
                 .unwrap_err();
             assert_eq!(rejected.error, VerifyError::VerifierFailed(reason));
             assert!(rejected.is_retryable());
@@ -612,7 +687,7 @@ mod tests {
         }
         // Any other refusal is not retryable.
         let forged = SmilepayzWebhook::new(Backend::Rsa.verifier(&platform.public_key()).unwrap())
-            .verify(&headers, &body[1..], now)
+            .verify_at(&headers, &body[1..], now)
             .unwrap_err();
         assert!(!forged.is_retryable(), "{:?}", forged.error);
     }

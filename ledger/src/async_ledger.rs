@@ -128,7 +128,7 @@ impl AsyncLedger {
         webhook: &SmilepayzWebhook,
         request: &http::Request<B>,
     ) -> Received {
-        match webhook.verify_request(request, self.ledger.core.now()) {
+        match webhook.verify_request_at(request, self.ledger.core.now()) {
             Ok(verified) => {
                 let stored = flows::receive(&self.run(), smilepayz_event(&verified.event)).await;
                 Received::stored(&verified, stored)

@@ -190,7 +190,7 @@ impl Ledger {
         webhook: &SmilepayzWebhook,
         request: &http::Request<B>,
     ) -> Received {
-        match webhook.verify_request(request, self.core.now()) {
+        match webhook.verify_request_at(request, self.core.now()) {
             Ok(verified) => {
                 let stored = self.block(flows::receive(
                     &self.run(),

@@ -164,7 +164,7 @@ impl Handler {
         let body = body.to_bytes();
         let now = time::OffsetDateTime::now_utc();
         match parts.uri.path() {
-            SMILEPAYZ_PATH => match self.smilepayz.verify_parts(&parts, &body, now) {
+            SMILEPAYZ_PATH => match self.smilepayz.verify_parts_at(&parts, &body, now) {
                 Ok(verified) => {
                     self.keep(Event::SmilePayz(&verified.event), verified.response(), {
                         let trade_no = verified.event.authenticated().trade_no().to_owned();

@@ -259,19 +259,16 @@ fn handle(
 ) -> http::Response<String> {
     let mut ledger = ledger.lock().unwrap_or_else(PoisonError::into_inner);
     let outcome = match request.uri().path() {
-        SMILEPAYZ_PATH => keys
-            .smilepayz
-            .verify_request(request, time::OffsetDateTime::now_utc())
-            .map(|verified| {
-                // Idempotent on the authenticated tradeNo: a repeated
-                // delivery (or a replay with edited, unsigned claims)
-                // changes nothing.
-                let trade_no = verified.event.authenticated().trade_no().to_owned();
-                let first = !ledger.smilepayz.contains_key(&trade_no);
-                let response = lost_ack(first, keys.options, verified.response());
-                ledger.smilepayz.entry(trade_no).or_insert(verified.event);
-                response
-            }),
+        SMILEPAYZ_PATH => keys.smilepayz.verify_request(request).map(|verified| {
+            // Idempotent on the authenticated tradeNo: a repeated
+            // delivery (or a replay with edited, unsigned claims)
+            // changes nothing.
+            let trade_no = verified.event.authenticated().trade_no().to_owned();
+            let first = !ledger.smilepayz.contains_key(&trade_no);
+            let response = lost_ack(first, keys.options, verified.response());
+            ledger.smilepayz.entry(trade_no).or_insert(verified.event);
+            response
+        }),
         MONNET_PATH => keys.monnet.verify_request(request).map(|verified| {
             let key = (
                 verified.event.authenticated().operation_number().to_owned(),

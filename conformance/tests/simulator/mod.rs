@@ -3,6 +3,7 @@
 
 mod browser;
 mod callbacks;
+mod capture;
 mod client_shapes;
 mod differential;
 mod in_process;
@@ -10,6 +11,7 @@ mod independence;
 mod independent_client;
 mod monnet;
 mod notifications;
+mod observability;
 mod pages;
 mod raw;
 mod robustness;

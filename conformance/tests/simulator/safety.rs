@@ -1182,45 +1182,11 @@ fn resident_size_stays_bounded_whatever_the_requests() {
     );
 }
 
-/// Every event the simulator emitted in this test binary, as text.
-static EVENTS: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-/// A subscriber that keeps the simulator's events (the library installs
-/// none; the CLI does).
-struct Collect;
-
-struct Fields(String);
-
-impl tracing::field::Visit for Fields {
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-        use std::fmt::Write as _;
-        let _ = write!(self.0, " {}={value:?}", field.name());
-    }
-}
-
-impl tracing::Subscriber for Collect {
-    fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
-        metadata.target().starts_with("pasarela_simulator")
-    }
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
-        let mut fields = Fields(String::new());
-        event.record(&mut fields);
-        EVENTS.lock().unwrap().push(fields.0);
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
-
 /// The simulator logs what it does (orders, deliveries, refusals with their
 /// reason) and never a secret, a signature, card data or payer data.
 #[test]
 fn logs_tell_what_happened_and_nothing_secret() {
-    let _ = tracing::subscriber::set_global_default(Collect);
+    let recording = super::capture::record();
     let merchant = MerchantEndpoint::start(&[(200, "SUCCESS")]);
     let server = server();
     let creds = server.credentials();
@@ -1257,7 +1223,14 @@ fn logs_tell_what_happened_and_nothing_secret() {
         b"{}",
     );
     assert_eq!(status, 403);
-    let events = EVENTS.lock().unwrap().clone();
+    // The simulator's lines (the capture holds every crate's).
+    let events: Vec<String> = recording
+        .text()
+        .lines()
+        .filter(|l| l.contains(" pasarela_simulator::") || l.contains(" pasarela_simulator:"))
+        .map(str::to_owned)
+        .collect();
+    drop(recording);
     let about = |needle: &str, what: &str| {
         assert!(
             events

@@ -2,13 +2,14 @@
 
 use std::sync::Arc;
 
-use super::{Call, Carrier, Client, Clock, SystemClock};
-use crate::confirm::{ConfirmedOperation, ExpectedOperation};
+use super::{Call, Carrier, Client, Clock, SystemClock, flavoured};
+use crate::confirm::{ConfirmedOperation, ExpectedOperation, refused};
 use crate::error::{GatewayRejection, ResponseError};
 use crate::monnet::{
     Config, CreateRequest, CreateResponse, StatusOperation, StatusQuery, StatusResponse,
     VerifiedNotification,
 };
+use crate::observe::MONNET;
 use crate::operation::{self, AnswerError, Operation};
 use crate::smilepayz::PERU_OFFSET;
 
@@ -76,14 +77,24 @@ impl MonnetSettings {
     ) -> Result<Operation<OperationReconciliation>, crate::ValidationError> {
         let wanted = operation_number.to_owned();
         let merchant = self.config.merchant_id().to_owned();
-        Ok(self
-            .status_operation(&StatusQuery::by_operation_number(operation_number))?
+        let op = self.status_operation(&StatusQuery::by_operation_number(operation_number))?;
+        let description = op
+            .description()
+            .clone()
+            .with_operation("reconcile_operation");
+        Ok(op
             .map_answer(move |answer| match answer {
                 Ok(answer) => Ok(reconcile(&merchant, &wanted, answer)),
                 Err(AnswerError::Response(ResponseError::Rejected(r))) => {
                     Ok(OperationReconciliation::CannotTell(CannotTell::Rejected(r)))
                 }
                 Err(e) => Err(e),
+            })
+            .describe(description)
+            .classify(|found| match found {
+                OperationReconciliation::NotFound => "not_found",
+                OperationReconciliation::Found(_) => "found",
+                OperationReconciliation::CannotTell(_) => "cannot_tell",
             }))
     }
 }
@@ -167,72 +178,95 @@ fn reconcile(
         )
 }
 
-/// The Monnet calls, for the blocking and the async client alike.
+flavoured! {
+    impl[] MonnetSettings {
+        /// Creates a card pay-in through the PCI proxy. Redirect the
+        /// shopper to the answer's URL; reaching the OK URL proves nothing
+        /// (wait for the verified notification or query the status). On
+        /// [`ClientError::OutcomeUnknown`](super::ClientError::OutcomeUnknown),
+        /// call `reconcile_operation` before retrying.
+        pub fn create(&self, request: &CreateRequest) -> CreateResponse => create_call;
+
+        /// Queries operations by number and/or date range.
+        pub fn status(&self, query: &StatusQuery) -> StatusResponse => status_call;
+
+        /// Confirms a verified notification against your record: checks the
+        /// notification's merchant id is ours and its (hash-bound only as a
+        /// concatenation) operation number, amount and currency equal the
+        /// record, then asks the status query by **your** operation number
+        /// and requires an authorized or settled state with your amount and
+        /// currency. The result is the only "safe to ship" for Monnet; every
+        /// mismatch is a distinct [`NotConfirmed`](super::NotConfirmed).
+        pub fn confirm_operation(
+            &self,
+            event: &VerifiedNotification,
+            record: &ExpectedOperation,
+        ) -> ConfirmedOperation => confirm_operation_call;
+
+        /// Confirms an operation from your record alone (polling: a
+        /// reconciler, a sweeper, a shopper back on the OK URL): asks the
+        /// status query by **your** operation number and requires our
+        /// merchant id, an authorized or settled state and your amount and
+        /// currency, as [`ExpectedOperation::confirm`] does. The same "safe
+        /// to ship" as `confirm_operation`'s.
+        pub fn confirm_operation_status(&self, record: &ExpectedOperation) -> ConfirmedOperation
+            => confirm_operation_status_call;
+
+        /// Tells whether an operation exists, and in which state.
+        pub fn reconcile_operation(&self, operation_number: &str) -> OperationReconciliation
+            => reconcile_operation_call;
+    }
+}
+
+/// The Monnet calls, built once for the blocking and the async client
+/// alike (the public methods above forward here).
 impl<C: Carrier> Client<MonnetSettings, C> {
-    /// Creates a card pay-in through the PCI proxy. Redirect the shopper
-    /// to the answer's URL; reaching the OK URL proves nothing (wait for
-    /// the verified notification or query the status). On
-    /// [`ClientError::OutcomeUnknown`](super::ClientError::OutcomeUnknown),
-    /// call [`reconcile_operation`](Self::reconcile_operation) before
-    /// retrying.
-    pub fn create(&self, request: &CreateRequest) -> C::Output<'_, CreateResponse> {
-        self.run(Call::Ready(self.settings.create_operation(request)))
+    fn create_call(&self, request: &CreateRequest) -> Call<CreateResponse> {
+        Call::Ready(self.settings.create_operation(request))
     }
 
-    /// Queries operations by number and/or date range.
-    pub fn status(&self, query: &StatusQuery) -> C::Output<'_, StatusResponse> {
-        self.run(Call::from(self.settings.status_operation(query)))
+    fn status_call(&self, query: &StatusQuery) -> Call<StatusResponse> {
+        Call::from(self.settings.status_operation(query))
     }
 
-    /// Confirms a verified notification against your record: checks the
-    /// notification's merchant id is ours and its (hash-bound only as a
-    /// concatenation) operation number, amount and currency equal the
-    /// record, then asks the status query by **your** operation number and
-    /// requires an authorized or settled state with your amount and
-    /// currency. The result is the only "safe to ship" for Monnet; every
-    /// mismatch is a distinct [`NotConfirmed`](super::NotConfirmed).
-    pub fn confirm_operation(
+    fn confirm_operation_call(
         &self,
         event: &VerifiedNotification,
         record: &ExpectedOperation,
-    ) -> C::Output<'_, ConfirmedOperation> {
+    ) -> Call<ConfirmedOperation> {
         let record = self.settings.ours(record);
         if let Err(e) = record.check_notification(event) {
-            return self.run(Call::NotConfirmed(e));
+            return Call::NotConfirmed(refused(MONNET, &record.operation_number, e));
         }
-        self.confirm_by_status(record)
+        self.confirm_by_status(record, "confirm_operation")
     }
 
-    /// Confirms an operation from your record alone (polling: a
-    /// reconciler, a sweeper, a shopper back on the OK URL): asks the status
-    /// query by **your** operation number and requires our merchant id, an
-    /// authorized or settled state and your amount and currency, as
-    /// [`ExpectedOperation::confirm`] does. The same "safe to ship" as
-    /// [`confirm_operation`](Self::confirm_operation)'s.
-    pub fn confirm_operation_status(
+    fn confirm_operation_status_call(
         &self,
         record: &ExpectedOperation,
-    ) -> C::Output<'_, ConfirmedOperation> {
-        self.confirm_by_status(self.settings.ours(record))
+    ) -> Call<ConfirmedOperation> {
+        self.confirm_by_status(self.settings.ours(record), "confirm_operation_status")
     }
 
-    fn confirm_by_status(&self, record: ExpectedOperation) -> C::Output<'_, ConfirmedOperation> {
-        let query = StatusQuery::by_operation_number(record.operation_number.clone());
-        let op = self
-            .settings
-            .status_operation(&query)
-            .map(|op| op.map_answer(move |answer| Ok(record.confirm(&answer?)?)));
-        self.run(Call::from(op))
-    }
-
-    /// Tells whether an operation exists, and in which state.
-    pub fn reconcile_operation(
+    fn confirm_by_status(
         &self,
-        operation_number: &str,
-    ) -> C::Output<'_, OperationReconciliation> {
-        self.run(Call::from(
+        record: ExpectedOperation,
+        name: &'static str,
+    ) -> Call<ConfirmedOperation> {
+        let query = StatusQuery::by_operation_number(record.operation_number.clone());
+        let op = self.settings.status_operation(&query).map(|op| {
+            let description = op.description().clone().with_operation(name);
+            op.map_answer(move |answer| Ok(record.confirm(&answer?)?))
+                .describe(description)
+                .classify(|_| "confirmed")
+        });
+        Call::from(op)
+    }
+
+    fn reconcile_operation_call(&self, operation_number: &str) -> Call<OperationReconciliation> {
+        Call::from(
             self.settings
                 .reconcile_operation_operation(operation_number),
-        ))
+        )
     }
 }

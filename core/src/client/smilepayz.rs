@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
-use super::{Call, Carrier, Client, Clock, SystemClock};
-use crate::confirm::{ConfirmedPayIn, ExpectedPayIn, NotConfirmed};
+use super::{Call, Carrier, Client, Clock, SystemClock, flavoured};
+use crate::confirm::{ConfirmedPayIn, ExpectedPayIn, NotConfirmed, refused};
 use crate::crypto::{AsyncSigner, DynAsyncSigner};
 use crate::error::{GatewayRejection, ResponseError};
+use crate::observe::SMILEPAYZ;
 use crate::operation::{self, AnswerError, UnsignedOperation};
 use crate::outcome::SmilepayzCodeMeaning;
 use crate::smilepayz::{
@@ -145,8 +146,8 @@ impl SmilepayzSettings {
     ) -> Result<UnsignedOperation<PayInOutcome>, crate::ValidationError> {
         let meanings = self.code_meanings.clone();
         Ok(
-            operation::smilepayz::pay_in(&self.config, request, self.clock.now())?.map_answer(
-                move |answer| match answer {
+            operation::smilepayz::pay_in(&self.config, request, self.clock.now())?
+                .map_answer(move |answer| match answer {
                     Err(AnswerError::Response(ResponseError::Rejected(r))) => {
                         Err(match meaning(&meanings, &r.code) {
                             Some(SmilepayzCodeMeaning::Refused) => {
@@ -160,8 +161,9 @@ impl SmilepayzSettings {
                         })
                     }
                     other => other,
-                },
-            ),
+                })
+                // The map above keeps the type but not the classifier.
+                .classify(PayInOutcome::kind),
         )
     }
 
@@ -190,9 +192,16 @@ impl SmilepayzSettings {
     ) -> Result<UnsignedOperation<PayInReconciliation>, crate::ValidationError> {
         let query = InquiryStatusRequest::pay_in_by_order_no(order_no)?;
         let meanings = self.code_meanings.clone();
-        Ok(self
-            .inquiry_status_operation(&query)
-            .map_answer(move |answer| reconcile(&meanings, answer)))
+        let op = self.inquiry_status_operation(&query);
+        let description = op.description().clone().with_operation("reconcile_pay_in");
+        Ok(op
+            .map_answer(move |answer| reconcile(&meanings, answer))
+            .describe(description)
+            .classify(|found| match found {
+                PayInReconciliation::NotFound { .. } => "not_found",
+                PayInReconciliation::Found(_) => "found",
+                PayInReconciliation::CannotTell(_) => "cannot_tell",
+            }))
     }
 }
 
@@ -281,75 +290,97 @@ fn reconcile(
     }
 }
 
-/// The SmilePayz calls, for the blocking and the async client alike.
+flavoured! {
+    impl[] SmilepayzSettings {
+        /// Creates a pay-in and reads the answer into what to do next
+        /// ([`PayInOutcome`]: redirect the shopper, show a decline, or check
+        /// the status). On [`ClientError::OutcomeUnknown`](super::ClientError::OutcomeUnknown),
+        /// call `reconcile_pay_in` with the same order number before
+        /// retrying.
+        pub fn pay_in(&self, request: &PayInRequest) -> PayInOutcome => pay_in_call;
+
+        /// Asks for a transaction's status.
+        pub fn inquiry_status(&self, request: &InquiryStatusRequest) -> InquiryStatusResponse
+            => inquiry_status_call;
+
+        /// Asks for account balances.
+        pub fn inquiry_balance(&self, request: &InquiryBalanceRequest) -> InquiryBalanceResponse
+            => inquiry_balance_call;
+
+        /// Tells whether a pay-in with this order number exists, and in
+        /// which state: the step after an unknown outcome.
+        pub fn reconcile_pay_in(&self, order_no: &str) -> PayInReconciliation
+            => reconcile_pay_in_call;
+
+        /// Confirms a verified callback against your record of the order:
+        /// asks inquiry-status by **your** order number, requires the answer
+        /// to be the callback's (signed) `tradeNo`, `SUCCESS`, and your
+        /// amount and currency. The result is the only "safe to ship" for
+        /// SmilePayz; every mismatch is a distinct [`NotConfirmed`] (in
+        /// [`ClientError::NotConfirmed`](super::ClientError::NotConfirmed)).
+        /// An event that contradicts the record is refused before any call.
+        pub fn confirm_pay_in(&self, event: &VerifiedCallback, record: &ExpectedPayIn)
+            -> ConfirmedPayIn => confirm_pay_in_call;
+
+        /// Confirms a pay-in from your record alone (polling: a reconciler,
+        /// a sweeper, a shopper back on the return page): asks
+        /// inquiry-status by **your** order number and requires `SUCCESS`
+        /// with your amount and currency (and the record's `tradeNo`, when
+        /// it has one), as [`ExpectedPayIn::confirm`] does. The result is
+        /// the same "safe to ship" as `confirm_pay_in`'s.
+        pub fn confirm_pay_in_status(&self, record: &ExpectedPayIn) -> ConfirmedPayIn
+            => confirm_pay_in_status_call;
+
+        /// Signs (with the signer in force) and sends an unsigned SmilePayz
+        /// operation of your own.
+        pub fn execute_unsigned[T: Send + 'static](&self, operation: UnsignedOperation<T>)
+            -> T => execute_unsigned_call;
+    }
+}
+
+/// The SmilePayz calls, built once for the blocking and the async client
+/// alike (the public methods above forward here).
 impl<C: Carrier> Client<SmilepayzSettings, C> {
-    /// Creates a pay-in. On [`ClientError::OutcomeUnknown`](super::ClientError::OutcomeUnknown),
-    /// call [`reconcile_pay_in`](Self::reconcile_pay_in) with the same order
-    /// number before retrying.
-    pub fn pay_in(&self, request: &PayInRequest) -> C::Output<'_, PayInOutcome> {
-        self.run(self.settings.call(self.settings.pay_in_operation(request)))
+    fn pay_in_call(&self, request: &PayInRequest) -> Call<PayInOutcome> {
+        self.settings.call(self.settings.pay_in_operation(request))
     }
 
-    /// Asks for a transaction's status.
-    pub fn inquiry_status(
-        &self,
-        request: &InquiryStatusRequest,
-    ) -> C::Output<'_, InquiryStatusResponse> {
-        self.run(
-            self.settings
-                .call(Ok(self.settings.inquiry_status_operation(request))),
-        )
+    fn inquiry_status_call(&self, request: &InquiryStatusRequest) -> Call<InquiryStatusResponse> {
+        self.settings
+            .call(Ok(self.settings.inquiry_status_operation(request)))
     }
 
-    /// Asks for account balances.
-    pub fn inquiry_balance(
+    fn inquiry_balance_call(
         &self,
         request: &InquiryBalanceRequest,
-    ) -> C::Output<'_, InquiryBalanceResponse> {
-        self.run(
-            self.settings
-                .call(Ok(self.settings.inquiry_balance_operation(request))),
-        )
+    ) -> Call<InquiryBalanceResponse> {
+        self.settings
+            .call(Ok(self.settings.inquiry_balance_operation(request)))
     }
 
-    /// Tells whether a pay-in with this order number exists, and in
-    /// which state: the step after an unknown outcome.
-    pub fn reconcile_pay_in(&self, order_no: &str) -> C::Output<'_, PayInReconciliation> {
-        self.run(
-            self.settings
-                .call(self.settings.reconcile_pay_in_operation(order_no)),
-        )
+    fn reconcile_pay_in_call(&self, order_no: &str) -> Call<PayInReconciliation> {
+        self.settings
+            .call(self.settings.reconcile_pay_in_operation(order_no))
     }
 
-    /// Confirms a verified callback against your record of the order: asks
-    /// inquiry-status by **your** order number, requires the answer to be
-    /// the callback's (signed) `tradeNo`, `SUCCESS`, and your amount and
-    /// currency. The result is the only "safe to ship" for SmilePayz; every
-    /// mismatch is a distinct [`NotConfirmed`] (in
-    /// [`ClientError::NotConfirmed`](super::ClientError::NotConfirmed)).
-    /// An event that contradicts the record is refused before any call.
-    pub fn confirm_pay_in(
+    fn confirm_pay_in_call(
         &self,
         event: &VerifiedCallback,
         record: &ExpectedPayIn,
-    ) -> C::Output<'_, ConfirmedPayIn> {
+    ) -> Call<ConfirmedPayIn> {
         if let Err(e) = record.check_callback(event) {
-            return self.run(Call::NotConfirmed(e));
+            return Call::NotConfirmed(refused(SMILEPAYZ, &record.order_no, e));
         }
         let event = event.clone();
-        self.confirm_by_status(record, move |record, answer| {
+        self.confirm_by_status(record, "confirm_pay_in", move |record, answer| {
             record.confirm_event(&event, answer)
         })
     }
 
-    /// Confirms a pay-in from your record alone (polling: a reconciler, a
-    /// sweeper, a shopper back on the return page): asks inquiry-status by
-    /// **your** order number and requires `SUCCESS` with your amount and
-    /// currency (and the record's `tradeNo`, when it has one), as
-    /// [`ExpectedPayIn::confirm`] does. The result is the same "safe to
-    /// ship" as [`confirm_pay_in`](Self::confirm_pay_in)'s.
-    pub fn confirm_pay_in_status(&self, record: &ExpectedPayIn) -> C::Output<'_, ConfirmedPayIn> {
-        self.confirm_by_status(record, |record, answer| record.confirm(answer))
+    fn confirm_pay_in_status_call(&self, record: &ExpectedPayIn) -> Call<ConfirmedPayIn> {
+        self.confirm_by_status(record, "confirm_pay_in_status", |record, answer| {
+            record.confirm(answer)
+        })
     }
 
     /// Asks inquiry-status by the record's order number and compares with
@@ -357,18 +388,20 @@ impl<C: Carrier> Client<SmilepayzSettings, C> {
     fn confirm_by_status(
         &self,
         record: &ExpectedPayIn,
+        name: &'static str,
         compare: impl FnOnce(
             &ExpectedPayIn,
             &InquiryStatusResponse,
         ) -> Result<ConfirmedPayIn, NotConfirmed>
         + Send
         + 'static,
-    ) -> C::Output<'_, ConfirmedPayIn> {
+    ) -> Call<ConfirmedPayIn> {
         let owned = record.clone();
         let meanings = self.settings.code_meanings.clone();
         let op = InquiryStatusRequest::pay_in_by_order_no(record.order_no.clone())
             .map(|query| self.settings.inquiry_status_operation(&query))
             .map(|op| {
+                let description = op.description().clone().with_operation(name);
                 op.map_answer(move |answer| match answer {
                     Ok(status) => Ok(compare(&owned, &status)?),
                     Err(AnswerError::Response(ResponseError::Rejected(r)))
@@ -378,16 +411,13 @@ impl<C: Carrier> Client<SmilepayzSettings, C> {
                     }
                     Err(e) => Err(e),
                 })
+                .describe(description)
+                .classify(|_| "confirmed")
             });
-        self.run(self.settings.call(op))
+        self.settings.call(op)
     }
 
-    /// Signs (with the signer in force) and sends an unsigned SmilePayz
-    /// operation of your own.
-    pub fn execute_unsigned<T: Send + 'static>(
-        &self,
-        operation: UnsignedOperation<T>,
-    ) -> C::Output<'_, T> {
-        self.run(self.settings.call(Ok(operation)))
+    fn execute_unsigned_call<T: Send + 'static>(&self, operation: UnsignedOperation<T>) -> Call<T> {
+        self.settings.call(Ok(operation))
     }
 }

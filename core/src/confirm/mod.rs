@@ -158,6 +158,23 @@ pub enum NotConfirmed {
 }
 
 impl NotConfirmed {
+    /// A short, stable name of the reason for logs and metrics
+    /// (`amount_differs`, `still_pending`, `not_paid`, …): never a value.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            NotConfirmed::AmountDiffers { .. } => "amount_differs",
+            NotConfirmed::AmountMalformed { .. } => "amount_malformed",
+            NotConfirmed::CurrencyDiffers { .. } => "currency_differs",
+            NotConfirmed::OrderDiffers { .. } => "order_differs",
+            NotConfirmed::TransactionDiffers { .. } => "transaction_differs",
+            NotConfirmed::MerchantNotOurs { .. } => "merchant_not_ours",
+            NotConfirmed::UnknownOrder => "unknown_order",
+            NotConfirmed::StillPending { .. } => "still_pending",
+            NotConfirmed::NotPaid { .. } => "not_paid",
+            NotConfirmed::Incomplete(_) => "incomplete",
+        }
+    }
+
     /// Whether the answer (or the event) contradicts your record: another
     /// amount, currency, order, transaction or merchant, or an amount in no
     /// form the gateway sends. Someone must look at these; they never mean
@@ -182,6 +199,32 @@ impl NotConfirmed {
             NotConfirmed::StillPending { .. } | NotConfirmed::Incomplete(_)
         )
     }
+}
+
+/// Reports a confirmation's verdict about `reference` ([`crate::observe`])
+/// and hands it back.
+pub(crate) fn observed<T>(
+    gateway: &'static str,
+    reference: &str,
+    verdict: Result<T, NotConfirmed>,
+) -> Result<T, NotConfirmed> {
+    crate::observe::confirmation(
+        gateway,
+        reference,
+        verdict.as_ref().map(|_| ()).map_err(NotConfirmed::kind),
+    );
+    verdict
+}
+
+/// Reports a refusal before any status call (the event contradicts the
+/// record) and hands it back.
+pub(crate) fn refused(
+    gateway: &'static str,
+    reference: &str,
+    reason: NotConfirmed,
+) -> NotConfirmed {
+    crate::observe::confirmation(gateway, reference, Err(reason.kind()));
+    reason
 }
 
 /// Compares a merchant id with ours (exactly: no trimming, no case folding).

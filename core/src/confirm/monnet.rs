@@ -1,10 +1,13 @@
 //! Monnet: your record of an operation, compared with a notification's
 //! hash-bound values and with the status query's answer.
 
-use super::{NotConfirmed, Seen, same_merchant, same_order};
+use super::{NotConfirmed, Seen, observed, same_merchant, same_order};
 use crate::Money;
 use crate::monnet::amount::{parse_wire_amount, renders};
-use crate::monnet::{PayinState, StatusOperation, StatusResponse, VerifiedNotification};
+use crate::monnet::{
+    Authenticated, PayinState, StatusOperation, StatusResponse, VerifiedNotification,
+};
+use crate::observe::MONNET;
 
 /// Your own record of a Monnet operation: what you asked Monnet to charge.
 ///
@@ -112,6 +115,10 @@ impl ExpectedOperation {
     /// currency. Usable from polling as it is; for a notification, use
     /// [`confirm_event`](Self::confirm_event).
     pub fn confirm(&self, answer: &StatusResponse) -> Result<ConfirmedOperation, NotConfirmed> {
+        observed(MONNET, &self.operation_number, self.confirm_answer(answer))
+    }
+
+    fn confirm_answer(&self, answer: &StatusResponse) -> Result<ConfirmedOperation, NotConfirmed> {
         if let Some(ours) = &self.merchant_id {
             same_merchant(ours, &answer.merchant_id, Seen::Gateway)?;
         }
@@ -163,8 +170,10 @@ impl ExpectedOperation {
         event: &VerifiedNotification,
         answer: &StatusResponse,
     ) -> Result<ConfirmedOperation, NotConfirmed> {
-        self.check_notification(event)?;
-        self.confirm(answer)
+        let verdict = self
+            .check_notification(event)
+            .and_then(|()| self.confirm_answer(answer));
+        observed(MONNET, &self.operation_number, verdict)
     }
 }
 
@@ -181,4 +190,34 @@ pub struct ConfirmedOperation {
     pub state: PayinState,
     /// Monnet's `payinID`, when given.
     pub payin_id: Option<String>,
+}
+
+// The record comparisons of Monnet's own types are defined here, beside the
+// record, so that `monnet` does not depend on `confirm` (which reads it).
+
+impl Authenticated {
+    /// Compares the bound operation number, amount and currency with your
+    /// record of the order. A boundary-shifted forgery fails here
+    /// (`"ORD-7"`+`"71.00"` is not your `ORD-77` of 1.00).
+    pub fn compare_with_record(&self, record: &ExpectedOperation) -> Result<(), NotConfirmed> {
+        record.compare_reported(
+            self.operation_number(),
+            self.amount_text(),
+            self.currency(),
+            Seen::Event,
+        )
+    }
+}
+
+impl StatusOperation {
+    /// Compares operation number, amount and currency with your record of
+    /// the order.
+    pub fn compare_with_record(&self, record: &ExpectedOperation) -> Result<(), NotConfirmed> {
+        record.compare_reported(
+            &self.merchant_operation_number,
+            &self.amount_text,
+            &self.currency,
+            Seen::Gateway,
+        )
+    }
 }

@@ -1,8 +1,9 @@
 //! SmilePayz: your record of a pay-in, compared with a callback's claims and
 //! with the inquiry-status answer.
 
-use super::{NotConfirmed, Seen, same_merchant, same_order};
+use super::{NotConfirmed, Seen, observed, same_merchant, same_order};
 use crate::Money;
+use crate::observe::SMILEPAYZ;
 use crate::smilepayz::{InquiryStatusResponse, TransactionStatus, VerifiedCallback};
 
 /// Your own record of a SmilePayz pay-in: what you asked to be paid.
@@ -73,7 +74,8 @@ impl ExpectedPayIn {
     /// [`confirm_event`](Self::confirm_event), which also binds the
     /// callback's signed `tradeNo`.
     pub fn confirm(&self, answer: &InquiryStatusResponse) -> Result<ConfirmedPayIn, NotConfirmed> {
-        self.confirm_with_trade_no(answer, self.trade_no.as_deref())
+        let verdict = self.confirm_with_trade_no(answer, self.trade_no.as_deref());
+        observed(SMILEPAYZ, &self.order_no, verdict)
     }
 
     /// Confirms the pay-in a verified callback reports: the callback's
@@ -82,6 +84,18 @@ impl ExpectedPayIn {
     /// `tradeNo` (and the record's, when it has one) and confirm as in
     /// [`confirm`](Self::confirm).
     pub fn confirm_event(
+        &self,
+        event: &VerifiedCallback,
+        answer: &InquiryStatusResponse,
+    ) -> Result<ConfirmedPayIn, NotConfirmed> {
+        observed(
+            SMILEPAYZ,
+            &self.order_no,
+            self.confirm_callback(event, answer),
+        )
+    }
+
+    fn confirm_callback(
         &self,
         event: &VerifiedCallback,
         answer: &InquiryStatusResponse,

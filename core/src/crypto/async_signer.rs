@@ -4,8 +4,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use super::SignError;
 use super::{SignatureAlgorithm, Signer};
-use crate::error::SignError;
 
 /// Produces signatures asynchronously, without blocking the executor while
 /// a KMS or a remote service works; [`AsyncSigner::algorithm`] says which

@@ -7,8 +7,8 @@ use aws_lc_rs::signature::{
 };
 
 use super::rsa_backend::check_length;
+use super::{KeyError, SignError};
 use super::{PrivateKey, PublicKey, SignatureAlgorithm, SignatureError, Signer, Verifier};
-use crate::error::{KeyError, SignError};
 
 const ACCEPTED: &str = "RSA keys of 2048 to 8192 bits";
 

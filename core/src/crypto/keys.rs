@@ -17,7 +17,7 @@ use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey, ObjectIdentifier};
 use rsa::traits::PublicKeyParts;
 use zeroize::Zeroizing;
 
-use crate::error::KeyError;
+use super::KeyError;
 
 const PRIVATE_FORMATS: &str = "RSA private keys of 2048 to 8192 bits, as PKCS#8 PEM \
 (BEGIN PRIVATE KEY), PKCS#1 PEM (BEGIN RSA PRIVATE KEY), or bare base64 of PKCS#8 DER, unencrypted";

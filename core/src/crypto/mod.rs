@@ -13,7 +13,14 @@
 //! | backend | feature | notes |
 //! |---|---|---|
 //! | [`RsaSigner`] / [`RsaVerifier`] | always | pure Rust (`rsa` crate); signs blinded, but its private-key operation is not constant-time (RUSTSEC-2023-0071) |
-//! | [`AwsLcSigner`] / [`AwsLcVerifier`] | `aws-lc` | AWS-LC: constant-time private-key operations, several times faster |
+#![cfg_attr(
+    feature = "aws-lc",
+    doc = "| [`AwsLcSigner`] / [`AwsLcVerifier`] | `aws-lc` | AWS-LC: constant-time private-key operations, several times faster |"
+)]
+#![cfg_attr(
+    not(feature = "aws-lc"),
+    doc = "| `AwsLcSigner` / `AwsLcVerifier` | `aws-lc` (not enabled in this build) | AWS-LC: constant-time private-key operations, several times faster |"
+)]
 //!
 //! PKCS#1 v1.5 signatures are deterministic, so both backends give the same
 //! bytes for the same key and message (tested), and so does
@@ -22,6 +29,7 @@
 mod async_signer;
 #[cfg(feature = "aws-lc")]
 mod aws_lc_backend;
+mod error;
 mod keys;
 mod rsa_backend;
 
@@ -31,14 +39,13 @@ pub use async_signer::AsyncSigner;
 pub(crate) use async_signer::DynAsyncSigner;
 #[cfg(feature = "aws-lc")]
 pub use aws_lc_backend::{AwsLcSigner, AwsLcVerifier};
+pub use error::{KeyError, SignError, SignatureError};
 pub use keys::{PrivateKey, PublicKey};
 pub use rsa_backend::{RsaSigner, RsaVerifier};
 
 /// The RNG traits [`RsaSigner::with_rng`] takes (`rand_core` 0.6, as the
 /// `rsa` crate uses).
 pub use rsa::rand_core;
-
-use crate::error::SignError;
 
 /// The signature scheme a [`Signer`] produces or a [`Verifier`] checks.
 ///
@@ -78,43 +85,6 @@ impl std::fmt::Display for SignatureAlgorithm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
-}
-
-/// Why a [`Verifier`] did not accept a signature.
-///
-/// [`SignatureError::Unavailable`] is the only variant that does not mean
-/// "forged or corrupted": the verifier could not check at all (a remote
-/// service down), so the message should be retried later, not rejected as
-/// invalid for good.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum SignatureError {
-    /// The signature's length is not the key's modulus length.
-    #[error("signature is {actual} bytes, the {bits}-bit key makes {expected}-byte signatures")]
-    WrongLength {
-        /// Bytes a signature by this key has.
-        expected: usize,
-        /// Bytes received.
-        actual: usize,
-        /// The key's modulus size in bits.
-        bits: usize,
-    },
-    /// The signature is well-formed but not valid for this message and key.
-    #[error("signature does not match the message and key")]
-    Mismatch,
-    /// The verifier checks another algorithm than the one required.
-    #[error("verifier checks {found}, the protocol requires {required}")]
-    WrongAlgorithm {
-        /// What the protocol requires.
-        required: SignatureAlgorithm,
-        /// What the verifier checks.
-        found: SignatureAlgorithm,
-    },
-    /// The verifier could not check (a remote service failed); the message
-    /// is neither valid nor proven invalid. The text never carries key
-    /// material.
-    #[error("verifier unavailable: {0}")]
-    Unavailable(String),
 }
 
 /// Produces signatures over a message; [`Signer::algorithm`] says which
@@ -262,10 +232,7 @@ impl Backend {
     }
 
     /// A signer for `key` on this backend.
-    pub fn signer(
-        self,
-        key: &PrivateKey,
-    ) -> Result<Arc<dyn Signer + Send + Sync>, crate::KeyError> {
+    pub fn signer(self, key: &PrivateKey) -> Result<Arc<dyn Signer + Send + Sync>, KeyError> {
         Ok(match self {
             Backend::Rsa => Arc::new(RsaSigner::new(key)),
             #[cfg(feature = "aws-lc")]
@@ -274,10 +241,7 @@ impl Backend {
     }
 
     /// A verifier for `key` on this backend.
-    pub fn verifier(
-        self,
-        key: &PublicKey,
-    ) -> Result<Arc<dyn Verifier + Send + Sync>, crate::KeyError> {
+    pub fn verifier(self, key: &PublicKey) -> Result<Arc<dyn Verifier + Send + Sync>, KeyError> {
         Ok(match self {
             Backend::Rsa => Arc::new(RsaVerifier::new(key)),
             #[cfg(feature = "aws-lc")]

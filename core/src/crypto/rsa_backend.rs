@@ -13,8 +13,8 @@ use sha2::Sha256;
 #[cfg(doc)]
 use rsa::signature::RandomizedSigner;
 
+use super::SignError;
 use super::{PrivateKey, PublicKey, SignatureAlgorithm, SignatureError, Signer, Verifier};
-use crate::error::SignError;
 
 /// A caller-supplied RNG, shared by clones of a signer.
 type SharedRng = Arc<Mutex<Box<dyn CryptoRngCore + Send>>>;

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use crate::error::{Rule, ValidationError};
 use crate::http::{Method, PreparedRequest};
 use crate::money::Money;
+use crate::personal::{DocumentNumber, Email, PersonName, Phone};
 use crate::validate;
 
 use super::card::Card;
@@ -184,23 +185,37 @@ impl DocumentType {
 /// The shopper. Name, last name, e-mail and phone must never be empty
 /// (Monnet: "This four fields must NOT be sent with empty values"); the
 /// identity document is optional and sent as `""` when not given.
+///
+/// Every field but the document type is personal data, held in
+/// [`crate::personal`]'s redacted types: masked in `Debug`, read on purpose
+/// with `expose()`, sent as given.
+///
+/// ```
+/// use pasarela_core::monnet::{Customer, DocumentType};
+///
+/// let customer = Customer::new("Rosa", "Quispe", "rosa@example.com", "987654321")
+///     .document(DocumentType::Dni, "44556677");
+/// assert_eq!(customer.last_name().expose(), "Quispe");
+/// assert!(!format!("{customer:?}").contains("Quispe"));
+/// assert!(!format!("{customer:?}").contains("44556677"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Customer {
-    name: String,
-    last_name: String,
-    email: String,
-    phone: String,
-    document: Option<(DocumentType, String)>,
+    name: PersonName,
+    last_name: PersonName,
+    email: Email,
+    phone: Phone,
+    document: Option<(DocumentType, DocumentNumber)>,
 }
 
 impl Customer {
     /// A customer: first name and last name (≤ 30 characters each),
     /// e-mail (≤ 50 characters) and mobile phone (8 or 9 digits).
     pub fn new(
-        name: impl Into<String>,
-        last_name: impl Into<String>,
-        email: impl Into<String>,
-        phone: impl Into<String>,
+        name: impl Into<PersonName>,
+        last_name: impl Into<PersonName>,
+        email: impl Into<Email>,
+        phone: impl Into<Phone>,
     ) -> Self {
         Self {
             name: name.into(),
@@ -217,39 +232,40 @@ impl Customer {
     /// refused), and the number is not empty and fits its type — a `DNI` 8
     /// digits, a `RUC` 11 digits, a `CE` or `PAS` up to 20 letters and
     /// digits. Without a document both fields go out as `""`.
-    pub fn document(mut self, kind: DocumentType, number: impl Into<String>) -> Self {
+    pub fn document(mut self, kind: DocumentType, number: impl Into<DocumentNumber>) -> Self {
         self.document = Some((kind, number.into()));
         self
     }
 
     /// `payinCustomerName`.
-    pub fn name(&self) -> &str {
+    pub fn name(&self) -> &PersonName {
         &self.name
     }
 
     /// `payinCustomerLastName`.
-    pub fn last_name(&self) -> &str {
+    pub fn last_name(&self) -> &PersonName {
         &self.last_name
     }
 
     /// `payinCustomerEmail`.
-    pub fn email(&self) -> &str {
+    pub fn email(&self) -> &Email {
         &self.email
     }
 
     /// `payinCustomerPhone`.
-    pub fn phone(&self) -> &str {
+    pub fn phone(&self) -> &Phone {
         &self.phone
     }
 
     /// The identity document, if given.
-    pub fn identity_document(&self) -> Option<(&DocumentType, &str)> {
-        self.document.as_ref().map(|(k, n)| (k, n.as_str()))
+    pub fn identity_document(&self) -> Option<(&DocumentType, &DocumentNumber)> {
+        self.document.as_ref().map(|(k, n)| (k, n))
     }
 }
 
 /// Declares a part made only of text fields: the struct, a constructor
-/// taking every field in order, and a getter per field.
+/// taking every field in order, and a getter per field. A `personal` part
+/// (an address, a shipping destination) is masked whole in `Debug`.
 macro_rules! text_part {
     ($(#[$meta:meta])* $name:ident, $new_doc:literal { $($field:ident => $wire:literal),* $(,)? }) => {
         $(#[$meta])*
@@ -258,6 +274,24 @@ macro_rules! text_part {
             $($field: String,)*
         }
 
+        text_part!(@impl $name, $new_doc { $($field => $wire),* });
+    };
+    (personal $(#[$meta:meta])* $name:ident, $new_doc:literal { $($field:ident => $wire:literal),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct $name {
+            $($field: String,)*
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($name), "(<redacted>)"))
+            }
+        }
+
+        text_part!(@impl $name, $new_doc { $($field => $wire),* });
+    };
+    (@impl $name:ident, $new_doc:literal { $($field:ident => $wire:literal),* }) => {
         impl $name {
             #[doc = $new_doc]
             #[allow(clippy::too_many_arguments)]
@@ -276,7 +310,9 @@ macro_rules! text_part {
 }
 
 text_part! {
-    /// The customer's billing address. Optional: without one, address, city,
+    personal
+    /// The customer's billing address (personal data: masked whole in
+    /// `Debug`). Optional: without one, address, city,
     /// country and zip code are sent as `""` and the region as `Lima` (the
     /// seed: "Default value is Lima unless different value is indicated").
     /// Any field may be `""`.
@@ -290,7 +326,8 @@ text_part! {
 }
 
 text_part! {
-    /// Where the goods go. Optional: without it every shipping field is sent
+    personal
+    /// Where the goods go (personal data: masked whole in `Debug`). Optional: without it every shipping field is sent
     /// as `""`. Any field may be `""`.
     Shipping, "A shipping destination (`payinCustomerShipping*`)." {
         name => "payinCustomerShippingName",
@@ -657,17 +694,17 @@ create_table! {
         "TCTD, TC or TD";
     "payinVerification", "(computed)", NonEmpty, Hex, Source::Verification, None,
         "lowercase hex SHA-512 of merchant id + operation number + amount + currency + KeyMonnet, as sent";
-    "payinCustomerName", "customer.name", NonEmpty, Text, req(|r| &r.parts.customer.name), Some(max_chars::<30>),
+    "payinCustomerName", "customer.name", NonEmpty, Text, req(|r| r.parts.customer.name.expose()), Some(max_chars::<30>),
         "at most 30 characters";
-    "payinCustomerLastName", "customer.last_name", NonEmpty, Text, req(|r| &r.parts.customer.last_name), Some(max_chars::<30>),
+    "payinCustomerLastName", "customer.last_name", NonEmpty, Text, req(|r| r.parts.customer.last_name.expose()), Some(max_chars::<30>),
         "at most 30 characters";
-    "payinCustomerEmail", "customer.email", NonEmpty, Text, req(|r| &r.parts.customer.email), Some(email),
+    "payinCustomerEmail", "customer.email", NonEmpty, Text, req(|r| r.parts.customer.email.expose()), Some(email),
         "an e-mail address, at most 50 characters";
-    "payinCustomerPhone", "customer.phone", NonEmpty, Integer, req(|r| &r.parts.customer.phone), Some(phone),
+    "payinCustomerPhone", "customer.phone", NonEmpty, Integer, req(|r| r.parts.customer.phone.expose()), Some(phone),
         "8 or 9 digits";
     "payinCustomerTypeDocument", "customer.document.0", MayBeEmpty, Text, req(|r| r.parts.customer.document.as_ref().map_or("", |d| d.0.as_str())), Some(document_type),
         "DNI, CE, RUC or PAS; empty when no document is given";
-    "payinCustomerDocument", "customer.document.1", MayBeEmpty, Text, req(|r| r.parts.customer.document.as_ref().map_or("", |d| d.1.as_str())), Some(document_number),
+    "payinCustomerDocument", "customer.document.1", MayBeEmpty, Text, req(|r| r.parts.customer.document.as_ref().map_or("", |d| d.1.expose())), Some(document_number),
         "with a type: a DNI 8 digits, a RUC 11 digits, a CE or PAS 1-20 letters and digits; empty when no document is given";
     "payinRegularCustomer", "regular_customer", MayBeEmpty, Text, req(|r| &r.parts.regular_customer), None,
         "free text, may be empty";

@@ -47,6 +47,8 @@ mod wire;
 #[cfg(doc)]
 use crate::http::PreparedRequest;
 
+/// The personal data types the requests hold ([`crate::personal`]).
+pub use crate::personal::{DocumentNumber, Email, PersonName, Phone};
 pub use card::{Card, CardExpiration, Cvv, Pan};
 pub use create::{
     BillingAddress, CREATE_FIELDS, CardMethod, CreateRequest, CreateRequestBuilder, Customer,

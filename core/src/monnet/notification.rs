@@ -22,7 +22,6 @@ use super::amount::parse_wire_amount;
 use super::schema::{Failure, Field, FieldType, Presence, Read, read_body, read_element};
 use super::state::{PayinState, parse_state_id};
 use super::verification::{hex_matches, payin_digest};
-use crate::confirm::{ExpectedOperation, NotConfirmed, Seen};
 
 /// The HTTP status the merchant answers a notification with once it has
 /// verified and recorded it. Answer anything else (e.g. 400) when
@@ -305,18 +304,6 @@ impl Authenticated {
             self.merchant_id, self.operation_number, self.amount_text, self.currency_text
         )
     }
-
-    /// Compares the bound operation number, amount and currency with your
-    /// record of the order. A boundary-shifted forgery fails here
-    /// (`"ORD-7"`+`"71.00"` is not your `ORD-77` of 1.00).
-    pub fn compare_with_record(&self, record: &ExpectedOperation) -> Result<(), NotConfirmed> {
-        record.compare_reported(
-            &self.operation_number,
-            &self.amount_text,
-            &self.currency_text,
-            Seen::Event,
-        )
-    }
 }
 
 /// What the notification says that no hash covers. **Not to be acted on**:
@@ -445,6 +432,21 @@ pub fn verify_notification(
     key: &MonnetKey,
     merchant_id: &str,
 ) -> Result<VerifiedNotification, VerifyError> {
+    let outcome = verify(body, key, merchant_id);
+    crate::observe::verification(
+        crate::observe::MONNET,
+        outcome
+            .as_ref()
+            .map(|n| n.authenticated().operation_number()),
+    );
+    outcome
+}
+
+fn verify(
+    body: &[u8],
+    key: &MonnetKey,
+    merchant_id: &str,
+) -> Result<VerifiedNotification, VerifyError> {
     let mut read = read_body(body, NOTIFICATION).map_err(malformed)?;
     let state_text = need(&mut read, "payinStateID")?;
     let merchant = need(&mut read, "payinMerchantID")?;
@@ -548,6 +550,7 @@ pub fn verify_notification(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::confirm::{ExpectedOperation, NotConfirmed, Seen};
     use crate::monnet::payin_verification;
     use proptest::prelude::*;
 

@@ -14,7 +14,6 @@ use super::response::{non_success, parse_failure, rejection};
 use super::schema::{Field, FieldType, Presence, Read, read_body, read_element};
 use super::state::{PayinState, parse_state_id};
 use super::verification::status_authorization;
-use crate::confirm::{ExpectedOperation, NotConfirmed, Seen};
 use crate::json_writer::ObjectWriter;
 
 /// The status query request's schema, in the order sent.
@@ -285,17 +284,6 @@ impl StatusOperation {
         let currency = Currency::new(&self.currency).ok()?;
         parse_wire_amount(&self.amount_text, currency)
     }
-
-    /// Compares operation number, amount and currency with your record of
-    /// the order.
-    pub fn compare_with_record(&self, record: &ExpectedOperation) -> Result<(), NotConfirmed> {
-        record.compare_reported(
-            &self.merchant_operation_number,
-            &self.amount_text,
-            &self.currency,
-            Seen::Gateway,
-        )
-    }
 }
 
 /// Parses the answer to [`prepare_status_query`], by
@@ -365,6 +353,7 @@ fn operation(i: usize, mut op: Read<'_>, body: &[u8]) -> Result<StatusOperation,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::confirm::{ExpectedOperation, NotConfirmed, Seen};
     use crate::error::GatewayRejection;
     use crate::monnet::Environment;
     use crate::secret::MonnetKey;

@@ -42,6 +42,7 @@ use crate::Money;
 use crate::crypto::Verifier;
 use crate::error::VerifyError;
 use crate::json;
+use crate::personal::{DocumentNumber, Email, PersonName, Phone};
 
 /// The body the merchant must answer a callback with (HTTP 200).
 pub const CALLBACK_ACK_BODY: &str = "SUCCESS";
@@ -115,19 +116,20 @@ impl std::fmt::Display for CallbackEventId {
 }
 
 schema::response! {
-    /// The payer block of a callback, as the body says (unsigned).
+    /// The payer block of a callback, as the body says (unsigned). Personal
+    /// data: redacted types ([`crate::personal`]), masked in `Debug`.
     pub struct CallbackPayer as "Payer", wire CallbackPayerWire {
         /// Identity document type.
         id_type: IdType = "idType", Optional; "a document type (open set)";
         /// Identity document number (`identity`, or the staging docs'
         /// `idNumber`).
-        identity: String = "identity", Optional alias "idNumber"; "text";
+        identity: DocumentNumber = "identity", Optional alias "idNumber"; "text";
         /// Full name.
-        name: String = "name", Optional; "text";
+        name: PersonName = "name", Optional; "text";
         /// Phone number.
-        phone: String = "phone", Optional; "text";
+        phone: Phone = "phone", Optional; "text";
         /// E-mail address.
-        email: String = "email", Optional; "text";
+        email: Email = "email", Optional; "text";
     }
 }
 
@@ -262,38 +264,45 @@ pub fn verify_callback(
     now: OffsetDateTime,
     tolerance: Duration,
 ) -> Result<VerifiedCallback, VerifyError> {
-    let timestamp_text = timestamp
-        .ok_or(VerifyError::MissingHeader(TIMESTAMP_HEADER))?
-        .trim();
-    let signature_text = signature.ok_or(VerifyError::MissingHeader(SIGNATURE_HEADER))?;
-    let signed_at = parse_timestamp(timestamp_text).ok_or(VerifyError::MalformedTimestamp)?;
-    let signature = decode_signature(signature_text)?;
-    let signed: TradeNoWire = json::decode_callback(body)?;
-    let trade_no = signed
-        .trade_no
-        .filter(|t| !t.is_empty())
-        .ok_or(VerifyError::MissingField("tradeNo"))?;
-    let message = callback_string_to_sign(&trade_no, timestamp_text);
-    crate::crypto::verify_as(
-        platform,
-        super::signature::SIGNATURE_ALGORITHM,
-        message.as_bytes(),
-        &signature,
-    )?;
-    check_timestamp_window(signed_at, now, tolerance)?;
-    let wire: <CallbackClaims as FromWire>::Wire = json::decode_callback(body)?;
-    let claims = CallbackClaims::from_wire(wire).map_err(|e| VerifyError::MalformedBody {
-        path: e.path,
-        reason: e.reason.into_owned(),
-    })?;
-    Ok(VerifiedCallback {
-        authenticated: CallbackAuth {
-            trade_no,
-            timestamp: signed_at,
-            timestamp_text: timestamp_text.to_owned(),
-        },
-        claims,
-    })
+    let outcome = (|| {
+        let timestamp_text = timestamp
+            .ok_or(VerifyError::MissingHeader(TIMESTAMP_HEADER))?
+            .trim();
+        let signature_text = signature.ok_or(VerifyError::MissingHeader(SIGNATURE_HEADER))?;
+        let signed_at = parse_timestamp(timestamp_text).ok_or(VerifyError::MalformedTimestamp)?;
+        let signature = decode_signature(signature_text)?;
+        let signed: TradeNoWire = json::decode_callback(body)?;
+        let trade_no = signed
+            .trade_no
+            .filter(|t| !t.is_empty())
+            .ok_or(VerifyError::MissingField("tradeNo"))?;
+        let message = callback_string_to_sign(&trade_no, timestamp_text);
+        crate::crypto::verify_as(
+            platform,
+            super::signature::SIGNATURE_ALGORITHM,
+            message.as_bytes(),
+            &signature,
+        )?;
+        check_timestamp_window(signed_at, now, tolerance)?;
+        let wire: <CallbackClaims as FromWire>::Wire = json::decode_callback(body)?;
+        let claims = CallbackClaims::from_wire(wire).map_err(|e| VerifyError::MalformedBody {
+            path: e.path,
+            reason: e.reason.into_owned(),
+        })?;
+        Ok(VerifiedCallback {
+            authenticated: CallbackAuth {
+                trade_no,
+                timestamp: signed_at,
+                timestamp_text: timestamp_text.to_owned(),
+            },
+            claims,
+        })
+    })();
+    crate::observe::verification(
+        crate::observe::SMILEPAYZ,
+        outcome.as_ref().map(|c| c.authenticated().trade_no()),
+    );
+    outcome
 }
 
 #[cfg(test)]
@@ -450,8 +459,8 @@ mod tests {
         );
         let cb = check(Some(TS), Some(&s), &with_payer, NOW).unwrap();
         let payer = cb.claims().payer.clone().unwrap();
-        assert_eq!(payer.name.as_deref(), Some("Ana"));
-        assert_eq!(payer.identity.as_deref(), Some("123"));
+        assert_eq!(payer.name.as_ref().map(|n| n.expose()), Some("Ana"));
+        assert_eq!(payer.identity.as_ref().map(|n| n.expose()), Some("123"));
         assert_eq!(payer.id_type, Some(IdType::Other("NID".into())));
         assert_eq!(payer.email, None, "an empty optional is unset");
         assert_eq!(cb.claims().payment_method, Some(PaymentMethod::CashierPe));

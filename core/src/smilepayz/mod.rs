@@ -40,6 +40,8 @@ pub(crate) mod schema;
 mod signature;
 mod timestamp;
 
+/// The personal data types the requests hold ([`crate::personal`]).
+pub use crate::personal::{DocumentNumber, Email, PersonName, Phone};
 pub use callback::{
     CALLBACK_ACK_BODY, CallbackAuth, CallbackClaims, CallbackEventId, CallbackPayer,
     DEFAULT_CALLBACK_TOLERANCE, SIGNATURE_HEADER, TIMESTAMP_HEADER, VerifiedCallback,

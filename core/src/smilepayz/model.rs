@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::schema::{self, FieldError, FieldType, FromWire, Presence, ToWire, WireType};
 use crate::error::{Rule, ValidationError};
+use crate::personal::{DocumentNumber, Email, PersonName, Phone};
 use crate::validate;
 use crate::{Currency, Money};
 
@@ -506,8 +507,14 @@ pub(crate) fn balance_types(field: Field, value: &Vec<BalanceType>) -> Result<()
     }
 }
 
+/// `payer.name`: a [`name`].
+pub(crate) fn payer_name(field: Field, value: &PersonName) -> Result<(), ValidationError> {
+    name(field, value.expose())
+}
+
 /// `payer.identity`: 1–32 ASCII letters, digits or `-`.
-pub(crate) fn identity(field: Field, value: &str) -> Result<(), ValidationError> {
+pub(crate) fn identity(field: Field, value: &DocumentNumber) -> Result<(), ValidationError> {
+    let value = value.expose();
     validate::required_len(field, value, 1, 32)?;
     validate::charset(
         field,
@@ -519,7 +526,8 @@ pub(crate) fn identity(field: Field, value: &str) -> Result<(), ValidationError>
 
 /// `payer.phone`: 6–15 digits (an E.164 number's most), after an optional
 /// `+`.
-pub(crate) fn phone(field: Field, value: &str) -> Result<(), ValidationError> {
+pub(crate) fn phone(field: Field, value: &Phone) -> Result<(), ValidationError> {
+    let value = value.expose();
     let digits = value.strip_prefix('+').unwrap_or(value);
     validate::charset(
         field,
@@ -531,9 +539,35 @@ pub(crate) fn phone(field: Field, value: &str) -> Result<(), ValidationError> {
 }
 
 /// An e-mail address.
-pub(crate) fn email(field: Field, value: &str) -> Result<(), ValidationError> {
-    validate::email(field, value)
+pub(crate) fn email(field: Field, value: &Email) -> Result<(), ValidationError> {
+    validate::email(field, value.expose())
 }
+
+// The payer's personal data on the wire: text, written and read as given.
+macro_rules! personal_wire {
+    ($($t:ty),*) => {$(
+        impl WireType for $t {
+            const TY: FieldType = FieldType::Text;
+        }
+
+        impl ToWire for $t {
+            fn write(&self, w: &mut ObjectWriter, key: &'static str) {
+                w.string(key, self.expose());
+            }
+        }
+
+        impl FromWire for $t {
+            type Wire = String;
+            fn from_wire(wire: String) -> Result<Self, FieldError> {
+                Ok(Self::new(wire))
+            }
+            fn is_empty(wire: &String) -> bool {
+                wire.is_empty()
+            }
+        }
+    )*};
+}
+personal_wire!(PersonName, Email, Phone, DocumentNumber);
 
 /// An http(s) URL of at most 256 characters.
 pub(crate) fn http_url(field: Field, value: &str) -> Result<(), ValidationError> {
@@ -589,6 +623,10 @@ pub(crate) fn trade_type(field: Field, value: &TradeType) -> Result<(), Validati
 schema::request! {
     /// The payer of a pay-in. `name` is required; the rest is optional.
     ///
+    /// Name, document number, phone and e-mail are personal data: held in
+    /// [`crate::personal`]'s redacted types, masked in `Debug` (read them on
+    /// purpose with `expose()`); sent as given.
+    ///
     /// GATEWAYS.md decides here: `payer` and `payer.name` are mandatory (the
     /// seed's table and the production Peru page mark both "M"; the Java demo
     /// comments "required for peru"). An earlier version of this SDK made
@@ -600,7 +638,8 @@ schema::request! {
     ///     .with_id_type(IdType::Dni)
     ///     .with_identity("48982488880")
     ///     .with_email("carlos@example.com");
-    /// assert_eq!(payer.name(), "Carlos Rodriguez Mendoza");
+    /// assert_eq!(payer.name().expose(), "Carlos Rodriguez Mendoza");
+    /// assert!(!format!("{payer:?}").contains("Carlos")); // personal data never prints
     /// assert_eq!(payer.id_type(), Some(&IdType::Dni));
     /// assert_eq!(payer.phone(), None);
     /// ```
@@ -611,23 +650,23 @@ schema::request! {
             rule id_type => "DNI, CE, PAS or RUC";
         /// Identity document number. Sent as `identity` (the staging docs'
         /// `idNumber` is accepted by the gateway, never sent).
-        identity: String = "identity", Optional, get &str, set with_identity,
+        identity: DocumentNumber = "identity", Optional, get &DocumentNumber, set with_identity,
             rule identity => "1–32 ASCII letters, digits or `-`";
         /// Full name.
-        name: String = "name", NonEmpty, get &str,
-            rule name => "1–128 characters, not blank, no control characters";
+        name: PersonName = "name", NonEmpty, get &PersonName,
+            rule payer_name => "1–128 characters, not blank, no control characters";
         /// Phone number.
-        phone: String = "phone", Optional, get &str, set with_phone,
+        phone: Phone = "phone", Optional, get &Phone, set with_phone,
             rule phone => "6–15 digits, optionally after `+`";
         /// E-mail address.
-        email: String = "email", Optional, get &str, set with_email,
+        email: Email = "email", Optional, get &Email, set with_email,
             rule email => "an e-mail address";
     }
 }
 
 impl Payer {
     /// A payer with the mandatory name.
-    pub fn new(name: impl Into<String>) -> Self {
+    pub fn new(name: impl Into<PersonName>) -> Self {
         Self {
             id_type: None,
             identity: None,

@@ -310,6 +310,17 @@ pub enum PayInOutcome {
 }
 
 impl PayInOutcome {
+    /// A short, stable name for logs and metrics: `created` (redirect),
+    /// `declined` or `check_status` (the `outcome` of the call's span,
+    /// [`crate::observe`]).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PayInOutcome::Redirect(_) => "created",
+            PayInOutcome::Declined(_) => "declined",
+            PayInOutcome::CheckStatus(_) => "check_status",
+        }
+    }
+
     /// Classifies a created pay-in by its status (the table above).
     pub fn of(response: PayInResponse) -> Self {
         match &response.status {

@@ -10,12 +10,11 @@ use pasarela_core::client::{
     CannotTell, ClientError, MonnetClient, MonnetSettings, OperationReconciliation,
     PayInReconciliation, SmilepayzClient, SmilepayzSettings,
 };
-use pasarela_core::crypto::{Backend, PrivateKey};
 use pasarela_core::monnet;
 use pasarela_core::outcome::{MonnetCreateCode, SmilepayzCodeMeaning};
 use pasarela_core::smilepayz::{self, Merchant, PayInOutcome, PayInRequest};
 use pasarela_core::transport::{BlockingTransport, Delivery, TransportError, TransportErrorKind};
-use pasarela_core::{MerchantSecret, PreparedRequest, RawResponse};
+use pasarela_core::{PreparedRequest, RawResponse};
 use time::macros::datetime;
 
 const CREATED: &str = r#"{"code":"00","message":"ok","orderNo":"ORDER123","merchant":{"merchantId":"20001"},"money":{"amount":20000,"currency":"PEN"},"transactionTime":"2020-12-17T10:55:00-05:00","channel":{"paymentMethod":"CASHIER_PE","paymentUrl":"https://pay.example/x"},"tradeNo":"T1","status":"PROCESSING"}"#;
@@ -78,18 +77,7 @@ fn failed(delivery: Delivery) -> Answer {
 }
 
 fn settings() -> SmilepayzSettings {
-    let key = PrivateKey::load(include_str!(
-        "../../testdata/keys/merchant_private_pkcs8.pem"
-    ))
-    .unwrap();
-    let config = smilepayz::Config::new(
-        "20001",
-        MerchantSecret::new("TEST-ONLY-secret"),
-        Backend::Rsa.signer(&key).unwrap(),
-        smilepayz::Environment::Sandbox,
-    )
-    .unwrap();
-    SmilepayzSettings::new(config).with_clock(|| datetime!(2020-12-17 15:55:00 UTC))
+    crate::support::smilepayz_settings("20001")
 }
 
 /// What the caller ends up doing.

@@ -1,8 +1,11 @@
-//! Secrets and card data never reach anything the library formats.
+//! Secrets, card data and payer personal data never reach anything the
+//! library formats.
 //!
-//! Runs both gateways' flows with distinctive TEST ONLY secrets, collects the
-//! `Debug` of every public type along the way and the `Display` of every
-//! error, and scans it all: zero hits allowed.
+//! Runs both gateways' flows with distinctive TEST ONLY secrets and a payer
+//! with every personal field set, collects the `Debug` of every public type
+//! along the way and the `Display` of every error, and scans it all: zero
+//! hits allowed. (The wire text of a request is the request: it carries the
+//! personal data it sends, and only its card data and credentials masked.)
 
 use pasarela_core::Money;
 use pasarela_core::client::{
@@ -22,7 +25,35 @@ const SECRET: &str = "TEST-ONLY-merchant-secret-Zq81";
 const KEY_MONNET: &str = "TEST-ONLY-key-monnet-Xw55";
 const PRIVATE_PEM: &str = include_str!("../../testdata/keys/merchant_private_pkcs8.pem");
 const PRIVATE_B64: &str = include_str!("../../testdata/keys/merchant_private_pkcs8.b64");
+const PLATFORM_PEM: &str = include_str!("../../testdata/keys/platform_private_pkcs8.pem");
 
+// The payer's personal data (Ley 29733), distinctive.
+const PAYER_NAME: &str = "Rosalinda Quispeyupanqui";
+const PAYER_EMAIL: &str = "rosalinda.qy@correo-prueba.pe";
+const PAYER_PHONE: &str = "+51987650321";
+const PAYER_DOCUMENT: &str = "47815263";
+// The Monnet samples' customer (crate::samples::monnet_create_with_card).
+const CUSTOMER: [&str; 6] = [
+    "Quispe",
+    "rosa@example.com",
+    "987654321",
+    "44556677",
+    "Av. Arequipa 123",
+    "Rosa Quispe",
+];
+
+/// Personal data: never in `Debug`, `Display` or an error; in a request's
+/// wire text, as sent.
+fn personal_needles() -> Vec<String> {
+    let mut out: Vec<String> = [PAYER_NAME, PAYER_EMAIL, PAYER_PHONE, PAYER_DOCUMENT]
+        .iter()
+        .chain(CUSTOMER.iter())
+        .map(|s| (*s).to_owned())
+        .collect();
+    out.push("Quispeyupanqui".into());
+    out.push("987650321".into());
+    out
+}
 /// Every needle that must never appear: card data, secrets, and every
 /// 16-character window of the private key's base64 (PEM and DER forms).
 fn needles() -> Vec<String> {
@@ -70,10 +101,13 @@ impl Scan {
     }
 
     fn assert_clean(&self) {
-        let needles = needles();
+        let secrets = needles();
+        let personal = personal_needles();
         let mut hits = Vec::new();
         for (what, text) in &self.0 {
-            for needle in &needles {
+            let wire = what.contains("to_wire_text");
+            let needles = secrets.iter().chain(personal.iter().filter(|_| !wire));
+            for needle in needles {
                 if text.contains(needle.as_str()) {
                     hits.push(format!("{what} contains {needle:?}"));
                 }
@@ -106,7 +140,7 @@ fn create_request() -> CreateRequest {
 }
 
 #[test]
-fn nothing_formatted_leaks_secrets_or_card_data() {
+fn nothing_formatted_leaks_secrets_card_or_personal_data() {
     let mut scan = Scan(Vec::new());
 
     // Secrets and keys.
@@ -166,16 +200,34 @@ fn nothing_formatted_leaks_secrets_or_card_data() {
     scan.debug("smilepayz::Config", &sp_config);
     let settings = SmilepayzSettings::new(sp_config.clone());
     scan.debug("SmilepayzSettings", &settings);
+    let payer = Payer::new(PAYER_NAME)
+        .with_id_type(smilepayz::IdType::Dni)
+        .with_identity(PAYER_DOCUMENT)
+        .with_phone(PAYER_PHONE)
+        .with_email(PAYER_EMAIL);
+    scan.debug("Payer", &payer);
+    scan.debug("Payer name", payer.name());
+    scan.display("Payer name", payer.name());
+    scan.debug("Payer e-mail", &payer.email());
+    scan.display("Payer e-mail", payer.email().unwrap());
+    scan.display("Payer phone", payer.phone().unwrap());
+    scan.display("Payer document", payer.identity().unwrap());
+    assert_eq!(
+        payer.email().unwrap().expose(),
+        PAYER_EMAIL,
+        "readable on purpose"
+    );
     let pay_in = PayInRequest::builder(
         Merchant::new("20001"),
         "ORDER1234",
         Money::pen(20_000),
         "p",
-        Payer::new("Rosa"),
+        payer.clone(),
     )
     .build()
     .unwrap();
     scan.debug("PayInRequest", &pay_in);
+    assert!(pay_in.to_json().contains(PAYER_EMAIL), "sent as given");
     let now = datetime!(2020-12-17 15:55:00 UTC);
     let prepared = smilepayz::prepare_pay_in(&sp_config, &pay_in, now).unwrap();
     scan.debug("PreparedRequest (smilepayz)", &prepared);
@@ -189,6 +241,46 @@ fn nothing_formatted_leaks_secrets_or_card_data() {
     .build()
     .unwrap_err();
     scan.error("ValidationError (smilepayz)", &bad);
+    for broken in [
+        Payer::new(format!("{PAYER_NAME}\n")),
+        payer.clone().with_email(format!("{PAYER_EMAIL}@")),
+        payer.clone().with_phone(format!("{PAYER_PHONE}x")),
+        payer.clone().with_identity(format!("{PAYER_DOCUMENT} 1")),
+    ] {
+        let err = PayInRequest::builder(
+            Merchant::new("20001"),
+            "ORDER1234",
+            Money::pen(20_000),
+            "p",
+            broken,
+        )
+        .build()
+        .unwrap_err();
+        scan.error("ValidationError (payer)", &err);
+    }
+    // A verified callback whose (unsigned) claims carry the payer.
+    let platform = PrivateKey::load(PLATFORM_PEM).unwrap();
+    let ts = "2020-12-17T10:55:00-05:00";
+    let signature =
+        smilepayz::sign_callback(&*Backend::default().signer(&platform).unwrap(), "T1", ts)
+            .unwrap();
+    let callback_body = format!(
+        r#"{{"orderNo":"ORDER1234","tradeNo":"T1","merchantId":"20001","status":"SUCCESS","money":{{"amount":20000,"currency":"PEN"}},"transactionTime":"{ts}","payer":{{"idType":"DNI","identity":"{PAYER_DOCUMENT}","name":"{PAYER_NAME}","phone":"{PAYER_PHONE}","email":"{PAYER_EMAIL}"}}}}"#
+    );
+    let callback = webhook::smilepayz_callback(
+        &[("X-TIMESTAMP", ts), ("X-SIGNATURE", signature.as_str())],
+        callback_body.as_bytes(),
+        &*Backend::default().verifier(&platform.public_key()).unwrap(),
+        now,
+    )
+    .unwrap();
+    let claimed = callback.event.claims().payer.clone().unwrap();
+    assert_eq!(
+        claimed.email.as_ref().map(|e| e.expose()),
+        Some(PAYER_EMAIL)
+    );
+    scan.debug("Verified<Callback> with a payer", &callback);
+    scan.debug("CallbackPayer", &claimed);
     let bad_config = smilepayz::Config::new(
         "not a merchant id",
         secret.clone(),
@@ -240,6 +332,40 @@ fn nothing_formatted_leaks_secrets_or_card_data() {
     scan.debug("MonnetSettings", &MonnetSettings::new(mn_config.clone()));
     let request = create_request();
     scan.debug("CreateRequest", &request);
+    scan.debug("Customer", request.customer());
+    scan.debug("Shipping", &request.shipping());
+    scan.debug("BillingAddress", &request.billing_address());
+    scan.display("Customer e-mail", request.customer().email());
+    scan.display("Customer last name", request.customer().last_name());
+    assert_eq!(
+        request.customer().phone().expose(),
+        "987654321",
+        "readable on purpose"
+    );
+    for broken in [
+        monnet::Customer::new("Rosa", "Quispe", "rosa@example.com@", "987654321"),
+        monnet::Customer::new("Rosa", "Quispe", "rosa@example.com", "987654321x"),
+        monnet::Customer::new("Rosa", "Quispe".repeat(9), "rosa@example.com", "987654321"),
+        monnet::Customer::new("Rosa", "Quispe", "rosa@example.com", "987654321")
+            .document(monnet::DocumentType::Dni, "44556677x"),
+    ] {
+        let err = monnet::CreateRequest::builder(
+            monnet::Transaction::new(
+                "OP1",
+                Money::pen(15000),
+                monnet::CardMethod::CreditOrDebit,
+                "https://shop.example/ok",
+                "https://shop.example/error",
+                time::macros::date!(2025 - 07 - 01),
+            ),
+            broken,
+            monnet::Product::placeholder(),
+            card.clone(),
+        )
+        .build()
+        .unwrap_err();
+        scan.error("ValidationError (customer)", &err);
+    }
     let prepared = monnet::prepare_create(&mn_config, &request);
     scan.debug("PreparedRequest (monnet)", &prepared);
     scan.0.push((

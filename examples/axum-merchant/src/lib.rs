@@ -27,6 +27,7 @@
 //!    `not_paid`, `needs_attention`) and `handedOver` (0 or 1).
 #![forbid(unsafe_code)]
 
+pub mod metrics;
 pub mod orders;
 pub mod setup;
 pub mod shop;
@@ -176,6 +177,7 @@ pub fn router(state: AppState) -> Router {
         .route("/webhooks/monnet", post(webhook_monnet))
         .route("/orders/{id}", get(show_order))
         .with_state(state)
+        .merge(metrics::routes()) // GET /metrics: Prometheus text (src/metrics.rs)
 }
 
 /// The background work of an instance: the sweeper and the outcome

@@ -563,7 +563,7 @@ fn events_verified_elsewhere_are_stored_once() {
     let verified = w
         .shop
         .smilepayz
-        .verify_request(&request, time::OffsetDateTime::now_utc())
+        .verify_request_at(&request, time::OffsetDateTime::now_utc())
         .unwrap();
     let first = w.ledger.record_callback(&verified.event).unwrap();
     assert!(

@@ -20,6 +20,8 @@
 //!   and from the `http` crate's types.
 //! - [`ConcurrencyLimit`]: the cap on requests in flight, for async and
 //!   blocking transports alike (runtime-agnostic).
+//! - [`Exchange`]: one `tracing` span per HTTP exchange (feature
+//!   `tracing`; see [`trace`]), a child of the gateway call's span.
 //!
 //! The ureq, surf and reqwest transports are adapters over this; a new
 //! HTTP stack is an adapter of a few dozen lines. A sketch, for a stack
@@ -74,6 +76,7 @@ mod config;
 mod headers;
 mod limit;
 mod phase;
+pub mod trace;
 
 pub use body::BodyCollector;
 pub use config::{
@@ -83,6 +86,7 @@ pub use config::{
 pub use headers::{check_request, request_headers, response_headers};
 pub use limit::{ConcurrencyLimit, Permit, block_on};
 pub use phase::{Phase, Progress, with_deadline};
+pub use trace::Exchange;
 
 pub use pasarela_core::transport::{
     Delivery, TransportError, TransportErrorKind, TransportFailure,

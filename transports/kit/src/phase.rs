@@ -61,7 +61,17 @@ impl Progress {
 
     /// Moves to `phase`, unless the call is already further.
     pub fn set(&self, phase: Phase) {
-        self.0.fetch_max(phase as u8, Ordering::SeqCst);
+        let before = self.0.fetch_max(phase as u8, Ordering::SeqCst);
+        #[cfg(feature = "tracing")]
+        if before < phase as u8 {
+            tracing::trace!(
+                target: "pasarela_transport_kit::phase",
+                phase = crate::trace::phase_name(phase),
+                "exchange phase"
+            );
+        }
+        #[cfg(not(feature = "tracing"))]
+        let _ = before;
     }
 
     /// The phase reached.

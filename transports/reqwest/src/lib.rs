@@ -119,7 +119,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use pasarela_core::transport::AsyncTransport;
 use pasarela_transport_kit::{
-    BodyCollector, ConcurrencyLimit, Phase, Progress, request_headers, response_headers,
+    BodyCollector, ConcurrencyLimit, Exchange, Phase, Progress, request_headers, response_headers,
     with_deadline,
 };
 
@@ -287,13 +287,14 @@ impl AsyncTransport for ReqwestTransport {
     async fn send(&self, request: PreparedRequest) -> Result<RawResponse, TransportError> {
         let progress = Progress::new();
         let timeout = self.inner.config.get_timeout();
-        with_deadline(
+        let exchange = Exchange::start("reqwest", &request);
+        let deadline = with_deadline(
             tokio::time::sleep(timeout),
             timeout,
             &progress,
             self.exchange(request, &progress),
-        )
-        .await
+        );
+        exchange.run(Some(&progress), deadline).await
     }
 }
 

@@ -100,7 +100,7 @@ use connector::{Connector, ProgressExt};
 use pasarela_core::transport::AsyncTransport;
 use pasarela_core::{PreparedRequest, RawResponse};
 use pasarela_transport_kit::{
-    BodyCollector, ConcurrencyLimit, Phase, Progress, check_request, with_deadline,
+    BodyCollector, ConcurrencyLimit, Exchange, Phase, Progress, check_request, with_deadline,
 };
 
 pub use pasarela_core::transport::{
@@ -304,13 +304,14 @@ impl AsyncTransport for SurfTransport {
     async fn send(&self, request: PreparedRequest) -> Result<RawResponse, TransportError> {
         let progress = Progress::new();
         let timeout = self.inner.config.get_timeout();
-        with_deadline(
+        let exchange = Exchange::start("surf", &request);
+        let deadline = with_deadline(
             async_std::task::sleep(timeout),
             timeout,
             &progress,
             self.exchange(&request, &progress),
-        )
-        .await
+        );
+        exchange.run(Some(&progress), deadline).await
     }
 }
 

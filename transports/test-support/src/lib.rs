@@ -17,8 +17,8 @@
 pub mod faults;
 pub mod server;
 
-/// Serializes a test binary's timing-sensitive tests (the fault and
-/// behaviour suites, which give requests sub-second timeouts) with its
+/// Serializes a test binary's timeout-bearing tests (the fault and
+/// behaviour suites, which wait out timeouts of a few seconds) with its
 /// load tests (hundreds of RSA-signed pay-ins), so a load test never starves
 /// a timeout case into a false failure on a small CI machine. Hold the
 /// guard for the whole test; a test that panicked while holding it does

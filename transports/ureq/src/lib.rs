@@ -102,7 +102,7 @@ use std::time::{Duration, Instant};
 
 use pasarela_core::transport::BlockingTransport;
 use pasarela_core::{PreparedRequest, RawResponse};
-use pasarela_transport_kit::{ConcurrencyLimit, Progress, request_headers};
+use pasarela_transport_kit::{ConcurrencyLimit, Exchange, Progress, request_headers};
 
 pub use pasarela_core::transport::{
     Delivery, TransportError, TransportErrorKind, TransportFailure,
@@ -267,6 +267,14 @@ impl BlockingTransport for UreqTransport {
     type Error = TransportError;
 
     fn send(&self, request: PreparedRequest) -> Result<RawResponse, TransportError> {
+        let exchange = Exchange::start("ureq", &request);
+        exchange.run_blocking(|| self.exchange(request))
+    }
+}
+
+impl UreqTransport {
+    /// One exchange: a slot, the request, the capped body.
+    fn exchange(&self, request: PreparedRequest) -> Result<RawResponse, TransportError> {
         let start = Instant::now();
         let timeout = self.config.get_timeout();
         let Some(_slot) = self.limit.acquire_blocking(timeout) else {

@@ -363,6 +363,37 @@ async fn checkout_webhooks_ledger_and_hand_over_end_to_end() {
         .unwrap();
     assert_eq!(res.status(), 404);
 
+    // The SDK's metrics, in Prometheus text: the gateway calls above are
+    // counted by gateway, operation and outcome (never by order number), and
+    // timed.
+    let res = http
+        .get(format!("http://{}/metrics", app.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let text = res.text().await.unwrap();
+    assert!(
+        text.contains(
+            r#"pasarela_calls_total{gateway="smilepayz",operation="pay_in",outcome="created"}"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("pasarela_call_duration_seconds_bucket{"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&id),
+        "an order number is in the metrics: {text}"
+    );
+
     let _ = app.stop.send(true);
     for task in app.tasks {
         task.await.unwrap();
