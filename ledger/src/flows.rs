@@ -151,7 +151,16 @@ pub(crate) async fn checkout<R: Runner, G: PaymentGateway>(
         .map_err(|e| LedgerError::NotRecordable(e.0))?;
     let wanted = new.clone();
     let begin = run
-        .db(move |conn, core| ops::begin(conn, &wanted, now, &core.policy, core.store.owner()))
+        .db(move |conn, core| {
+            ops::begin(
+                conn,
+                &wanted,
+                now,
+                &core.policy,
+                core.store.owner(),
+                core.options.keep_payer_data,
+            )
+        })
         .await?;
     let payment = match begin {
         Begin::Create(payment) => payment,

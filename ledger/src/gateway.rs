@@ -18,6 +18,7 @@ use pasarela_core::transport::{AsyncTransport, BlockingTransport};
 use time::{Duration, OffsetDateTime};
 
 use crate::machine::{CreateAnswer, Fact, StatusAnswer};
+use crate::payer::PayerData;
 use crate::payment::{Gateway, NewPayment, Payment};
 
 /// Why a create request cannot be recorded.
@@ -43,8 +44,9 @@ pub trait PaymentGateway: Send + Sync {
     fn merchant(&self) -> &str;
 
     /// What the ledger keeps of a create request made at `now`: order
-    /// number, merchant, amount, expiry — never card data, never payer
-    /// data. Fails when the request is not this client's merchant's.
+    /// number, merchant, amount, expiry, and who pays (stored only when
+    /// the application opts in) — never card data. Fails when the request
+    /// is not this client's merchant's.
     fn describe(
         &self,
         request: &Self::Request,
@@ -196,7 +198,8 @@ fn smilepayz_describe(
         config.partner_id(),
         request.money(),
         now + Duration::seconds(i64::from(expiry)),
-    ))
+    )
+    .with_payer(PayerData::of_smilepayz(request.payer())))
 }
 
 fn monnet_describe(
@@ -210,7 +213,8 @@ fn monnet_describe(
         config.merchant_id(),
         request.amount(),
         now + Duration::minutes(i64::from(request.transaction().expiration())),
-    ))
+    )
+    .with_payer(PayerData::of_monnet(request.customer())))
 }
 
 /// Implements [`PaymentGateway`] for one client flavour: `$ready` wraps

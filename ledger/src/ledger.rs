@@ -12,6 +12,7 @@ use crate::events::{Received, monnet_event, smilepayz_event};
 use crate::flows::{self, Checkout, Core, Direct, EventOutcome, Gateways, SweepReport};
 use crate::gateway::PaymentGateway;
 use crate::machine::{Fact, Policy, Step};
+use crate::payer::PayerData;
 use crate::payment::{Gateway, Payment, State};
 use crate::store::ops::{self, HistoryLine, Outcome};
 use crate::store::{Conn, Store, StoreError};
@@ -26,6 +27,11 @@ pub struct Options {
     pub rate_per_second: u32,
     /// Payments one sweep takes at most. Default 100.
     pub sweep_batch: u32,
+    /// Store who pays (name, e-mail, phone, identity document, as the
+    /// create request names them) with each new payment. Default `false`:
+    /// the ledger needs none of it, and keeps none (see
+    /// [`payer`](crate::payer)).
+    pub keep_payer_data: bool,
 }
 
 impl Default for Options {
@@ -33,6 +39,7 @@ impl Default for Options {
         Self {
             rate_per_second: 10,
             sweep_batch: 100,
+            keep_payer_data: false,
         }
     }
 }
@@ -318,6 +325,32 @@ impl Ledger {
         self.core
             .store
             .transact(move |conn| Ok(ops::load(conn, gateway, &order)?.map(|s| s.payment)))
+    }
+
+    /// Who pays for the payment of `gateway` with this order number, when
+    /// it was stored ([`Options::keep_payer_data`]): `Ok(None)` when the
+    /// payment does not exist or holds no payer data (not opted in when it
+    /// was created, or erased).
+    pub fn payer(&self, gateway: Gateway, order: &str) -> Result<Option<PayerData>, StoreError> {
+        let order = order.to_owned();
+        self.core
+            .store
+            .transact(move |conn| Ok(ops::payer(conn, gateway, &order)?.flatten()))
+    }
+
+    /// Erases the payer data stored with a payment (a data subject's
+    /// request to delete; the payment's record, history and outcomes stay,
+    /// they hold none). Whether the payment exists.
+    ///
+    /// What stays on disk for a while: on SQLite (`secure_delete` on) the
+    /// database file's copy is zeroed at the next checkpoint of the
+    /// write-ahead log, and the log's older frames as the log is reused; on
+    /// PostgreSQL the old row version stays until `VACUUM` reclaims it.
+    pub fn erase_payer(&self, gateway: Gateway, order: &str) -> Result<bool, StoreError> {
+        let order = order.to_owned();
+        self.core
+            .store
+            .transact(move |conn| ops::erase_payer(conn, gateway, &order))
     }
 
     /// The payments with this order number, of any gateway.

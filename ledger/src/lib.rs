@@ -222,7 +222,11 @@
 //! references and payment URL, the facts (status answers, the claims of
 //! events). **Never card data** (a Monnet create's PAN, CVV and expiry never
 //! reach the store: the test suite scans the database files for them) and
-//! **no payer personal data** (name, e-mail, phone, document).
+//! **no payer personal data** (name, e-mail, phone, document) unless the
+//! application opts in with [`Options::keep_payer_data`]: then it sits in
+//! the payment's row only (never its history or outcomes), read with
+//! [`Ledger::payer`] and erased with [`Ledger::erase_payer`] (see
+//! [`payer`]).
 //!
 //! ## Features
 //!
@@ -241,6 +245,7 @@ mod flows;
 pub mod gateway;
 mod ledger;
 pub mod machine;
+pub mod payer;
 pub mod payment;
 pub mod store;
 
@@ -251,6 +256,7 @@ pub use flows::{Checkout, EventOutcome, Gateways, NextStep, SweepReport};
 pub use gateway::PaymentGateway;
 pub use ledger::{Ledger, LedgerError, Options};
 pub use machine::{Action, CreateAnswer, Entry, Fact, Policy, StatusAnswer, Step, step};
+pub use payer::PayerData;
 pub use payment::{Gateway, NewPayment, OutcomeKind, Payment, State, UnknownName};
 pub use store::ops::{HistoryLine, Outcome};
 pub use store::{Conn, Dialect, Store, StoreError, Value};

@@ -6,6 +6,8 @@ use std::str::FromStr;
 use pasarela_core::Money;
 use time::OffsetDateTime;
 
+use crate::payer::PayerData;
+
 /// The gateway a payment goes through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Gateway {
@@ -232,6 +234,10 @@ pub struct NewPayment {
     /// When the gateway expires an unpaid payment (SmilePayz
     /// `expiryPeriod`, Monnet `payinExpirationTime` after the create).
     pub expires_at: OffsetDateTime,
+    /// Who pays, as the request names them: stored only when the ledger
+    /// was opened with
+    /// [`Options::keep_payer_data`](crate::Options::keep_payer_data).
+    pub payer: Option<PayerData>,
 }
 
 impl NewPayment {
@@ -250,7 +256,14 @@ impl NewPayment {
             merchant: merchant.into(),
             amount,
             expires_at,
+            payer: None,
         }
+    }
+
+    /// With who pays (kept only when the application opts in).
+    pub fn with_payer(mut self, payer: PayerData) -> Self {
+        self.payer = Some(payer);
+        self
     }
 }
 

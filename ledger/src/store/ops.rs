@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use super::StoreError;
 use super::sql::{Conn, Row, Value, from_millis, millis};
 use crate::machine::{Action, Entry, Fact, Policy, Step, step};
+use crate::payer::PayerData;
 use crate::payment::{Gateway, NewPayment, OutcomeKind, Payment, State};
 
 const PAYMENT: &str = "gateway, order_no, merchant, amount, currency, state, version, \
@@ -283,13 +284,15 @@ pub(crate) enum Begin {
 }
 
 /// Records the intent of a checkout before a byte leaves, or finds what
-/// exists under its order number.
+/// exists under its order number. The payer's data is stored with it only
+/// when `keep_payer` (the application opted in).
 pub(crate) fn begin(
     conn: &mut dyn Conn,
     new: &NewPayment,
     now: OffsetDateTime,
     policy: &Policy,
     owner: &str,
+    keep_payer: bool,
 ) -> Result<Begin, StoreError> {
     let lease = Lease {
         owner: owner.to_owned(),
@@ -301,7 +304,7 @@ pub(crate) fn begin(
         conn.execute(
             &format!(
                 "INSERT INTO pasarela_payments ({PAYMENT}, payer) VALUES \
-                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, NULL, NULL, ?8, ?9, ?10, ?11, ?12, 0, ?13, ?14, ?15, NULL)"
+                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, NULL, NULL, ?8, ?9, ?10, ?11, ?12, 0, ?13, ?14, ?15, ?16)"
             ),
             &[
                 Value::from(payment.gateway.as_str()),
@@ -319,6 +322,12 @@ pub(crate) fn begin(
                 Value::from(lease.owner.clone()),
                 Value::from(lease.kind.as_str()),
                 Value::from(millis(lease.until)),
+                Value::from(
+                    new.payer
+                        .as_ref()
+                        .filter(|payer| keep_payer && !payer.is_empty())
+                        .map(PayerData::to_json),
+                ),
             ],
         )?;
         let entry = Entry {
@@ -361,6 +370,40 @@ pub(crate) fn begin(
     // new attempt under the same order number, leased to this checkout.
     save(conn, &payment, &payment, Some(&lease))?;
     Ok(Begin::Create(payment))
+}
+
+/// The payer data stored with a payment: `None` when there is no such
+/// payment, `Some(None)` when none is stored (not opted in, or erased).
+pub(crate) fn payer(
+    conn: &mut dyn Conn,
+    gateway: Gateway,
+    order: &str,
+) -> Result<Option<Option<PayerData>>, StoreError> {
+    let rows = conn.query(
+        "SELECT payer FROM pasarela_payments WHERE gateway = ?1 AND order_no = ?2",
+        &key(gateway, order),
+    )?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    row.opt_text(0)?
+        .map(|text| PayerData::from_json(&text).map_err(StoreError::data))
+        .transpose()
+        .map(Some)
+}
+
+/// Erases the payer data stored with a payment; whether the payment
+/// exists.
+pub(crate) fn erase_payer(
+    conn: &mut dyn Conn,
+    gateway: Gateway,
+    order: &str,
+) -> Result<bool, StoreError> {
+    let changed = conn.execute(
+        "UPDATE pasarela_payments SET payer = NULL WHERE gateway = ?1 AND order_no = ?2",
+        &key(gateway, order),
+    )?;
+    Ok(changed > 0)
 }
 
 /// Applies a fact to the stored payment in this transaction: the record,

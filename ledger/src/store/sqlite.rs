@@ -98,7 +98,10 @@ impl SqliteDb {
             ));
         }
         conn.execute_batch(
-            "PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;",
+            // secure_delete: freed bytes (an erased payer) are zeroed, not
+            // left in a free page.
+            "PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; \
+             PRAGMA secure_delete=ON;",
         )
         .map_err(|e| open_error(&path, e))?;
         let (tx, rx) = mpsc::channel::<Queued>();

@@ -15,7 +15,9 @@ use pasarela_core::smilepayz::{self, Merchant, PayInRequest, Payer};
 use pasarela_core::transport::{BlockingTransport, TransportError};
 use pasarela_core::webhook::{MonnetWebhook, SmilepayzWebhook};
 use pasarela_core::{MerchantSecret, Money, MonnetKey, PreparedRequest, RawResponse};
-use pasarela_ledger::{Gateway, Gateways, Ledger, NextStep, OutcomeKind, Policy, Received, State};
+use pasarela_ledger::{
+    Gateway, Gateways, Ledger, NextStep, Options, OutcomeKind, Policy, Received, State,
+};
 use pasarela_simulator::{Credentials, InProcess, RetryPolicy, Simulator, SimulatorConfig, codes};
 use serde_json::{Value, json};
 use time::Duration;
@@ -85,8 +87,15 @@ fn simulator_config() -> SimulatorConfig {
 }
 
 fn world(name: &str) -> World {
+    world_with(name, Options::default())
+}
+
+fn world_with(name: &str, options: Options) -> World {
     let db = TempDb::new(name);
-    let ledger = Ledger::open(&db.url()).unwrap().with_policy(eager());
+    let ledger = Ledger::open(&db.url())
+        .unwrap()
+        .with_policy(eager())
+        .with_options(options);
     let simulator = Simulator::new(simulator_config()).unwrap();
     let platform = simulator.platform_public_key().unwrap();
     let monnet_config = |creds: &Credentials| {
@@ -411,6 +420,8 @@ fn a_monnet_card_pay_in_is_confirmed_and_no_card_data_is_stored() {
         json!({"orderNo": order, "status": "SUCCESS"}),
     );
     w.confirm_received();
+    assert_eq!(w.ledger.payer(Gateway::Smilepayz, &order).unwrap(), None);
+    assert_eq!(w.ledger.payer(Gateway::Monnet, &op).unwrap(), None);
     // Every file of the database: no card number, CVV, expiry, and no
     // payer personal data (not opted in).
     // Close the ledger (every clone, so SQLite closes the file), keep the
@@ -441,6 +452,69 @@ fn a_monnet_card_pay_in_is_confirmed_and_no_card_data_is_stored() {
         ],
     );
     assert_no_cvv(&dir);
+    drop(db);
+}
+
+#[test]
+fn payer_data_is_kept_only_when_the_application_opts_in_and_can_be_erased() {
+    let mut options = Options::default();
+    options.keep_payer_data = true;
+    let w = world_with("payer-kept", options);
+    let order = unique("SPK");
+    w.ledger
+        .checkout(&w.smilepayz, &w.pay_in(&order, 1000))
+        .unwrap();
+    let op = unique("MNK");
+    w.ledger
+        .checkout(&w.monnet, &w.card_pay_in(&op, Money::pen(1500)))
+        .unwrap();
+
+    let sp = w.ledger.payer(Gateway::Smilepayz, &order).unwrap().unwrap();
+    assert_eq!(sp.name.as_ref().unwrap().expose(), PAYER);
+    assert_eq!(sp.email.as_ref().unwrap().expose(), EMAIL);
+    assert_eq!(sp.phone.as_ref().unwrap().expose(), PHONE);
+    assert_eq!((sp.last_name.as_ref(), sp.document.as_ref()), (None, None));
+    let mn = w.ledger.payer(Gateway::Monnet, &op).unwrap().unwrap();
+    assert_eq!(mn.name.as_ref().unwrap().expose(), "Rosa");
+    assert_eq!(mn.last_name.as_ref().unwrap().expose(), "Quispe");
+    assert_eq!(mn.document_type.as_deref(), Some("DNI"));
+    assert_eq!(mn.document.as_ref().unwrap().expose(), DOCUMENT);
+    assert!(!format!("{mn:?}").contains("Quispe"), "printed: {mn:?}");
+
+    // In the payment's row only: neither its record nor its history.
+    for (gateway, order) in [(Gateway::Smilepayz, &order), (Gateway::Monnet, &op)] {
+        let record = format!("{:?}", w.ledger.payment(gateway, order).unwrap());
+        let history = format!("{:?}", w.ledger.history(gateway, order).unwrap());
+        for needle in [EMAIL, PHONE, DOCUMENT, "Quispe"] {
+            assert!(!record.contains(needle) && !history.contains(needle));
+        }
+    }
+
+    // Erased on request: gone, the payment stays; an unknown order says so.
+    for (gateway, order) in [(Gateway::Smilepayz, &order), (Gateway::Monnet, &op)] {
+        assert!(w.ledger.erase_payer(gateway, order).unwrap());
+        assert_eq!(w.ledger.payer(gateway, order).unwrap(), None);
+        assert!(w.ledger.payment(gateway, order).unwrap().is_some());
+    }
+    assert!(
+        !w.ledger
+            .erase_payer(Gateway::Monnet, "NO-SUCH-ORDER")
+            .unwrap()
+    );
+    // Once the ledger is closed (SQLite checkpoints its log into the file,
+    // and secure_delete zeroed the erased bytes), no file holds them.
+    let World {
+        _db: db,
+        ledger,
+        sim,
+        shop,
+        smilepayz,
+        monnet,
+        creds: _,
+    } = w;
+    drop((ledger, sim, shop, smilepayz, monnet));
+    assert_database_holds_none(&db.dir, &[PAYER, EMAIL, PHONE, DOCUMENT]);
+    assert_no_cvv(&db.dir);
     drop(db);
 }
 

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Barrier};
 
 use pasarela_ledger::{
-    Fact, Gateway, Gateways, Ledger, LedgerError, NextStep, OutcomeKind, State, StoreError,
+    Fact, Gateway, Gateways, Ledger, LedgerError, NextStep, Options, OutcomeKind, State, StoreError,
 };
 use time::Duration;
 
@@ -24,6 +24,7 @@ const CASES: &[(&str, Case)] = &[
     ("effect", an_effect_in_the_acknowledgement_is_exactly_once),
     ("concurrent", concurrent_facts_lose_nothing),
     ("reading", listing_history_and_counts),
+    ("payer", payer_data_only_when_opted_in),
 ];
 
 fn run_all(mut dbs: Databases) {
@@ -594,4 +595,34 @@ fn listing_history_and_counts(dbs: &mut Databases) {
     assert_eq!(history.last().unwrap().to, State::Paid);
     assert_eq!(history.last().unwrap().detail["status"], "SUCCESS");
     assert_eq!(ledger.list(None, 1, 1).unwrap().len(), 1);
+}
+
+fn payer_data_only_when_opted_in(dbs: &mut Databases) {
+    let clock = TestClock::new();
+    // By default: none stored.
+    let plain = ledger(&dbs.fresh("payer-plain"), &clock);
+    let gw = Scripted::new(Gateway::Monnet);
+    gw.on_create(opened("T1"));
+    plain.checkout(&gw, &Order::new("ORD1", 100)).unwrap();
+    assert_eq!(plain.payer(Gateway::Monnet, "ORD1").unwrap(), None);
+    // Opted in: stored with the intent, read back, erased on request.
+    let mut options = Options::default();
+    options.keep_payer_data = true;
+    let keeping = ledger(&dbs.fresh("payer-kept"), &clock).with_options(options);
+    gw.on_create(opened("T2"));
+    keeping.checkout(&gw, &Order::new("ORD2", 100)).unwrap();
+    let payer = keeping.payer(Gateway::Monnet, "ORD2").unwrap().unwrap();
+    assert_eq!(payer.name.as_ref().unwrap().expose(), SCRIPTED_PAYER);
+    assert_eq!(payer.email.as_ref().unwrap().expose(), SCRIPTED_EMAIL);
+    assert_eq!(payer.phone, None);
+    assert_eq!(keeping.payer(Gateway::Monnet, "NOPE").unwrap(), None);
+    assert!(keeping.erase_payer(Gateway::Monnet, "ORD2").unwrap());
+    assert_eq!(keeping.payer(Gateway::Monnet, "ORD2").unwrap(), None);
+    assert!(!keeping.erase_payer(Gateway::Monnet, "NOPE").unwrap());
+    let state = keeping
+        .payment(Gateway::Monnet, "ORD2")
+        .unwrap()
+        .unwrap()
+        .state;
+    assert_eq!(state, State::Created, "the payment stays");
 }

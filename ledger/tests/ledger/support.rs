@@ -108,6 +108,11 @@ pub fn ledger(db: &str, clock: &TestClock) -> Ledger {
         .with_policy(Policy::default())
 }
 
+/// The payer every [`Scripted`] request names.
+pub const SCRIPTED_PAYER: &str = "Ana Flores Huaman";
+/// Their e-mail.
+pub const SCRIPTED_EMAIL: &str = "ana.flores@example.com";
+
 /// A gateway that answers from a script, counting its calls: the flows
 /// without a network.
 #[derive(Clone)]
@@ -176,13 +181,19 @@ impl pasarela_ledger::PaymentGateway for Scripted {
         request: &Order,
         now: OffsetDateTime,
     ) -> Result<pasarela_ledger::NewPayment, pasarela_ledger::gateway::NotRecordable> {
+        // Who pays, as a request names them: stored only when the ledger
+        // was opened to keep it.
+        let mut payer = pasarela_ledger::PayerData::default();
+        payer.name = Some(SCRIPTED_PAYER.into());
+        payer.email = Some(SCRIPTED_EMAIL.into());
         Ok(pasarela_ledger::NewPayment::new(
             self.gateway,
             request.order.clone(),
             self.merchant.clone(),
             pasarela_core::Money::pen(request.amount),
             now + time::Duration::hours(1),
-        ))
+        )
+        .with_payer(payer))
     }
 
     fn create<'a>(
