@@ -153,6 +153,26 @@ impl PgDb {
     }
 }
 
+impl Drop for PgDb {
+    /// Closes the idle connections on a thread of their own: the blocking
+    /// client closes a connection by running a small runtime, which panics
+    /// on a thread that drives a tokio runtime — where an application's
+    /// last `AsyncLedger` may well be dropped.
+    fn drop(&mut self) {
+        let pool = self.pool.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let idle = std::mem::take(&mut pool.idle);
+        if idle.is_empty() {
+            return;
+        }
+        let closing = std::thread::Builder::new()
+            .name("pasarela-ledger-pg-close".into())
+            .spawn(move || drop(idle));
+        if let Ok(closing) = closing {
+            let _ = closing.join();
+        }
+    }
+}
+
 fn run_once<R>(pooled: &mut Pooled, job: &mut Job<R>) -> Result<R, StoreError> {
     let Pooled { client, statements } = pooled;
     let mut tx = client.transaction().map_err(pg_error)?;

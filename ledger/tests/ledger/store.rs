@@ -18,6 +18,7 @@ const CASES: &[(&str, Case)] = &[
     ("repeat", an_order_number_is_created_once),
     ("crash", a_create_whose_process_stopped_is_reconciled),
     ("crash twice", a_sweeper_that_stops_too_leaves_the_create_to_reconcile),
+    ("dropped in a task", an_async_ledger_is_dropped_in_a_task),
     ("sweep", the_sweep_confirms_backs_off_and_gives_up),
     ("rate", the_rate_per_merchant_holds_across_instances),
     ("leases", instances_never_ask_about_one_payment_together),
@@ -253,6 +254,30 @@ fn a_sweeper_that_stops_too_leaves_the_create_to_reconcile(dbs: &mut Databases) 
         !gw.calls().contains(&"create OP1".to_owned()),
         "never created again"
     );
+}
+
+/// An application's last clone of its `AsyncLedger` may go away on an
+/// executor thread (a task that owned it ends at shutdown): that closes the
+/// database without blocking the executor's way out (PostgreSQL's blocking
+/// client closes a connection by running a runtime of its own, which panics
+/// there).
+fn an_async_ledger_is_dropped_in_a_task(dbs: &mut Databases) {
+    let clock = TestClock::new();
+    let ledger = ledger(&dbs.fresh("dropped"), &clock);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let ended = runtime.block_on(async move {
+        tokio::spawn(async move {
+            let ledger = pasarela_ledger::AsyncLedger::from(ledger);
+            assert!(ledger.claim_outcomes(1).await.unwrap().is_empty());
+            drop(ledger);
+        })
+        .await
+    });
+    assert!(ended.is_ok(), "the task ended: {ended:?}");
 }
 
 /// Records an intent under a live create lease, as a checkout does just
