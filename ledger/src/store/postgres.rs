@@ -48,13 +48,19 @@ fn pg_error(e: postgres::Error) -> StoreError {
         Some(code) if *code == SqlState::T_R_SERIALIZATION_FAILURE
             || *code == SqlState::T_R_DEADLOCK_DETECTED
     );
+    // The server's reason: the error's own text is a bare "db error". Its
+    // message only (the detail may quote the row's values).
+    let why = match e.as_db_error() {
+        Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+        None => e.to_string(),
+    };
     if retry {
-        StoreError::Conflict(e.to_string())
+        StoreError::Conflict(why)
     } else if e.is_closed() || e.code().is_none() {
         // No SQLSTATE: the connection, not the statement, failed.
-        StoreError::Unavailable(e.to_string())
+        StoreError::Unavailable(why)
     } else {
-        StoreError::Database(e.to_string())
+        StoreError::Database(why)
     }
 }
 

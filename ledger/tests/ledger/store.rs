@@ -19,6 +19,7 @@ const CASES: &[(&str, Case)] = &[
     ("crash", a_create_whose_process_stopped_is_reconciled),
     ("crash twice", a_sweeper_that_stops_too_leaves_the_create_to_reconcile),
     ("dropped in a task", an_async_ledger_is_dropped_in_a_task),
+    ("refusals", a_refused_statement_says_why),
     ("sweep", the_sweep_confirms_backs_off_and_gives_up),
     ("rate", the_rate_per_merchant_holds_across_instances),
     ("leases", instances_never_ask_about_one_payment_together),
@@ -278,6 +279,19 @@ fn an_async_ledger_is_dropped_in_a_task(dbs: &mut Databases) {
         .await
     });
     assert!(ended.is_ok(), "the task ended: {ended:?}");
+}
+
+/// A statement the database refuses fails with the database's reason (a
+/// bare "db error" told an operator nothing).
+fn a_refused_statement_says_why(dbs: &mut Databases) {
+    let clock = TestClock::new();
+    let ledger = ledger(&dbs.fresh("refusals"), &clock);
+    let refused = ledger
+        .store()
+        .transact(|conn| conn.execute("UPDATE no_such_table SET x = 1", &[]))
+        .unwrap_err();
+    assert!(matches!(refused, StoreError::Database(_)), "{refused:?}");
+    assert!(refused.to_string().contains("no_such_table"), "{refused}");
 }
 
 /// Records an intent under a live create lease, as a checkout does just
