@@ -17,7 +17,10 @@ const CASES: &[(&str, Case)] = &[
     ("checkout", checkout_records_before_and_after),
     ("repeat", an_order_number_is_created_once),
     ("crash", a_create_whose_process_stopped_is_reconciled),
-    ("crash twice", a_sweeper_that_stops_too_leaves_the_create_to_reconcile),
+    (
+        "crash twice",
+        a_sweeper_that_stops_too_leaves_the_create_to_reconcile,
+    ),
     ("dropped in a task", an_async_ledger_is_dropped_in_a_task),
     ("refusals", a_refused_statement_says_why),
     ("sweep", the_sweep_confirms_backs_off_and_gives_up),
@@ -242,7 +245,11 @@ fn a_sweeper_that_stops_too_leaves_the_create_to_reconcile(dbs: &mut Databases) 
     let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dying.sweep(&gateways)));
     assert!(stopped.is_err(), "the sweep stopped");
     assert_eq!(
-        ledger.payment(Gateway::Monnet, "OP1").unwrap().unwrap().state,
+        ledger
+            .payment(Gateway::Monnet, "OP1")
+            .unwrap()
+            .unwrap()
+            .state,
         State::Intent,
         "the stopped sweeper recorded nothing about OP1"
     );
