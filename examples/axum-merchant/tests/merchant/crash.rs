@@ -10,8 +10,8 @@
 //! books are checked ([`books::check`]).
 //!
 //! Size: `PASARELA_CRASH_ROUNDS` (default 12, for CI; the full size is 50:
-//! `PASARELA_CRASH_ROUNDS=50 cargo test --release -p pasarela-axum-merchant
-//! --test merchant crash -- --nocapture`).
+//! `PASARELA_CRASH_ROUNDS=50 cargo test -p pasarela-axum-merchant
+//! --all-features --test merchant crash -- --nocapture`).
 
 use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
@@ -165,7 +165,9 @@ async fn forger(world: Arc<World>, forger: Forger) {
 /// rounds the test's `SIGKILL` at a random time is what most likely ends
 /// the instance.
 fn crash_points(round: usize) -> String {
-    let focus = round.is_multiple_of(2).then(|| POINTS[(round / 2) % POINTS.len()]);
+    let focus = round
+        .is_multiple_of(2)
+        .then(|| POINTS[(round / 2) % POINTS.len()]);
     POINTS
         .iter()
         .map(|p| format!("{p}:{}", if Some(*p) == focus { 0.1 } else { 0.003 }))

@@ -8,16 +8,18 @@
 //! gateways).
 //!
 //! The instances run the default policy (first status call two minutes
-//! after a create, then backoff from 30 s): a payment is confirmed by the
-//! status call its first stored event starts, and the second delivery of
-//! that event — to another instance — is a repeat with no effect. So one
-//! status call per payment is the norm; the bound asserted, three, leaves
-//! room for the sweeper's first looks should a payment take minutes on a
-//! loaded machine.
+//! after a create, then backoff from 30 s). A payment is confirmed by the
+//! status call its first stored event starts; the second delivery of that
+//! event — to another instance — is a repeat with no effect. So one status
+//! call per payment is the norm; two when another instance's sweeper takes
+//! the payment (an event makes it due at once) and settles it before the
+//! confirming task of the instance that stored the event starts, which
+//! then asks once more. The bound asserted, three, leaves room for the
+//! sweeper's first look should a payment take minutes on a loaded machine.
 //!
 //! Size: `PASARELA_FLEET_PAYINS` (default 150, for CI; the full size is
-//! 1,000: `PASARELA_FLEET_PAYINS=1000 cargo test --release -p
-//! pasarela-axum-merchant --test merchant fleet -- --nocapture`).
+//! 1,000: `PASARELA_FLEET_PAYINS=1000 cargo test -p pasarela-axum-merchant
+//! --all-features --test merchant four_instances -- --nocapture`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
