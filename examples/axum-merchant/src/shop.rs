@@ -3,7 +3,7 @@
 //! transaction as the ledger's acknowledgement, so each outcome is handed
 //! over exactly once, across restarts and instances.
 
-use pasarela_ledger::{AsyncLedger, Conn, Gateway, Outcome, StoreError};
+use pasarela_ledger::{AsyncLedger, Conn, Dialect, Gateway, Outcome, StoreError};
 
 /// The shop's table: created at start-up if missing.
 pub const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS shop_handovers (
@@ -13,12 +13,26 @@ pub const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS shop_handovers (
     kind        TEXT NOT NULL
 )";
 
-/// Creates the shop's table.
+/// The PostgreSQL advisory lock instances take to create the shop's table
+/// one at a time (the ledger's migrations take another).
+const PREPARE_LOCK: &str = "SELECT pg_advisory_xact_lock(5170630501)";
+
+/// Creates the shop's table. Instances starting together on PostgreSQL
+/// take turns (a transaction-level advisory lock): two concurrent `CREATE
+/// TABLE IF NOT EXISTS` of one table fail there, one of them on a unique
+/// index of the catalog.
 pub async fn prepare(ledger: &AsyncLedger) -> Result<(), StoreError> {
     let ledger = ledger.blocking().clone();
-    tokio::task::spawn_blocking(move || ledger.store().transact(|conn| conn.execute_batch(SCHEMA)))
-        .await
-        .map_err(|e| StoreError::Unavailable(e.to_string()))?
+    tokio::task::spawn_blocking(move || {
+        ledger.store().transact(|conn| {
+            if conn.dialect() == Dialect::Postgres {
+                conn.query(PREPARE_LOCK, &[])?;
+            }
+            conn.execute_batch(SCHEMA)
+        })
+    })
+    .await
+    .map_err(|e| StoreError::Unavailable(e.to_string()))?
 }
 
 /// What the shop does with an outcome, in the acknowledgement's

@@ -58,6 +58,26 @@ impl Stored {
     pub fn leased_at(&self, now: OffsetDateTime) -> Option<&Lease> {
         self.lease.as_ref().filter(|l| l.until > now)
     }
+
+    /// The kind of lease an instance takes to look at it: `check`, except
+    /// over an intent whose create lease ran out with no answer recorded.
+    /// That one stays a `create` lease, so that if this instance stops
+    /// too before recording the create as maybe sent, the create is still
+    /// known as maybe sent when this lease runs out (and reconciled then):
+    /// a `check` lease over an intent would leave it to its deadline, to be
+    /// called never created.
+    fn kind_to_take(&self) -> LeaseKind {
+        let stopped_create = self.payment.state == State::Intent
+            && self
+                .lease
+                .as_ref()
+                .is_some_and(|l| l.kind == LeaseKind::Create);
+        if stopped_create {
+            LeaseKind::Create
+        } else {
+            LeaseKind::Check
+        }
+    }
 }
 
 fn amount_i64(m: Money) -> Result<i64, StoreError> {
@@ -540,7 +560,7 @@ pub(crate) fn lease_due(
             conn,
             &found.payment,
             owner,
-            LeaseKind::Check,
+            found.kind_to_take(),
             now + policy.check_lease,
         )?;
         taken.push(found);
@@ -570,7 +590,7 @@ pub(crate) fn lease_one(
                 conn,
                 &found.payment,
                 owner,
-                LeaseKind::Check,
+                found.kind_to_take(),
                 now + policy.check_lease,
             )?;
             Ok(Some(found))

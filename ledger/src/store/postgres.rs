@@ -64,14 +64,21 @@ fn pg_error(e: postgres::Error) -> StoreError {
         Some(code) if *code == SqlState::T_R_SERIALIZATION_FAILURE
             || *code == SqlState::T_R_DEADLOCK_DETECTED
     );
-    let text = describe(&e);
+    // The server's reason: the error's own text is a bare "db error". Its
+    // message only (the detail may quote the row's values).
+    let why = match e.as_db_error() {
+        Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+        // Not the server's: the client's error and its causes (a refused
+        // connection, a timeout).
+        None => describe(&e),
+    };
     if retry {
-        StoreError::Conflict(text)
+        StoreError::Conflict(why)
     } else if e.is_closed() || e.code().is_none() {
         // No SQLSTATE: the connection, not the statement, failed.
-        StoreError::Unavailable(text)
+        StoreError::Unavailable(why)
     } else {
-        StoreError::Database(text)
+        StoreError::Database(why)
     }
 }
 
@@ -170,6 +177,26 @@ impl PgDb {
             }
         }
         Err(StoreError::Conflict(last.unwrap_or_default()))
+    }
+}
+
+impl Drop for PgDb {
+    /// Closes the idle connections on a thread of their own: the blocking
+    /// client closes a connection by running a small runtime, which panics
+    /// on a thread that drives a tokio runtime — where an application's
+    /// last `AsyncLedger` may well be dropped.
+    fn drop(&mut self) {
+        let pool = self.pool.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let idle = std::mem::take(&mut pool.idle);
+        if idle.is_empty() {
+            return;
+        }
+        let closing = std::thread::Builder::new()
+            .name("pasarela-ledger-pg-close".into())
+            .spawn(move || drop(idle));
+        if let Ok(closing) = closing {
+            let _ = closing.join();
+        }
     }
 }
 

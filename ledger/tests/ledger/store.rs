@@ -17,6 +17,12 @@ const CASES: &[(&str, Case)] = &[
     ("checkout", checkout_records_before_and_after),
     ("repeat", an_order_number_is_created_once),
     ("crash", a_create_whose_process_stopped_is_reconciled),
+    (
+        "crash twice",
+        a_sweeper_that_stops_too_leaves_the_create_to_reconcile,
+    ),
+    ("dropped in a task", an_async_ledger_is_dropped_in_a_task),
+    ("refusals", a_refused_statement_says_why),
     ("sweep", the_sweep_confirms_backs_off_and_gives_up),
     ("rate", the_rate_per_merchant_holds_across_instances),
     ("leases", instances_never_ask_about_one_payment_together),
@@ -213,6 +219,87 @@ fn a_create_whose_process_stopped_is_reconciled(dbs: &mut Databases) {
     let p = ledger.payment(Gateway::Monnet, "OP1").unwrap().unwrap();
     assert_eq!(p.state, State::Pending);
     assert_eq!(gw.calls(), ["status OP1"], "never created twice");
+}
+
+/// The sweeper that takes over a stopped create may stop too (it leases
+/// its whole batch first, then looks at one payment after the other): the
+/// create must still be known as maybe sent once that lease runs out, not
+/// left as an intent nobody looks at before its deadline — which would
+/// then call it never created.
+fn a_sweeper_that_stops_too_leaves_the_create_to_reconcile(dbs: &mut Databases) {
+    let clock = TestClock::new();
+    let ledger = ledger(&dbs.fresh("crash2"), &clock);
+    let gw = Scripted::new(Gateway::Monnet);
+    begin_only(&ledger, "OP1");
+    // Another payment, due first: the sweeper stops at its status call.
+    gw.on_create(Fact::CreateMaybeSent {
+        reason: "timed out".into(),
+    });
+    ledger.checkout(&gw, &Order::new("OP2", 100)).unwrap();
+    clock.advance(ledger.policy().create_lease + Duration::seconds(1));
+    let gateways = Gateways::new().with(gw.clone());
+    let dying = ledger.clone().with_crash_probe(|point| {
+        if point == "status.leased" {
+            panic!("the sweeper's process stops at {point}");
+        }
+    });
+    let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dying.sweep(&gateways)));
+    assert!(stopped.is_err(), "the sweep stopped");
+    assert_eq!(
+        ledger
+            .payment(Gateway::Monnet, "OP1")
+            .unwrap()
+            .unwrap()
+            .state,
+        State::Intent,
+        "the stopped sweeper recorded nothing about OP1"
+    );
+    // Its leases run out: the next sweep reconciles OP1.
+    clock.advance(ledger.policy().check_lease + Duration::seconds(1));
+    ledger.sweep(&gateways).unwrap();
+    let p = ledger.payment(Gateway::Monnet, "OP1").unwrap().unwrap();
+    assert_eq!(p.state, State::Unknown, "{p:?}");
+    assert!(
+        !gw.calls().contains(&"create OP1".to_owned()),
+        "never created again"
+    );
+}
+
+/// An application's last clone of its `AsyncLedger` may go away on an
+/// executor thread (a task that owned it ends at shutdown): that closes the
+/// database without blocking the executor's way out (PostgreSQL's blocking
+/// client closes a connection by running a runtime of its own, which panics
+/// there).
+fn an_async_ledger_is_dropped_in_a_task(dbs: &mut Databases) {
+    let clock = TestClock::new();
+    let ledger = ledger(&dbs.fresh("dropped"), &clock);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let ended = runtime.block_on(async move {
+        tokio::spawn(async move {
+            let ledger = pasarela_ledger::AsyncLedger::from(ledger);
+            assert!(ledger.claim_outcomes(1).await.unwrap().is_empty());
+            drop(ledger);
+        })
+        .await
+    });
+    assert!(ended.is_ok(), "the task ended: {ended:?}");
+}
+
+/// A statement the database refuses fails with the database's reason (a
+/// bare "db error" told an operator nothing).
+fn a_refused_statement_says_why(dbs: &mut Databases) {
+    let clock = TestClock::new();
+    let ledger = ledger(&dbs.fresh("refusals"), &clock);
+    let refused = ledger
+        .store()
+        .transact(|conn| conn.execute("UPDATE no_such_table SET x = 1", &[]))
+        .unwrap_err();
+    assert!(matches!(refused, StoreError::Database(_)), "{refused:?}");
+    assert!(refused.to_string().contains("no_such_table"), "{refused}");
 }
 
 /// Records an intent under a live create lease, as a checkout does just

@@ -14,19 +14,13 @@ use pasarela_reqwest::ReqwestTransport;
 use pasarela_simulator::{LoopbackServer, Simulator, TEST_PLATFORM_PRIVATE_KEY};
 use serde_json::{Value, json};
 
+use crate::harness::{CARD_FORM, TempDir};
+
 struct App {
     addr: SocketAddr,
     stop: tokio::sync::watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     _dir: TempDir,
-}
-
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn eager() -> Policy {
@@ -38,10 +32,8 @@ fn eager() -> Policy {
 }
 
 async fn start_app(sim: &LoopbackServer) -> App {
-    let dir = std::env::temp_dir().join(format!("pasarela-axum-e2e-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("shop.db").display().to_string();
+    let dir = TempDir::new("axum-e2e");
+    let db = dir.path().join("shop.db").display().to_string();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let setup = setup::from_simulator(
@@ -81,7 +73,7 @@ async fn start_app(sim: &LoopbackServer) -> App {
         addr,
         stop,
         tasks: vec![serve, work],
-        _dir: TempDir(dir),
+        _dir: dir,
     }
 }
 
@@ -145,22 +137,6 @@ async fn deliver_callback(
         .unwrap();
     (res.status().as_u16(), res.text().await.unwrap())
 }
-
-const CARD_FORM: [(&str, &str); 13] = [
-    ("amount", "150.00"),
-    ("name", "Rosa"),
-    ("last_name", "Quispe"),
-    ("email", "rosa@example.com"),
-    ("phone", "987654321"),
-    ("document_type", "DNI"),
-    ("document", "44556677"),
-    ("address", "Av. Arequipa 123"),
-    ("city", "Lima"),
-    ("zip_code", "15001"),
-    ("pan", "4517721004856075"),
-    ("cvv", "123"),
-    ("expiry", "2030-12"),
-];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn checkout_webhooks_ledger_and_hand_over_end_to_end() {
