@@ -19,7 +19,7 @@ use time::{Duration, OffsetDateTime};
 use crate::gateway::{PaymentGateway, StatusPort};
 use crate::machine::{Fact, Policy, Step};
 use crate::payment::{Gateway, OutcomeKind, Payment, State};
-use crate::store::ops::{self, Begin, InboxEvent, Outcome, Recorded, Stored};
+use crate::store::ops::{self, Begin, InboxEvent, LeaseOne, Outcome, Recorded, Stored};
 use crate::store::{Conn, Store, StoreError};
 use crate::{LedgerError, Options};
 
@@ -270,8 +270,12 @@ pub(crate) async fn receive<R: Runner>(
     })
 }
 
-/// Asks the gateway about one payment now, unless another instance holds
-/// it (it is asking already), and records the answer.
+/// Asks the gateway about one payment now and records the answer —
+/// unless another instance holds it (it is asking already: `None`), it is
+/// final with nothing due (another instance settled it), or its merchant's
+/// status calls for this second are used up (it is left due, for a
+/// sweeper in the next second). The status call counts against the same
+/// per-merchant rate as the sweeper's.
 pub(crate) async fn confirm<R: Runner>(
     run: &R,
     port: &dyn StatusPort,
@@ -282,32 +286,39 @@ pub(crate) async fn confirm<R: Runner>(
     let key = order.to_owned();
     let leased = run
         .db(move |conn, core| {
-            ops::lease_one(conn, gateway, &key, now, core.store.owner(), &core.policy)
+            ops::lease_one(
+                conn,
+                gateway,
+                &key,
+                now,
+                core.store.owner(),
+                &core.policy,
+                core.options.rate_per_second,
+            )
         })
         .await?;
-    let Some(stored) = leased else {
-        return Ok(None);
-    };
-    look(run, port, stored).await.map(Some)
+    match leased {
+        LeaseOne::Absent | LeaseOne::Held => Ok(None),
+        LeaseOne::Settled(payment) | LeaseOne::Deferred(payment) => Ok(Some(payment)),
+        LeaseOne::Taken(stored) => look(run, port, stored).await.map(Some),
+    }
 }
 
 /// One look at a leased payment: settle what time settles, else ask the
 /// gateway (one last time at the deadline, before giving up); record what
-/// was learned; give the lease back.
+/// was learned; give the lease back. A status call is made exactly when
+/// [`Stored::look_asks`] says so (the caller took its rate).
 async fn look<R: Runner>(
     run: &R,
     port: &dyn StatusPort,
     stored: Stored,
 ) -> Result<Payment, StoreError> {
     let now = run.core().now();
+    let asks = stored.look_asks(now);
+    let stopped_create = stored.stopped_create(now);
     let payment = stored.payment;
     let (gateway, order) = (payment.gateway, payment.order.clone());
-    let crashed_create = payment.state == State::Intent
-        && stored
-            .lease
-            .as_ref()
-            .is_some_and(|l| l.kind == ops::LeaseKind::Create && l.until <= now);
-    if crashed_create {
+    if stopped_create {
         let fact = Fact::CreateMaybeSent {
             reason:
                 "no answer was recorded before the create's lease ran out (its process stopped?)"
@@ -316,22 +327,23 @@ async fn look<R: Runner>(
         let step = record(run, gateway, &order, fact, true).await?;
         return Ok(step.map_or(payment, |s| s.payment));
     }
-    if payment.state == State::Intent {
-        // Nothing exists at the gateway and nobody creates it: settled at
-        // the deadline, nothing to ask before.
-        if now >= payment.deadline_at {
+    let past_deadline = now >= payment.deadline_at && !payment.state.is_final();
+    if !asks {
+        if past_deadline {
+            // An intent nothing was sent for: settled at its deadline.
             let step = record(run, gateway, &order, Fact::DeadlinePassed, true).await?;
             return Ok(step.map_or(payment, |s| s.payment));
         }
-        let at = payment.deadline_at;
-        run.db(move |conn, core| ops::release(conn, gateway, &order, core.store.owner(), Some(at)))
+        // An intent before its deadline (nobody creates it: nothing to
+        // ask), or a final payment with no look due.
+        let at = (payment.state == State::Intent).then_some(payment.deadline_at);
+        run.db(move |conn, core| ops::release(conn, gateway, &order, core.store.owner(), at))
             .await?;
         return Ok(payment);
     }
     run.core().probe("status.leased");
     let fact = port.status_boxed(&payment).await;
     run.core().probe("status.answered");
-    let past_deadline = now >= payment.deadline_at;
     let step = record(run, gateway, &order, fact, !past_deadline).await?;
     let after = step.map_or(payment, |s| s.payment);
     if past_deadline && !after.state.is_final() {
@@ -416,10 +428,8 @@ pub(crate) async fn sweep<R: Runner>(
         report.looked += 1;
         let payment = &stored.payment;
         let (gateway, order) = (payment.gateway, payment.order.clone());
-        let needs_call = payment.state != State::Intent
-            && (payment.state.is_final() || now < payment.deadline_at);
         let port = gateways.port(gateway);
-        if needs_call {
+        if stored.look_asks(now) {
             let Some(_) = port else {
                 report.deferred += 1;
                 let later = now + Duration::minutes(1);
@@ -429,7 +439,7 @@ pub(crate) async fn sweep<R: Runner>(
                 .await?;
                 continue;
             };
-            let bucket = format!("{gateway}:{}", payment.merchant);
+            let bucket = ops::rate_bucket(payment);
             let second = now.unix_timestamp();
             let limit = run.core().options.rate_per_second;
             if !run

@@ -21,9 +21,10 @@ use crate::store::{Conn, Store, StoreError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Options {
-    /// Status calls per second and merchant the sweepers make, across
-    /// every instance sharing the database. Default 10 (Monnet recommends
-    /// at most 10 transactions per second per merchant).
+    /// Status calls per second and merchant (the sweepers' and
+    /// [`Ledger::confirm`]'s), across every instance sharing the database.
+    /// Default 10 (Monnet recommends at most 10 transactions per second per
+    /// merchant).
     pub rate_per_second: u32,
     /// Payments one sweep takes at most. Default 100.
     pub sweep_batch: u32,
@@ -246,7 +247,10 @@ impl Ledger {
     /// Asks the gateway about one payment now and records the answer
     /// (after a webhook event: [`Received::to_confirm`]). Nothing is asked
     /// when another instance holds the payment (it is asking already):
-    /// `None`.
+    /// `None`; nor when it is final with no look due (another instance
+    /// settled it), nor when its merchant's status calls for this second
+    /// ([`Options::rate_per_second`], shared with the sweepers) are used
+    /// up: the payment, as it stands, left due for a sweeper.
     pub fn confirm<G: PaymentGateway>(
         &self,
         client: &G,

@@ -511,10 +511,7 @@ fn while_open(
                 }
                 Verdict::Mismatch(why) => next.settle(State::NeedsAttention, why),
                 Verdict::Absent => not_found(next, payment, now, policy),
-                Verdict::Incomplete(why) => {
-                    next.keep(format!("cannot tell: {why}"));
-                    next.check_at(now + policy.backoff(payment.checks));
-                }
+                Verdict::Incomplete(why) => cannot_tell(next, payment, now, policy, &why),
             }
         }
         Fact::NotFound => {
@@ -523,8 +520,7 @@ fn while_open(
         }
         Fact::CannotTell { reason } => {
             next.payment.checks = payment.checks.saturating_add(1);
-            next.keep(format!("cannot tell: {reason}"));
-            next.check_at(now + policy.backoff(payment.checks));
+            cannot_tell(next, payment, now, policy, reason);
         }
         Fact::DeadlinePassed => {
             if now < payment.deadline_at {
@@ -542,6 +538,24 @@ fn while_open(
             }
         }
     }
+}
+
+/// The gateway could not say: ask again later. An intent the gateway was
+/// asked about (its last look at the deadline, a create having left once)
+/// may exist: it becomes unknown, so the deadline calls it needs attention,
+/// never "never created".
+fn cannot_tell(
+    next: &mut Next,
+    payment: &Payment,
+    now: OffsetDateTime,
+    policy: &Policy,
+    why: &str,
+) {
+    if payment.state == State::Intent {
+        next.payment.state = State::Unknown;
+    }
+    next.keep(format!("cannot tell: {why}"));
+    next.check_at(now + policy.backoff(payment.checks));
 }
 
 fn not_found(next: &mut Next, payment: &Payment, now: OffsetDateTime, policy: &Policy) {
@@ -602,6 +616,13 @@ fn after_final(
                     next.keep("the answer settles nothing: absorbed")
                 }
             }
+        }
+        // The look an event asked for, answered with nothing that settles
+        // anything: done (never asked again and again).
+        Fact::NotFound | Fact::CannotTell { .. } => {
+            next.payment.checks = payment.checks.saturating_add(1);
+            next.payment.next_check_at = None;
+            next.keep("the answer settles nothing: absorbed");
         }
         Fact::EventReceived { .. } if state != State::NeedsAttention => {
             // One look at the gateway, so a late contradiction (a refund,

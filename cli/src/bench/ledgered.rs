@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use pasarela_core::client::{AsyncMonnetClient, AsyncSmilepayzClient};
 use pasarela_core::transport::AsyncTransport;
-use pasarela_ledger::{AsyncLedger, Gateway, Ledger, NextStep, PaymentGateway, State};
+use pasarela_ledger::{AsyncLedger, Gateway, Ledger, NextStep, Options, PaymentGateway, State};
 use pasarela_simulator::samples;
 use serde_json::json;
 
@@ -55,7 +55,14 @@ impl Books {
             Books::Sqlite(path) => path.display().to_string(),
             Books::Postgres(url) => url.clone(),
         };
-        Ledger::open(&db).map_err(|e| format!("ledger: {e}"))
+        // No per-merchant rate: the simulator has none to respect, and the
+        // rows measure the ledger's own cost (the rate's token is still
+        // taken, in the confirmation's transaction).
+        let mut options = Options::default();
+        options.rate_per_second = u32::MAX;
+        Ledger::open(&db)
+            .map(|ledger| ledger.with_options(options))
+            .map_err(|e| format!("ledger: {e}"))
     }
 }
 

@@ -501,6 +501,18 @@ proptest! {
                 let next = s.payment.next_check_at;
                 prop_assert!(next.is_some_and(|at| at <= s.payment.deadline_at), "{:?}", s.payment);
             }
+            // A final payment is looked at again only after an event, and
+            // once: any answer of a status call ends the look (no endless
+            // asking), and nothing else makes it due.
+            if to.is_final() {
+                let answer = matches!(fact, Fact::StatusAnswered(_) | Fact::NotFound | Fact::CannotTell { .. });
+                if answer {
+                    prop_assert_eq!(s.payment.next_check_at, None, "after {:?}", fact);
+                }
+                if from.is_final() && payment.next_check_at.is_none() && !matches!(fact, Fact::EventReceived { .. }) {
+                    prop_assert_eq!(s.payment.next_check_at, None, "after {:?}", fact);
+                }
+            }
             payment = s.payment;
         }
     }
@@ -518,4 +530,71 @@ proptest! {
             prop_assert_ne!(payment.state, State::Paid);
         }
     }
+}
+
+#[test]
+fn a_look_after_the_outcome_that_settles_nothing_is_not_repeated() {
+    let policy = Policy::default();
+    let paid = run(
+        &new_payment(Gateway::Smilepayz),
+        &[
+            open("T1"),
+            Fact::StatusAnswered(sp_answer(Some("SUCCESS"), 20000, "PEN", Some("T1"), None)),
+        ],
+    );
+    assert_eq!(paid.state, State::Paid);
+    for answer in [
+        Fact::NotFound,
+        Fact::CannotTell {
+            reason: "timeout".into(),
+        },
+    ] {
+        let event = Fact::EventReceived {
+            event_id: "E1".into(),
+            claim: "SUCCESS".into(),
+        };
+        let due = step(&paid, &event, T0 + Duration::minutes(10), &policy).payment;
+        assert!(due.next_check_at.is_some(), "the event asks for one look");
+        let after = step(&due, &answer, T0 + Duration::minutes(11), &policy);
+        assert_eq!(after.payment.state, State::Paid);
+        assert_eq!(after.payment.next_check_at, None, "{answer:?}");
+        assert!(after.actions.is_empty());
+    }
+}
+
+#[test]
+fn an_intent_the_gateway_cannot_tell_about_at_its_deadline_needs_attention() {
+    let policy = Policy::default();
+    let payment = new_payment(Gateway::Monnet);
+    let deadline = payment.deadline_at;
+    // Maybe sent, reconciled absent: an intent again, a create having left
+    // once.
+    let reconciled = run(
+        &payment,
+        &[
+            Fact::CreateMaybeSent {
+                reason: "timeout".into(),
+            },
+            Fact::NotFound,
+        ],
+    );
+    assert_eq!(reconciled.state, State::Intent);
+    assert!(reconciled.checks > 0);
+    // The last look at the deadline cannot tell: unknown, then attention.
+    let unsure = step(
+        &reconciled,
+        &Fact::CannotTell {
+            reason: "HTTP 502".into(),
+        },
+        deadline,
+        &policy,
+    )
+    .payment;
+    assert_eq!(unsure.state, State::Unknown);
+    let settled = step(&unsure, &Fact::DeadlinePassed, deadline, &policy).payment;
+    assert_eq!(settled.state, State::NeedsAttention);
+    // The last look finds nothing: never created, not paid.
+    let absent = step(&reconciled, &Fact::NotFound, deadline, &policy).payment;
+    let settled = step(&absent, &Fact::DeadlinePassed, deadline, &policy).payment;
+    assert_eq!(settled.state, State::NotPaid);
 }

@@ -67,15 +67,44 @@ impl Stored {
     /// a `check` lease over an intent would leave it to its deadline, to be
     /// called never created.
     fn kind_to_take(&self) -> LeaseKind {
-        let stopped_create = self.payment.state == State::Intent
-            && self
-                .lease
-                .as_ref()
-                .is_some_and(|l| l.kind == LeaseKind::Create);
-        if stopped_create {
+        if self.under_create_lease() {
             LeaseKind::Create
         } else {
             LeaseKind::Check
+        }
+    }
+
+    /// An intent under a create lease (running or run out).
+    fn under_create_lease(&self) -> bool {
+        self.payment.state == State::Intent
+            && self
+                .lease
+                .as_ref()
+                .is_some_and(|l| l.kind == LeaseKind::Create)
+    }
+
+    /// An intent whose create lease ran out by `now` with no answer
+    /// recorded: its checkout's process stopped, and the create may have
+    /// left.
+    pub(crate) fn stopped_create(&self, now: OffsetDateTime) -> bool {
+        self.under_create_lease() && self.lease.as_ref().is_some_and(|l| l.until <= now)
+    }
+
+    /// Whether a look at it at `now` makes a status call: not over a
+    /// stopped create (that is recorded as maybe sent first); over an
+    /// intent only at its deadline, and only when a create of it may have
+    /// left once (it was reconciled: one last call before it is called
+    /// never created); over a final payment only when a look is due (an
+    /// event came after the outcome); over every other open payment, yes.
+    pub(crate) fn look_asks(&self, now: OffsetDateTime) -> bool {
+        let payment = &self.payment;
+        if self.stopped_create(now) {
+            return false;
+        }
+        match payment.state {
+            State::Intent => now >= payment.deadline_at && payment.checks > 0,
+            state if state.is_final() => payment.next_check_at.is_some_and(|at| at <= now),
+            _ => true,
         }
     }
 }
@@ -568,8 +597,28 @@ pub(crate) fn lease_due(
     Ok(taken)
 }
 
-/// Leases one payment to `owner` for a status call, unless another
-/// instance holds it. `None` when it is held, or gone.
+/// What [`lease_one`] found.
+#[derive(Debug)]
+pub(crate) enum LeaseOne {
+    /// No such payment.
+    Absent,
+    /// Another instance holds it (it is looking already).
+    Held,
+    /// Nothing to ask: final, with no look due (another instance settled
+    /// it).
+    Settled(Payment),
+    /// Its merchant's status calls for this second are used up: left due
+    /// in the next second, for a sweeper.
+    Deferred(Payment),
+    /// Leased to this instance (and, when the look asks, with a status call
+    /// of its merchant's rate taken).
+    Taken(Stored),
+}
+
+/// Leases one payment to `owner` for a look, in one transaction with the
+/// status call it takes from the merchant's `rate` (per second, across
+/// instances): unless another instance holds it, nothing is due, or the
+/// rate is used up.
 pub(crate) fn lease_one(
     conn: &mut dyn Conn,
     gateway: Gateway,
@@ -577,25 +626,70 @@ pub(crate) fn lease_one(
     now: OffsetDateTime,
     owner: &str,
     policy: &Policy,
-) -> Result<Option<Stored>, StoreError> {
+    rate: u32,
+) -> Result<LeaseOne, StoreError> {
     let Some(found) = load(conn, gateway, order)? else {
-        return Ok(None);
+        return Ok(LeaseOne::Absent);
     };
-    match found.leased_at(now) {
-        Some(lease) if lease.owner != owner => Ok(None),
-        // Ours already (taken with the event that made it due): no write.
-        Some(lease) if lease.kind == LeaseKind::Check => Ok(Some(found)),
-        _ => {
-            take_lease(
-                conn,
-                &found.payment,
-                owner,
-                found.kind_to_take(),
-                now + policy.check_lease,
-            )?;
-            Ok(Some(found))
-        }
+    let ours_for_a_check = match found.leased_at(now) {
+        Some(lease) if lease.owner != owner => return Ok(LeaseOne::Held),
+        // Ours already (taken with the event that made it due).
+        Some(lease) => lease.kind == LeaseKind::Check,
+        None => false,
+    };
+    let asks = found.look_asks(now);
+    if found.payment.state.is_final() && !asks {
+        return Ok(LeaseOne::Settled(found.payment));
     }
+    if asks
+        && !take_rate(
+            conn,
+            &rate_bucket(&found.payment),
+            now.unix_timestamp(),
+            rate,
+        )?
+    {
+        let next_second =
+            OffsetDateTime::from_unix_timestamp(now.unix_timestamp() + 1).unwrap_or(now);
+        // Left due for a sweeper; a check lease of ours given back (a
+        // create lease of ours stays: its checkout is still running).
+        if ours_for_a_check {
+            release(conn, gateway, order, owner, Some(next_second))?;
+        } else {
+            conn.execute(
+                "UPDATE pasarela_payments SET next_check_at = ?1 \
+                 WHERE gateway = ?2 AND order_no = ?3 \
+                 AND (next_check_at IS NULL OR next_check_at > ?1)",
+                &[
+                    Value::from(millis(next_second)),
+                    Value::from(gateway.as_str()),
+                    Value::from(order),
+                ],
+            )?;
+        }
+        let mut payment = found.payment;
+        payment.next_check_at = Some(
+            payment
+                .next_check_at
+                .map_or(next_second, |at| at.min(next_second)),
+        );
+        return Ok(LeaseOne::Deferred(payment));
+    }
+    if !ours_for_a_check {
+        take_lease(
+            conn,
+            &found.payment,
+            owner,
+            found.kind_to_take(),
+            now + policy.check_lease,
+        )?;
+    }
+    Ok(LeaseOne::Taken(found))
+}
+
+/// The rate bucket of a payment's status calls: its gateway and merchant.
+pub(crate) fn rate_bucket(payment: &Payment) -> String {
+    format!("{}:{}", payment.gateway, payment.merchant)
 }
 
 fn take_lease(

@@ -25,6 +25,7 @@ const CASES: &[(&str, Case)] = &[
     ("refusals", a_refused_statement_says_why),
     ("sweep", the_sweep_confirms_backs_off_and_gives_up),
     ("rate", the_rate_per_merchant_holds_across_instances),
+    ("confirm-rate", confirmations_keep_to_the_rate_too),
     ("leases", instances_never_ask_about_one_payment_together),
     ("outcomes", outcomes_are_claimed_acknowledged_and_come_back),
     ("effect", an_effect_in_the_acknowledgement_is_exactly_once),
@@ -432,6 +433,55 @@ fn the_rate_per_merchant_holds_across_instances(dbs: &mut Databases) {
     // The next second has a fresh budget.
     clock.advance(Duration::seconds(1));
     assert_eq!(a.sweep(&gateways).unwrap().asked, 3);
+}
+
+/// The confirmation a webhook starts takes its status call from the same
+/// per-merchant rate as the sweepers; past it the payment is left due for
+/// the next second. A payment another instance settled is not asked about.
+fn confirmations_keep_to_the_rate_too(dbs: &mut Databases) {
+    let clock = TestClock::new();
+    let url = dbs.fresh("confirm-rate");
+    let mut options = pasarela_ledger::Options::default();
+    options.rate_per_second = 2;
+    let a = ledger(&url, &clock).with_options(options.clone());
+    let b = ledger(&url, &clock).with_options(options);
+    let gw = Scripted::new(Gateway::Smilepayz);
+    for i in 0..3 {
+        gw.on_create(opened(&format!("T{i}")));
+        a.checkout(&gw, &Order::new(&format!("ORD{i}"), 100))
+            .unwrap();
+    }
+    let asked = |gw: &Scripted| {
+        gw.calls()
+            .iter()
+            .filter(|c| c.starts_with("status"))
+            .count()
+    };
+    gw.on_status(sp_status("T0", "SUCCESS", 100));
+    let paid = a.confirm(&gw, Gateway::Smilepayz, "ORD0").unwrap().unwrap();
+    assert_eq!(paid.state, State::Paid);
+    gw.on_status(sp_status("T1", "PROCESSING", 100));
+    b.confirm(&gw, Gateway::Smilepayz, "ORD1").unwrap().unwrap();
+    assert_eq!(asked(&gw), 2);
+    // The third in the same second, from either instance: deferred.
+    let deferred = a.confirm(&gw, Gateway::Smilepayz, "ORD2").unwrap().unwrap();
+    assert_eq!(asked(&gw), 2, "no status call past the rate");
+    assert_eq!(deferred.state, State::Created);
+    let next_second =
+        time::OffsetDateTime::from_unix_timestamp(clock.now().unix_timestamp() + 1).unwrap();
+    assert_eq!(deferred.next_check_at, Some(next_second));
+    let stored = a.payment(Gateway::Smilepayz, "ORD2").unwrap().unwrap();
+    assert_eq!(stored.next_check_at, Some(next_second), "left due");
+    // Settled already (by `a`): `b` asks nothing, whatever the rate.
+    clock.advance(Duration::seconds(1));
+    let settled = b.confirm(&gw, Gateway::Smilepayz, "ORD0").unwrap().unwrap();
+    assert_eq!(settled.state, State::Paid);
+    assert_eq!(asked(&gw), 2, "a settled payment is not asked about");
+    // The next second: the deferred one goes through.
+    gw.on_status(sp_status("T2", "SUCCESS", 100));
+    let later = b.confirm(&gw, Gateway::Smilepayz, "ORD2").unwrap().unwrap();
+    assert_eq!(later.state, State::Paid);
+    assert_eq!(asked(&gw), 3);
 }
 
 fn instances_never_ask_about_one_payment_together(dbs: &mut Databases) {

@@ -219,6 +219,17 @@ async fn four_instances_hand_each_outcome_over_once() {
         costly.is_empty(),
         "more than {STATUS_CALLS_PER_PAYMENT} status calls: {costly:?}"
     );
+    // The per-merchant rate holds across the fleet, for the confirmations
+    // webhooks start as for the sweepers: the ledger grants at most
+    // `rate_per_second` status calls per merchant and second of its clock;
+    // the tap counts them by the second they arrive, which may be the next
+    // one — hence twice the rate at most in any one second of the tap's.
+    let rate = pasarela_ledger::Options::default().rate_per_second;
+    assert!(
+        calls.peak_status_rate() <= 2 * rate,
+        "{} status calls of one gateway in one second, over the rate of {rate}",
+        calls.peak_status_rate()
+    );
     let relayed = relay.relayed();
     assert_eq!(relayed.unavailable, 0, "every delivery reached an instance");
 
