@@ -585,13 +585,7 @@ pub(crate) fn lease_due(
     let mut taken = Vec::with_capacity(due.len());
     for row in &due {
         let found = stored(row)?;
-        take_lease(
-            conn,
-            &found.payment,
-            owner,
-            found.kind_to_take(),
-            now + policy.check_lease,
-        )?;
+        lease_for_a_look(conn, &found, owner, now, policy)?;
         taken.push(found);
     }
     Ok(taken)
@@ -676,13 +670,7 @@ pub(crate) fn lease_one(
         return Ok(LeaseOne::Deferred(payment));
     }
     if !ours_for_a_check {
-        take_lease(
-            conn,
-            &found.payment,
-            owner,
-            found.kind_to_take(),
-            now + policy.check_lease,
-        )?;
+        lease_for_a_look(conn, &found, owner, now, policy)?;
     }
     Ok(LeaseOne::Taken(found))
 }
@@ -690,6 +678,24 @@ pub(crate) fn lease_one(
 /// The rate bucket of a payment's status calls: its gateway and merchant.
 pub(crate) fn rate_bucket(payment: &Payment) -> String {
     format!("{}:{}", payment.gateway, payment.merchant)
+}
+
+/// Leases a payment to `owner` for a look (of the kind
+/// [`Stored::kind_to_take`] says), for the policy's check lease.
+fn lease_for_a_look(
+    conn: &mut dyn Conn,
+    found: &Stored,
+    owner: &str,
+    now: OffsetDateTime,
+    policy: &Policy,
+) -> Result<(), StoreError> {
+    take_lease(
+        conn,
+        &found.payment,
+        owner,
+        found.kind_to_take(),
+        now + policy.check_lease,
+    )
 }
 
 fn take_lease(
