@@ -14,7 +14,7 @@
 //! |---|---|---|
 //! | [`Ledger::checkout`] | records the intent, creates the payment, records the answer, says what to do ([`NextStep`]) | the intent is durable before a byte leaves; one order number is never created twice |
 //! | [`Ledger::receive_smilepayz`], [`Ledger::receive_monnet`] | verifies a webhook, stores it in the inbox (unique on its event id), acknowledges | acknowledged only once stored; a repeat has no effect; a store failure answers `503` so the gateway delivers again |
-//! | [`Ledger::confirm`] | asks the gateway's status for one payment now | only a status answer that matches the record (order, merchant, amount, currency, transaction) makes it `paid` |
+//! | [`Ledger::confirm`] | asks the gateway's status for one payment now (within the merchant's rate; past it, the payment is left due for a sweeper) | only a status answer that matches the record (order, merchant, amount, currency, transaction) makes it `paid` |
 //! | [`Ledger::sweep`] / [`AsyncLedger::spawn_sweeper`] | confirms pending and unknown payments with backoff, settles deadlines, reconciles creates whose process stopped | under a rate per merchant; instances never ask about one payment together |
 //! | [`Ledger::claim_outcomes`], [`Ledger::acknowledge_with`] | hands each final outcome (paid, not paid, needs attention) to the application | exactly once when the application's effect is in the acknowledgement's transaction; at least once otherwise, with [`Outcome::id`] as the idempotency key |
 //! | [`Ledger::history`] | every fact with its time, per payment, append-only | an operator sees why a payment is where it is |
@@ -39,7 +39,7 @@
 //!
 //! | state | means | becomes |
 //! |---|---|---|
-//! | `intent` | recorded; nothing exists at the gateway as far as anyone knows | `created`, `rejected`, `unknown`, `not_paid` (never created by its deadline) |
+//! | `intent` | recorded; nothing exists at the gateway as far as anyone knows | `created`, `rejected`, `unknown`, `not_paid` (never created by its deadline: when a create may have left once, a last status call at the deadline found nothing) |
 //! | `created` | the gateway created it; the payment URL is kept | `pending`, `paid`, `not_paid`, `needs_attention` |
 //! | `unknown` | the create may have reached the gateway | `created`/`pending` (found), `intent` (not found), `needs_attention` (past the deadline) |
 //! | `pending` | the gateway has it, not final | `paid`, `not_paid`, `needs_attention` |
