@@ -523,8 +523,13 @@ where
     let outcome = outcome.clone();
     run.core().probe("outcome.acting");
     run.db(move |conn, _| {
-        ops::acknowledge(conn, &outcome.id, &outcome.token, now)?;
-        effect(conn, &outcome)
+        if ops::acknowledge(conn, &outcome.id, &outcome.token, now)? {
+            effect(conn, &outcome)
+        } else {
+            // Acknowledged under this claim already, with its effect: the
+            // answer of that commit was lost and this is the retry.
+            Ok(())
+        }
     })
     .await
 }

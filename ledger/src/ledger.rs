@@ -310,7 +310,14 @@ impl Ledger {
     /// in the ledger's database — in the same transaction: both happen, or
     /// neither (the effect's error rolls the acknowledgement back; a lost
     /// claim rolls the effect back). Exactly once, for applications that
-    /// share the ledger's database.
+    /// share the ledger's database: a retry after a commit whose answer
+    /// was lost (an error that [`StoreError::is_retryable`]) finds the
+    /// outcome acknowledged under its claim and runs nothing again.
+    ///
+    /// The effect runs inside the ledger's transaction: it must not call
+    /// the ledger (on SQLite that is refused, see [`StoreError`]), and on
+    /// SQLite it runs on the one writer thread, so keep it to a few
+    /// statements.
     pub fn acknowledge_with<F, E>(&self, outcome: &Outcome, mut effect: F) -> Result<(), StoreError>
     where
         F: FnMut(&mut dyn Conn, &Outcome) -> Result<(), E> + Send + 'static,

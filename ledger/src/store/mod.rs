@@ -69,6 +69,15 @@ pub enum StoreError {
     /// transaction, failed; nothing was acknowledged.
     #[error("the application's effect failed: {0}")]
     Effect(Box<dyn std::error::Error + Send + Sync>),
+    /// The ledger was called from inside one of its own transactions (an
+    /// effect given to `acknowledge_with` calling the ledger): on SQLite
+    /// the one writer would wait for itself. Use the effect's connection
+    /// instead.
+    #[error(
+        "the ledger was called from inside its own transaction (an effect calling the ledger); \
+         use the effect's connection"
+    )]
+    Reentrant,
 }
 
 impl StoreError {

@@ -626,9 +626,13 @@ pub(crate) fn lease_one(
         return Ok(LeaseOne::Absent);
     };
     let ours_for_a_check = match found.leased_at(now) {
+        // A checkout is creating it (this instance's or another's): its
+        // create may be on the wire; the checkout records the answer and
+        // gives the lease back, and a look waits for that.
+        Some(lease) if lease.kind == LeaseKind::Create => return Ok(LeaseOne::Held),
         Some(lease) if lease.owner != owner => return Ok(LeaseOne::Held),
         // Ours already (taken with the event that made it due).
-        Some(lease) => lease.kind == LeaseKind::Check,
+        Some(_) => true,
         None => false,
     };
     let asks = found.look_asks(now);
@@ -845,28 +849,29 @@ pub(crate) fn claim_outcomes(
     Ok(claimed)
 }
 
-/// Acknowledges an outcome claimed by `token`. Acknowledging it again with
-/// the same token does nothing; after another claim took it, fails with
-/// [`StoreError::ClaimLost`].
+/// Acknowledges an outcome claimed by `token`: `true` when this call did,
+/// `false` when it was acknowledged under this claim already (a retry
+/// after a commit whose answer was lost: its effect must not run again).
+/// After another claim took it, fails with [`StoreError::ClaimLost`].
 pub(crate) fn acknowledge(
     conn: &mut dyn Conn,
     id: &str,
     token: &str,
     now: OffsetDateTime,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let changed = conn.execute(
         "UPDATE pasarela_outcomes SET acked_at = ?1 WHERE id = ?2 AND claimed_by = ?3 AND acked_at IS NULL",
         &[Value::from(millis(now)), Value::from(id), Value::from(token)],
     )?;
     if changed == 1 {
-        return Ok(());
+        return Ok(true);
     }
     let already = conn.query(
         "SELECT acked_at FROM pasarela_outcomes WHERE id = ?1 AND claimed_by = ?2",
         &[Value::from(id), Value::from(token)],
     )?;
     match already.first().map(|r| r.opt_int(0)).transpose()?.flatten() {
-        Some(_) => Ok(()),
+        Some(_) => Ok(false),
         None => Err(StoreError::ClaimLost { id: id.to_owned() }),
     }
 }
@@ -882,7 +887,8 @@ pub(crate) fn acknowledge_all(
     let mut done = 0;
     for (id, token) in claimed {
         match acknowledge(conn, id, token, now) {
-            Ok(()) => done += 1,
+            // Acknowledged now, or before under this claim: held either way.
+            Ok(_) => done += 1,
             Err(StoreError::ClaimLost { .. }) => {}
             Err(e) => return Err(e),
         }
@@ -901,7 +907,14 @@ pub(crate) fn outcomes_of(
         &key(gateway, order),
     )?
     .iter()
-    .map(outcome)
+    .map(|row| {
+        // Read, not claimed: without the claimant's token (acknowledging
+        // one of these fails as a lost claim instead of taking another
+        // instance's claim over).
+        let mut read = outcome(row)?;
+        read.token.clear();
+        Ok(read)
+    })
     .collect()
 }
 

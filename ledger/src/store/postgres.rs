@@ -59,10 +59,14 @@ fn describe(e: &postgres::Error) -> String {
 }
 
 fn pg_error(e: postgres::Error) -> StoreError {
+    // A unique key taken by a transaction that committed while this one
+    // ran (two first checkouts of one order number, each inserting the
+    // intent it did not find): run again, it then finds the row.
     let retry = matches!(
         e.code(),
         Some(code) if *code == SqlState::T_R_SERIALIZATION_FAILURE
             || *code == SqlState::T_R_DEADLOCK_DETECTED
+            || *code == SqlState::UNIQUE_VIOLATION
     );
     // The server's reason: the error's own text is a bare "db error". Its
     // message only (the detail may quote the row's values).

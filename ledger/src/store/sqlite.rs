@@ -45,6 +45,9 @@ pub(crate) struct SqliteDb {
     path: PathBuf,
     queue: Mutex<Option<mpsc::Sender<Queued>>>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// The writer thread's id: a job it runs (an application's effect)
+    /// must not queue another and wait for it.
+    writer: std::thread::ThreadId,
 }
 
 fn open_error(path: &Path, why: impl std::fmt::Display) -> StoreError {
@@ -112,6 +115,7 @@ impl SqliteDb {
         Ok(Self {
             path,
             queue: Mutex::new(Some(tx)),
+            writer: thread.thread().id(),
             thread: Mutex::new(Some(thread)),
         })
     }
@@ -128,6 +132,12 @@ impl SqliteDb {
     /// awaited (an async caller needs no thread of its own).
     pub(crate) fn submit<R: Send + 'static>(&self, mut job: Job<R>) -> Answer<R> {
         let (answerer, answer) = answer::channel();
+        if std::thread::current().id() == self.writer {
+            // From inside a transaction (an effect calling the ledger): the
+            // writer would wait for itself for ever.
+            answerer.send(Err(StoreError::Reentrant));
+            return answer;
+        }
         let queued = Queued {
             job: Box::new(move |conn| {
                 job(conn).map(|r| Box::new(r) as Box<dyn std::any::Any + Send>)
@@ -197,7 +207,8 @@ fn run_batch(conn: &mut Connection, batch: Vec<Queued>) {
     }
     let mut results = Vec::with_capacity(batch.len());
     let mut replies = Vec::with_capacity(batch.len());
-    for mut queued in batch {
+    let mut jobs = batch.into_iter();
+    while let Some(mut queued) = jobs.next() {
         let result = match conn.execute_batch("SAVEPOINT job") {
             Err(e) => Err(sql_error(e)),
             Ok(()) => {
@@ -219,6 +230,20 @@ fn run_batch(conn: &mut Connection, batch: Vec<Queued>) {
         };
         results.push(result);
         replies.push(queued.reply);
+        if conn.is_autocommit() {
+            // SQLite rolled the whole transaction back (a full disk, an I/O
+            // error): the jobs before this one lost their writes too, and
+            // the ones after must not run outside a transaction.
+            let why = "the database rolled the transaction back (disk full or I/O error?): \
+                       nothing of it was written";
+            for reply in replies {
+                reply(Err(StoreError::Unavailable(why.into())));
+            }
+            for queued in jobs {
+                (queued.reply)(Err(StoreError::Unavailable(why.into())));
+            }
+            return;
+        }
     }
     match conn.execute_batch("COMMIT") {
         Ok(()) => {

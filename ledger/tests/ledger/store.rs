@@ -30,6 +30,7 @@ const CASES: &[(&str, Case)] = &[
     ("outcomes", outcomes_are_claimed_acknowledged_and_come_back),
     ("effect", an_effect_in_the_acknowledgement_is_exactly_once),
     ("concurrent", concurrent_facts_lose_nothing),
+    ("double-submit", simultaneous_first_checkouts_create_once),
     ("reading", listing_history_and_counts),
     ("payer", payer_data_only_when_opted_in),
 ];
@@ -657,6 +658,92 @@ fn an_effect_in_the_acknowledgement_is_exactly_once(dbs: &mut Databases) {
     let late = a.acknowledge_with(&claimed[0], ship).unwrap_err();
     assert!(matches!(late, StoreError::ClaimLost { .. }), "{late}");
     assert_eq!(shipments(&a), 1, "shipped exactly once");
+
+    // B retries its acknowledgement (as after a commit whose answer was
+    // lost): acknowledged already under its claim, the effect is not run
+    // again. (Counted in memory: a table's primary key would hide it.)
+    let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = {
+        let runs = runs.clone();
+        move |_: &mut dyn pasarela_ledger::Conn, _: &pasarela_ledger::Outcome| {
+            runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok::<(), StoreError>(())
+        }
+    };
+    settle_paid(&a, &clock, "ORD2");
+    let claimed = b.claim_outcomes(1).unwrap();
+    assert_eq!(claimed[0].order, "ORD2");
+    b.acknowledge_with(&claimed[0], counted.clone()).unwrap();
+    b.acknowledge_with(&claimed[0], counted.clone()).unwrap();
+    assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // An outcome read (not claimed) carries no claim: acknowledging it
+    // takes nobody's claim over.
+    settle_paid(&a, &clock, "ORD3");
+    let _held = a.claim_outcomes(1).unwrap();
+    let read = b.outcomes(Gateway::Smilepayz, "ORD3").unwrap();
+    let refused = b.acknowledge_with(&read[0], counted).unwrap_err();
+    assert!(matches!(refused, StoreError::ClaimLost { .. }), "{refused}");
+    assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    // An effect that calls the ledger is refused, not a deadlock (the
+    // SQLite writer would wait for itself).
+    settle_paid(&a, &clock, "ORD4");
+    let claimed = a.claim_outcomes(1).unwrap();
+    let inner = a.clone();
+    let reentrant = a
+        .acknowledge_with(&claimed[0], move |_, o| {
+            inner.payment(o.gateway, &o.order).map(drop)
+        })
+        .map_err(|e| e.to_string());
+    if matches!(dbs, Databases::Sqlite(_)) {
+        let e = reentrant.unwrap_err();
+        assert!(e.contains("inside its own transaction"), "{e}");
+    }
+}
+
+/// A double-submitted form: instances check out one new order number at
+/// the same moment. One creates it; the others are told it is in progress
+/// or exists — none fails, none creates it again.
+fn simultaneous_first_checkouts_create_once(dbs: &mut Databases) {
+    let clock = TestClock::new();
+    let url = dbs.fresh("double-submit");
+    let threads = 4;
+    let gw = Scripted::new(Gateway::Monnet);
+    for _ in 0..threads {
+        gw.on_create(opened("T1"));
+    }
+    for round in 0..5 {
+        let order = format!("DUP{round}");
+        let barrier = Arc::new(Barrier::new(threads));
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (ledger, gw, barrier, order) = (
+                    ledger(&url, &clock),
+                    gw.clone(),
+                    barrier.clone(),
+                    order.clone(),
+                );
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    ledger.checkout(&gw, &Order::new(&order, 100))
+                })
+            })
+            .collect();
+        let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let created = results
+            .iter()
+            .map(|r| r.as_ref().map_err(|e| e.to_string()).unwrap())
+            .filter(|c| c.created_now)
+            .count();
+        assert_eq!(created, 1, "{order}: {results:?}");
+        let creates = gw
+            .calls()
+            .iter()
+            .filter(|c| **c == format!("create {order}"))
+            .count();
+        assert_eq!(creates, 1, "{order}");
+        gw.on_create(opened("T1"));
+    }
 }
 
 fn concurrent_facts_lose_nothing(dbs: &mut Databases) {
