@@ -32,6 +32,9 @@ pub struct Policy {
     pub first_check_after: Duration,
     /// After an unknown outcome, when the sweeper first reconciles. Default
     /// 10 seconds (Monnet may not list an operation created a moment ago).
+    /// "Not found" on that first look is not enough: the payment is asked
+    /// about again a backoff later, and only a second "not found" allows a
+    /// new create under its order number.
     pub reconcile_after: Duration,
     /// The first wait between status calls that cannot settle a payment
     /// yet; it doubles with every call. Default 30 seconds.
@@ -560,6 +563,13 @@ fn cannot_tell(
 
 fn not_found(next: &mut Next, payment: &Payment, now: OffsetDateTime, policy: &Policy) {
     match payment.state {
+        // A create that may have left, not listed on the first look: a
+        // slow gateway may not list it yet. Absent only if a later look
+        // (a backoff on) does not find it either.
+        State::Unknown if payment.checks == 0 => {
+            next.keep("not found on the first look: asked again before a new attempt is allowed");
+            next.check_at(now + policy.backoff(payment.checks));
+        }
         State::Intent | State::Unknown => {
             next.payment.state = State::Intent;
             next.payment.next_check_at = Some(payment.deadline_at);

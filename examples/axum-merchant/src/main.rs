@@ -46,21 +46,28 @@ struct Args {
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     gateway_timeout_secs: u64,
     /// Short waits (first status call after 1 s, backoff from 1 s up to 5
-    /// s, deadlines 1 min after expiry, leases of 10–15 s): for tests and
-    /// demos.
+    /// s, deadlines 1 min after expiry, create and check leases of the
+    /// gateway timeout plus 10 s, at least 15 s): for tests and demos.
     #[arg(long)]
     fast: bool,
 }
 
-fn fast_policy() -> Policy {
+fn fast_policy(gateway_timeout: Duration) -> Policy {
     let mut policy = Policy::default();
     policy.first_check_after = time::Duration::seconds(1);
     policy.reconcile_after = time::Duration::seconds(1);
     policy.backoff_base = time::Duration::seconds(1);
     policy.backoff_max = time::Duration::seconds(5);
     policy.deadline_margin = time::Duration::minutes(1);
-    policy.create_lease = time::Duration::seconds(15);
-    policy.check_lease = time::Duration::seconds(15);
+    // A lease outlives the longest call made under it (the gateway
+    // timeout), or a create still on the wire would be taken for one whose
+    // process stopped.
+    let outlives = time::Duration::try_from(gateway_timeout)
+        .unwrap_or(time::Duration::MAX)
+        .saturating_add(time::Duration::seconds(10))
+        .max(time::Duration::seconds(15));
+    policy.create_lease = outlives;
+    policy.check_lease = outlives;
     policy.outcome_lease = time::Duration::seconds(10);
     policy
 }
@@ -124,8 +131,9 @@ async fn run(args: Args) -> Result<(), String> {
         .await
         .map_err(|e| format!("--db: {e}"))?
         .map_err(|e| format!("--db: {e}"))?;
+    let gateway_timeout = Duration::from_secs(args.gateway_timeout_secs.max(1));
     if args.fast {
-        ledger = ledger.with_policy(fast_policy());
+        ledger = ledger.with_policy(fast_policy(gateway_timeout));
     }
     let points = crash_points()?;
     if !points.is_empty() {
@@ -141,10 +149,8 @@ async fn run(args: Args) -> Result<(), String> {
     shop::prepare(&ledger)
         .await
         .map_err(|e| format!("--db: {e}"))?;
-    let transport = ReqwestTransport::with_config(
-        TransportConfig::new().timeout(Duration::from_secs(args.gateway_timeout_secs.max(1))),
-    )
-    .map_err(|e| format!("transport: {e}"))?;
+    let transport = ReqwestTransport::with_config(TransportConfig::new().timeout(gateway_timeout))
+        .map_err(|e| format!("transport: {e}"))?;
     let state = AppState::new(setup, transport, ledger);
     let app = router(state.clone());
     println!("{}", serde_json::json!({ "addr": addr.to_string() }));

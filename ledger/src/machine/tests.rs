@@ -128,6 +128,11 @@ fn each_branch_of_an_open_payment() {
     assert_eq!(at(std::slice::from_ref(&maybe)), State::Unknown);
     assert_eq!(
         at(&[maybe.clone(), Fact::NotFound]),
+        State::Unknown,
+        "one look is not enough: asked again"
+    );
+    assert_eq!(
+        at(&[maybe.clone(), Fact::NotFound, Fact::NotFound]),
         State::Intent,
         "reconciled: nothing exists"
     );
@@ -575,6 +580,7 @@ fn an_intent_the_gateway_cannot_tell_about_at_its_deadline_needs_attention() {
             Fact::CreateMaybeSent {
                 reason: "timeout".into(),
             },
+            Fact::NotFound,
             Fact::NotFound,
         ],
     );

@@ -246,7 +246,7 @@ fn save(
     let changed = conn.execute(
         "UPDATE pasarela_payments SET state = ?1, version = ?2, gateway_ref = ?3, payment_url = ?4, \
          reason = ?5, updated_at = ?6, next_check_at = ?7, checks = ?8, lease_owner = ?9, \
-         lease_kind = ?10, lease_until = ?11 \
+         lease_kind = ?10, lease_until = ?11, expires_at = ?15, deadline_at = ?16 \
          WHERE gateway = ?12 AND order_no = ?13 AND version = ?14",
         &[
             Value::from(after.state.as_str()),
@@ -263,6 +263,8 @@ fn save(
             Value::from(before.gateway.as_str()),
             Value::from(before.order.as_str()),
             Value::from(i64::try_from(before.version).unwrap_or(i64::MAX)),
+            Value::from(millis(after.expires_at)),
+            Value::from(millis(after.deadline_at)),
         ],
     )?;
     if changed == 1 {
@@ -416,9 +418,28 @@ pub(crate) fn begin(
         return Ok(Begin::Existing(payment));
     }
     // Nothing exists at the gateway (never sent, or reconciled absent): a
-    // new attempt under the same order number, leased to this checkout.
-    save(conn, &payment, &payment, Some(&lease))?;
-    Ok(Begin::Create(payment))
+    // new attempt under the same order number, leased to this checkout,
+    // with this attempt's expiry and deadline, in the history.
+    let mut again = payment.clone();
+    again.version = payment.version.saturating_add(1);
+    again.updated_at = now;
+    again.expires_at = new.expires_at;
+    again.deadline_at = new.expires_at + policy.deadline_margin;
+    again.next_check_at = Some(again.deadline_at);
+    // Looks are counted per attempt (a new create is reconciled afresh).
+    again.checks = 0;
+    save(conn, &payment, &again, Some(&lease))?;
+    let entry = Entry {
+        seq: again.version,
+        at: now,
+        fact: "attempt_recorded",
+        detail: serde_json::json!({ "expiresAt": millis(again.expires_at) }),
+        from: State::Intent,
+        to: State::Intent,
+        note: "a new attempt: nothing exists at the gateway, the create is sent again".into(),
+    };
+    append(conn, &again, &entry)?;
+    Ok(Begin::Create(again))
 }
 
 /// The payer data stored with a payment: `None` when there is no such

@@ -363,14 +363,16 @@ fn declines_and_unknown_outcomes_of_smilepayz() {
     );
     w.confirm_received();
     assert_eq!(w.state(Gateway::Smilepayz, &dropped), State::Paid);
-    // "System busy": unknown; reconciled as not found; then created, once,
-    // under the same order number.
+    // "System busy": unknown; reconciled as not found (on two looks); then
+    // created, once, under the same order number.
     let busy = unique("SB");
     let checkout = w
         .ledger
         .checkout(&w.smilepayz, &w.pay_in(&busy, 40003))
         .unwrap();
     assert_eq!(checkout.next, NextStep::Wait);
+    w.ledger.sweep(&w.gateways()).unwrap();
+    assert_eq!(w.state(Gateway::Smilepayz, &busy), State::Unknown);
     w.ledger.sweep(&w.gateways()).unwrap();
     assert_eq!(w.state(Gateway::Smilepayz, &busy), State::Intent);
     // (A new amount would be another payment: the same order asks again.)

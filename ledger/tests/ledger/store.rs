@@ -152,25 +152,60 @@ fn an_order_number_is_created_once(dbs: &mut Databases) {
     let retry = ledger.checkout(&gw, &Order::new("ORD2", 100)).unwrap();
     assert_eq!(retry.next, NextStep::Wait);
     assert!(!retry.created_now);
-    // Reconciled: not found. Now (and only now) a new create is allowed.
-    gw.on_status(Fact::NotFound);
-    clock.advance(Duration::seconds(11));
-    ledger.sweep(&Gateways::new().with(gw.clone())).unwrap();
-    assert_eq!(
+    // Reconciled: not found, twice, a backoff apart (a slow gateway may
+    // not list it on the first look). Now (and only now) a new create is
+    // allowed.
+    let state = |ledger: &Ledger| {
         ledger
             .payment(Gateway::Smilepayz, "ORD2")
             .unwrap()
             .unwrap()
-            .state,
-        State::Intent
+            .state
+    };
+    let gateways = Gateways::new().with(gw.clone());
+    gw.on_status(Fact::NotFound);
+    gw.on_status(Fact::NotFound);
+    clock.advance(Duration::seconds(11));
+    ledger.sweep(&gateways).unwrap();
+    assert_eq!(state(&ledger), State::Unknown, "one look is not enough");
+    assert_eq!(
+        ledger.checkout(&gw, &Order::new("ORD2", 100)).unwrap().next,
+        NextStep::Wait
     );
+    clock.advance(ledger.policy().backoff(0));
+    ledger.sweep(&gateways).unwrap();
+    assert_eq!(state(&ledger), State::Intent);
+    let before = ledger.payment(Gateway::Smilepayz, "ORD2").unwrap().unwrap();
+    clock.advance(Duration::minutes(20));
     gw.on_create(opened("T2"));
     let created = ledger.checkout(&gw, &Order::new("ORD2", 100)).unwrap();
     assert!(created.created_now);
     assert_eq!(
         gw.calls(),
-        ["create ORD1", "create ORD2", "status ORD2", "create ORD2"]
+        [
+            "create ORD1",
+            "create ORD2",
+            "status ORD2",
+            "status ORD2",
+            "create ORD2"
+        ]
     );
+    // The new attempt has its own expiry and deadline, and is in the
+    // history.
+    let after = ledger.payment(Gateway::Smilepayz, "ORD2").unwrap().unwrap();
+    assert!(after.expires_at > before.expires_at);
+    assert_eq!(after.expires_at, clock.now() + Duration::hours(1));
+    assert_eq!(
+        after.deadline_at,
+        after.expires_at + ledger.policy().deadline_margin
+    );
+    let facts: Vec<String> = ledger
+        .history(Gateway::Smilepayz, "ORD2")
+        .unwrap()
+        .into_iter()
+        .map(|h| h.fact)
+        .collect();
+    assert!(facts.contains(&"attempt_recorded".to_owned()), "{facts:?}");
     // A create certainly not sent: a retry is safe at once.
     gw.on_create(Fact::CreateNotSent {
         reason: "refused".into(),
