@@ -105,6 +105,12 @@ pub enum NextStep {
     /// The payment is settled already (a returning shopper): paid, not
     /// paid, or under review.
     Done(OutcomeKind),
+    /// Nothing was created: the create certainly never left (the reason:
+    /// a refused connection, an invalid request). Nothing will create it
+    /// on its own; checking out this order again sends a new create (say
+    /// so to the shopper, or retry later). Unless that happens, it settles
+    /// as not paid at its deadline.
+    TryAgain(String),
 }
 
 /// The result of a checkout: the record and what to do.
@@ -181,10 +187,18 @@ pub(crate) async fn checkout<R: Runner, G: PaymentGateway>(
     run.core().probe("checkout.intent_recorded");
     let fact = gateway.create(request).await;
     run.core().probe("checkout.create_answered");
+    let not_sent = match &fact {
+        Fact::CreateNotSent { reason } => Some(reason.clone()),
+        _ => None,
+    };
     let step = record(run, payment.gateway, &payment.order, fact, true).await?;
     let payment = step.map_or(payment, |s| s.payment);
+    let next = match not_sent {
+        Some(reason) if payment.state == State::Intent => NextStep::TryAgain(reason),
+        _ => next_step(&payment),
+    };
     Ok(Checkout {
-        next: next_step(&payment),
+        next,
         payment,
         created_now: true,
     })

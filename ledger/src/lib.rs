@@ -92,6 +92,7 @@
 //!     NextStep::Declined(reason) => { /* show the decline */ }
 //!     NextStep::Wait => { /* "we will know soon": the ledger reconciles */ }
 //!     NextStep::Done(_) => { /* a returning shopper: settled already */ }
+//!     NextStep::TryAgain(_) => { /* nothing was created: the shopper may retry */ }
 //!     _ => {}
 //! }
 //! # assert!(matches!(&checkout.next, NextStep::Redirect(url) if url.contains("/cashier/")));

@@ -241,6 +241,13 @@ fn answer(headers: &HeaderMap, checkout: &Checkout) -> Response {
             plain(StatusCode::PAYMENT_REQUIRED, format!("declined: {reason}"))
         }
         NextStep::Done(kind) => plain(StatusCode::OK, format!("order {}: {kind}", p.order)),
+        NextStep::TryAgain(_) => plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "order {}: the payment could not be created, nothing was charged; try again",
+                p.order
+            ),
+        ),
         _ => plain(
             StatusCode::ACCEPTED,
             format!("order {}: pending, we will confirm the payment", p.order),

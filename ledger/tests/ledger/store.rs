@@ -213,7 +213,7 @@ fn an_order_number_is_created_once(dbs: &mut Databases) {
     gw.on_create(opened("T3"));
     assert_eq!(
         ledger.checkout(&gw, &Order::new("ORD3", 100)).unwrap().next,
-        NextStep::Wait
+        NextStep::TryAgain("refused".into())
     );
     assert!(
         ledger
