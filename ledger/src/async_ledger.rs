@@ -1,9 +1,11 @@
 //! [`AsyncLedger`]: the ledger for tokio applications, and the sweeper as
 //! a task.
 //!
-//! The flows are the blocking ledger's very code; what differs is where a
-//! database job runs: on tokio's blocking pool (`spawn_blocking`), never on
-//! an executor thread. Database transactions here are short and local; the
+//! The flows are the blocking ledger's very code; what differs is how a
+//! database job is waited for, never by blocking an executor thread: on
+//! SQLite the job goes to the store's writer thread and its answer is
+//! awaited; on PostgreSQL (a blocking client) it runs on tokio's blocking
+//! pool (`spawn_blocking`). Database transactions here are short and local; the
 //! gateway calls, which wait on the network, stay async on the async
 //! clients.
 
@@ -199,7 +201,9 @@ impl AsyncLedger {
     }
 
     /// As [`Ledger::acknowledge_with`]: `effect` runs in the
-    /// acknowledgement's transaction, on the blocking pool.
+    /// acknowledgement's transaction — on SQLite on the writer thread (keep
+    /// it short: every other write waits), on PostgreSQL on the blocking
+    /// pool.
     pub async fn acknowledge_with<F, E>(
         &self,
         outcome: &Outcome,
@@ -216,7 +220,8 @@ impl AsyncLedger {
     }
 
     /// Runs the sweeper as a task: a pass every `every` (and at once after
-    /// a pass that had more due than it took), until
+    /// a full pass that deferred nothing: more may be due than it took;
+    /// when the merchants' rates deferred some, after `every`), until
     /// [`SweeperHandle::shutdown`]. A failing pass (the database down) is
     /// kept in [`SweeperHandle::last`] and tried again at the next tick.
     pub fn spawn_sweeper(&self, gateways: Gateways, every: Duration) -> SweeperHandle {
@@ -227,7 +232,13 @@ impl AsyncLedger {
         let task = tokio::spawn(async move {
             loop {
                 let outcome = ledger.sweep(&gateways).await;
-                let full = outcome.as_ref().is_ok_and(|r| r.looked >= batch);
+                // Straight on only when the pass was full and the rate
+                // held nothing back: payments deferred by the rate wait
+                // for the next second anyway, and another pass at once
+                // would only lease and release them again.
+                let full = outcome
+                    .as_ref()
+                    .is_ok_and(|r| r.looked >= batch && r.deferred == 0);
                 let _ = report.send(Some(outcome.map_err(|e| e.to_string())));
                 if *stopped.borrow() {
                     break;

@@ -1,15 +1,16 @@
 //! The flows, written once: checkout, webhook events, confirmation, the
 //! sweep, outcomes. Each is an async function over a [`Runner`] that says
-//! how a database job runs — at once on the calling thread
+//! how a database job is waited for — by blocking the calling thread
 //! ([`Ledger`](crate::Ledger): blocking applications, with the blocking
-//! clients whose futures are ready at once), or on tokio's blocking pool
-//! ([`AsyncLedger`](crate::AsyncLedger)) — so both flavours run the same
-//! code.
+//! clients whose futures are ready at once), or without blocking an
+//! executor thread ([`AsyncLedger`](crate::AsyncLedger)) — so both
+//! flavours run the same code.
 //!
 //! Write before you act: every flow records what it is about to do, or
 //! what it learned, and only then acts on it (sends the create, answers
 //! the webhook, hands the outcome over).
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -438,34 +439,56 @@ pub(crate) async fn sweep<R: Runner>(
         .db(move |conn, core| ops::lease_due(conn, now, core.store.owner(), &core.policy, batch))
         .await?;
     let mut report = SweepReport::default();
+    // Merchants whose status calls for a second are used up, in this pass:
+    // the rest of theirs are deferred without asking the database again.
+    let mut spent: HashSet<(String, i64)> = HashSet::new();
+    // The batch's leases run out together; a look starts only while half
+    // of its lease is left (the call's own time), else the payment is left
+    // to whoever takes it next, so two instances never ask together.
+    let check_lease = run.core().policy.check_lease;
+    let start_by = now + check_lease / 2;
     for stored in leased {
+        if run.core().now() > start_by {
+            report.deferred += 1;
+            continue;
+        }
         report.looked += 1;
         let payment = &stored.payment;
         let (gateway, order) = (payment.gateway, payment.order.clone());
         let port = gateways.port(gateway);
-        if stored.look_asks(now) {
-            let Some(_) = port else {
+        let defer = |until: OffsetDateTime, order: String| {
+            run.db(move |conn, core| {
+                ops::release(conn, gateway, &order, core.store.owner(), Some(until))
+            })
+        };
+        let mut asks = stored.look_asks(now);
+        if asks && port.is_none() {
+            let settles_anyway = payment.state.is_final() || now >= payment.deadline_at;
+            if !settles_anyway {
+                // Left for an instance (or a pass) that has the client.
                 report.deferred += 1;
-                let later = now + Duration::minutes(1);
-                run.db(move |conn, core| {
-                    ops::release(conn, gateway, &order, core.store.owner(), Some(later))
-                })
-                .await?;
+                defer(now + Duration::minutes(1), order).await?;
                 continue;
-            };
+            }
+            // Past its deadline, or final: settled without a client (the
+            // look "cannot tell", and the deadline or the outcome decides).
+            asks = false;
+        }
+        if asks {
+            // The second the call is made in, not the pass's first.
+            let second = run.core().now().unix_timestamp();
             let bucket = ops::rate_bucket(payment);
-            let second = now.unix_timestamp();
             let limit = run.core().options.rate_per_second;
-            if !run
-                .db(move |conn, _| ops::take_rate(conn, &bucket, second, limit))
-                .await?
-            {
+            let key = (bucket.clone(), second);
+            let granted = !spent.contains(&key)
+                && run
+                    .db(move |conn, _| ops::take_rate(conn, &bucket, second, limit))
+                    .await?;
+            if !granted {
+                spent.insert(key);
                 report.deferred += 1;
                 let next_second = OffsetDateTime::from_unix_timestamp(second + 1).unwrap_or(now);
-                run.db(move |conn, core| {
-                    ops::release(conn, gateway, &order, core.store.owner(), Some(next_second))
-                })
-                .await?;
+                defer(next_second, order).await?;
                 continue;
             }
             report.asked += 1;

@@ -49,7 +49,11 @@ impl Default for Options {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LedgerError {
-    /// The database failed; nothing was decided.
+    /// The database failed. Before a create was sent, nothing was
+    /// decided; after it (the answer could not be recorded), the create may
+    /// have reached the gateway: the record stays under its create lease,
+    /// and a sweeper reconciles it once that runs out. Either way, check
+    /// out the same order number again, never a new one.
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The request cannot be recorded (it is not the client's merchant's).

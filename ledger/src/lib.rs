@@ -15,7 +15,7 @@
 //! | [`Ledger::checkout`] | records the intent, creates the payment, records the answer, says what to do ([`NextStep`]) | the intent is durable before a byte leaves; one order number is never created twice |
 //! | [`Ledger::receive_smilepayz`], [`Ledger::receive_monnet`] | verifies a webhook, stores it in the inbox (unique on its event id), acknowledges | acknowledged only once stored; a repeat has no effect; a store failure answers `503` so the gateway delivers again |
 //! | [`Ledger::confirm`] | asks the gateway's status for one payment now (within the merchant's rate; past it, the payment is left due for a sweeper) | only a status answer that matches the record (order, merchant, amount, currency, transaction) makes it `paid` |
-//! | [`Ledger::sweep`] / [`AsyncLedger::spawn_sweeper`] | confirms pending and unknown payments with backoff, settles deadlines, reconciles creates whose process stopped | under a rate per merchant; instances never ask about one payment together |
+//! | [`Ledger::sweep`] / [`AsyncLedger::spawn_sweeper`] | confirms pending and unknown payments with backoff, settles deadlines, reconciles creates whose process stopped | under a rate per merchant; instances never ask about one payment together (a pass starts a look only while half of its lease, [`Policy::check_lease`], is left: keep the gateway timeout within that half) |
 //! | [`Ledger::claim_outcomes`], [`Ledger::acknowledge_with`] | hands each final outcome (paid, not paid, needs attention) to the application | exactly once when the application's effect is in the acknowledgement's transaction; at least once otherwise, with [`Outcome::id`] as the idempotency key |
 //! | [`Ledger::history`] | every fact with its time, per payment, append-only | an operator sees why a payment is where it is |
 //!
@@ -122,9 +122,10 @@
 //!
 //! ## tokio applications
 //!
-//! [`AsyncLedger`] runs the very same flows; database jobs run on tokio's
-//! blocking pool (never on an executor thread), gateway calls stay async on
-//! the async clients. The sweeper is a task:
+//! [`AsyncLedger`] runs the very same flows; database jobs never block an
+//! executor thread (SQLite's go to the store's writer thread, whose answer
+//! is awaited; PostgreSQL's run on tokio's blocking pool), gateway calls
+//! stay async on the async clients. The sweeper is a task:
 //!
 //! ```no_run
 //! # use pasarela_core::client::AsyncSmilepayzClient;
@@ -210,8 +211,9 @@
 //! `tokio-postgres`, the driver async Rust uses for PostgreSQL. Both are
 //! synchronous, which is what the store logic wants: it is written once,
 //! against the small [`Conn`] interface, and runs inside short, local
-//! transactions — on the calling thread for blocking applications, on
-//! tokio's blocking pool for async ones — while the network calls to the
+//! transactions — on SQLite's writer thread, or for PostgreSQL on the
+//! calling thread (blocking applications) or tokio's blocking pool (async
+//! ones) — while the network calls to the
 //! gateways stay async. `sqlx` was the other candidate: async-only (a
 //! blocking application would carry a runtime), its pool hides the
 //! connection group commit needs, and its SQLite driver is a worker thread

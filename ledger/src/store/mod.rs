@@ -143,22 +143,24 @@ pub(crate) fn is_postgres_url(db: &str) -> bool {
 
 /// A URL or path with any password replaced, for messages.
 pub(crate) fn redacted(db: &str) -> String {
+    let db = db.trim();
     if !is_postgres_url(db) {
         return db.to_owned();
     }
     let Some((scheme, rest)) = db.split_once("://") else {
         return db.to_owned();
     };
-    let (authority, tail) = rest.split_once('/').map_or((rest, ""), |(a, t)| (a, t));
-    let authority = match authority.rsplit_once('@') {
-        Some((user_info, host)) => match user_info.split_once(':') {
-            Some((user, _password)) => format!("{user}:***@{host}"),
-            None => format!("{user_info}@{host}"),
+    // The driver reads the user and password up to the first `@` (a
+    // password may hold `/`, `:` or `?`): mask the same span.
+    let (user, after) = match rest.split_once('@') {
+        Some((user_info, after)) => match user_info.split_once(':') {
+            Some((user, _password)) => (format!("{user}:***@"), after),
+            None => (format!("{user_info}@"), after),
         },
-        None => authority.to_owned(),
+        None => (String::new(), rest),
     };
     // Query parameters may carry `password=`.
-    let tail = match tail.split_once('?') {
+    let after = match after.split_once('?') {
         Some((path, query)) => {
             let query: Vec<String> = query
                 .split('&')
@@ -169,13 +171,9 @@ pub(crate) fn redacted(db: &str) -> String {
                 .collect();
             format!("{path}?{}", query.join("&"))
         }
-        None => tail.to_owned(),
+        None => after.to_owned(),
     };
-    if tail.is_empty() && !rest.contains('/') {
-        format!("{scheme}://{authority}")
-    } else {
-        format!("{scheme}://{authority}/{tail}")
-    }
+    format!("{scheme}://{user}{after}")
 }
 
 /// A name for this process among the instances sharing a database: leases
@@ -355,6 +353,13 @@ mod tests {
             ),
             ("postgres://db.example", "postgres://db.example"),
             ("/var/lib/pay/ledger.db", "/var/lib/pay/ledger.db"),
+            // What the driver reads as a password may hold `/`, `?`, `:`.
+            (
+                "postgres://app:pa/ss?w:rd@db/pay",
+                "postgres://app:***@db/pay",
+            ),
+            (" postgres://app:s3cret@db/pay", "postgres://app:***@db/pay"),
+            ("postgres://app@db:5432", "postgres://app@db:5432"),
         ] {
             assert_eq!(redacted(url), shown);
         }

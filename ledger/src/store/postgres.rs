@@ -98,6 +98,21 @@ impl PgDb {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
+        // A partitioned network must fail a call within a minute, not hang
+        // it for the kernel's two hours (a webhook answers 503 and the
+        // gateway delivers again), unless the URL says otherwise.
+        if config.get_tcp_user_timeout().is_none() {
+            config.tcp_user_timeout(Duration::from_secs(30));
+        }
+        if config.get_keepalives_idle() == Duration::from_secs(2 * 60 * 60) {
+            config.keepalives_idle(Duration::from_secs(30));
+            config.keepalives_interval(Duration::from_secs(10));
+            config.keepalives_retries(3);
+        }
+        if config.get_options().is_none() {
+            // The ledger's statements are short; a minute is a hang.
+            config.options("-c statement_timeout=60000");
+        }
         config.application_name("pasarela-ledger");
         let db = Self {
             config,

@@ -6,9 +6,11 @@
 //! (`SIGKILL`), an OS crash and a power cut, provided the disk honours
 //! `fsync`. A power cut can lose only transactions that had not returned
 //! yet — which is safe: the ledger acts (sends a create, hands over an
-//! outcome, acknowledges a webhook) only after its write returned. WAL
-//! lets readers (`pasarela ledger list`, another process) read while the
-//! writer writes. `synchronous=NORMAL` would skip the `fsync` and could
+//! outcome, acknowledges a webhook) only after its write returned. Every
+//! job, reads included, runs in the writer's `BEGIN IMMEDIATE`
+//! transaction: another process reading the file (`pasarela ledger list`)
+//! holds the write lock for its short read too, and the service's writer
+//! waits for it (up to `busy_timeout`, 10 s). `synchronous=NORMAL` would skip the `fsync` and could
 //! lose the last commits on a power cut — an intent recorded and then
 //! forgotten after its create left — so it is not offered.
 //!

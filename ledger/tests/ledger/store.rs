@@ -26,6 +26,7 @@ const CASES: &[(&str, Case)] = &[
     ("sweep", the_sweep_confirms_backs_off_and_gives_up),
     ("rate", the_rate_per_merchant_holds_across_instances),
     ("confirm-rate", confirmations_keep_to_the_rate_too),
+    ("no-client", without_a_client_the_deadline_still_settles),
     ("leases", instances_never_ask_about_one_payment_together),
     ("outcomes", outcomes_are_claimed_acknowledged_and_come_back),
     ("effect", an_effect_in_the_acknowledgement_is_exactly_once),
@@ -469,6 +470,39 @@ fn the_rate_per_merchant_holds_across_instances(dbs: &mut Databases) {
     // The next second has a fresh budget.
     clock.advance(Duration::seconds(1));
     assert_eq!(a.sweep(&gateways).unwrap().asked, 3);
+}
+
+/// A gateway the sweep has no client for: its payments wait for one (an
+/// instance or a pass that has it) until their deadline, and are then
+/// settled as needing attention, not deferred for ever.
+fn without_a_client_the_deadline_still_settles(dbs: &mut Databases) {
+    let clock = TestClock::new();
+    let ledger = ledger(&dbs.fresh("no-client"), &clock);
+    let gw = Scripted::new(Gateway::Monnet);
+    gw.on_create(opened("T1"));
+    ledger.checkout(&gw, &Order::new("ORD1", 100)).unwrap();
+    let smilepayz_only = Gateways::new().with(Scripted::new(Gateway::Smilepayz));
+    clock.advance(ledger.policy().first_check_after);
+    let report = ledger.sweep(&smilepayz_only).unwrap();
+    assert_eq!((report.asked, report.deferred), (0, 1), "{report:?}");
+    let state = |ledger: &Ledger| {
+        ledger
+            .payment(Gateway::Monnet, "ORD1")
+            .unwrap()
+            .unwrap()
+            .state
+    };
+    assert_eq!(state(&ledger), State::Created);
+    let deadline = ledger
+        .payment(Gateway::Monnet, "ORD1")
+        .unwrap()
+        .unwrap()
+        .deadline_at;
+    clock.advance(deadline - clock.now());
+    let report = ledger.sweep(&smilepayz_only).unwrap();
+    assert_eq!(report.settled, 1, "{report:?}");
+    assert_eq!(state(&ledger), State::NeedsAttention);
+    assert!(gw.calls().iter().all(|c| !c.starts_with("status")));
 }
 
 /// The confirmation a webhook starts takes its status call from the same
