@@ -69,8 +69,10 @@ impl Runner for Pool<'_> {
     }
 }
 
-/// The ledger for tokio applications: the same flows as [`Ledger`], with
-/// the database on tokio's blocking pool.
+/// The ledger for tokio applications: the same flows as [`Ledger`], never
+/// blocking an executor thread on the database. Use it with the async
+/// clients (`AsyncSmilepayzClient`, `AsyncMonnetClient`), never the
+/// blocking ones (see [`PaymentGateway`](crate::PaymentGateway)).
 ///
 /// Cheap to clone. Methods must be called from within a tokio runtime.
 #[derive(Clone, Debug)]

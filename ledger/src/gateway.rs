@@ -32,6 +32,14 @@ pub struct NotRecordable(pub String);
 /// [`MonnetClient`] (blocking: their futures are ready at once, for
 /// [`Ledger`](crate::Ledger)) and [`AsyncSmilepayzClient`] and
 /// [`AsyncMonnetClient`] (for [`AsyncLedger`](crate::AsyncLedger)).
+///
+/// **Pair them that way.** The types do not stop a mix, and both mixes are
+/// wrong: a blocking client under [`AsyncLedger`](crate::AsyncLedger)
+/// (or in its sweeper's [`Gateways`](crate::Gateways)) makes its HTTP call
+/// on a tokio worker thread, stalling every task on it for up to the
+/// gateway timeout; an async client on a tokio transport under
+/// [`Ledger`](crate::Ledger) is polled outside its runtime (reqwest then
+/// panics, or a worker is blocked).
 pub trait PaymentGateway: Send + Sync {
     /// The create request (SmilePayz `PayInRequest`, Monnet
     /// `CreateRequest`).

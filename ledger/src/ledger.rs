@@ -70,10 +70,17 @@ pub enum LedgerError {
     },
 }
 
-/// The merchant's durable record of its payments.
+/// The merchant's durable record of its payments, for blocking
+/// applications: use it with the blocking clients ([`SmilepayzClient`],
+/// [`MonnetClient`]); a tokio application uses
+/// [`AsyncLedger`](crate::AsyncLedger) and the async clients (see
+/// [`PaymentGateway`]).
 ///
 /// Cheap to clone; every clone shares the database. See the crate docs
 /// for the flows and what they guarantee.
+///
+/// [`SmilepayzClient`]: pasarela_core::client::SmilepayzClient
+/// [`MonnetClient`]: pasarela_core::client::MonnetClient
 #[derive(Clone)]
 pub struct Ledger {
     pub(crate) core: Arc<Core>,
@@ -126,9 +133,10 @@ impl Ledger {
         }
     }
 
-    /// Uses another policy (waits, deadlines, leases).
+    /// Uses another policy (waits, deadlines, leases), each duration
+    /// bounded to between zero and a year ([`Policy::bounded`]).
     pub fn with_policy(self, policy: Policy) -> Self {
-        self.rebuild(|core| core.policy = policy)
+        self.rebuild(|core| core.policy = policy.bounded())
     }
 
     /// Uses other options (rate, batch).

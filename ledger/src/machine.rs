@@ -74,6 +74,28 @@ impl Default for Policy {
 }
 
 impl Policy {
+    /// The longest any of its durations may be: a year.
+    pub const MAX_DURATION: Duration = Duration::days(366);
+
+    /// The policy with every duration between zero and
+    /// [`MAX_DURATION`](Self::MAX_DURATION) (what the ledger uses: times
+    /// computed from it then never overflow).
+    pub fn bounded(mut self) -> Self {
+        for d in [
+            &mut self.first_check_after,
+            &mut self.reconcile_after,
+            &mut self.backoff_base,
+            &mut self.backoff_max,
+            &mut self.deadline_margin,
+            &mut self.create_lease,
+            &mut self.check_lease,
+            &mut self.outcome_lease,
+        ] {
+            *d = (*d).clamp(Duration::ZERO, Self::MAX_DURATION);
+        }
+        self
+    }
+
     /// The wait before the next status call after `checks` calls:
     /// `backoff_base · 2^checks`, at most `backoff_max`.
     pub fn backoff(&self, checks: u32) -> Duration {
@@ -392,6 +414,7 @@ impl Next {
 /// final state anywhere but to `needs_attention`, and only on a
 /// contradiction, handing that over.
 pub fn step(payment: &Payment, fact: &Fact, now: OffsetDateTime, policy: &Policy) -> Step {
+    let policy = &policy.clone().bounded();
     let mut next = Next {
         payment: payment.clone(),
         actions: Vec::new(),

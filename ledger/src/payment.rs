@@ -309,7 +309,7 @@ pub struct Payment {
 impl Payment {
     /// The record of a new intent, before any fact.
     pub fn intent(new: &NewPayment, now: OffsetDateTime, policy: &crate::Policy) -> Self {
-        let deadline_at = new.expires_at + policy.deadline_margin;
+        let deadline_at = new.expires_at.saturating_add(policy.deadline_margin);
         Self {
             gateway: new.gateway,
             order: new.order.clone(),

@@ -604,3 +604,29 @@ fn an_intent_the_gateway_cannot_tell_about_at_its_deadline_needs_attention() {
     let settled = step(&absent, &Fact::DeadlinePassed, deadline, &policy).payment;
     assert_eq!(settled.state, State::NotPaid);
 }
+
+#[test]
+fn a_policy_of_huge_durations_is_bounded_not_a_panic() {
+    let policy = Policy {
+        first_check_after: Duration::MAX,
+        reconcile_after: Duration::MAX,
+        backoff_base: Duration::MAX,
+        backoff_max: Duration::MAX,
+        deadline_margin: Duration::MAX,
+        check_lease: Duration::MIN,
+        ..Policy::default()
+    };
+    let bounded = policy.clone().bounded();
+    assert_eq!(bounded.first_check_after, Policy::MAX_DURATION);
+    assert_eq!(bounded.check_lease, Duration::ZERO);
+    let payment = new_payment(Gateway::Smilepayz);
+    let created = step(&payment, &open("T1"), T0, &policy).payment;
+    assert_eq!(created.state, State::Created);
+    let unsure = step(
+        &created,
+        &Fact::CannotTell { reason: "x".into() },
+        T0,
+        &policy,
+    );
+    assert!(unsure.payment.next_check_at.is_some());
+}

@@ -239,6 +239,9 @@ fn run_once<R>(pooled: &mut Pooled, job: &mut Job<R>) -> Result<R, StoreError> {
     }
 }
 
+/// Prepared statements kept per connection, at most.
+const STATEMENT_CACHE: usize = 256;
+
 struct PgConn<'a, 'c> {
     tx: &'a mut postgres::Transaction<'c>,
     statements: &'a mut HashMap<String, Statement>,
@@ -251,6 +254,11 @@ impl PgConn<'_, '_> {
             return Ok(statement.clone());
         }
         let statement = self.tx.prepare(&sql).map_err(pg_error)?;
+        // The ledger's own statements are a few dozen; an application's
+        // effect may build its SQL on the fly: keep the cache bounded.
+        if self.statements.len() >= STATEMENT_CACHE {
+            self.statements.clear();
+        }
         self.statements.insert(sql, statement.clone());
         Ok(statement)
     }
