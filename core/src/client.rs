@@ -296,10 +296,12 @@ impl<S, C: Carrier> Client<S, C> {
     }
 
     /// Waits between retries (and reads the time of the retry budget and
-    /// of the call's latency) with `sleeper`: your runtime's sleep
-    /// (`tokio::time::sleep`), or a fake in tests. By default a blocking
-    /// client sleeps its thread ([`ThreadSleeper`]) and an async one uses
-    /// a timer thread ([`TimerThread`]).
+    /// of the call's latency) with `sleeper`: your runtime's sleep for an
+    /// async client (`tokio::time::sleep`, which needs the tokio runtime
+    /// the client runs on — never give it to a blocking client outside
+    /// one), or a fake in tests. By default a blocking client sleeps its
+    /// thread ([`ThreadSleeper`]) and an async one uses a timer thread
+    /// ([`TimerThread`]).
     pub fn with_sleeper(mut self, sleeper: impl Sleeper + 'static) -> Self {
         self.retry.sleeper = Arc::new(sleeper);
         self

@@ -197,8 +197,13 @@ pub struct ConfirmedOperation {
 
 impl Authenticated {
     /// Compares the bound operation number, amount and currency with your
-    /// record of the order. A boundary-shifted forgery fails here
-    /// (`"ORD-7"`+`"71.00"` is not your `ORD-77` of 1.00).
+    /// record of the order. A boundary-shifted forgery fails here when it
+    /// names an order you hold for another amount (`"ORD-7"`+`"71.00"` is
+    /// not your `ORD-77` of 1.00) — but not when the shifted pair matches
+    /// another record of yours (a genuine `ORD1`/`150.00` relabelled
+    /// `ORD11`/`50.00`, and you hold `ORD11` for 50.00). The hash alone is
+    /// not a confirmation: confirm by the status call (the clients'
+    /// `confirm_*` do).
     pub fn compare_with_record(&self, record: &ExpectedOperation) -> Result<(), NotConfirmed> {
         record.compare_reported(
             self.operation_number(),
