@@ -1,0 +1,25 @@
+//! Why a ledger call failed: [`LedgerError`].
+
+use crate::payment::Gateway;
+use crate::store::StoreError;
+
+/// Why a ledger call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LedgerError {
+    /// The database failed; nothing was decided.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The request cannot be recorded (it is not the client's merchant's).
+    #[error("cannot record this payment: {0}")]
+    NotRecordable(String),
+    /// Another payment (another merchant or amount) has this order number:
+    /// use a new order number.
+    #[error("order number {order} is taken by another {gateway} payment")]
+    OrderTaken {
+        /// The gateway.
+        gateway: Gateway,
+        /// The order number.
+        order: String,
+    },
+}
