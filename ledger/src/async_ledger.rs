@@ -19,10 +19,11 @@ use pasarela_core::webhook::{MonnetWebhook, SmilepayzWebhook};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::error::LedgerError;
 use crate::events::{Received, monnet_event, smilepayz_event};
 use crate::flows::{self, Checkout, Core, EventOutcome, Gateways, Runner, SweepReport};
 use crate::gateway::PaymentGateway;
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::Ledger;
 use crate::payment::{Gateway, Payment};
 use crate::store::ops::Outcome;
 use crate::store::{Conn, StoreError, Submitted};

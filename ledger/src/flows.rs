@@ -17,12 +17,13 @@ use std::sync::Arc;
 use pasarela_core::client::Clock;
 use time::{Duration, OffsetDateTime};
 
+use crate::error::LedgerError;
 use crate::gateway::{PaymentGateway, StatusPort};
 use crate::machine::{Fact, Policy, Step};
+use crate::options::Options;
 use crate::payment::{Gateway, OutcomeKind, Payment, State};
 use crate::store::ops::{self, Begin, InboxEvent, LeaseOne, Outcome, Recorded, Stored};
 use crate::store::{Conn, Store, StoreError};
-use crate::{LedgerError, Options};
 
 /// A function called at each point of a flow where a crash must lose
 /// nothing ([`Ledger::with_crash_probe`](crate::Ledger::with_crash_probe)).

@@ -8,67 +8,16 @@ use pasarela_core::monnet::VerifiedNotification;
 use pasarela_core::smilepayz::VerifiedCallback;
 use pasarela_core::webhook::{MonnetWebhook, SmilepayzWebhook};
 
+use crate::error::LedgerError;
 use crate::events::{Received, monnet_event, smilepayz_event};
 use crate::flows::{self, Checkout, Core, Direct, EventOutcome, Gateways, SweepReport};
 use crate::gateway::PaymentGateway;
 use crate::machine::{Fact, Policy, Step};
+use crate::options::Options;
 use crate::payer::PayerData;
 use crate::payment::{Gateway, Payment, State};
 use crate::store::ops::{self, HistoryLine, Outcome};
 use crate::store::{Conn, Store, StoreError};
-
-/// What the ledger can be tuned with, besides its [`Policy`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Options {
-    /// Status calls per second and merchant (the sweepers' and
-    /// [`Ledger::confirm`]'s), across every instance sharing the database.
-    /// Default 10 (Monnet recommends at most 10 transactions per second per
-    /// merchant).
-    pub rate_per_second: u32,
-    /// Payments one sweep takes at most. Default 100.
-    pub sweep_batch: u32,
-    /// Store who pays (name, e-mail, phone, identity document, as the
-    /// create request names them) with each new payment. Default `false`:
-    /// the ledger needs none of it, and keeps none (see
-    /// [`payer`](crate::payer)).
-    pub keep_payer_data: bool,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            rate_per_second: 10,
-            sweep_batch: 100,
-            keep_payer_data: false,
-        }
-    }
-}
-
-/// Why a ledger call failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum LedgerError {
-    /// The database failed. Before a create was sent, nothing was
-    /// decided; after it (the answer could not be recorded), the create may
-    /// have reached the gateway: the record stays under its create lease,
-    /// and a sweeper reconciles it once that runs out. Either way, check
-    /// out the same order number again, never a new one.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The request cannot be recorded (it is not the client's merchant's).
-    #[error("cannot record this payment: {0}")]
-    NotRecordable(String),
-    /// Another payment (another merchant or amount) has this order number:
-    /// use a new order number.
-    #[error("order number {order} is taken by another {gateway} payment")]
-    OrderTaken {
-        /// The gateway.
-        gateway: Gateway,
-        /// The order number.
-        order: String,
-    },
-}
 
 /// The merchant's durable record of its payments, for blocking
 /// applications: use it with the blocking clients ([`SmilepayzClient`],
@@ -205,6 +154,12 @@ impl Ledger {
     /// (unique on its event id) and applies it, and gives the reply for
     /// the gateway: the acknowledgement only once stored; `503` when the
     /// store is unavailable, so the gateway delivers again.
+    ///
+    /// A new event makes its payment due and leases it to this instance
+    /// (in the same transaction), for [`Policy::check_lease`]: confirm it
+    /// right after answering ([`Received::to_confirm`], then
+    /// [`confirm`](Self::confirm), which needs no write of its own). If
+    /// nothing does, a sweeper looks once the lease has run out.
     pub fn receive_smilepayz<B: AsRef<[u8]>>(
         &self,
         webhook: &SmilepayzWebhook,

@@ -243,22 +243,27 @@
 
 #[cfg(feature = "tokio")]
 mod async_ledger;
+mod error;
 mod events;
 mod flows;
 pub mod gateway;
 mod ledger;
 pub mod machine;
+mod options;
 pub mod payer;
 pub mod payment;
+mod policy;
 pub mod store;
 
 #[cfg(feature = "tokio")]
 pub use async_ledger::{AsyncLedger, SweeperHandle};
+pub use error::LedgerError;
 pub use events::Received;
 pub use flows::{Checkout, EventOutcome, Gateways, NextStep, SweepReport};
 pub use gateway::PaymentGateway;
-pub use ledger::{Ledger, LedgerError, Options};
+pub use ledger::Ledger;
 pub use machine::{Action, CreateAnswer, Entry, Fact, Policy, StatusAnswer, Step, step};
+pub use options::Options;
 pub use payer::PayerData;
 pub use payment::{Gateway, NewPayment, OutcomeKind, Payment, State, UnknownName};
 pub use store::ops::{HistoryLine, Outcome};

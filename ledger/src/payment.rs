@@ -308,7 +308,7 @@ pub struct Payment {
 
 impl Payment {
     /// The record of a new intent, before any fact.
-    pub fn intent(new: &NewPayment, now: OffsetDateTime, policy: &crate::Policy) -> Self {
+    pub fn intent(new: &NewPayment, now: OffsetDateTime, policy: &crate::policy::Policy) -> Self {
         let deadline_at = new.expires_at.saturating_add(policy.deadline_margin);
         Self {
             gateway: new.gateway,

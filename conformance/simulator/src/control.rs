@@ -19,13 +19,14 @@
 //! 250 (Monnet's limit for its URLs, an absolute http(s) URL that does not
 //! point at the simulator itself).
 
-use pasarela_core::smilepayz::{TransactionStatus, format_timestamp, sign_callback};
+use pasarela_core::smilepayz::TransactionStatus;
 use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
 use super::Inner;
-use super::delivery::{DeliveryJob, Gateway};
+use super::input::{at_most, error, form_value};
+use super::settle::{settle_smilepayz, with_decline};
 use super::triggers::TRIGGER_TABLE;
 use super::wire::{Outcome, SimRequest, SimResponse, SimResponseExt};
 
@@ -36,24 +37,6 @@ pub(crate) const PREFIX: &str = "/_simulator/";
 pub const DEFAULT_PAGE_SIZE: usize = 100;
 /// The largest `limit` of `GET /_simulator/orders`.
 pub const MAX_PAGE_SIZE: usize = 1000;
-
-/// Longest `orderNo` (the gateway's own limit).
-const MAX_ORDER_NO: usize = 32;
-/// Longest merchant id taken by the control API.
-pub(crate) const MAX_MERCHANT_ID: usize = 40;
-
-/// `400` naming `name` when `value` is longer than `max` characters (the
-/// value itself is not echoed).
-pub(crate) fn at_most(name: &str, value: &str, max: usize) -> Result<(), SimResponse> {
-    if value.chars().count() > max {
-        Err(error(
-            400,
-            format!("{name} is longer than {max} characters"),
-        ))
-    } else {
-        Ok(())
-    }
-}
 
 /// `415` unless the body is declared JSON.
 fn json_only(req: &SimRequest) -> Result<(), SimResponse> {
@@ -66,29 +49,6 @@ fn json_only(req: &SimRequest) -> Result<(), SimResponse> {
         "Content-Type must be application/json: the control API takes JSON bodies only \
          (a form or text/plain body is what a web page on another origin could send)",
     ))
-}
-
-/// The documented Monnet decline reasons (`codeErrorTrx`) and their messages.
-pub(crate) const DECLINE_REASONS: [(&str, &str); 4] = [
-    ("9005", "Do not honor"),
-    ("9012", "Invalid transaction"),
-    ("9051", "Insufficient funds"),
-    ("9054", "Expired card"),
-];
-
-/// The message of a decline code.
-pub(crate) fn decline_message(code: &str) -> &'static str {
-    DECLINE_REASONS
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map_or("Declined", |(_, m)| m)
-}
-
-/// The value of `name` in a query string or form body.
-pub(crate) fn form_value(encoded: &[u8], name: &str) -> Option<String> {
-    url::form_urlencoded::parse(encoded)
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
 }
 
 /// One page of `GET /_simulator/orders`.
@@ -189,10 +149,6 @@ struct PerGateway<T> {
     monnet: T,
 }
 
-pub(crate) fn error(status: u16, message: impl Into<String>) -> SimResponse {
-    SimResponse::json(status, &json!({"error": message.into()}))
-}
-
 /// Handles a request under [`PREFIX`].
 pub(crate) fn handle(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Outcome {
     let path = req.path_only();
@@ -291,86 +247,6 @@ fn smilepayz_complete(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Out
     }
 }
 
-/// Settles a SmilePayz order at `status` (see [`smilepayz_complete`]) and
-/// returns its signed callback, or `None` when it has neither a
-/// `callbackUrl` nor a configured notify URL. Control API, hosted page and
-/// dashboard all settle through here.
-pub(crate) fn settle_smilepayz(
-    sim: &Inner,
-    partner: &str,
-    order_no: &str,
-    asked: Option<TransactionStatus>,
-    now: OffsetDateTime,
-) -> Result<Option<DeliveryJob>, SimResponse> {
-    at_most("orderNo", order_no, MAX_ORDER_NO)?;
-    at_most("merchantId", partner, MAX_MERCHANT_ID)?;
-    let mut state = sim.lock();
-    let Some(order) = state.smilepayz_by_order(partner, order_no) else {
-        return Err(error(
-            404,
-            format!("no SmilePayz order {order_no:?} for merchant {partner:?}"),
-        ));
-    };
-    order.refresh(now);
-    let status = match asked {
-        Some(s) => s,
-        None if order.status.is_final() => order.status.clone(),
-        None => TransactionStatus::Success,
-    };
-    if status != TransactionStatus::Failed {
-        order.remark = None;
-    }
-    order.status = status.clone();
-    tracing::info!(
-        gateway = "smilepayz",
-        order_no = %order.order_no,
-        status = %status,
-        amount = order.money.amount,
-        "pasarela-simulator: order settled"
-    );
-    // The order's own callbackUrl wins over the back-office notify address
-    // (which one wins is undocumented: GATEWAYS.md, "Callback").
-    let Some(url) = order
-        .callback_url
-        .clone()
-        .or_else(|| sim.config.smilepayz_notify_url.clone())
-    else {
-        return Ok(None);
-    };
-    let mut body = json!({
-        "merchantId": order.merchant_id,
-        "merchantName": order.merchant_name,
-        "money": order.money,
-        "orderNo": order.order_no,
-        "paymentMethod": order.payment_method,
-        "status": status,
-        "tradeNo": order.trade_no,
-        "transactionTime": order.transaction_time,
-    });
-    if let Some(payer) = &order.payer {
-        body["payer"] = json!(payer);
-    }
-    let trade_no = order.trade_no.clone();
-    let order_no = order.order_no.clone();
-    drop(state);
-    let timestamp = format_timestamp(now);
-    let signature = sign_callback(&*sim.platform_signer, &trade_no, &timestamp)
-        .map_err(|e| error(500, format!("signing the callback failed: {e}")))?;
-    Ok(Some(DeliveryJob {
-        gateway: Gateway::SmilePayz,
-        merchant_id: partner.to_owned(),
-        reference: order_no,
-        status: status.to_string(),
-        url,
-        headers: vec![
-            ("Content-Type".to_owned(), "application/json".to_owned()),
-            ("X-TIMESTAMP".to_owned(), timestamp),
-            ("X-SIGNATURE".to_owned(), signature),
-        ],
-        body: serde_json::to_vec(&body).unwrap_or_default(),
-    }))
-}
-
 /// `POST /_simulator/monnet/complete`: `notificationUrl` may be left out
 /// when a Monnet notify URL is configured; `codeErrorTrx` (optional) adds
 /// `errorDetails` to the notification.
@@ -411,68 +287,6 @@ fn monnet_complete(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> Outcom
     match super::monnet::complete(sim, &forwarded, now) {
         Outcome::Deliver(job) => Outcome::Deliver(with_decline(sim, job, code.as_deref())),
         other => other,
-    }
-}
-
-/// Adds `errorDetails` with the decline code to a notification (the hash
-/// does not cover it) and remembers the code for the dashboard.
-pub(crate) fn with_decline(sim: &Inner, mut job: DeliveryJob, code: Option<&str>) -> DeliveryJob {
-    if let Some(kept) = sim
-        .lock()
-        .monnet_kept_by_operation(&job.merchant_id, &job.reference)
-    {
-        kept.page.decline_code = code.map(str::to_owned);
-    }
-    let Some(code) = code else { return job };
-    if let Ok(serde_json::Value::Object(mut body)) =
-        serde_json::from_slice::<serde_json::Value>(&job.body)
-    {
-        body.insert(
-            "errorDetails".to_owned(),
-            json!({"codeErrorTrx": code, "messageErrorTrx": decline_message(code)}),
-        );
-        job.body = serde_json::to_vec(&body).unwrap_or(job.body);
-    }
-    job
-}
-
-/// Settles a Monnet operation at `state_id` as the control API does and
-/// returns its notification; with no URL (none given, none configured) the
-/// state changes and nothing is delivered (`None`).
-pub(crate) fn settle_monnet(
-    sim: &Inner,
-    merchant: &str,
-    operation: &str,
-    state_id: u32,
-    code: Option<&str>,
-    origin: &str,
-    now: OffsetDateTime,
-) -> Result<Option<DeliveryJob>, SimResponse> {
-    at_most("operation", operation, 50)?;
-    at_most("merchantId", merchant, MAX_MERCHANT_ID)?;
-    let Some(url) = sim.config.monnet_notify_url.clone() else {
-        let mut state = sim.lock();
-        let Some(kept) = state.monnet_kept_by_operation(merchant, operation) else {
-            return Err(error(404, format!("no Monnet operation {operation:?}")));
-        };
-        kept.item.refresh(now);
-        kept.item.state_id = state_id;
-        kept.page.decline_code = code.map(str::to_owned);
-        return Ok(None);
-    };
-    let body = json!({
-        "payinMerchantID": merchant,
-        "payinMerchantOperationNumber": operation,
-        "payinStateID": state_id,
-        "notificationUrl": url,
-    });
-    let request = SimRequest::new("POST", "/_simulator/monnet/complete", origin)
-        .with_header("Content-Type", "application/json")
-        .with_body(serde_json::to_vec(&body).unwrap_or_default());
-    match super::monnet::complete(sim, &request, now) {
-        Outcome::Deliver(job) => Ok(Some(with_decline(sim, job, code))),
-        Outcome::Reply(response) => Err(response),
-        _ => Err(error(500, "unexpected outcome settling the operation")),
     }
 }
 

@@ -11,12 +11,12 @@ use pasarela_core::smilepayz::{TransactionStatus, parse_timestamp};
 use time::OffsetDateTime;
 
 use super::Inner;
-use super::control::{self, form_value};
+use super::input::{error, form_value};
+use super::monnet::state_name;
+use super::page_paths::{CASHIER_ORDER, MONNET_PAGE};
 use super::page_token::hidden_field;
-use super::pages::{
-    CASHIER_ORDER, MONNET_PAGE, check_token, escape, html_page, path_segment, see_other,
-    smilepayz_amount,
-};
+use super::pages::{check_token, escape, html_page, path_segment, see_other, smilepayz_amount};
+use super::settle::{settle_monnet, settle_smilepayz};
 use super::state::DeliveryRecord;
 use super::wire::{Outcome, SimRequest, SimResponse};
 
@@ -197,7 +197,7 @@ pub(crate) fn render(sim: &Inner, req: &SimRequest, now: OffsetDateTime) -> SimR
             operation = escape(&op.operation_number),
             payin = escape(&op.payin_id),
             state = op.state_id,
-            name = super::monnet::state_name(op.state_id),
+            name = state_name(op.state_id),
             reason = kept
                 .page
                 .decline_code
@@ -324,14 +324,12 @@ pub(crate) fn smilepayz_action(sim: &Inner, req: &SimRequest, now: OffsetDateTim
         None | Some("") => None,
         Some(text) => match TransactionStatus::from_wire(text) {
             TransactionStatus::Other(s) => {
-                return Outcome::Reply(control::error(400, format!("unknown status {s:?}")));
+                return Outcome::Reply(error(400, format!("unknown status {s:?}")));
             }
             known => Some(known),
         },
     };
-    back(control::settle_smilepayz(
-        sim, &partner, &order_no, status, now,
-    ))
+    back(settle_smilepayz(sim, &partner, &order_no, status, now))
 }
 
 /// `POST /_simulator/ui/monnet/complete` (form: `merchantId`, `operation`,
@@ -346,10 +344,10 @@ pub(crate) fn monnet_action(sim: &Inner, req: &SimRequest, now: OffsetDateTime) 
     let operation = form_value(&req.body, "operation").unwrap_or_default();
     let Some(state_id) = form_value(&req.body, "stateId").and_then(|s| s.parse::<u32>().ok())
     else {
-        return Outcome::Reply(control::error(400, "stateId must be a number"));
+        return Outcome::Reply(error(400, "stateId must be a number"));
     };
     let code = (state_id == 6).then_some("9005");
-    back(control::settle_monnet(
+    back(settle_monnet(
         sim,
         &merchant,
         &operation,

@@ -14,6 +14,10 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+// Requests flow one way through the modules that answer them, each using
+// only those before it: `input`, `page_paths` < the gateways (`smilepayz`,
+// `monnet`) < `settle` < `pages` < `dashboard` < `control` (the control API
+// and its dispatch); `Simulator::handle` below routes between them.
 mod callback_http;
 mod clock;
 pub mod codes;
@@ -23,8 +27,10 @@ mod credentials;
 mod dashboard;
 mod delivery;
 mod in_process;
+mod input;
 pub mod merchant;
 mod monnet;
+mod page_paths;
 mod page_token;
 mod pages;
 mod rules;
@@ -33,6 +39,7 @@ pub mod samples;
 mod self_call;
 mod server;
 mod server_io;
+mod settle;
 mod slots;
 mod smilepayz;
 mod state;

@@ -3,14 +3,18 @@
 //! (`POST /ms-experience-payin/merchant/{MID}/operations`). Every check is
 //! the simulator's own ([`super::rules::monnet`]): the field rules, the
 //! SHA-512 `payinVerification` and the SHA-256 `authorization`.
+//! Also what settling an operation needs from the Monnet side: the hashed
+//! notification ([`complete`]), the state names and the documented decline
+//! reasons.
 
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 
 use super::Inner;
 use super::codes::monnet as code;
-use super::control::{MAX_MERCHANT_ID, at_most, error};
 use super::delivery::{DeliveryJob, Gateway};
+use super::input::{MAX_MERCHANT_ID, at_most, error};
+use super::page_paths::MONNET_PAGE;
 use super::rules::monnet::{self as rules, Fields, Refusal};
 use super::rules::{PERU, format_peru_timestamp};
 use super::smilepayz::server_error;
@@ -33,6 +37,22 @@ fn reject(status: u16, code: &str, message: impl Into<String>) -> SimResponse {
 /// The Spanish name Monnet gives a state id.
 pub(crate) fn state_name(id: u32) -> &'static str {
     rules::state_name(id)
+}
+
+/// The documented Monnet decline reasons (`codeErrorTrx`) and their messages.
+pub(crate) const DECLINE_REASONS: [(&str, &str); 4] = [
+    ("9005", "Do not honor"),
+    ("9012", "Invalid transaction"),
+    ("9051", "Insufficient funds"),
+    ("9054", "Expired card"),
+];
+
+/// The message of a decline code.
+pub(crate) fn decline_message(code: &str) -> &'static str {
+    DECLINE_REASONS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or("Declined", |(_, m)| m)
 }
 
 /// Handles a Monnet path; `None` when the path is not one.
@@ -140,7 +160,7 @@ fn accept(sim: &Inner, req: &SimRequest, fields: &Fields, now: OffsetDateTime) -
         _ => {}
     }
     let payin_id = format!("{}", 700_000_000 + state.next_sequence() % 100_000_000);
-    let url = format!("{}{}{payin_id}", req.origin, super::pages::MONNET_PAGE);
+    let url = format!("{}{}{payin_id}", req.origin, MONNET_PAGE);
     let minutes = field(fields, "payinExpirationTime")
         .parse::<i64>()
         .unwrap_or(30);

@@ -35,17 +35,14 @@ use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 
 use super::Inner;
-use super::control::{self, DECLINE_REASONS, decline_message, form_value};
+use super::input::form_value;
+use super::monnet::{self, DECLINE_REASONS, decline_message};
+use super::page_paths::{CASHIER, CASHIER_ORDER, MONNET_PAGE};
 use super::page_token::{self, hidden_field};
+use super::settle::{settle_monnet, settle_smilepayz};
 use super::state::{MonnetOperation, PageInfo, SmilePayzOrder};
 use super::wire::{Outcome, SimRequest, SimResponse, SimResponseExt};
 
-/// Where the Monnet payment page of an operation lives: `{MONNET_PAGE}{payinID}`.
-pub(crate) const MONNET_PAGE: &str = "/monnet/pay/";
-/// The SmilePayz cashier's root (the `paymentUrl` path).
-pub(crate) const CASHIER: &str = "/cashier";
-/// Where the cashier page of an order lives: `{CASHIER_ORDER}{tradeNo}`.
-pub(crate) const CASHIER_ORDER: &str = "/cashier/order/";
 const CHALLENGE: &str = "/challenge";
 
 /// `text` with `& < > " '` escaped, for HTML text and attribute values.
@@ -476,7 +473,7 @@ fn cashier_action(sim: &Inner, req: &SimRequest, trade_no: &str, now: OffsetDate
         )
     };
     let next = redirect.unwrap_or(here);
-    match control::settle_smilepayz(sim, &partner, &order_no, asked, now) {
+    match settle_smilepayz(sim, &partner, &order_no, asked, now) {
         Ok(Some(job)) => Outcome::DeliverThen {
             job,
             reply: see_other(&next),
@@ -487,11 +484,7 @@ fn cashier_action(sim: &Inner, req: &SimRequest, trade_no: &str, now: OffsetDate
 }
 
 fn monnet_state_text(op: &MonnetOperation) -> String {
-    format!(
-        "{} ({})",
-        super::monnet::state_name(op.state_id),
-        op.state_id
-    )
+    format!("{} ({})", monnet::state_name(op.state_id), op.state_id)
 }
 
 fn monnet_details(op: &MonnetOperation, page: &PageInfo) -> String {
@@ -550,7 +543,7 @@ fn monnet_outcome(op: &MonnetOperation, page: &PageInfo) -> String {
 fn monnet_page(sim: &Inner, payin_id: &str, now: OffsetDateTime) -> SimResponse {
     refresh_monnet(sim, payin_id, now);
     // The shopper opened the payment page: created (1) becomes pending (2).
-    super::monnet::shopper_arrived(sim, payin_id);
+    monnet::shopper_arrived(sim, payin_id);
     let mut state = sim.lock();
     let Some(kept) = state.monnet_kept(payin_id) else {
         return not_found("operation", payin_id);
@@ -584,7 +577,7 @@ fn refresh_monnet(sim: &Inner, payin_id: &str, now: OffsetDateTime) {
 
 fn monnet_challenge(sim: &Inner, payin_id: &str, now: OffsetDateTime) -> SimResponse {
     refresh_monnet(sim, payin_id, now);
-    super::monnet::shopper_arrived(sim, payin_id);
+    monnet::shopper_arrived(sim, payin_id);
     let mut state = sim.lock();
     let Some(kept) = state.monnet_kept(payin_id) else {
         return not_found("operation", payin_id);
@@ -682,7 +675,7 @@ fn monnet_action(sim: &Inner, req: &SimRequest, payin_id: &str, now: OffsetDateT
         )
     };
     let next = target.unwrap_or(here);
-    match control::settle_monnet(sim, &merchant, &operation, state_id, code, &req.origin, now) {
+    match settle_monnet(sim, &merchant, &operation, state_id, code, &req.origin, now) {
         Ok(Some(job)) => Outcome::DeliverThen {
             job,
             reply: see_other(&next),

@@ -4,6 +4,7 @@
 
 use pasarela_core::{Money, RawResponse, monnet, smilepayz};
 use proptest::prelude::*;
+use time::Duration;
 use time::macros::datetime;
 
 use super::*;

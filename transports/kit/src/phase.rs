@@ -46,6 +46,17 @@ impl Phase {
     }
 }
 
+/// The phase's name in spans and events.
+#[cfg(feature = "tracing")]
+pub(crate) fn phase_name(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Queued => "queued",
+        Phase::Connecting => "connecting",
+        Phase::Sending => "sending",
+        Phase::Receiving => "receiving",
+    }
+}
+
 /// The phase of one call, shared between the transport and whatever part of
 /// the HTTP stack observes it (a connector, a request body). It only moves
 /// forward: once a request may have been sent, nothing makes it "not sent"
@@ -66,7 +77,7 @@ impl Progress {
         if before < phase as u8 {
             tracing::trace!(
                 target: "pasarela_transport_kit::phase",
-                phase = crate::trace::phase_name(phase),
+                phase = phase_name(phase),
                 "exchange phase"
             );
         }

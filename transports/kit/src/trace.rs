@@ -119,7 +119,7 @@ impl Exchange {
         let latency = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
         span.record("latency_ms", latency);
         if let Some(progress) = progress {
-            span.record("phase", phase_name(progress.get()));
+            span.record("phase", crate::phase::phase_name(progress.get()));
         }
         span.in_scope(|| match result {
             Ok(response) => {
@@ -150,16 +150,5 @@ impl Exchange {
                 );
             }
         });
-    }
-}
-
-/// The phase's name in spans and events.
-#[cfg(feature = "tracing")]
-pub(crate) fn phase_name(phase: crate::Phase) -> &'static str {
-    match phase {
-        crate::Phase::Queued => "queued",
-        crate::Phase::Connecting => "connecting",
-        crate::Phase::Sending => "sending",
-        crate::Phase::Receiving => "receiving",
     }
 }
