@@ -14,5 +14,18 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+/// The workspace README's examples (both gateways' guides and the ledger)
+/// compile and run as doctests here, so they cannot drift from the API.
+/// They live in this unpublished crate because they use the ledger and the
+/// simulator, which depend on pasarela-core: as dev-dependencies of the core
+/// they would form a cycle `cargo package` cannot order.
+///
+/// The module's file sits in `core/testdata/` so that the examples' key
+/// paths (`../testdata/keys/…`, as a reader of the core would write them)
+/// resolve to the core's TEST ONLY keys.
+#[cfg(doctest)]
+#[path = "../../core/testdata/readme_doctests.rs"]
+mod readme_doctests;
+
 pub use pasarela_simulator::{merchant, samples};
 pub mod transport_suite;

@@ -422,12 +422,6 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-/// The README's examples (both gateways' guides) compile and run as
-/// doctests, so they cannot drift from the API.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-mod readme_doctests {}
-
 pub mod client;
 mod clock;
 pub mod confirm;
