@@ -6,8 +6,9 @@
 #   2. OpenSSL's RSA-2048 rates (`openssl speed`);
 #   3. `pasarela bench --json` three times: single operations and the
 #      transports' overhead (the reqwest ratio must hold in each run);
-#   4. `pasarela bench --load N --json`: whole pay-ins per transport and
-#      backend, each against its crypto ceiling measured in the same run;
+#   4. `pasarela bench --load N --json --db postgres://…`: whole pay-ins per
+#      transport and backend, each against its crypto ceiling measured in the
+#      same run, without a ledger and through one (SQLite, PostgreSQL);
 #   5. the Python peer (scripts/peer/python_payin.py: requests + cryptography
 #      from PyPI, installed in a venv under target/bench/) against
 #      `pasarela simulate`, the same flow;
@@ -15,9 +16,16 @@
 #
 #   scripts/bench.sh                      # N = 1000
 #   PASARELA_BENCH_LOAD_N=200 scripts/bench.sh
+#   PASARELA_BENCH_DB=postgres://user@host:port/db scripts/bench.sh
+#
+# Without PASARELA_BENCH_DB the script starts a throwaway PostgreSQL server
+# of its own (Debian's `postgresql` package: initdb and pg_ctl under
+# target/bench/pg, loopback port 55433, the server's default durability:
+# fsync and synchronous_commit on) and stops it at the end; without the
+# package the PostgreSQL rows are left out.
 #
 # Writes target/bench/{machine.txt,load-average.txt,openssl.txt,
-# ops-{1,2,3}.jsonl,load.jsonl,peer.jsonl,ratios.txt}.
+# ops-{1,2,3}.jsonl,load.jsonl,pg-cpu.txt,peer.jsonl,ratios.txt}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=target/bench
@@ -49,8 +57,39 @@ for run in 1 2 3; do
   "$bin" bench --json | tee "$out/ops-$run.jsonl"
 done
 
-load_average "pasarela bench --load $n"
-"$bin" bench --load "$n" --json | tee "$out/load.jsonl"
+db="${PASARELA_BENCH_DB:-}"
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)
+if [ -z "$db" ] && [ -n "$pg_bin" ]; then
+  pg="$PWD/$out/pg"
+  rm -rf "$pg" && mkdir -p "$pg"
+  as_pg=()
+  if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$pg"; as_pg=(runuser -u postgres --); fi
+  "${as_pg[@]}" "$pg_bin/initdb" --auth=trust --username=postgres --encoding=UTF8 -D "$pg/data" >/dev/null
+  "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg/data" -w -l "$pg/server.log" \
+    -o "-p 55433 -k $pg -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+  trap '"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg/data" -m fast stop >/dev/null' EXIT
+  db="postgres://postgres@127.0.0.1:55433/postgres"
+fi
+# CPU time of the PostgreSQL server's processes (reaped backends count in
+# the postmaster's children's time), in clock ticks: the rows' process
+# figures leave the server out, and on this machine it shares the cores.
+pg_ticks() {
+  local total=0 f
+  for f in /proc/[0-9]*/stat; do
+    read -r -a s < "$f" 2>/dev/null || continue
+    [ "${s[1]}" = "(postgres)" ] && total=$((total + s[13] + s[14] + s[15] + s[16]))
+  done
+  echo "$total"
+}
+pg_before=$(pg_ticks)
+load_average "pasarela bench --load $n${db:+ --db}"
+"$bin" bench --load "$n" --json ${db:+--db "$db"} | tee "$out/load.jsonl"
+pg_after=$(pg_ticks)
+pg_rows=$(grep -c '"ledger":"postgres"' "$out/load.jsonl" || true)
+if [ "$pg_rows" -gt 0 ] && [ -n "${pg:-}" ]; then
+  python3 -c "import sys; t=(int(sys.argv[2])-int(sys.argv[1]))/int(sys.argv[3]); n=int(sys.argv[4])*int(sys.argv[5]); print(f'postgres server CPU during --load: {t:.1f} s for {n} pay-ins through it: {t*1000/n:.2f} ms a pay-in')" \
+    "$pg_before" "$pg_after" "$(getconf CLK_TCK)" "$pg_rows" "$n" | tee "$out/pg-cpu.txt"
+fi
 
 venv="$out/venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
@@ -106,11 +145,12 @@ print("\nwhole pay-ins (bench --load):")
 load = [o for o in rows("load.jsonl") if o["op"].startswith("load.")]
 for o in load:
     ratio = o["pay_ins_per_sec"] / o["ceiling_per_sec"]
-    print(f"  {o['op']:<17} {o['transport']:<8} {str(o['backend']):<7} n={o['n']:<5} "
+    print(f"  {o['op']:<17} {o['transport']:<8} {str(o['backend']):<7} {o['ledger']:<8} n={o['n']:<5} "
           f"{o['pay_ins_per_sec']:>8.1f}/s  ceiling {o['ceiling_per_sec']:>9.1f}/s  ratio {ratio:.3f}  "
           f"p50 {o['p50_ms']:.0f} ms  p99 {o['p99_ms']:.0f} ms  cpu {o['cpu_ms_per_pay_in']} ms  "
           f"rss {o['peak_rss_mb']} MiB  errors {o['errors']}")
-aws = sorted((o for o in load if o["op"] == "load.pay_in" and o["backend"] == "aws-lc"),
+plain = [o for o in load if o["ledger"] == "none"]
+aws = sorted((o for o in plain if o["op"] == "load.pay_in" and o["backend"] == "aws-lc"),
              key=lambda o: -o["pay_ins_per_sec"])
 best = aws[0]
 r = best["pay_ins_per_sec"] / best["ceiling_per_sec"]
@@ -122,6 +162,23 @@ for o in aws:
     line(f"{o['transport']} (aws-lc) p99", f"{o['p99_ms']:.0f} ms", "<= 2000", o["p99_ms"] <= 2000)
 errors = sum(o["errors"] for o in load)
 line("errors, every load row", f"{errors}", "0", errors == 0)
+
+print("\nthe ledger's cost: 1 - (pay-ins/s through it) / (pay-ins/s without it), same flow:")
+by_key = {(o["op"], o["transport"], o["backend"]): o for o in plain}
+for o in load:
+    if o["ledger"] == "none":
+        continue
+    base = by_key[(o["op"], o["transport"], o["backend"])]
+    cost = 1 - o["pay_ins_per_sec"] / base["pay_ins_per_sec"]
+    name = f"{o['op']} {o['transport']} {o['backend']}, {o['ledger']}"
+    if o["op"] == "load.pay_in" and o["backend"] == "aws-lc":
+        line(name, f"{cost*100:.1f}%", "<= 25%", cost <= 0.25)
+    else:
+        print(f"{name:<62} {cost*100:>9.1f}%  (no target)")
+try:
+    print(open(f"{out}/pg-cpu.txt").read().strip())
+except FileNotFoundError:
+    pass
 
 peer = rows("peer.jsonl")[0]
 print(f"\nPython peer ({peer['threads']} threads, requests {peer['requests']}, "

@@ -1761,7 +1761,7 @@ fn keys_of_other_kinds_are_named_and_rsa_8192_verifies() {
 fn ledger_commands_on(db: &str) {
     let migrate = pasarela(&["ledger", "migrate", "--db", db, "--json"]);
     assert_eq!(migrate.status.code(), Some(0), "{}", stderr(&migrate));
-    assert_eq!(json(&migrate)["schemaVersion"], 1);
+    assert_eq!(json(&migrate)["schemaVersion"], 2);
     // Empty.
     let empty = pasarela(&["ledger", "list", "--db", db]);
     assert_eq!(stdout(&empty).trim(), "no payments");

@@ -481,9 +481,10 @@ pub(crate) async fn sweep<R: Runner>(
             let bucket = ops::rate_bucket(payment);
             let limit = run.core().options.rate_per_second;
             let key = (bucket.clone(), second);
+            let seed = payment.order.clone();
             let granted = !spent.contains(&key)
                 && run
-                    .db(move |conn, _| ops::take_rate(conn, &bucket, second, limit))
+                    .db(move |conn, _| ops::take_rate(conn, &bucket, second, limit, &seed))
                     .await?;
             if !granted {
                 spent.insert(key);

@@ -204,6 +204,12 @@
 //!   `BIGINT` and `TEXT` columns only): [`Ledger::open`] applies what is
 //!   missing (instances starting together migrate once: an advisory lock on
 //!   PostgreSQL) and refuses a database migrated by a newer version.
+//! - **The rate per merchant** is one row per status call taken
+//!   (`pasarela_rate_slots`: merchant, second, slot below the rate), so the
+//!   primary key bounds the calls in a second across instances, and
+//!   instances taking calls at once insert different rows instead of
+//!   queueing on one counter (schema version 2; version 1's counter row made
+//!   each confirmation on PostgreSQL wait for the commit before it).
 //!
 //! **Drivers.** `rusqlite` (with SQLite compiled in: no system library to
 //! match) gives direct control of journal mode, `fsync` and transactions,

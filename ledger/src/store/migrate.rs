@@ -16,11 +16,18 @@ pub struct Migration {
 }
 
 /// Every migration this library knows, in order.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "payments, history, inbox, outcomes, rate",
-    sql: include_str!("../../migrations/0001_init.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "payments, history, inbox, outcomes, rate",
+        sql: include_str!("../../migrations/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "rate as one row per status call taken",
+        sql: include_str!("../../migrations/0002_rate_slots.sql"),
+    },
+];
 
 const SCHEMA_TABLE: &str = "CREATE TABLE IF NOT EXISTS pasarela_ledger_schema (
     version     BIGINT NOT NULL PRIMARY KEY,
@@ -114,6 +121,7 @@ mod tests {
             assert_eq!(m.version as usize, i + 1);
         }
         assert!(check_known(&[1]).is_ok());
+        assert!(check_known(&[1, 2]).is_ok());
         let err = check_known(&[1, 2, 99]).unwrap_err();
         assert!(err.to_string().contains("newer than this library"), "{err}");
     }

@@ -666,6 +666,7 @@ pub(crate) fn lease_one(
             &rate_bucket(&found.payment),
             now.unix_timestamp(),
             rate,
+            order,
         )?
     {
         let next_second =
@@ -768,26 +769,65 @@ pub(crate) fn release(
 }
 
 /// Takes a status call for `bucket` (a merchant) in the second `second`,
-/// if fewer than `limit` were taken in it, across every instance.
+/// if fewer than `limit` were taken in it, across every instance; `seed`
+/// (the order number) spreads concurrent takers over the slots.
+///
+/// Each call taken is a row `(bucket, second, slot)` with `slot` below
+/// `limit`, so the primary key alone bounds the calls in a second. A taker
+/// counts the slots used (refused at once when all are), then inserts the
+/// first free one from where its seed points: concurrent takers insert
+/// different rows and wait for no one, where one counter row made each wait
+/// for the commit of the one before. The first taker of a second clears
+/// its merchant's slots older than a minute.
 pub(crate) fn take_rate(
     conn: &mut dyn Conn,
     bucket: &str,
     second: i64,
     limit: u32,
+    seed: &str,
 ) -> Result<bool, StoreError> {
-    let granted = conn.query(
-        "INSERT INTO pasarela_rate (bucket, second, used) VALUES (?1, ?2, 1) \
-         ON CONFLICT (bucket, second) DO UPDATE SET used = pasarela_rate.used + 1 \
-         WHERE pasarela_rate.used < ?3 RETURNING used",
-        &[Value::from(bucket), second.into(), i64::from(limit).into()],
-    )?;
-    if second % 60 == 0 {
+    let used = conn
+        .query(
+            "SELECT COUNT(*) FROM pasarela_rate_slots WHERE bucket = ?1 AND second = ?2",
+            &[Value::from(bucket), second.into()],
+        )?
+        .first()
+        .map(|row| row.int(0))
+        .transpose()?
+        .unwrap_or(0);
+    let limit = i64::from(limit);
+    if used >= limit {
+        return Ok(false);
+    }
+    if used == 0 {
         conn.execute(
-            "DELETE FROM pasarela_rate WHERE second < ?1",
-            &[Value::from(second - 60)],
+            "DELETE FROM pasarela_rate_slots WHERE bucket = ?1 AND second < ?2",
+            &[Value::from(bucket), Value::from(second - 60)],
         )?;
     }
-    Ok(!granted.is_empty())
+    // Linear probing from the seed's slot finds a free one within
+    // `used + 1` tries, unless others took slots meanwhile: then the call
+    // is refused (left for the next second), never over the limit.
+    let start = i64::try_from(fnv1a(seed) % limit.unsigned_abs()).unwrap_or(0);
+    for i in 0..=used {
+        let slot = (start + i) % limit;
+        let taken = conn.query(
+            "INSERT INTO pasarela_rate_slots (bucket, second, slot) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (bucket, second, slot) DO NOTHING RETURNING slot",
+            &[Value::from(bucket), second.into(), slot.into()],
+        )?;
+        if !taken.is_empty() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// FNV-1a, 64 bits: a stable spread of order numbers over rate slots.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// A final outcome handed to the application.

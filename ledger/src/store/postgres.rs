@@ -248,18 +248,22 @@ struct PgConn<'a, 'c> {
 }
 
 impl PgConn<'_, '_> {
+    /// The prepared statement of `sql` (kept by its text as the ledger
+    /// writes it: rendered for PostgreSQL only when first prepared).
     fn statement(&mut self, sql: &str) -> Result<Statement, StoreError> {
-        let sql = Dialect::Postgres.render(sql);
-        if let Some(statement) = self.statements.get(&sql) {
+        if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }
-        let statement = self.tx.prepare(&sql).map_err(pg_error)?;
+        let statement = self
+            .tx
+            .prepare(&Dialect::Postgres.render(sql))
+            .map_err(pg_error)?;
         // The ledger's own statements are a few dozen; an application's
         // effect may build its SQL on the fly: keep the cache bounded.
         if self.statements.len() >= STATEMENT_CACHE {
             self.statements.clear();
         }
-        self.statements.insert(sql, statement.clone());
+        self.statements.insert(sql.to_owned(), statement.clone());
         Ok(statement)
     }
 }

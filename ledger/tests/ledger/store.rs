@@ -14,6 +14,7 @@ type Case = fn(&mut Databases);
 
 const CASES: &[(&str, Case)] = &[
     ("migrations", migrations_apply_once),
+    ("upgrade", a_version_one_database_is_upgraded),
     ("checkout", checkout_records_before_and_after),
     ("repeat", an_order_number_is_created_once),
     ("crash", a_create_whose_process_stopped_is_reconciled),
@@ -26,6 +27,7 @@ const CASES: &[(&str, Case)] = &[
     ("sweep", the_sweep_confirms_backs_off_and_gives_up),
     ("rate", the_rate_per_merchant_holds_across_instances),
     ("confirm-rate", confirmations_keep_to_the_rate_too),
+    ("rate-race", the_rate_holds_when_instances_confirm_at_once),
     ("no-client", without_a_client_the_deadline_still_settles),
     ("leases", instances_never_ask_about_one_payment_together),
     ("outcomes", outcomes_are_claimed_acknowledged_and_come_back),
@@ -58,19 +60,69 @@ fn store_suite_on_postgres() {
 fn migrations_apply_once(dbs: &mut Databases) {
     let url = dbs.fresh("migrations");
     let first = Ledger::open(&url).unwrap();
-    assert_eq!(first.store().schema_versions().unwrap(), vec![1]);
+    assert_eq!(first.store().schema_versions().unwrap(), vec![1, 2]);
     assert!(
         first.store().migrate().unwrap().is_empty(),
         "nothing left to apply"
     );
     let second = Ledger::open(&url).unwrap();
-    assert_eq!(second.store().schema_versions().unwrap(), vec![1]);
+    assert_eq!(second.store().schema_versions().unwrap(), vec![1, 2]);
     // A reader refuses a database that is not a ledger.
     if matches!(dbs, Databases::Sqlite(_)) {
         let missing = format!("{url}.missing");
         let err = pasarela_ledger::Store::open_existing(&missing).unwrap_err();
         assert!(err.to_string().contains("ledger migrate"), "{err}");
     }
+}
+
+/// A database a version-one library made (the rate as one counter row) is
+/// refused by a reader until migrated, then upgraded in place by `open`:
+/// the payments stay, the rate's table is replaced, and the rate holds.
+fn a_version_one_database_is_upgraded(dbs: &mut Databases) {
+    let clock = TestClock::new();
+    let url = dbs.fresh("upgrade");
+    let gw = Scripted::new(Gateway::Smilepayz);
+    gw.on_create(opened("T1"));
+    gw.on_create(opened("T2"));
+    {
+        let ledger = ledger(&url, &clock);
+        ledger.checkout(&gw, &Order::new("ORD1", 100)).unwrap();
+        ledger.checkout(&gw, &Order::new("ORD2", 100)).unwrap();
+        // Back to version one's schema, as that library left it.
+        ledger
+            .store()
+            .transact(|conn| {
+                conn.execute_batch(
+                    "DROP TABLE pasarela_rate_slots; \
+                     CREATE TABLE pasarela_rate (bucket TEXT NOT NULL, second BIGINT NOT NULL, \
+                     used BIGINT NOT NULL, PRIMARY KEY (bucket, second)); \
+                     INSERT INTO pasarela_rate VALUES ('smilepayz:20001', 1, 5); \
+                     DELETE FROM pasarela_ledger_schema WHERE version = 2",
+                )
+            })
+            .unwrap();
+    }
+    let err = pasarela_ledger::Store::open_existing(&url).unwrap_err();
+    assert!(err.to_string().contains("schema version 1 of 2"), "{err}");
+    let mut options = pasarela_ledger::Options::default();
+    options.rate_per_second = 1;
+    let upgraded = ledger(&url, &clock).with_options(options);
+    assert_eq!(upgraded.store().schema_versions().unwrap(), vec![1, 2]);
+    let old_table = upgraded
+        .store()
+        .transact(|conn| conn.query("SELECT COUNT(*) FROM pasarela_rate", &[]));
+    assert!(old_table.is_err(), "version one's rate table is gone");
+    assert_eq!(
+        upgraded
+            .payment(Gateway::Smilepayz, "ORD2")
+            .unwrap()
+            .unwrap()
+            .state,
+        State::Created
+    );
+    clock.advance(upgraded.policy().first_check_after);
+    let report = upgraded.sweep(&Gateways::new().with(gw.clone())).unwrap();
+    assert_eq!((report.asked, report.deferred), (1, 1), "{report:?}");
 }
 
 fn checkout_records_before_and_after(dbs: &mut Databases) {
@@ -472,6 +524,51 @@ fn the_rate_per_merchant_holds_across_instances(dbs: &mut Databases) {
     assert_eq!(a.sweep(&gateways).unwrap().asked, 3);
 }
 
+/// Instances confirming different payments of one merchant in the same
+/// second, all at once: exactly the rate's worth of status calls, whoever
+/// wins the slots (each call taken is a row of its own, so on PostgreSQL
+/// they take them side by side).
+fn the_rate_holds_when_instances_confirm_at_once(dbs: &mut Databases) {
+    const INSTANCES: usize = 12;
+    let clock = TestClock::new();
+    let url = dbs.fresh("rate-race");
+    let gw = Scripted::new(Gateway::Smilepayz);
+    let setup = ledger(&url, &clock);
+    for i in 0..INSTANCES {
+        gw.on_create(opened(&format!("T{i}")));
+        setup
+            .checkout(&gw, &Order::new(&format!("ORD{i}"), 100))
+            .unwrap();
+    }
+    clock.advance(setup.policy().first_check_after);
+    let mut options = Options::default();
+    options.rate_per_second = 4;
+    let start = Arc::new(Barrier::new(INSTANCES));
+    let instances: Vec<_> = (0..INSTANCES)
+        .map(|i| {
+            let instance = ledger(&url, &clock).with_options(options.clone());
+            let (gw, start) = (gw.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                instance
+                    .confirm(&gw, Gateway::Smilepayz, &format!("ORD{i}"))
+                    .unwrap()
+            })
+        })
+        .collect();
+    for instance in instances {
+        instance.join().unwrap();
+    }
+    assert_eq!(asked(&gw), 4, "{:?}", gw.calls());
+    // The next second, four more.
+    clock.advance(Duration::seconds(1));
+    let report = setup
+        .with_options(options)
+        .sweep(&Gateways::new().with(gw.clone()))
+        .unwrap();
+    assert_eq!(report.asked, 4, "{report:?}");
+}
+
 /// A gateway the sweep has no client for: its payments wait for one (an
 /// instance or a pass that has it) until their deadline, and are then
 /// settled as needing attention, not deferred for ever.
@@ -521,12 +618,6 @@ fn confirmations_keep_to_the_rate_too(dbs: &mut Databases) {
         a.checkout(&gw, &Order::new(&format!("ORD{i}"), 100))
             .unwrap();
     }
-    let asked = |gw: &Scripted| {
-        gw.calls()
-            .iter()
-            .filter(|c| c.starts_with("status"))
-            .count()
-    };
     gw.on_status(sp_status("T0", "SUCCESS", 100));
     let paid = a.confirm(&gw, Gateway::Smilepayz, "ORD0").unwrap().unwrap();
     assert_eq!(paid.state, State::Paid);

@@ -165,6 +165,14 @@ impl Scripted {
     }
 }
 
+/// How many status calls `gw` was asked.
+pub fn asked(gw: &Scripted) -> usize {
+    gw.calls()
+        .iter()
+        .filter(|c| c.starts_with("status"))
+        .count()
+}
+
 impl pasarela_ledger::PaymentGateway for Scripted {
     type Request = Order;
 
