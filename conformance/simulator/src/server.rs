@@ -63,6 +63,11 @@ const BACKLOG: u32 = 4096;
 /// Largest buffer hyper keeps per connection for request heads and
 /// pipelined bytes (its minimum is 8 KiB).
 const MAX_CONNECTION_BUFFER: usize = 64 * 1024;
+/// Answers up to this size are not taken from the memory for bodies: a
+/// connection's own allowance, so that a health check or the answer to a
+/// call already acted on (a settlement, a delivery) is never refused for
+/// memory other clients hold.
+const SMALL_ANSWER: usize = 16 * 1024;
 /// Kernel send buffer of each connection: what a client that does not read
 /// can make the machine hold for it.
 const SEND_BUFFER: u32 = 256 * 1024;
@@ -507,8 +512,11 @@ async fn answer(
             reply
         }
     };
-    // The answer is held until written: from the same share, at once or
-    // not at all.
+    if response.body.len() <= SMALL_ANSWER {
+        return Ok(to_hyper(response, None));
+    }
+    // A larger answer (a listing, a page) is held until written: from the
+    // same share, at once or not at all.
     let mut reserved = shared.budget.reservation(peer);
     if let Err(why) = reserved.cover(response.body.len()) {
         return Ok(busy(why));
