@@ -78,6 +78,12 @@ pub struct SimulateArgs {
     #[arg(long, default_value_t = 1024, value_name = "N",
           value_parser = positive)]
     pub max_connections: usize,
+    /// Connections served at once from one client address (default: a
+    /// quarter of --max-connections; at most --max-connections). Every local
+    /// client connects from 127.0.0.1 and shares this one cap: raise it for
+    /// a load test from this machine.
+    #[arg(long, value_name = "N", value_parser = positive)]
+    pub max_connections_per_address: Option<usize>,
     /// Print one JSON object (address and credentials) on one line, then serve.
     #[arg(long)]
     pub json: bool,
@@ -146,7 +152,7 @@ fn config(args: &SimulateArgs) -> Result<SimulatorConfig, Failure> {
         })
         .with_slow_delay(Duration::from_millis(args.slow_delay_ms))
         .with_max_orders(args.max_orders)
-        .with_server_limits(ServerLimits::default().with_max_connections(args.max_connections));
+        .with_server_limits(limits(args));
     for host in &args.allow_callback_hosts {
         config = config.with_allowed_callback_host(host.as_str());
     }
@@ -166,6 +172,15 @@ fn config(args: &SimulateArgs) -> Result<SimulatorConfig, Failure> {
         config = config.with_smilepayz_merchant_public_key(key);
     }
     Ok(config)
+}
+
+/// The server limits the arguments ask for.
+fn limits(args: &SimulateArgs) -> ServerLimits {
+    let limits = ServerLimits::default().with_max_connections(args.max_connections);
+    match args.max_connections_per_address {
+        Some(n) => limits.with_max_connections_per_address(n),
+        None => limits,
+    }
 }
 
 /// Starts the server the arguments describe.
@@ -305,6 +320,27 @@ mod tests {
         assert_eq!(cfg.allowed_hosts(), ["sim.example", "10.0.0.8"]);
         assert_eq!(cfg.max_orders(), 7);
         assert_eq!(cfg.server_limits().max_connections, 3);
+        assert_eq!(cfg.server_limits().connections_per_address(), 1);
+        let per_address = |extra: &[&str]| {
+            super::config(&args(extra))
+                .unwrap()
+                .server_limits()
+                .connections_per_address()
+        };
+        assert_eq!(per_address(&[]), 256);
+        assert_eq!(
+            per_address(&["--max-connections-per-address", "1000"]),
+            1000
+        );
+        assert_eq!(
+            per_address(&[
+                "--max-connections",
+                "10",
+                "--max-connections-per-address",
+                "50"
+            ]),
+            10
+        );
         assert!(cfg.check_callback_url("http://shop.example/cb").is_ok());
         assert!(cfg.check_callback_url("http://other.example/cb").is_err());
         for bad in [
@@ -312,6 +348,7 @@ mod tests {
             ["--smilepayz-notify-url", "not a url"],
             ["--max-orders", "0"],
             ["--max-connections", "0"],
+            ["--max-connections-per-address", "0"],
         ] {
             assert!(
                 Wrapper::try_parse_from(std::iter::once("simulate").chain(bad)).is_err(),

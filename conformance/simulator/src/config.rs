@@ -129,13 +129,17 @@ pub const DEFAULT_MAX_DELIVERIES: usize = 5_000;
 /// Defaults: a connection that has not sent a complete request head within
 /// 10 s is closed (this also closes keep-alive connections idle for 10 s);
 /// a request body must arrive within 10 s of its head (else `408`); an
-/// answer the client does not read (no write progress for 10 s) closes the
-/// connection; more than 16 requests pipelined in one read are answered
-/// `429` and the connection closed; at most 1024 connections are served at
-/// once and at most a quarter of them (256) from one client address, and a
-/// connection beyond either cap is answered `503` with `Retry-After: 1` and
-/// closed; request and answer bodies held in memory at once total at most
-/// 64 MiB (beyond it a request waits, then gets `503`).
+/// answer the client stops reading (no write progress for 10 s: a
+/// no-progress timeout, not a total one) closes the connection; more than
+/// 16 requests pipelined in one read are answered `429` and the connection
+/// closed; at most 1024 connections are served at once and at most a
+/// quarter of them (256) from one client address (every local client is
+/// 127.0.0.1, and shares that cap), and a connection beyond either cap is
+/// answered `503` with `Retry-After: 1` and closed; request and answer
+/// bodies held in memory at once total at most 64 MiB, of which one client
+/// address holds at most the same fraction as of the connections (at most
+/// half); memory that cannot be had at once is answered `503`, never
+/// waited for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ServerLimits {
@@ -157,7 +161,10 @@ pub struct ServerLimits {
     /// connection closed.
     pub max_pipelined: usize,
     /// Request and answer bodies held in memory at once, in bytes, all
-    /// connections together.
+    /// connections together. One client address holds at most the share
+    /// [`connections_per_address`](Self::connections_per_address) is of
+    /// [`max_connections`](Self::max_connections) (at most half, at least
+    /// 1 MiB).
     pub max_buffered_bytes: usize,
 }
 
@@ -188,8 +195,9 @@ impl ServerLimits {
         self
     }
 
-    /// Sets the write timeout (at least 1 ms): how long an answer may wait
-    /// for the client to read it.
+    /// Sets the write timeout (at least 1 ms): how long an answer may make
+    /// no progress (the client reads none of it) before the connection is
+    /// closed. Not a total: a client that keeps reading keeps it open.
     pub fn with_write_timeout(mut self, timeout: Duration) -> Self {
         self.write_timeout = timeout.max(Duration::from_millis(1));
         self

@@ -9,7 +9,11 @@
 //!   requests carry its own name and are refused.
 //! - A state-changing request (any method but `GET`, `HEAD`, `OPTIONS`) is
 //!   refused when it carries a foreign `Origin` (another host, another
-//!   port, or `null`) or `Sec-Fetch-Site: cross-site`. The official clients
+//!   port, or `null`) or `Sec-Fetch-Site: cross-site`. When it listens on
+//!   all addresses (`0.0.0.0`, `::`), an `Origin` is its own only when its
+//!   authority is the request's `Host` (or its host was added with
+//!   `--allow-host`): any address names it, so "an address of this
+//!   machine" would let every IP-literal origin in. The official clients
 //!   send no `Origin` and pass; so do the simulator's own pages.
 //!
 //! JSON endpoints also require `Content-Type: application/json` (which a
@@ -42,7 +46,7 @@ pub(crate) fn check(
             allowed()
         ));
     };
-    let Some((_, host_port)) =
+    let Some((host_name, host_port)) =
         parse_authority(&host_header).filter(|(h, _)| own_host(config, bound, h))
     else {
         return Err(format!(
@@ -80,9 +84,16 @@ pub(crate) fn check(
         return Ok(());
     };
     let own = origin_authority(&origin).is_some_and(|(h, port)| {
-        listed(config, &h)
-            || (own_host(config, bound, &h)
-                && (port == Some(bound.port()) || (port.is_some() && port == host_port)))
+        if listed(config, &h) {
+            true
+        } else if bound.ip().is_unspecified() {
+            // Any address names it, so only the request's own authority
+            // (a page served by the simulator under that name) counts.
+            h == host_name && port.is_some() && port == host_port
+        } else {
+            own_host(config, bound, &h)
+                && (port == Some(bound.port()) || (port.is_some() && port == host_port))
+        }
     });
     if own {
         Ok(())
@@ -251,5 +262,39 @@ mod tests {
             ),
             Ok(())
         );
+    }
+
+    #[test]
+    fn listening_on_all_addresses_an_origin_must_be_the_hosts_own() {
+        let config = SimulatorConfig::default().with_allowed_host("203.0.113.9");
+        let post = hyper::Method::POST;
+        for wide in ["0.0.0.0:4000", "[::]:4000"] {
+            let bound: SocketAddr = wide.parse().unwrap();
+            let ok = |h: &[(&'static str, &str)]| check(&config, bound, &post, &headers(h));
+            for (host, origin) in [
+                ("192.168.1.5:4000", "http://192.168.1.5:4000"),
+                ("localhost:4000", "http://localhost:4000"),
+                ("[::1]:4000", "http://[::1]:4000"),
+                // Listed with --allow-host: any port, whatever the Host.
+                ("192.168.1.5:4000", "http://203.0.113.9:8080"),
+            ] {
+                assert_eq!(
+                    ok(&[("host", host), ("origin", origin)]),
+                    Ok(()),
+                    "{wide} {host} {origin}"
+                );
+            }
+            for (host, origin) in [
+                // Another address of the machine, or any IP literal.
+                ("192.168.1.5:4000", "http://203.0.113.5:4000"),
+                ("192.168.1.5:4000", "http://10.0.0.7:4000"),
+                ("192.168.1.5:4000", "http://127.0.0.1:4000"),
+                ("192.168.1.5:4000", "http://192.168.1.5:4001"),
+                ("localhost:4000", "http://192.168.1.5:4000"),
+            ] {
+                let why = ok(&[("host", host), ("origin", origin)]).unwrap_err();
+                assert!(why.starts_with("foreign Origin"), "{wide} {origin}: {why}");
+            }
+        }
     }
 }

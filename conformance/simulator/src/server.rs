@@ -15,7 +15,9 @@
 //! [`ServerLimits::write_timeout`] (10 s) without progress; more than
 //! [`ServerLimits::max_pipelined`] requests pipelined in one go are
 //! answered `429` and the connection closed; bodies held in memory at once
-//! are capped ([`ServerLimits::max_buffered_bytes`]). Requests from a
+//! are capped ([`ServerLimits::max_buffered_bytes`]), with a share per
+//! client address, taken as the bytes arrive and never waited for (`503`
+//! when it cannot be had). Requests from a
 //! foreign origin are refused (`same_origin`). It listens on loopback
 //! unless told otherwise, and warns on stderr when told to listen wider.
 //!
@@ -29,15 +31,14 @@
 
 use std::fmt;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Limited};
-use hyper::body::{Body as _, Incoming};
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
@@ -50,8 +51,8 @@ use super::callback_http;
 use super::config::ServerLimits;
 use super::delivery::{DeliveryJob, DeliveryReport, deliver_async};
 use super::same_origin;
-use super::server_io::{Guarded, Pipeline};
-use super::slots::{Budget, Held, Slots};
+use super::server_io::{BodyRefusal, Guarded, Pipeline, read_body};
+use super::slots::{Budget, Held, Reservation, Slots};
 use super::wire::{Outcome, SimRequest, SimResponse, SimResponseExt};
 use super::{AttemptLog, Credentials, Simulator};
 
@@ -62,6 +63,11 @@ const BACKLOG: u32 = 4096;
 /// Largest buffer hyper keeps per connection for request heads and
 /// pipelined bytes (its minimum is 8 KiB).
 const MAX_CONNECTION_BUFFER: usize = 64 * 1024;
+/// Answers up to this size are not taken from the memory for bodies: a
+/// connection's own allowance, so that a health check or the answer to a
+/// call already acted on (a settlement, a delivery) is never refused for
+/// memory other clients hold.
+const SMALL_ANSWER: usize = 16 * 1024;
 /// Kernel send buffer of each connection: what a client that does not read
 /// can make the machine hold for it.
 const SEND_BUFFER: u32 = 256 * 1024;
@@ -256,7 +262,7 @@ struct Shared {
     bound: SocketAddr,
     origin: Arc<str>,
     limits: ServerLimits,
-    budget: Budget,
+    budget: Arc<Budget>,
 }
 
 async fn serve(
@@ -272,7 +278,7 @@ async fn serve(
         bound,
         origin: Arc::from(format!("http://{bound}")),
         limits,
-        budget: Budget::new(limits.max_buffered_bytes),
+        budget: Budget::new(&limits),
     });
     loop {
         tokio::select! {
@@ -284,7 +290,7 @@ async fn serve(
                         Ok(slot) => {
                             let shared = shared.clone();
                             tokio::spawn(async move {
-                                connection(stream, shared).await;
+                                connection(stream, peer.ip(), shared).await;
                                 drop(slot);
                             });
                         }
@@ -317,12 +323,13 @@ async fn refuse(mut stream: tokio::net::TcpStream, why: String) {
     .await;
 }
 
-async fn connection(stream: tokio::net::TcpStream, shared: Arc<Shared>) {
+async fn connection(stream: tokio::net::TcpStream, peer: IpAddr, shared: Arc<Shared>) {
     let reads = Arc::new(AtomicU64::new(0));
     let pipeline = Arc::new(Pipeline::new(reads.clone(), shared.limits.max_pipelined));
     let io = Guarded::new(stream, shared.limits.write_timeout, reads);
     let header_timeout = shared.limits.header_timeout;
-    let service = service_fn(move |request| respond(shared.clone(), pipeline.clone(), request));
+    let service =
+        service_fn(move |request| respond(shared.clone(), pipeline.clone(), peer, request));
     let _ = http1::Builder::new()
         .keep_alive(true)
         .timer(TokioTimer::new())
@@ -395,12 +402,13 @@ fn closing(status: u16, message: String) -> Response<Held> {
 async fn respond(
     shared: Arc<Shared>,
     pipeline: Arc<Pipeline>,
+    peer: IpAddr,
     request: Request<Incoming>,
 ) -> Result<Response<Held>, DropConnection> {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let (method, path) = (parts.method.clone(), parts.uri.path().to_owned());
-    let answer = answer(&shared, &pipeline, parts, body).await;
+    let answer = answer(&shared, &pipeline, peer, parts, body).await;
     if let Ok(response) = &answer {
         tracing::debug!(
             method = %method,
@@ -416,6 +424,7 @@ async fn respond(
 async fn answer(
     shared: &Shared,
     pipeline: &Pipeline,
+    peer: IpAddr,
     parts: hyper::http::request::Parts,
     body: Incoming,
 ) -> Result<Response<Held>, DropConnection> {
@@ -441,16 +450,18 @@ async fn answer(
             None,
         ));
     }
-    let expected = usize::try_from(body.size_hint().upper().unwrap_or(MAX_BODY as u64))
-        .unwrap_or(MAX_BODY)
-        .min(MAX_BODY);
-    let Some(reserved) = shared.budget.reserve(expected, limits.body_timeout).await else {
-        return Ok(busy());
-    };
-    let read = tokio::time::timeout(limits.body_timeout, Limited::new(body, MAX_BODY).collect());
+    // Memory is taken as the body's bytes arrive (none for no body), from
+    // the peer's share: a client that declares a body and sends none holds
+    // nothing, and one address cannot take what the others need.
+    let mut reserved = shared.budget.reservation(peer);
+    let read = tokio::time::timeout(
+        limits.body_timeout,
+        read_body(body, MAX_BODY, &mut reserved),
+    );
     let body = match read.await {
-        Ok(Ok(collected)) => collected.to_bytes(),
-        Ok(Err(_)) => {
+        Ok(Ok(body)) => body,
+        Ok(Err(BodyRefusal::Busy(why))) => return Ok(busy(why)),
+        Ok(Err(BodyRefusal::TooLarge | BodyRefusal::Unreadable)) => {
             return Ok(to_hyper(
                 SimResponse::json(
                     413,
@@ -482,10 +493,9 @@ async fn answer(
                 )
             })
             .collect(),
-        body: body.to_vec(),
+        body,
         origin: shared.origin.to_string(),
     };
-    drop(body);
     let outcome = simulator.handle(&request, simulator.now());
     drop(request);
     drop(reserved);
@@ -502,36 +512,38 @@ async fn answer(
             reply
         }
     };
-    let Some(reserved) = shared
-        .budget
-        .reserve(response.body.len(), limits.body_timeout)
-        .await
-    else {
-        return Ok(busy());
-    };
+    if response.body.len() <= SMALL_ANSWER {
+        return Ok(to_hyper(response, None));
+    }
+    // A larger answer (a listing, a page) is held until written: from the
+    // same share, at once or not at all.
+    let mut reserved = shared.budget.reservation(peer);
+    if let Err(why) = reserved.cover(response.body.len()) {
+        return Ok(busy(why));
+    }
     Ok(to_hyper(response, Some(reserved)))
 }
 
-/// The answer when the memory for bodies stays taken.
-fn busy() -> Response<Held> {
+/// The answer when the memory for bodies cannot be had: `why`, in one line.
+fn busy(why: String) -> Response<Held> {
+    tracing::info!(reason = %why, "pasarela-simulator: refused: memory for bodies");
     let mut answer = to_hyper(
-        SimResponse::json(
-            503,
-            &serde_json::json!({"error": "busy: too many large request or answer bodies in flight; retry"}),
-        ),
+        SimResponse::json(503, &serde_json::json!({"error": why})),
         None,
     );
-    answer.headers_mut().insert(
-        hyper::header::RETRY_AFTER,
-        hyper::header::HeaderValue::from_static("1"),
-    );
+    for (name, value) in [
+        (hyper::header::RETRY_AFTER, "1"),
+        // A request body may be left unread.
+        (hyper::header::CONNECTION, "close"),
+    ] {
+        answer
+            .headers_mut()
+            .insert(name, hyper::header::HeaderValue::from_static(value));
+    }
     answer
 }
 
-fn to_hyper(
-    response: SimResponse,
-    reserved: Option<tokio::sync::OwnedSemaphorePermit>,
-) -> Response<Held> {
+fn to_hyper(response: SimResponse, reserved: Option<Reservation>) -> Response<Held> {
     let mut builder = Response::builder().status(response.status);
     for (name, value) in &response.headers {
         builder = builder.header(name.as_str(), value.as_str());

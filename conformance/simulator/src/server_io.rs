@@ -1,7 +1,8 @@
 //! The loopback server's side of a connection: the socket, with a write
 //! timeout (an answer the client does not read closes the connection) and
 //! a count of the reads that brought data (so that the server can tell
-//! requests pipelined in one go from requests sent one after the other).
+//! requests pipelined in one go from requests sent one after the other);
+//! reading a request body into memory taken as its bytes arrive.
 
 use std::future::Future;
 use std::io;
@@ -11,9 +12,13 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use http_body_util::BodyExt;
+use hyper::body::{Body, Incoming};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Sleep;
+
+use super::slots::Reservation;
 
 /// A connection's socket with a write timeout: a write (or flush) that makes
 /// no progress for `write_timeout` fails with `TimedOut`, and the server
@@ -157,4 +162,45 @@ impl Pipeline {
     pub(crate) fn cap(&self) -> usize {
         self.cap
     }
+}
+
+/// Why a request body was not read.
+pub(crate) enum BodyRefusal {
+    /// Larger than the cap (declared or sent).
+    TooLarge,
+    /// The connection failed or the body was malformed.
+    Unreadable,
+    /// No memory for it ([`Reservation::cover`]'s reason).
+    Busy(String),
+}
+
+/// Reads `body` (at most `max` bytes), covering with `reserved` the memory
+/// it takes as its bytes arrive: nothing for no body, never more than it
+/// holds (the buffer's capacity, which at most doubles past the bytes).
+pub(crate) async fn read_body(
+    mut body: Incoming,
+    max: usize,
+    reserved: &mut Reservation,
+) -> Result<Vec<u8>, BodyRefusal> {
+    if body.size_hint().lower() > u64::try_from(max).unwrap_or(u64::MAX) {
+        return Err(BodyRefusal::TooLarge);
+    }
+    let mut read = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| BodyRefusal::Unreadable)?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        let len = read.len().saturating_add(data.len());
+        if len > max {
+            return Err(BodyRefusal::TooLarge);
+        }
+        if len > read.capacity() {
+            let capacity = len.max(read.capacity().saturating_mul(2)).min(max);
+            reserved.cover(capacity).map_err(BodyRefusal::Busy)?;
+            read.reserve_exact(capacity - read.len());
+        }
+        read.extend_from_slice(&data);
+    }
+    Ok(read)
 }

@@ -986,6 +986,104 @@ fn one_address_holds_only_its_share_of_the_slots() {
     drop(held);
 }
 
+/// Requests with bodies from one address take only that address's share
+/// of the memory for bodies, and what is beyond it is refused at once
+/// (`503`), not after a wait; a second address is served meanwhile, bodies
+/// included. Bodies declared and not sent hold nothing.
+#[test]
+fn one_address_holds_only_its_share_of_the_memory_for_bodies() {
+    // 4 MiB for bodies: 1 MiB per address (a quarter, as of the connections).
+    let server = limited(
+        ServerLimits::default()
+            .with_max_buffered_bytes(4 << 20)
+            .with_header_timeout(Duration::from_secs(120))
+            .with_body_timeout(Duration::from_secs(120)),
+    );
+    let addr = server.addr();
+    let attacker = std::net::Ipv4Addr::new(127, 0, 0, 2);
+    let (answers, answered) = std::sync::mpsc::channel::<String>();
+    let mut readers = Vec::new();
+    let mut held = Vec::new();
+    for i in 0..40 {
+        let mut stream = connect_from(attacker, addr).unwrap();
+        write!(
+            stream,
+            "POST /_simulator/smilepayz/complete HTTP/1.1\r\nHost: {addr}\r\n\
+             Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        .unwrap();
+        // Ten send no byte of their bodies; thirty send 64 KiB, then stall.
+        // (A refusal may close the connection before all is written.)
+        if i >= 10 {
+            let chunk = [&b"10000\r\n"[..], &[b' '; 0x10000], b"\r\n"].concat();
+            let _ = stream.write_all(&chunk);
+        }
+        let mut reader = stream.try_clone().unwrap();
+        let answers = answers.clone();
+        readers.push(std::thread::spawn(move || {
+            // What came before the connection ended (a refused request's
+            // unread bytes may end it with a reset after the answer).
+            let (mut answer, mut buf) = (Vec::new(), [0; 4096]);
+            while let Ok(n @ 1..) = reader.read(&mut buf) {
+                answer.extend_from_slice(&buf[..n]);
+            }
+            let _ = answers.send(String::from_utf8_lossy(&answer).into_owned());
+        }));
+        held.push(stream);
+    }
+    // Beyond its share the attacker is refused at once (the body timeout
+    // is two minutes: a refusal that waited would not come in time).
+    let refusal = loop {
+        let answer = answered.recv_timeout(Duration::from_secs(60)).unwrap();
+        if !answer.is_empty() {
+            break answer;
+        }
+    };
+    assert!(refusal.starts_with("HTTP/1.1 503"), "{refusal}");
+    assert!(
+        refusal.contains("127.0.0.2 holds its share")
+            && refusal.to_ascii_lowercase().contains("retry-after: 1"),
+        "{refusal}"
+    );
+    // Meanwhile 127.0.0.1 is served, with and without a body; the
+    // attacker too, without one (a small answer takes nothing).
+    let ask_from = |from: std::net::Ipv4Addr, head: String, body: &[u8]| {
+        let mut stream = connect_from(from, addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(body).unwrap();
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer
+    };
+    let ask = |head: String, body: &[u8]| ask_from(std::net::Ipv4Addr::LOCALHOST, head, body);
+    let health =
+        format!("GET /_simulator/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let answer = ask_from(attacker, health.clone(), b"");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    for _ in 0..5 {
+        let answer = ask(health.clone(), b"");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+    let body = format!("{{\"orderNo\": \"NOPE-1\"{}}}", " ".repeat(200 << 10));
+    let answer = ask(
+        format!(
+            "POST /_simulator/smilepayz/complete HTTP/1.1\r\nHost: {addr}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        ),
+        body.as_bytes(),
+    );
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    drop(held);
+    drop(server);
+    for reader in readers {
+        reader.join().unwrap();
+    }
+}
+
 /// The environment variable that makes [`memory_child`] serve.
 const CHILD_VAR: &str = "PASARELA_SIMULATOR_MEMORY_CHILD";
 /// Orders kept per gateway by the child simulator.
