@@ -9,10 +9,12 @@
 #   4. `pasarela bench --load N --json --db postgres://…`: whole pay-ins per
 #      transport and backend, each against its crypto ceiling measured in the
 #      same run, without a ledger and through one (SQLite, PostgreSQL);
-#   5. the Python peer (scripts/peer/python_payin.py: requests + cryptography
+#   5. instruction counts (valgrind's callgrind, when installed) of the
+#      reqwest transport and of a bare reqwest POST;
+#   6. the Python peer (scripts/peer/python_payin.py: requests + cryptography
 #      from PyPI, installed in a venv under target/bench/) against
 #      `pasarela simulate`, the same flow;
-#   6. the ratios and targets, computed from those outputs.
+#   7. the ratios and targets, computed from those outputs.
 #
 #   scripts/bench.sh                      # N = 1000
 #   PASARELA_BENCH_LOAD_N=200 scripts/bench.sh
@@ -25,7 +27,7 @@
 # package the PostgreSQL rows are left out.
 #
 # Writes target/bench/{machine.txt,load-average.txt,openssl.txt,
-# ops-{1,2,3}.jsonl,load.jsonl,pg-cpu.txt,peer.jsonl,ratios.txt}.
+# ops-{1,2,3}.jsonl,load.jsonl,pg-cpu.txt,callgrind.txt,peer.jsonl,ratios.txt}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=target/bench
@@ -91,6 +93,21 @@ if [ "$pg_rows" -gt 0 ] && [ -n "${pg:-}" ]; then
     "$pg_before" "$pg_after" "$(getconf CLK_TCK)" "$pg_rows" "$n" | tee "$out/pg-cpu.txt"
 fi
 
+# Instructions per request of the reqwest transport and of a bare reqwest
+# POST (valgrind's callgrind: counts, not seconds, so the machine's load
+# does not move them): N requests minus none, the whole process.
+if command -v valgrind >/dev/null 2>&1; then
+  : > "$out/callgrind.txt"
+  for op in reqwest.baseline_post reqwest.transport_send; do
+    for iterations in 0 2000; do
+      refs=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+        "$bin" bench --only "$op" --iterations "$iterations" 2>&1 |
+        sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+      echo "$op $iterations $refs" | tee -a "$out/callgrind.txt"
+    done
+  done
+fi
+
 venv="$out/venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check requests cryptography
@@ -140,6 +157,20 @@ for run in (1, 2, 3):
     rate = rates(run)
     r = rate[("reqwest.baseline_post", None, 1)] / rate[("reqwest.transport_send", None, 1)]
     line(f"run {run}", f"{r:.3f}", "<= 1.05", r <= 1.05)
+
+try:
+    counts = {}
+    for line in open(f"{out}/callgrind.txt"):
+        op, iterations, refs = line.split()
+        counts[(op, int(iterations))] = int(refs)
+    per = {op: (counts[(op, 2000)] - counts[(op, 0)]) / 2000
+           for op in ("reqwest.baseline_post", "reqwest.transport_send")}
+    r = per["reqwest.transport_send"] / per["reqwest.baseline_post"]
+    print(f"instructions per request: bare reqwest POST {per['reqwest.baseline_post']:.0f}, "
+          f"transport {per['reqwest.transport_send']:.0f}")
+    line("reqwest transport instructions / bare POST instructions", f"{r:.3f}", "<= 1.05", r <= 1.05)
+except (FileNotFoundError, KeyError, ValueError):
+    print("(no callgrind counts: valgrind is not installed)")
 
 print("\nwhole pay-ins (bench --load):")
 load = [o for o in rows("load.jsonl") if o["op"].startswith("load.")]
