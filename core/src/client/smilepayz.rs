@@ -407,7 +407,9 @@ impl<C: Carrier> Client<SmilepayzSettings, C> {
                     Err(AnswerError::Response(ResponseError::Rejected(r)))
                         if meaning(&meanings, &r.code) == Some(SmilepayzCodeMeaning::NotFound) =>
                     {
-                        Err(NotConfirmed::UnknownOrder.into())
+                        // Reported as every other verdict is (span event,
+                        // confirmations counter).
+                        Err(refused(SMILEPAYZ, &owned.order_no, NotConfirmed::UnknownOrder).into())
                     }
                     Err(e) => Err(e),
                 })

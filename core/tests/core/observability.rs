@@ -391,4 +391,34 @@ mod counted {
             "an order number became a label: {seen:#?}"
         );
     }
+
+    /// A status answer with the code configured as "not found" is a verdict
+    /// (unknown order) and is counted like the others.
+    #[test]
+    fn an_unknown_order_is_a_counted_confirmation() {
+        let recorded = Recorded::default();
+        metrics::with_local_recorder(&recorded, || {
+            let client = SmilepayzClient::new(
+                settings().with_code_meaning(
+                    "13",
+                    pasarela_core::outcome::SmilepayzCodeMeaning::NotFound,
+                ),
+                answering(vec![Ok(RawResponse::new(
+                    200,
+                    r#"{"code":"13","message":"order not found"}"#,
+                ))]),
+            );
+            let err = client
+                .confirm_pay_in_status(&ExpectedPayIn::new("ORDER404", Money::pen(20000)))
+                .unwrap_err();
+            assert!(err.to_string().contains("order"), "{err}");
+        });
+        let seen = recorded.0.lock().unwrap().clone();
+        assert_eq!(
+            seen.get("pasarela_confirmations_total{gateway=smilepayz,outcome=unknown_order}")
+                .copied(),
+            Some(1.0),
+            "{seen:#?}"
+        );
+    }
 }
