@@ -31,7 +31,7 @@ use super::triggers::TRIGGER_TABLE;
 use super::wire::{Outcome, SimRequest, SimResponse, SimResponseExt};
 
 /// The control API's path prefix.
-pub(crate) const PREFIX: &str = "/_simulator/";
+pub(crate) use super::page_paths::CONTROL as PREFIX;
 
 /// Orders per page of `GET /_simulator/orders` unless `limit` says otherwise.
 pub const DEFAULT_PAGE_SIZE: usize = 100;

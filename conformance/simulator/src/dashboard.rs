@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use super::Inner;
 use super::input::{error, form_value};
 use super::monnet::state_name;
-use super::page_paths::{CASHIER_ORDER, MONNET_PAGE};
+use super::page_paths::{CASHIER_ORDER, CONTROL as HOME, MONNET_PAGE};
 use super::page_token::hidden_field;
 use super::pages::{check_token, escape, html_page, path_segment, see_other, smilepayz_amount};
 use super::settle::{settle_monnet, settle_smilepayz};
@@ -24,8 +24,6 @@ use super::wire::{Outcome, SimRequest, SimResponse};
 const PER_PAGE: usize = 100;
 /// Delivery attempts listed.
 const ATTEMPTS_LISTED: usize = 200;
-/// Where the dashboard lives.
-const HOME: &str = "/_simulator/";
 /// The token purpose of the dashboard's forms.
 const PURPOSE: &str = "dashboard";
 
