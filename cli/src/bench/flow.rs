@@ -18,6 +18,7 @@ use pasarela_core::client::{
     AsyncMonnetClient, AsyncSmilepayzClient, ExpectedOperation, ExpectedPayIn,
 };
 use pasarela_core::monnet::PayinState;
+use pasarela_core::smilepayz::PayInRequest;
 use pasarela_core::transport::AsyncTransport;
 use pasarela_simulator::samples;
 use serde_json::json;
@@ -54,6 +55,35 @@ pub(super) struct Shared {
     pub(super) record: Arc<dyn MerchantRecord>,
 }
 
+/// The SmilePayz pay-in request of pay-in `order` (with or without a
+/// ledger), its callback to `callback_url`.
+pub(super) fn smilepayz_request(
+    merchant_id: &str,
+    order: &str,
+    callback_url: &str,
+) -> Result<PayInRequest, String> {
+    samples::smilepayz_pay_in_builder(merchant_id, order, SMILEPAYZ_CENTIMOS)
+        .callback_url(callback_url.to_owned())
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// The control call's body that settles SmilePayz order `order` as paid.
+pub(super) fn smilepayz_settlement(order: &str) -> String {
+    json!({"orderNo": order, "status": "SUCCESS"}).to_string()
+}
+
+/// The control call's body that authorizes Monnet operation `order`, its
+/// notification to `callback_url`.
+pub(super) fn monnet_settlement(order: &str, callback_url: &str) -> String {
+    json!({
+        "payinMerchantOperationNumber": order,
+        "payinStateID": PayinState::Authorized.id(),
+        "notificationUrl": callback_url,
+    })
+    .to_string()
+}
+
 /// An error of pay-in `order` at `step`, for `map_err`.
 fn failed_at(order: &Order, step: &'static str) -> impl Fn(String) -> String + use<> {
     let reference = order.reference.clone();
@@ -83,15 +113,8 @@ where
             amount: Money::pen(SMILEPAYZ_CENTIMOS),
         };
         let at = |step| failed_at(&order, step);
-        let request = samples::smilepayz_pay_in_builder(
-            &self.merchant_id,
-            &order.reference,
-            SMILEPAYZ_CENTIMOS,
-        )
-        .callback_url(shared.callback_url.clone())
-        .build()
-        .map_err(|e| e.to_string())
-        .map_err(at("request"))?;
+        let request = smilepayz_request(&self.merchant_id, &order.reference, &shared.callback_url)
+            .map_err(at("request"))?;
         shared.record.before_create(&order).map_err(at("record"))?;
         let outcome = self
             .client
@@ -115,7 +138,7 @@ where
             .clone()
             .ok_or("the answer has no tradeNo".to_owned())
             .map_err(at("create"))?;
-        let body = json!({"orderNo": order.reference, "status": "SUCCESS"}).to_string();
+        let body = smilepayz_settlement(&order.reference);
         complete(self.client.transport(), &shared.complete_url, body)
             .await
             .map_err(at("settle"))?;
@@ -177,12 +200,7 @@ where
             .after_create(&order, Created::Monnet(&created))
             .map_err(at("record"))?;
         let authorized = PayinState::Authorized.id();
-        let body = json!({
-            "payinMerchantOperationNumber": order.reference,
-            "payinStateID": authorized,
-            "notificationUrl": shared.callback_url,
-        })
-        .to_string();
+        let body = monnet_settlement(&order.reference, &shared.callback_url);
         complete(self.client.transport(), &shared.complete_url, body)
             .await
             .map_err(at("settle"))?;

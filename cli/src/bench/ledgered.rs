@@ -17,9 +17,10 @@ use pasarela_core::client::{AsyncMonnetClient, AsyncSmilepayzClient};
 use pasarela_core::transport::AsyncTransport;
 use pasarela_ledger::{AsyncLedger, Gateway, Ledger, NextStep, Options, PaymentGateway, State};
 use pasarela_simulator::samples;
-use serde_json::json;
 
-use super::flow::{MONNET_AMOUNT, PayIn, SMILEPAYZ_CENTIMOS, Shared};
+use super::flow::{
+    MONNET_AMOUNT, PayIn, Shared, monnet_settlement, smilepayz_request, smilepayz_settlement,
+};
 use super::record::{Confirmed, Created, Event, MerchantRecord, Order};
 use super::sim::complete;
 
@@ -225,19 +226,16 @@ where
 
     async fn run(&self, i: usize) -> Result<(), String> {
         let order = self.reference(i);
-        let request = samples::smilepayz_pay_in_builder(
+        let request = smilepayz_request(
             self.client.settings().config().partner_id(),
             &order,
-            SMILEPAYZ_CENTIMOS,
+            &self.shared.callback_url,
         )
-        .callback_url(self.shared.callback_url.clone())
-        .build()
         .map_err(|e| format!("{order}: request: {e}"))?;
-        let body = json!({"orderNo": order, "status": "SUCCESS"});
         let settle = complete(
             self.client.transport(),
             &self.shared.complete_url,
-            body.to_string(),
+            smilepayz_settlement(&order),
         );
         through_ledger(&self.ledger, &self.client, &request, &order, settle).await
     }
@@ -263,15 +261,10 @@ where
         let order = self.reference(i);
         let request = samples::monnet_create(&order, MONNET_AMOUNT)
             .map_err(|e| format!("{order}: request: {e}"))?;
-        let body = json!({
-            "payinMerchantOperationNumber": order,
-            "payinStateID": 5,
-            "notificationUrl": self.shared.callback_url,
-        });
         let settle = complete(
             self.client.transport(),
             &self.shared.complete_url,
-            body.to_string(),
+            monnet_settlement(&order, &self.shared.callback_url),
         );
         through_ledger(&self.ledger, &self.client, &request, &order, settle).await
     }
