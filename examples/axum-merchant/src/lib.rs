@@ -412,32 +412,41 @@ async fn webhook_smilepayz(
     State(state): State<AppState>,
     request: http::Request<axum::body::Body>,
 ) -> Response {
-    let request = match collect(request).await {
-        Ok(r) => r,
-        Err(refused) => return refused,
-    };
-    let inner = &state.inner;
-    let received = inner
-        .ledger
-        .receive_smilepayz(&inner.smilepayz_webhook, &request)
-        .await;
-    state.confirm_soon(&received);
-    received.response::<String>().into_response()
+    webhook(state, request, async |inner, request| {
+        inner
+            .ledger
+            .receive_smilepayz(&inner.smilepayz_webhook, request)
+            .await
+    })
+    .await
 }
 
 async fn webhook_monnet(
     State(state): State<AppState>,
     request: http::Request<axum::body::Body>,
 ) -> Response {
+    webhook(state, request, async |inner, request| {
+        inner
+            .ledger
+            .receive_monnet(&inner.monnet_webhook, request)
+            .await
+    })
+    .await
+}
+
+/// One gateway's webhook: the body collected, verified and stored by
+/// `receive` (the ledger's `receive_*` with that gateway's verifier), the
+/// confirmation started, the gateway's reply returned.
+async fn webhook(
+    state: AppState,
+    request: http::Request<axum::body::Body>,
+    receive: impl AsyncFnOnce(&Inner, &http::Request<bytes::Bytes>) -> Received,
+) -> Response {
     let request = match collect(request).await {
         Ok(r) => r,
         Err(refused) => return refused,
     };
-    let inner = &state.inner;
-    let received = inner
-        .ledger
-        .receive_monnet(&inner.monnet_webhook, &request)
-        .await;
+    let received = receive(&state.inner, &request).await;
     state.confirm_soon(&received);
     received.response::<String>().into_response()
 }
