@@ -260,16 +260,22 @@ fn monnet_compares_merchant_operation_and_amount_text() {
     );
 }
 
-#[test]
-fn a_final_state_absorbs_and_contradictions_raise_attention() {
-    let policy = Policy::default();
-    let paid = run(
+/// A SmilePayz payment created (`T1`) and confirmed paid by a matching
+/// status answer.
+fn paid_smilepayz() -> Payment {
+    run(
         &new_payment(Gateway::Smilepayz),
         &[
             open("T1"),
             Fact::StatusAnswered(sp_answer(Some("SUCCESS"), 20000, "PEN", Some("T1"), None)),
         ],
-    );
+    )
+}
+
+#[test]
+fn a_final_state_absorbs_and_contradictions_raise_attention() {
+    let policy = Policy::default();
+    let paid = paid_smilepayz();
     assert_eq!(paid.state, State::Paid);
     for fact in [
         Fact::NotFound,
@@ -541,13 +547,7 @@ proptest! {
 #[test]
 fn a_look_after_the_outcome_that_settles_nothing_is_not_repeated() {
     let policy = Policy::default();
-    let paid = run(
-        &new_payment(Gateway::Smilepayz),
-        &[
-            open("T1"),
-            Fact::StatusAnswered(sp_answer(Some("SUCCESS"), 20000, "PEN", Some("T1"), None)),
-        ],
-    );
+    let paid = paid_smilepayz();
     assert_eq!(paid.state, State::Paid);
     for answer in [
         Fact::NotFound,
