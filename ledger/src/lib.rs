@@ -192,8 +192,9 @@
 //!   `fsync`); a power cut loses at most the transactions that had not
 //!   returned — and the ledger acts only on returned ones. One writer thread
 //!   owns the connection and commits the transactions queued meanwhile
-//!   together (group commit: one `fsync` for many payments), each in its
-//!   own savepoint. SQLite serves one instance (one process): a fleet needs
+//!   together (group commit: one `fsync` for many payments); a job that
+//!   fails is rolled back alone (the batch runs again, each job in its own
+//!   savepoint). SQLite serves one instance (one process): a fleet needs
 //!   PostgreSQL.
 //! - **PostgreSQL** (a `postgres://` URL): a pool of connections (8 per
 //!   ledger), `READ COMMITTED` transactions with row locks and leases as

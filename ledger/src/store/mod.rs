@@ -6,8 +6,8 @@
 //!
 //! - **SQLite** (module `sqlite`): one writer thread owns the connection and
 //!   commits the transactions queued meanwhile together (group commit: one
-//!   `fsync` for many), each in its own savepoint so one failing job rolls
-//!   back alone.
+//!   `fsync` for many); when one fails, the batch runs again with each job
+//!   in its own savepoint, so one failing job rolls back alone.
 //! - **PostgreSQL** (module `postgres`): a pool of connections; each job is one
 //!   `READ COMMITTED` transaction whose rows are locked (`FOR UPDATE`) or
 //!   leased (`FOR UPDATE SKIP LOCKED`), retried on a serialization failure

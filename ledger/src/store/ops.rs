@@ -492,11 +492,25 @@ pub(crate) fn apply(
     let Some(stored) = load(conn, gateway, order)? else {
         return Ok(None);
     };
-    let step = step(&stored.payment, fact, now, policy);
     let lease = match (&stored.lease, release) {
         (Some(lease), Some(owner)) if lease.owner == owner => None,
         (lease, _) => lease.clone(),
     };
+    applied(conn, &stored, fact, now, policy, |_| lease).map(Some)
+}
+
+/// Applies a fact to a payment loaded in this transaction, with the lease
+/// `lease` picks from the step (one write of the record).
+fn applied(
+    conn: &mut dyn Conn,
+    stored: &Stored,
+    fact: &Fact,
+    now: OffsetDateTime,
+    policy: &Policy,
+    lease: impl FnOnce(&Step) -> Option<Lease>,
+) -> Result<Step, StoreError> {
+    let step = step(&stored.payment, fact, now, policy);
+    let lease = lease(&step);
     save(conn, &stored.payment, &step.payment, lease.as_ref())?;
     append(conn, &step.payment, &step.entry)?;
     for action in &step.actions {
@@ -504,7 +518,7 @@ pub(crate) fn apply(
             hand_over(conn, &step.payment, *kind, now)?;
         }
     }
-    Ok(Some(step))
+    Ok(step)
 }
 
 /// A verified webhook event, as the inbox keeps it.
@@ -560,27 +574,27 @@ pub(crate) fn record_event(
         event_id: event.event_id.clone(),
         claim: event.claim.clone(),
     };
-    let step = apply(conn, event.gateway, &event.order, &fact, now, policy, None)?;
-    // The payment is due now: lease it to this instance in the same
-    // transaction, so that its confirmation right after needs no write of
+    let Some(stored) = load(conn, event.gateway, &event.order)? else {
+        return Ok(Recorded::New(None));
+    };
+    // A payment the event makes due now is leased to this instance in the
+    // same write, so that its confirmation right after needs no write of
     // its own (and another instance's sweeper leaves it alone meanwhile;
     // if this instance stops, the lease runs out and a sweeper takes it).
-    if let Some(step) = &step
-        && step.payment.next_check_at.is_some_and(|at| at <= now)
-    {
-        let unheld = load(conn, event.gateway, &event.order)?
-            .is_some_and(|stored| stored.leased_at(now).is_none());
-        if unheld {
-            take_lease(
-                conn,
-                &step.payment,
-                owner,
-                LeaseKind::Check,
-                now + policy.check_lease,
-            )?;
+    // A lease someone holds stays theirs.
+    let step = applied(conn, &stored, &fact, now, policy, |step| {
+        let due = step.payment.next_check_at.is_some_and(|at| at <= now);
+        if due && stored.leased_at(now).is_none() {
+            Some(Lease {
+                owner: owner.to_owned(),
+                kind: LeaseKind::Check,
+                until: now + policy.check_lease,
+            })
+        } else {
+            stored.lease.clone()
         }
-    }
-    Ok(Recorded::New(step.map(Box::new)))
+    })?;
+    Ok(Recorded::New(Some(Box::new(step))))
 }
 
 /// Takes up to `limit` payments that are due (their next look is now, or
@@ -773,12 +787,15 @@ pub(crate) fn release(
 /// (the order number) spreads concurrent takers over the slots.
 ///
 /// Each call taken is a row `(bucket, second, slot)` with `slot` below
-/// `limit`, so the primary key alone bounds the calls in a second. A taker
-/// counts the slots used (refused at once when all are), then inserts the
-/// first free one from where its seed points: concurrent takers insert
-/// different rows and wait for no one, where one counter row made each wait
-/// for the commit of the one before. The first taker of a second clears
-/// its merchant's slots older than a minute.
+/// `limit`, so the primary key alone bounds the calls in a second:
+/// concurrent takers insert different rows and wait for no one, where one
+/// counter row made each wait for the commit of the one before. A taker
+/// inserts the first free slot from where its seed points. Under a small
+/// limit (Monnet recommends 10 a second) it counts the slots used first
+/// and is refused at once when all are; under a large one it counts only
+/// when the first few slots it tries are taken, so its cost does not grow
+/// with the calls already taken in the second. The first taker of a
+/// second clears its merchant's slots older than a minute.
 pub(crate) fn take_rate(
     conn: &mut dyn Conn,
     bucket: &str,
@@ -786,37 +803,75 @@ pub(crate) fn take_rate(
     limit: u32,
     seed: &str,
 ) -> Result<bool, StoreError> {
-    let used = conn
-        .query(
+    /// Limits up to which the slots used are counted before any is tried.
+    const COUNTED_FIRST: i64 = 64;
+    /// Slots tried before counting, under a larger limit.
+    const FIRST_TRIES: i64 = 4;
+    let limit = i64::from(limit);
+    if limit == 0 {
+        return Ok(false);
+    }
+    let count = |conn: &mut dyn Conn| -> Result<i64, StoreError> {
+        conn.query(
             "SELECT COUNT(*) FROM pasarela_rate_slots WHERE bucket = ?1 AND second = ?2",
             &[Value::from(bucket), second.into()],
         )?
         .first()
-        .map(|row| row.int(0))
-        .transpose()?
-        .unwrap_or(0);
-    let limit = i64::from(limit);
-    if used >= limit {
-        return Ok(false);
-    }
-    if used == 0 {
+        .map_or(Ok(0), |row| row.int(0))
+    };
+    let counted = if limit <= COUNTED_FIRST {
+        let used = count(conn)?;
+        if used >= limit {
+            return Ok(false);
+        }
+        Some(used)
+    } else {
+        None
+    };
+    let first = match counted {
+        Some(used) => used == 0,
+        None => conn
+            .query(
+                "SELECT slot FROM pasarela_rate_slots WHERE bucket = ?1 AND second = ?2 LIMIT 1",
+                &[Value::from(bucket), second.into()],
+            )?
+            .is_empty(),
+    };
+    if first {
         conn.execute(
             "DELETE FROM pasarela_rate_slots WHERE bucket = ?1 AND second < ?2",
             &[Value::from(bucket), Value::from(second - 60)],
         )?;
     }
-    // Linear probing from the seed's slot finds a free one within
-    // `used + 1` tries, unless others took slots meanwhile: then the call
-    // is refused (left for the next second), never over the limit.
     let start = i64::try_from(fnv1a(seed) % limit.unsigned_abs()).unwrap_or(0);
-    for i in 0..=used {
-        let slot = (start + i) % limit;
+    let try_slot = |conn: &mut dyn Conn, i: i64| -> Result<bool, StoreError> {
         let taken = conn.query(
             "INSERT INTO pasarela_rate_slots (bucket, second, slot) VALUES (?1, ?2, ?3) \
              ON CONFLICT (bucket, second, slot) DO NOTHING RETURNING slot",
-            &[Value::from(bucket), second.into(), slot.into()],
+            &[
+                Value::from(bucket),
+                second.into(),
+                ((start + i) % limit).into(),
+            ],
         )?;
-        if !taken.is_empty() {
+        Ok(!taken.is_empty())
+    };
+    let (tried, used) = match counted {
+        Some(used) => (0, used),
+        None => {
+            for i in 0..FIRST_TRIES {
+                if try_slot(conn, i)? {
+                    return Ok(true);
+                }
+            }
+            (FIRST_TRIES, count(conn)?)
+        }
+    };
+    // Linear probing from the seed's slot finds a free one within
+    // `used + 1` tries, unless others took slots meanwhile: then the call
+    // is refused (left for the next second), never over the limit.
+    for i in tried..=used.min(limit - 1) {
+        if try_slot(conn, i)? {
             return Ok(true);
         }
     }
@@ -1023,4 +1078,88 @@ pub(crate) fn history(
         })
     })
     .collect()
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use super::*;
+
+    /// A new SQLite store in a file of its own, removed on drop.
+    struct Scratch {
+        store: crate::store::Store,
+        path: std::path::PathBuf,
+    }
+
+    impl Scratch {
+        fn new(name: &str) -> Self {
+            let path = std::env::temp_dir().join(format!(
+                "pasarela-ledger-{name}-{}-{}.db",
+                std::process::id(),
+                time::OffsetDateTime::now_utc().unix_timestamp_nanos()
+            ));
+            let store = crate::store::Store::open(&path.display().to_string()).unwrap();
+            Self { store, path }
+        }
+
+        fn take(&self, bucket: &str, second: i64, limit: u32, seed: String) -> bool {
+            let bucket = bucket.to_owned();
+            self.store
+                .transact(move |conn| take_rate(conn, &bucket, second, limit, &seed))
+                .unwrap()
+        }
+
+        fn slots(&self, bucket: &str) -> i64 {
+            let bucket = bucket.to_owned();
+            self.store
+                .transact(move |conn| {
+                    conn.query(
+                        "SELECT COUNT(*) FROM pasarela_rate_slots WHERE bucket = ?1",
+                        &[Value::from(bucket.as_str())],
+                    )?[0]
+                        .int(0)
+                })
+                .unwrap()
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
+            }
+        }
+    }
+
+    #[test]
+    fn the_rate_grants_exactly_its_limit_each_second_small_or_large() {
+        let scratch = Scratch::new("rate");
+        // Counted first (up to 64), and probed first (above).
+        for limit in [1u32, 10, 64, 65, 150] {
+            let bucket = format!("smilepayz:m{limit}");
+            let granted = (0..limit + 10)
+                .filter(|i| scratch.take(&bucket, 1_000, limit, format!("order-{i}")))
+                .count();
+            assert_eq!(granted, limit as usize, "limit {limit}");
+            // The same seed again: its slot is taken, another is found
+            // while any is left — none is, so refused.
+            assert!(!scratch.take(&bucket, 1_000, limit, "order-0".into()));
+            // The next second starts afresh.
+            assert!(scratch.take(&bucket, 1_001, limit, "order-0".into()));
+        }
+        assert!(!scratch.take("smilepayz:none", 1_000, 0, "order-0".into()));
+    }
+
+    #[test]
+    fn the_first_taker_of_a_second_clears_slots_older_than_a_minute() {
+        let scratch = Scratch::new("rate-clear");
+        for (limit, bucket) in [(10u32, "monnet:small"), (1_000, "monnet:large")] {
+            for i in 0..5 {
+                assert!(scratch.take(bucket, 1_000, limit, format!("order-{i}")));
+            }
+            assert!(scratch.take(bucket, 1_030, limit, "order-a".into()));
+            assert_eq!(scratch.slots(bucket), 6, "nothing is a minute old yet");
+            assert!(scratch.take(bucket, 1_061, limit, "order-b".into()));
+            assert_eq!(scratch.slots(bucket), 2, "second 1000 cleared: {bucket}");
+        }
+    }
 }

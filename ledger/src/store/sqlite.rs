@@ -16,9 +16,15 @@
 //!
 //! **Group commit.** `fsync` is what a commit costs. One thread owns the
 //! connection; callers queue jobs; the thread takes every job waiting,
-//! runs each in its own savepoint (an error rolls back that job alone) and
-//! commits them together with one `fsync`, then answers each caller. Under
-//! load, one `fsync` serves many payments.
+//! runs them one after another in one transaction and commits them
+//! together with one `fsync`, then answers each caller. Under load, one
+//! `fsync` serves many payments. When a job fails (rare: an application's
+//! effect, a lost claim), the whole transaction is rolled back and the
+//! batch runs again with each job in its own savepoint, so that the error
+//! rolls back that job alone — savepoints only then, because each copies
+//! every page its job changes. A job may therefore run twice, which every
+//! job allows ([`Store::transact`](super::Store::transact): PostgreSQL
+//! retries jobs too); only its last run's writes are kept.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -33,6 +39,9 @@ use super::{Job, StoreError};
 
 /// The most jobs committed together.
 const BATCH: usize = 256;
+
+/// How many prepared statements the writer keeps.
+const STATEMENT_CACHE: usize = 256;
 
 /// Delivers a job's result to its caller (typed on the caller's side).
 type Reply = Box<dyn FnOnce(Result<Box<dyn std::any::Any + Send>, StoreError>) + Send>;
@@ -109,6 +118,10 @@ impl SqliteDb {
              PRAGMA secure_delete=ON;",
         )
         .map_err(|e| open_error(&path, e))?;
+        // Every statement the ledger runs stays prepared (rusqlite keeps
+        // 16 by default, fewer than the ledger's: each would be compiled
+        // again at nearly every use).
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let (tx, rx) = mpsc::channel::<Queued>();
         let thread = std::thread::Builder::new()
             .name("pasarela-ledger-sqlite".into())
@@ -200,34 +213,115 @@ fn writer(mut conn: Connection, rx: mpsc::Receiver<Queued>) {
 }
 
 fn run_batch(conn: &mut Connection, batch: Vec<Queued>) {
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        let why = sql_error(e).to_string();
-        for queued in batch {
-            (queued.reply)(Err(StoreError::Unavailable(why.clone())));
+    // First every job straight in the transaction; only when one fails
+    // (rare: an application's effect, a lost claim) does the batch run
+    // again with each job in its own savepoint, so that the failure rolls
+    // back alone. A savepoint costs a copy of every page its job changes.
+    if let Some(batch) = run_together(conn, batch) {
+        run_isolated(conn, batch);
+    }
+}
+
+/// Runs `sql` (a transaction control statement) from the statement cache.
+fn control(conn: &Connection, sql: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(sql)
+        .and_then(|mut statement| statement.execute([]))
+        .map(drop)
+        .map_err(sql_error)
+}
+
+/// Runs one job, a panic (an application's effect) turned into its error:
+/// the writer lives on.
+fn run_job(
+    conn: &Connection,
+    queued: &mut Queued,
+) -> Result<Box<dyn std::any::Any + Send>, StoreError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        (queued.job)(&mut SqliteConn { conn })
+    }))
+    .unwrap_or_else(|_| Err(StoreError::data("the transaction's job panicked")))
+}
+
+/// Answers every job of a batch none of whose writes were kept.
+fn fail_all(replies: impl IntoIterator<Item = Reply>, why: &str) {
+    for reply in replies {
+        reply(Err(StoreError::Unavailable(why.to_owned())));
+    }
+}
+
+/// What SQLite did when it rolled a whole transaction back by itself.
+const ROLLED_BACK: &str = "the database rolled the transaction back (disk full or I/O error?): \
+                           nothing of it was written";
+
+/// Runs the jobs one after another in one transaction and commits them
+/// together. When one of several fails, rolls everything back and returns
+/// the batch, unanswered, to run again isolated (jobs may run more than
+/// once: see [`Job`]).
+fn run_together(conn: &mut Connection, mut batch: Vec<Queued>) -> Option<Vec<Queued>> {
+    if let Err(e) = control(conn, "BEGIN IMMEDIATE") {
+        fail_all(batch.into_iter().map(|q| q.reply), &e.to_string());
+        return None;
+    }
+    let mut results = Vec::with_capacity(batch.len());
+    let alone = batch.len() == 1;
+    for queued in &mut batch {
+        let result = run_job(conn, queued);
+        if conn.is_autocommit() {
+            fail_all(batch.into_iter().map(|q| q.reply), ROLLED_BACK);
+            return None;
         }
+        if result.is_err() && !alone {
+            let _ = control(conn, "ROLLBACK");
+            return Some(batch);
+        }
+        results.push(result);
+    }
+    let ended = if results.iter().all(Result::is_ok) {
+        control(conn, "COMMIT")
+    } else {
+        // The one job failed: nothing of it is kept.
+        control(conn, "ROLLBACK")
+    };
+    let replies = batch.into_iter().map(|q| q.reply);
+    match ended {
+        Ok(()) => {
+            for (reply, result) in replies.zip(results) {
+                reply(result);
+            }
+        }
+        Err(e) => {
+            let _ = control(conn, "ROLLBACK");
+            fail_all(
+                replies,
+                &format!("the commit failed, nothing was written: {e}"),
+            );
+        }
+    }
+    None
+}
+
+/// Runs each job in its own savepoint (an error rolls back that job
+/// alone) and commits them together.
+fn run_isolated(conn: &mut Connection, batch: Vec<Queued>) {
+    if let Err(e) = control(conn, "BEGIN IMMEDIATE") {
+        fail_all(batch.into_iter().map(|q| q.reply), &e.to_string());
         return;
     }
     let mut results = Vec::with_capacity(batch.len());
     let mut replies = Vec::with_capacity(batch.len());
     let mut jobs = batch.into_iter();
     while let Some(mut queued) = jobs.next() {
-        let result = match conn.execute_batch("SAVEPOINT job") {
-            Err(e) => Err(sql_error(e)),
+        let result = match control(conn, "SAVEPOINT job") {
+            Err(e) => Err(e),
             Ok(()) => {
-                // A job that panics (an application's effect) fails alone;
-                // the writer lives on.
-                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    (queued.job)(&mut SqliteConn { conn: &*conn })
-                }))
-                .unwrap_or_else(|_| Err(StoreError::data("the transaction's job panicked")));
+                let outcome = run_job(conn, &mut queued);
                 let closed = match &outcome {
-                    Ok(_) => conn.execute_batch("RELEASE job"),
-                    Err(_) => conn.execute_batch("ROLLBACK TO job; RELEASE job"),
+                    Ok(_) => control(conn, "RELEASE job"),
+                    Err(_) => {
+                        control(conn, "ROLLBACK TO job").and_then(|()| control(conn, "RELEASE job"))
+                    }
                 };
-                match closed {
-                    Ok(()) => outcome,
-                    Err(e) => Err(sql_error(e)),
-                }
+                closed.and(outcome)
             }
         };
         results.push(result);
@@ -236,18 +330,12 @@ fn run_batch(conn: &mut Connection, batch: Vec<Queued>) {
             // SQLite rolled the whole transaction back (a full disk, an I/O
             // error): the jobs before this one lost their writes too, and
             // the ones after must not run outside a transaction.
-            let why = "the database rolled the transaction back (disk full or I/O error?): \
-                       nothing of it was written";
-            for reply in replies {
-                reply(Err(StoreError::Unavailable(why.into())));
-            }
-            for queued in jobs {
-                (queued.reply)(Err(StoreError::Unavailable(why.into())));
-            }
+            fail_all(replies, ROLLED_BACK);
+            fail_all(jobs.map(|q| q.reply), ROLLED_BACK);
             return;
         }
     }
-    match conn.execute_batch("COMMIT") {
+    match control(conn, "COMMIT") {
         Ok(()) => {
             for (reply, result) in replies.into_iter().zip(results) {
                 reply(result);
@@ -255,14 +343,21 @@ fn run_batch(conn: &mut Connection, batch: Vec<Queued>) {
         }
         Err(e) => {
             // Nothing of the batch was kept: say so to every caller.
-            let why = sql_error(e).to_string();
-            let _ = conn.execute_batch("ROLLBACK");
-            for reply in replies {
-                reply(Err(StoreError::Unavailable(format!(
-                    "the commit failed, nothing was written: {why}"
-                ))));
-            }
+            let _ = control(conn, "ROLLBACK");
+            fail_all(
+                replies,
+                &format!("the commit failed, nothing was written: {e}"),
+            );
         }
+    }
+}
+
+/// `sql` for SQLite: copied only when it holds a placeholder to remove.
+fn rendered(sql: &str) -> std::borrow::Cow<'_, str> {
+    if sql.contains('{') {
+        std::borrow::Cow::Owned(Dialect::Sqlite.render(sql))
+    } else {
+        std::borrow::Cow::Borrowed(sql)
     }
 }
 
@@ -289,7 +384,7 @@ impl Conn for SqliteConn<'_> {
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
-        let sql = Dialect::Sqlite.render(sql);
+        let sql = rendered(sql);
         let mut statement = self.conn.prepare_cached(&sql).map_err(sql_error)?;
         let changed = statement
             .execute(rusqlite::params_from_iter(params.iter()))
@@ -298,7 +393,7 @@ impl Conn for SqliteConn<'_> {
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
-        let sql = Dialect::Sqlite.render(sql);
+        let sql = rendered(sql);
         let mut statement = self.conn.prepare_cached(&sql).map_err(sql_error)?;
         let columns = statement.column_count();
         let mut rows = statement
@@ -327,5 +422,103 @@ impl Conn for SqliteConn<'_> {
 
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {
         self.conn.execute_batch(sql).map_err(sql_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// A queued job that inserts `n` into `t` (and then fails, or panics,
+    /// when told), counting its runs; and where its answer arrives.
+    fn job(
+        n: i64,
+        end: Option<&'static str>,
+        runs: &Arc<AtomicUsize>,
+    ) -> (Queued, mpsc::Receiver<Result<(), String>>) {
+        let runs = runs.clone();
+        let (tx, rx) = mpsc::channel();
+        let queued = Queued {
+            job: Box::new(move |conn| {
+                runs.fetch_add(1, Ordering::Relaxed);
+                conn.execute("INSERT INTO t (n) VALUES (?1)", &[n.into()])?;
+                match end {
+                    Some("fail") => Err(StoreError::data(format!("job {n} fails"))),
+                    Some(_) => panic!("job {n} panics"),
+                    None => Ok(Box::new(()) as Box<dyn std::any::Any + Send>),
+                }
+            }),
+            reply: Box::new(move |result| {
+                let _ = tx.send(result.map(drop).map_err(|e| e.to_string()));
+            }),
+        };
+        (queued, rx)
+    }
+
+    fn table() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (n INTEGER NOT NULL)")
+            .unwrap();
+        conn
+    }
+
+    fn rows(conn: &Connection) -> Vec<i64> {
+        let mut statement = conn.prepare("SELECT n FROM t ORDER BY n").unwrap();
+        statement
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_failing_job_rolls_back_alone_and_the_others_are_kept() {
+        let mut conn = table();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let (a, a_answer) = job(1, None, &runs);
+        let (b, b_answer) = job(2, Some("fail"), &runs);
+        let (c, c_answer) = job(3, Some("panic"), &runs);
+        let (d, d_answer) = job(4, None, &runs);
+        run_batch(&mut conn, vec![a, b, c, d]);
+        assert_eq!(rows(&conn), vec![1, 4]);
+        assert_eq!(a_answer.recv().unwrap(), Ok(()));
+        assert!(
+            b_answer
+                .recv()
+                .unwrap()
+                .unwrap_err()
+                .contains("job 2 fails")
+        );
+        assert!(c_answer.recv().unwrap().unwrap_err().contains("panicked"));
+        assert_eq!(d_answer.recv().unwrap(), Ok(()));
+        // Together until job 2 failed (1, 2), then each isolated (1–4).
+        assert_eq!(runs.load(Ordering::Relaxed), 6);
+        assert!(conn.is_autocommit(), "no transaction left open");
+    }
+
+    #[test]
+    fn a_batch_that_succeeds_runs_each_job_once_in_one_transaction() {
+        let mut conn = table();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let (jobs, answers): (Vec<_>, Vec<_>) = (1..=5).map(|n| job(n, None, &runs)).unzip();
+        run_batch(&mut conn, jobs);
+        assert_eq!(rows(&conn), vec![1, 2, 3, 4, 5]);
+        assert!(answers.iter().all(|a| a.recv().unwrap().is_ok()));
+        assert_eq!(runs.load(Ordering::Relaxed), 5);
+    }
+
+    #[test]
+    fn a_lone_failing_job_is_rolled_back_and_run_once() {
+        let mut conn = table();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let (lone, answer) = job(7, Some("fail"), &runs);
+        run_batch(&mut conn, vec![lone]);
+        assert!(rows(&conn).is_empty());
+        assert!(answer.recv().unwrap().is_err());
+        assert_eq!(runs.load(Ordering::Relaxed), 1);
+        assert!(conn.is_autocommit());
     }
 }
