@@ -12,6 +12,8 @@
 //! own.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use pasarela_core::client::{AsyncMonnetClient, AsyncSmilepayzClient};
 use pasarela_core::transport::AsyncTransport;
@@ -21,7 +23,7 @@ use pasarela_simulator::samples;
 use super::flow::{
     MONNET_AMOUNT, PayIn, Shared, monnet_settlement, smilepayz_request, smilepayz_settlement,
 };
-use super::record::{Confirmed, Created, Event, MerchantRecord, Order};
+use super::record::{Confirmed, Created, Event, Hook, MerchantRecord, Order};
 use super::sim::complete;
 
 /// Where a row's ledger lives.
@@ -80,7 +82,7 @@ impl Drop for Books {
 /// The ledger as the merchant endpoint's record: each verified callback
 /// goes to the inbox (the other hooks are the ledger flow's own steps).
 pub(super) struct LedgerRecord {
-    pub(super) ledger: Ledger,
+    pub(super) ledger: AsyncLedger,
     pub(super) name: &'static str,
 }
 
@@ -97,14 +99,17 @@ impl MerchantRecord for LedgerRecord {
         Ok(())
     }
 
-    fn on_verified_callback(&self, event: Event<'_>) -> Result<(), String> {
-        // The endpoint's workers are tokio's: the database job may block.
-        tokio::task::block_in_place(|| match event {
-            Event::SmilePayz(callback) => self.ledger.record_callback(callback),
-            Event::Monnet(notification) => self.ledger.record_notification(notification),
+    fn on_verified_callback<'a>(&'a self, event: Event<'a>) -> Hook<'a> {
+        // The endpoint's workers are tokio's: the async ledger awaits the
+        // database without holding one.
+        Box::pin(async move {
+            match event {
+                Event::SmilePayz(callback) => self.ledger.record_callback(callback).await,
+                Event::Monnet(notification) => self.ledger.record_notification(notification).await,
+            }
+            .map(drop)
+            .map_err(|e| e.to_string())
         })
-        .map(drop)
-        .map_err(|e| e.to_string())
     }
 
     fn on_confirmation(&self, _: &Order, _: Confirmed<'_>) -> Result<(), String> {
@@ -113,24 +118,57 @@ impl MerchantRecord for LedgerRecord {
 }
 
 /// The ledger, as a flow's executor wants it: async on tokio, blocking on
-/// a pool of threads.
+/// a pool of threads; and the row's one hand-over of outcomes.
 #[derive(Clone)]
-pub(super) enum Flavour {
+pub(super) struct Flavour {
+    ledger: Kind,
+    handing: Arc<Handing>,
+}
+
+#[derive(Clone)]
+enum Kind {
     /// tokio tasks.
     Async(AsyncLedger),
     /// Threads (their futures are ready at once).
     Blocking(Ledger),
 }
 
+/// The row's hand-over of outcomes: one at a time, like a shop's one
+/// worker consuming them.
+#[derive(Default)]
+struct Handing {
+    /// A pay-in is handing over.
+    busy: AtomicBool,
+    /// Outcomes were settled since the holder last claimed.
+    more: AtomicBool,
+}
+
 impl Flavour {
+    /// On tokio tasks.
+    pub(super) fn tokio(ledger: AsyncLedger) -> Self {
+        Self::of(Kind::Async(ledger))
+    }
+
+    /// On threads.
+    pub(super) fn threads(ledger: Ledger) -> Self {
+        Self::of(Kind::Blocking(ledger))
+    }
+
+    fn of(ledger: Kind) -> Self {
+        Self {
+            ledger,
+            handing: Arc::default(),
+        }
+    }
+
     async fn checkout<G: PaymentGateway>(
         &self,
         client: &G,
         request: &G::Request,
     ) -> Result<NextStep, String> {
-        match self {
-            Flavour::Async(l) => l.checkout(client, request).await,
-            Flavour::Blocking(l) => l.checkout(client, request),
+        match &self.ledger {
+            Kind::Async(l) => l.checkout(client, request).await,
+            Kind::Blocking(l) => l.checkout(client, request),
         }
         .map(|c| c.next)
         .map_err(|e| e.to_string())
@@ -142,35 +180,66 @@ impl Flavour {
         gateway: Gateway,
         order: &str,
     ) -> Result<State, String> {
-        match self {
-            Flavour::Async(l) => l.confirm(client, gateway, order).await,
-            Flavour::Blocking(l) => l.confirm(client, gateway, order),
+        match &self.ledger {
+            Kind::Async(l) => l.confirm(client, gateway, order).await,
+            Kind::Blocking(l) => l.confirm(client, gateway, order),
         }
         .map_err(|e| e.to_string())?
         .map(|p| p.state)
         .ok_or_else(|| "another instance holds the payment".to_owned())
     }
 
-    /// Hands over what is waiting, as a shop's worker does: claims up to a
-    /// batch and acknowledges it in one transaction. Each pay-in does this
-    /// after its own settled, so when the last pay-in is done every
-    /// outcome has been handed over (the audit checks it).
+    /// Hands the outcomes settled so far over, as a shop's one worker
+    /// does — claims up to a batch and acknowledges it in one transaction,
+    /// until fewer than a batch are waiting — run by the pay-ins
+    /// themselves, one at a time. A pay-in that finds the hand-over running
+    /// leaves its outcome to it: the holder claims again before it stops.
+    /// So when the last pay-in is done every outcome has been handed over
+    /// (the audit checks it), and the claims and acknowledgements are
+    /// shared by the outcomes settled meanwhile, not made once per pay-in.
     async fn hand_over(&self) -> Result<(), String> {
+        let handing = &self.handing;
+        handing.more.store(true, Ordering::SeqCst);
+        loop {
+            if handing.busy.swap(true, Ordering::SeqCst) {
+                // The holder sees `more` before it stops.
+                return Ok(());
+            }
+            let mut result = Ok(());
+            while result.is_ok() && handing.more.swap(false, Ordering::SeqCst) {
+                result = self.hand_over_waiting().await;
+            }
+            handing.busy.store(false, Ordering::SeqCst);
+            result?;
+            // A pay-in that settled after the last claim and found this
+            // one busy has left: look again.
+            if !handing.more.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Claims and acknowledges batches until fewer than a batch are left.
+    async fn hand_over_waiting(&self) -> Result<(), String> {
         const BATCH: usize = 64;
-        let claimed = match self {
-            Flavour::Async(l) => l.claim_outcomes(BATCH).await,
-            Flavour::Blocking(l) => l.claim_outcomes(BATCH),
+        loop {
+            let claimed = match &self.ledger {
+                Kind::Async(l) => l.claim_outcomes(BATCH).await,
+                Kind::Blocking(l) => l.claim_outcomes(BATCH),
+            }
+            .map_err(|e| e.to_string())?;
+            if claimed.is_empty() {
+                return Ok(());
+            }
+            match &self.ledger {
+                Kind::Async(l) => l.acknowledge_all(&claimed).await,
+                Kind::Blocking(l) => l.acknowledge_all(&claimed),
+            }
+            .map_err(|e| e.to_string())?;
+            if claimed.len() < BATCH {
+                return Ok(());
+            }
         }
-        .map_err(|e| e.to_string())?;
-        if claimed.is_empty() {
-            return Ok(());
-        }
-        match self {
-            Flavour::Async(l) => l.acknowledge_all(&claimed).await,
-            Flavour::Blocking(l) => l.acknowledge_all(&claimed),
-        }
-        .map(drop)
-        .map_err(|e| e.to_string())
     }
 }
 

@@ -233,7 +233,7 @@ impl Env {
         };
         let record: Arc<dyn MerchantRecord> = match &kept {
             Some(kept) => Arc::new(LedgerRecord {
-                ledger: kept.ledger.clone(),
+                ledger: AsyncLedger::from(kept.ledger.clone()),
                 name: kept.books.name(),
             }),
             None => Arc::new(NoRecord),
@@ -480,13 +480,13 @@ fn run_row(
                 .map_err(|e| format!("reqwest: {e}"))?;
             let t = pasarela_reqwest::ReqwestTransport::with_client(client, config);
             env.drive(flow, t, &Tokio(runtime), n, |l| {
-                Flavour::Async(AsyncLedger::from(l))
+                Flavour::tokio(AsyncLedger::from(l))
             })?
         }
         Transport::Surf => {
             let t = pasarela_surf::SurfTransport::with_config(config)
                 .map_err(|e| format!("surf: {e}"))?;
-            env.drive(flow, t, &AsyncStd, n, Flavour::Blocking)?
+            env.drive(flow, t, &AsyncStd, n, Flavour::threads)?
         }
         Transport::Ureq => {
             // As a service with a pool of threads would set it: an idle
@@ -496,7 +496,7 @@ fn run_row(
                 .proxy(None)
                 .build();
             let t = pasarela_ureq::UreqTransport::with_agent_config(agent, config);
-            env.drive(flow, Ready(t), &Threads(UREQ_THREADS), n, Flavour::Blocking)?
+            env.drive(flow, Ready(t), &Threads(UREQ_THREADS), n, Flavour::threads)?
         }
     };
     let cpu = match (cpu_before, usage::cpu_time()) {

@@ -171,18 +171,22 @@ impl Handler {
                         let event = verified.event.clone();
                         move |seen: &Seen| first(&mut lock(&seen.smilepayz), trade_no, event)
                     })
+                    .await
                 }
                 Err(rejected) => self.refuse(rejected.response()),
             },
             MONNET_PATH => match self.monnet.verify_parts(&parts, &body) {
-                Ok(verified) => self.keep(Event::Monnet(&verified.event), verified.response(), {
-                    let key = (
-                        verified.event.authenticated().operation_number().to_owned(),
-                        verified.event.claims().state.id(),
-                    );
-                    let event = verified.event.clone();
-                    move |seen: &Seen| first(&mut lock(&seen.monnet), key, event)
-                }),
+                Ok(verified) => {
+                    self.keep(Event::Monnet(&verified.event), verified.response(), {
+                        let key = (
+                            verified.event.authenticated().operation_number().to_owned(),
+                            verified.event.claims().state.id(),
+                        );
+                        let event = verified.event.clone();
+                        move |seen: &Seen| first(&mut lock(&seen.monnet), key, event)
+                    })
+                    .await
+                }
                 Err(rejected) => self.refuse(rejected.response()),
             },
             _ => Reply::new(404, "text/plain", "not found").to_response(),
@@ -198,13 +202,13 @@ impl Handler {
     /// Records a verified event (the record first, then the endpoint's own
     /// map, idempotently) and returns the acknowledgement, or a `500` when
     /// the record failed (the gateway delivers again).
-    fn keep(
+    async fn keep(
         &self,
         event: Event<'_>,
         ack: Response<Full<Bytes>>,
         insert: impl FnOnce(&Seen) -> bool,
     ) -> Response<Full<Bytes>> {
-        if self.record.on_verified_callback(event).is_err() {
+        if self.record.on_verified_callback(event).await.is_err() {
             return self.refuse(
                 Reply::new(500, "text/plain", "not recorded, deliver again").to_response(),
             );

@@ -18,9 +18,11 @@
 //!
 //! A hook that fails fails the pay-in (counted in the row's `errors`); in
 //! the endpoint, it makes the answer a `500`, so the gateway retries the
-//! delivery. Hooks are synchronous and run on the flow's task or the
-//! endpoint's worker: an implementation that blocks (a database write)
-//! should be cheap or move the work off the async workers itself.
+//! delivery. The flow's hooks are synchronous and run on the flow's task:
+//! an implementation that blocks (a database write) should be cheap or
+//! move the work off the async workers itself. The endpoint's hook is
+//! awaited on the endpoint's tokio worker, as an axum handler awaits its
+//! database.
 
 use pasarela_core::Money;
 use pasarela_core::client::{ConfirmedOperation, ConfirmedPayIn};
@@ -72,6 +74,10 @@ pub(crate) enum Confirmed<'a> {
     Monnet(&'a ConfirmedOperation),
 }
 
+/// What an asynchronous hook returns.
+pub(crate) type Hook<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>>;
+
 /// The merchant side of a whole pay-in: what is written down, and when.
 pub(crate) trait MerchantRecord: Send + Sync {
     /// The name in the load rows' `"ledger"` field (`"none"`, `"sqlite"`,
@@ -85,8 +91,8 @@ pub(crate) trait MerchantRecord: Send + Sync {
     fn after_create(&self, order: &Order, created: Created<'_>) -> Result<(), String>;
 
     /// A verified delivery (duplicates included: idempotent on the event's
-    /// authenticated key).
-    fn on_verified_callback(&self, event: Event<'_>) -> Result<(), String>;
+    /// authenticated key), awaited by the endpoint before it answers.
+    fn on_verified_callback<'a>(&'a self, event: Event<'a>) -> Hook<'a>;
 
     /// The confirmation: the only "safe to ship".
     fn on_confirmation(&self, order: &Order, confirmed: Confirmed<'_>) -> Result<(), String>;
@@ -109,8 +115,8 @@ impl MerchantRecord for NoRecord {
         Ok(())
     }
 
-    fn on_verified_callback(&self, _: Event<'_>) -> Result<(), String> {
-        Ok(())
+    fn on_verified_callback<'a>(&'a self, _: Event<'a>) -> Hook<'a> {
+        Box::pin(std::future::ready(Ok(())))
     }
 
     fn on_confirmation(&self, _: &Order, _: Confirmed<'_>) -> Result<(), String> {
