@@ -160,8 +160,8 @@ for run in (1, 2, 3):
 
 try:
     counts = {}
-    for line in open(f"{out}/callgrind.txt"):
-        op, iterations, refs = line.split()
+    for text in open(f"{out}/callgrind.txt"):
+        op, iterations, refs = text.split()
         counts[(op, int(iterations))] = int(refs)
     per = {op: (counts[(op, 2000)] - counts[(op, 0)]) / 2000
            for op in ("reqwest.baseline_post", "reqwest.transport_send")}
