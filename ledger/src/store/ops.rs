@@ -1081,6 +1081,7 @@ pub(crate) fn history(
 }
 
 #[cfg(all(test, feature = "sqlite"))]
+#[allow(clippy::unwrap_used)] // test helpers may panic
 mod tests {
     use super::*;
 

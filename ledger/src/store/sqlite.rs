@@ -242,6 +242,14 @@ fn run_job(
     .unwrap_or_else(|_| Err(StoreError::data("the transaction's job panicked")))
 }
 
+/// What went wrong, without the wrapping [`fail_all`] adds again.
+fn why(e: &StoreError) -> String {
+    match e {
+        StoreError::Unavailable(why) | StoreError::Database(why) => why.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// Answers every job of a batch none of whose writes were kept.
 fn fail_all(replies: impl IntoIterator<Item = Reply>, why: &str) {
     for reply in replies {
@@ -259,7 +267,7 @@ const ROLLED_BACK: &str = "the database rolled the transaction back (disk full o
 /// once: see [`Job`]).
 fn run_together(conn: &mut Connection, mut batch: Vec<Queued>) -> Option<Vec<Queued>> {
     if let Err(e) = control(conn, "BEGIN IMMEDIATE") {
-        fail_all(batch.into_iter().map(|q| q.reply), &e.to_string());
+        fail_all(batch.into_iter().map(|q| q.reply), &why(&e));
         return None;
     }
     let mut results = Vec::with_capacity(batch.len());
@@ -293,7 +301,7 @@ fn run_together(conn: &mut Connection, mut batch: Vec<Queued>) -> Option<Vec<Que
             let _ = control(conn, "ROLLBACK");
             fail_all(
                 replies,
-                &format!("the commit failed, nothing was written: {e}"),
+                &format!("the commit failed, nothing was written: {}", why(&e)),
             );
         }
     }
@@ -304,7 +312,7 @@ fn run_together(conn: &mut Connection, mut batch: Vec<Queued>) -> Option<Vec<Que
 /// alone) and commits them together.
 fn run_isolated(conn: &mut Connection, batch: Vec<Queued>) {
     if let Err(e) = control(conn, "BEGIN IMMEDIATE") {
-        fail_all(batch.into_iter().map(|q| q.reply), &e.to_string());
+        fail_all(batch.into_iter().map(|q| q.reply), &why(&e));
         return;
     }
     let mut results = Vec::with_capacity(batch.len());
@@ -346,7 +354,7 @@ fn run_isolated(conn: &mut Connection, batch: Vec<Queued>) {
             let _ = control(conn, "ROLLBACK");
             fail_all(
                 replies,
-                &format!("the commit failed, nothing was written: {e}"),
+                &format!("the commit failed, nothing was written: {}", why(&e)),
             );
         }
     }
@@ -426,6 +434,7 @@ impl Conn for SqliteConn<'_> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // test helpers may panic
 mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
