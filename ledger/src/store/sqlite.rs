@@ -44,7 +44,7 @@ const BATCH: usize = 256;
 const STATEMENT_CACHE: usize = 256;
 
 /// Delivers a job's result to its caller (typed on the caller's side).
-type Reply = Box<dyn FnOnce(Result<Box<dyn std::any::Any + Send>, StoreError>) + Send>;
+type Reply = Box<dyn FnOnce(Done) + Send>;
 
 struct Queued {
     job: Job<Box<dyn std::any::Any + Send>>,
@@ -232,10 +232,7 @@ fn control(conn: &Connection, sql: &str) -> Result<(), StoreError> {
 
 /// Runs one job, a panic (an application's effect) turned into its error:
 /// the writer lives on.
-fn run_job(
-    conn: &Connection,
-    queued: &mut Queued,
-) -> Result<Box<dyn std::any::Any + Send>, StoreError> {
+fn run_job(conn: &Connection, queued: &mut Queued) -> Done {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         (queued.job)(&mut SqliteConn { conn })
     }))
@@ -290,10 +287,25 @@ fn run_together(conn: &mut Connection, mut batch: Vec<Queued>) -> Option<Vec<Que
         // The one job failed: nothing of it is kept.
         control(conn, "ROLLBACK")
     };
-    let replies = batch.into_iter().map(|q| q.reply);
+    answer_all(conn, ended, batch.into_iter().map(|q| q.reply), results);
+    None
+}
+
+/// A job's result, as the writer hands it back.
+type Done = Result<Box<dyn std::any::Any + Send>, StoreError>;
+
+/// Answers each job with its result once its transaction `ended`; when
+/// the commit failed, nothing of the batch was kept, and every job hears
+/// so.
+fn answer_all(
+    conn: &Connection,
+    ended: Result<(), StoreError>,
+    replies: impl IntoIterator<Item = Reply>,
+    results: Vec<Done>,
+) {
     match ended {
         Ok(()) => {
-            for (reply, result) in replies.zip(results) {
+            for (reply, result) in replies.into_iter().zip(results) {
                 reply(result);
             }
         }
@@ -305,7 +317,6 @@ fn run_together(conn: &mut Connection, mut batch: Vec<Queued>) -> Option<Vec<Que
             );
         }
     }
-    None
 }
 
 /// Runs each job in its own savepoint (an error rolls back that job
@@ -343,21 +354,8 @@ fn run_isolated(conn: &mut Connection, batch: Vec<Queued>) {
             return;
         }
     }
-    match control(conn, "COMMIT") {
-        Ok(()) => {
-            for (reply, result) in replies.into_iter().zip(results) {
-                reply(result);
-            }
-        }
-        Err(e) => {
-            // Nothing of the batch was kept: say so to every caller.
-            let _ = control(conn, "ROLLBACK");
-            fail_all(
-                replies,
-                &format!("the commit failed, nothing was written: {}", why(&e)),
-            );
-        }
-    }
+    let ended = control(conn, "COMMIT");
+    answer_all(conn, ended, replies, results);
 }
 
 /// `sql` for SQLite: copied only when it holds a placeholder to remove.
