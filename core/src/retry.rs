@@ -6,6 +6,7 @@
 //! | the attempt… | a read ([`Effect::ReadOnly`](crate::operation::Effect)) | a create ([`Effect::CreatesPayment`](crate::operation::Effect)) |
 //! |---|---|---|
 //! | failed before the request left ([`Delivery::NotSent`]) | retried | retried |
+//! | could not be sent at all ([`TransportFailure::is_permanent`]: the request cannot be expressed, and would fail again) | final | final |
 //! | failed after it may have left ([`Delivery::MaybeSent`]: timeout, broken connection) | retried | **never**: the outcome is unknown, reconcile |
 //! | was answered with HTTP 5xx | retried | **never**: the payment may exist, reconcile |
 //! | was answered otherwise (2xx, 4xx, a refusal code) | final | final |
@@ -190,6 +191,7 @@ pub fn retry_reason<E: TransportFailure>(
     sent: &Result<RawResponse, E>,
 ) -> Option<&'static str> {
     match sent {
+        Err(e) if e.is_permanent() => None,
         Err(e) if e.delivery() == Delivery::NotSent => Some("not_sent"),
         Err(_) if !creates_payment => Some("maybe_sent"),
         Ok(response) if !creates_payment && response.status >= 500 => Some("http_5xx"),
@@ -355,6 +357,14 @@ mod tests {
         assert_eq!(retry_reason(false, &answered(503)), Some("http_5xx"));
         assert_eq!(retry_reason(true, &failed(Delivery::MaybeSent)), None);
         assert_eq!(retry_reason(true, &answered(500)), None);
+        // A request the stack cannot express fails the same way again.
+        let invalid = Err::<RawResponse, _>(TransportError::new(
+            crate::transport::TransportErrorKind::InvalidRequest,
+            Delivery::NotSent,
+            "a header value with a newline",
+        ));
+        assert_eq!(retry_reason(true, &invalid), None);
+        assert_eq!(retry_reason(false, &invalid), None);
     }
 
     #[test]

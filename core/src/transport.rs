@@ -135,11 +135,23 @@ impl std::error::Error for TransportError {
 pub trait TransportFailure: std::error::Error + Send + Sync + 'static {
     /// Whether the request may have reached the gateway.
     fn delivery(&self) -> Delivery;
+
+    /// Whether sending the same request again must fail the same way (the
+    /// request cannot be expressed for this HTTP stack: a malformed URL or
+    /// header): a retry would only spend the caller's time. `false` unless
+    /// the transport knows.
+    fn is_permanent(&self) -> bool {
+        false
+    }
 }
 
 impl TransportFailure for TransportError {
     fn delivery(&self) -> Delivery {
         self.delivery
+    }
+
+    fn is_permanent(&self) -> bool {
+        self.kind == TransportErrorKind::InvalidRequest
     }
 }
 

@@ -283,6 +283,20 @@ fn a_create_is_retried_only_when_it_certainly_did_not_leave() {
     assert!(matches!(err, ClientError::NotSent(_)) && err.is_retry_safe());
     assert_eq!(script.sends(), 4);
 
+    // A request the HTTP stack cannot express (a malformed URL) would fail
+    // the same way again: reported at once, without spending the budget.
+    let time = FakeTime::new();
+    let invalid = Err(TransportError::new(
+        TransportErrorKind::InvalidRequest,
+        Delivery::NotSent,
+        "the URL has no host",
+    ));
+    let script = Script::new(&time, [invalid]);
+    let err = monnet(&script, &time).create(&create).unwrap_err();
+    assert!(matches!(err, ClientError::NotSent(_)), "{err:?}");
+    assert_eq!(script.sends(), 1);
+    assert!(time.slept().is_empty());
+
     // …and a Monnet create answered after a refused connect is created once.
     let time = FakeTime::new();
     let script = Script::new(
