@@ -284,7 +284,11 @@ impl Ledger {
     /// The effect runs inside the ledger's transaction: it must not call
     /// the ledger (on SQLite that is refused, see [`StoreError`]), and on
     /// SQLite it runs on the one writer thread, so keep it to a few
-    /// statements.
+    /// statements. It may run more than once — PostgreSQL retries a
+    /// transaction that met a serialization failure or a deadlock, and
+    /// SQLite runs a commit batch again when another job of it failed —
+    /// and only the run that commits counts: keep it to the database
+    /// (no email, no HTTP call from inside it).
     pub fn acknowledge_with<F, E>(&self, outcome: &Outcome, mut effect: F) -> Result<(), StoreError>
     where
         F: FnMut(&mut dyn Conn, &Outcome) -> Result<(), E> + Send + 'static,
