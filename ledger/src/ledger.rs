@@ -306,7 +306,7 @@ impl Ledger {
         let order = order.to_owned();
         self.core
             .store
-            .transact(move |conn| Ok(ops::load(conn, gateway, &order)?.map(|s| s.payment)))
+            .read(move |conn| Ok(ops::load(conn, gateway, &order)?.map(|s| s.payment)))
     }
 
     /// Who pays for the payment of `gateway` with this order number, when
@@ -317,7 +317,7 @@ impl Ledger {
         let order = order.to_owned();
         self.core
             .store
-            .transact(move |conn| Ok(ops::payer(conn, gateway, &order)?.flatten()))
+            .read(move |conn| Ok(ops::payer(conn, gateway, &order)?.flatten()))
     }
 
     /// Erases the payer data stored with a payment (a data subject's
@@ -338,7 +338,7 @@ impl Ledger {
     /// The payments with this order number, of any gateway.
     pub fn find(&self, order: &str) -> Result<Vec<Payment>, StoreError> {
         let order = order.to_owned();
-        self.core.store.transact(move |conn| {
+        self.core.store.read(move |conn| {
             Ok(ops::find(conn, &order)?
                 .into_iter()
                 .map(|s| s.payment)
@@ -353,7 +353,7 @@ impl Ledger {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<Payment>, StoreError> {
-        self.core.store.transact(move |conn| {
+        self.core.store.read(move |conn| {
             Ok(ops::list(conn, state, i64::from(limit), i64::from(offset))?
                 .into_iter()
                 .map(|s| s.payment)
@@ -363,7 +363,7 @@ impl Ledger {
 
     /// How many payments are in each state.
     pub fn counts(&self) -> Result<Vec<(State, u64)>, StoreError> {
-        self.core.store.transact(ops::counts)
+        self.core.store.read(ops::counts)
     }
 
     /// Every fact applied to a payment, in order: why it is where it is.
@@ -371,7 +371,7 @@ impl Ledger {
         let order = order.to_owned();
         self.core
             .store
-            .transact(move |conn| ops::history(conn, gateway, &order))
+            .read(move |conn| ops::history(conn, gateway, &order))
     }
 
     /// A payment's outcomes (acknowledged or not), oldest first.
@@ -379,6 +379,6 @@ impl Ledger {
         let order = order.to_owned();
         self.core
             .store
-            .transact(move |conn| ops::outcomes_of(conn, gateway, &order))
+            .read(move |conn| ops::outcomes_of(conn, gateway, &order))
     }
 }

@@ -194,8 +194,11 @@
 //!   owns the connection and commits the transactions queued meanwhile
 //!   together (group commit: one `fsync` for many payments); a job that
 //!   fails is rolled back alone (the batch runs again, each job in its own
-//!   savepoint). SQLite serves one instance (one process): a fleet needs
-//!   PostgreSQL.
+//!   savepoint). The reading calls ([`Ledger::payment`], [`Ledger::list`],
+//!   [`Ledger::history`], [`Ledger::outcomes`], …) use a second,
+//!   `query_only` connection on the calling thread: they see the last commit
+//!   and never wait for the writer. SQLite serves one instance (one
+//!   process): a fleet needs PostgreSQL.
 //! - **PostgreSQL** (a `postgres://` URL): a pool of connections (8 per
 //!   ledger), `READ COMMITTED` transactions with row locks and leases as
 //!   above, retried on serialization failures and deadlocks. Connections are

@@ -208,7 +208,7 @@ impl Store {
     /// knows (for reading: `pasarela ledger list`).
     pub fn open_existing(db: &str) -> Result<Self, StoreError> {
         let store = Self::connect(db, false)?;
-        let applied = store.transact(|conn| migrate::applied(conn))?;
+        let applied = store.read(|conn| migrate::applied(conn))?;
         migrate::check_known(&applied)?;
         if applied.len() < MIGRATIONS.len() {
             return Err(StoreError::Schema(format!(
@@ -271,7 +271,7 @@ impl Store {
 
     /// The schema versions the database has.
     pub fn schema_versions(&self) -> Result<Vec<u32>, StoreError> {
-        self.transact(|conn| migrate::applied(conn))
+        self.read(|conn| migrate::applied(conn))
     }
 
     /// Which database this is.
@@ -323,6 +323,21 @@ impl Store {
         job: impl FnMut(&mut dyn Conn) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
         self.transact_job(Box::new(job))
+    }
+
+    /// Runs `job`, which only reads: on SQLite on the calling thread, on a
+    /// connection of its own that never waits for the writer's batches (a
+    /// write in it is refused); on PostgreSQL as [`transact`](Self::transact).
+    pub(crate) fn read<R: Send + 'static>(
+        &self,
+        job: impl FnMut(&mut dyn Conn) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, StoreError> {
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(db) => db.read(Box::new(job)),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(db) => db.transact(Box::new(job)),
+        }
     }
 
     /// [`transact`](Self::transact) of a boxed job.

@@ -6,13 +6,18 @@
 //! (`SIGKILL`), an OS crash and a power cut, provided the disk honours
 //! `fsync`. A power cut can lose only transactions that had not returned
 //! yet — which is safe: the ledger acts (sends a create, hands over an
-//! outcome, acknowledges a webhook) only after its write returned. Every
-//! job, reads included, runs in the writer's `BEGIN IMMEDIATE`
-//! transaction: another process reading the file (`pasarela ledger list`)
-//! holds the write lock for its short read too, and the service's writer
-//! waits for it (up to `busy_timeout`, 10 s). `synchronous=NORMAL` would skip the `fsync` and could
-//! lose the last commits on a power cut — an intent recorded and then
-//! forgotten after its create left — so it is not offered.
+//! outcome, acknowledges a webhook) only after its write returned.
+//! `synchronous=NORMAL` would skip the `fsync` and could lose the last
+//! commits on a power cut — an intent recorded and then forgotten after its
+//! create left — so it is not offered.
+//!
+//! **Reads** that change nothing (a payment, a listing, a history, its
+//! outcomes) run on the calling thread, on a second connection set
+//! `query_only`: write-ahead logging lets them read the last commit while
+//! the writer works, so they never wait for its batches, and another
+//! process reading the file (`pasarela ledger list`) takes no write lock.
+//! Every job that writes, or reads in order to write, runs in the writer's
+//! `BEGIN IMMEDIATE` transaction.
 //!
 //! **Group commit.** `fsync` is what a commit costs. One thread owns the
 //! connection; callers queue jobs; the thread takes every job waiting,
@@ -51,9 +56,13 @@ struct Queued {
     reply: Reply,
 }
 
-/// The SQLite database and its writer thread.
+/// The SQLite database: its writer thread, and a connection for reads.
 pub(crate) struct SqliteDb {
     path: PathBuf,
+    /// Reads (a payment, a listing, a history): their own connection,
+    /// `query_only`, so that they never wait for the writer's batches
+    /// (write-ahead logging lets them read the last commit meanwhile).
+    reader: Mutex<Connection>,
     queue: Mutex<Option<mpsc::Sender<Queued>>>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// The writer thread's id: a job it runs (an application's effect)
@@ -122,6 +131,16 @@ impl SqliteDb {
         // 16 by default, fewer than the ledger's: each would be compiled
         // again at nearly every use).
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        let reader = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .and_then(|reader| {
+            reader.execute_batch("PRAGMA busy_timeout=10000; PRAGMA query_only=ON;")?;
+            Ok(reader)
+        })
+        .map_err(|e| open_error(&path, e))?;
+        reader.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let (tx, rx) = mpsc::channel::<Queued>();
         let thread = std::thread::Builder::new()
             .name("pasarela-ledger-sqlite".into())
@@ -129,6 +148,7 @@ impl SqliteDb {
             .map_err(|e| open_error(&path, format!("cannot start the writer thread: {e}")))?;
         Ok(Self {
             path,
+            reader: Mutex::new(reader),
             queue: Mutex::new(Some(tx)),
             writer: thread.thread().id(),
             thread: Mutex::new(Some(thread)),
@@ -141,6 +161,26 @@ impl SqliteDb {
 
     pub(crate) fn transact<R: Send + 'static>(&self, job: Job<R>) -> Result<R, StoreError> {
         self.submit(job).wait()
+    }
+
+    /// Runs `job`, which only reads, on the calling thread in one read
+    /// transaction of the reading connection: it sees the last commit, and
+    /// waits for no batch of the writer's. A write in it is refused
+    /// (`query_only`).
+    pub(crate) fn read<R>(&self, mut job: Job<R>) -> Result<R, StoreError> {
+        if std::thread::current().id() == self.writer {
+            // From inside a transaction (an effect calling the ledger): it
+            // would not see that transaction's own writes. Refused like a
+            // write, as the documentation says.
+            return Err(StoreError::Reentrant);
+        }
+        let reader = self.reader.lock().unwrap_or_else(PoisonError::into_inner);
+        control(&reader, "BEGIN")?;
+        let result = job(&mut SqliteConn { conn: &reader });
+        // Nothing to keep either way: the read transaction only ends.
+        let ended = control(&reader, "ROLLBACK");
+        let value = result?;
+        ended.map(|()| value)
     }
 
     /// Queues `job` for the writer; the answer can be waited for or
@@ -432,7 +472,7 @@ impl Conn for SqliteConn<'_> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // test helpers may panic
+#[allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -515,6 +555,62 @@ mod tests {
         assert_eq!(rows(&conn), vec![1, 2, 3, 4, 5]);
         assert!(answers.iter().all(|a| a.recv().unwrap().is_ok()));
         assert_eq!(runs.load(Ordering::Relaxed), 5);
+    }
+
+    #[test]
+    fn a_read_sees_the_last_commit_waits_for_no_batch_and_cannot_write() {
+        let path = std::env::temp_dir().join(format!(
+            "pasarela-ledger-reader-{}-{}.db",
+            std::process::id(),
+            time::OffsetDateTime::now_utc().unix_timestamp_nanos()
+        ));
+        let db = Arc::new(SqliteDb::open(&path.display().to_string(), true).unwrap());
+        db.transact(Box::new(|conn| {
+            conn.execute_batch("CREATE TABLE t (n INTEGER NOT NULL); INSERT INTO t VALUES (1)")
+        }))
+        .unwrap();
+        let count = |conn: &mut dyn Conn| conn.query("SELECT COUNT(*) FROM t", &[])?[0].int(0);
+
+        // The writer is held inside a batch that wrote a row, not committed.
+        let (started, started_rx) = mpsc::channel();
+        let (release, release_rx) = mpsc::channel::<()>();
+        let release_rx = Arc::new(Mutex::new(release_rx));
+        let held = db.submit(Box::new(move |conn| {
+            conn.execute("INSERT INTO t VALUES (2)", &[])?;
+            let _ = started.send(());
+            let _ = release_rx.lock().unwrap().recv();
+            Ok(())
+        }));
+        started_rx.recv().unwrap();
+
+        // A read meanwhile answers, from the last commit: the writer would
+        // make it wait for ever. (A minute is only a guard against a hang.)
+        let (answer, answered) = mpsc::channel();
+        let reader = db.clone();
+        std::thread::spawn(move || {
+            let _ = answer.send(reader.read(Box::new(count)));
+        });
+        let seen = answered
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the read waited for the writer's batch");
+        assert_eq!(seen.unwrap(), 1);
+
+        release.send(()).unwrap();
+        held.wait().unwrap();
+        assert_eq!(db.read(Box::new(count)).unwrap(), 2, "the commit is seen");
+
+        let write = db
+            .read(Box::new(|conn| {
+                conn.execute("INSERT INTO t VALUES (3)", &[])
+            }))
+            .unwrap_err();
+        assert!(write.to_string().contains("readonly"), "{write}");
+        assert_eq!(db.transact(Box::new(count)).unwrap(), 2);
+
+        drop(db);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 
     #[test]
