@@ -7,7 +7,9 @@
 //! - **SQLite** (module `sqlite`): one writer thread owns the connection and
 //!   commits the transactions queued meanwhile together (group commit: one
 //!   `fsync` for many); when one fails, the batch runs again with each job
-//!   in its own savepoint, so one failing job rolls back alone.
+//!   in its own savepoint, so one failing job rolls back alone. Reads that
+//!   change nothing run on the caller's thread, on a second, `query_only`
+//!   connection that never waits for the writer.
 //! - **PostgreSQL** (module `postgres`): a pool of connections; each job is one
 //!   `READ COMMITTED` transaction whose rows are locked (`FOR UPDATE`) or
 //!   leased (`FOR UPDATE SKIP LOCKED`), retried on a serialization failure
