@@ -22,6 +22,7 @@ use crate::gateway::{PaymentGateway, StatusPort};
 use crate::machine::{Fact, Policy, Step};
 use crate::options::Options;
 use crate::payment::{Gateway, OutcomeKind, Payment, State};
+use crate::reserved::Reservations;
 use crate::store::ops::{self, Begin, InboxEvent, LeaseOne, Outcome, Recorded, Stored};
 use crate::store::{Conn, Store, StoreError};
 
@@ -36,6 +37,8 @@ pub(crate) struct Core {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) options: Options,
     pub(crate) probe: Option<Probe>,
+    /// Looks webhook events made ready, for the confirmation right after.
+    pub(crate) reserved: Arc<Reservations>,
 }
 
 impl Core {
@@ -237,10 +240,12 @@ pub(crate) async fn record<R: Runner>(
 pub enum EventOutcome {
     /// A new event for a payment of ours: the ledger will ask the gateway
     /// about it. The payment is leased to this instance for
-    /// [`Policy::check_lease`](crate::Policy::check_lease): confirm it now
-    /// ([`Ledger::confirm`](crate::Ledger::confirm), on a task once the
-    /// webhook is answered); if nothing does, a sweeper takes it when the
-    /// lease runs out.
+    /// [`Policy::check_lease`](crate::Policy::check_lease), with its
+    /// status call of this second taken when the merchant's rate had one
+    /// left: confirm it now ([`Ledger::confirm`](crate::Ledger::confirm),
+    /// on a task once the webhook is answered; within this second it
+    /// writes nothing before asking); if nothing does, a sweeper takes it
+    /// when the lease runs out.
     New {
         /// The payment, after the event.
         payment: Box<Payment>,
@@ -273,16 +278,31 @@ pub(crate) async fn receive<R: Runner>(
     let now = run.core().now();
     let recorded = run
         .db(move |conn, core| {
-            ops::record_event(conn, &event, now, &core.policy, core.store.owner())
+            ops::record_event(
+                conn,
+                &event,
+                now,
+                &core.policy,
+                core.store.owner(),
+                core.options.rate_per_second,
+            )
         })
         .await?;
     run.core().probe("webhook.stored");
     Ok(match recorded {
         Recorded::Repeat => EventOutcome::Repeat,
-        Recorded::New(None) => EventOutcome::Unknown,
-        Recorded::New(Some(step)) => EventOutcome::New {
-            payment: Box::new(step.payment),
-        },
+        Recorded::New { step: None, .. } => EventOutcome::Unknown,
+        Recorded::New {
+            step: Some(step),
+            reserved,
+        } => {
+            if let Some(reserved) = reserved {
+                run.core().reserved.keep(*reserved);
+            }
+            EventOutcome::New {
+                payment: Box::new(step.payment),
+            }
+        }
     })
 }
 
@@ -299,6 +319,15 @@ pub(crate) async fn confirm<R: Runner>(
     order: &str,
 ) -> Result<Option<Payment>, StoreError> {
     let now = run.core().now();
+    // Leased, with its status call taken, by the event that made it due in
+    // this second: ask at once.
+    if let Some(stored) = run
+        .core()
+        .reserved
+        .take(gateway, order, now.unix_timestamp())
+    {
+        return look(run, port, stored).await.map(Some);
+    }
     let key = order.to_owned();
     let leased = run
         .db(move |conn, core| {

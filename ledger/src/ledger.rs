@@ -62,6 +62,7 @@ impl Ledger {
                 clock: Arc::new(SystemClock),
                 options: Options::default(),
                 probe: None,
+                reserved: Arc::default(),
             }),
         }
     }
@@ -75,6 +76,7 @@ impl Ledger {
             clock: self.core.clock.clone(),
             options: self.core.options.clone(),
             probe: self.core.probe.clone(),
+            reserved: self.core.reserved.clone(),
         };
         f(&mut core);
         Self {
@@ -217,7 +219,10 @@ impl Ledger {
     /// `None`; nor when it is final with no look due (another instance
     /// settled it), nor when its merchant's status calls for this second
     /// ([`Options::rate_per_second`], shared with the sweepers) are used
-    /// up: the payment, as it stands, left due for a sweeper.
+    /// up: the payment, as it stands, left due for a sweeper. Right after
+    /// the event that made it due (the same second, this process), the
+    /// lease and the call the event's write took are used, and nothing is
+    /// written before the call.
     pub fn confirm<G: PaymentGateway>(
         &self,
         client: &G,

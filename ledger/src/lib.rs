@@ -214,6 +214,15 @@
 //!   instances taking calls at once insert different rows instead of
 //!   queueing on one counter (schema version 2; version 1's counter row made
 //!   each confirmation on PostgreSQL wait for the commit before it).
+//! - **A webhook event prepares its confirmation.** The event's write
+//!   leases the payment it makes due to this instance and, while the
+//!   merchant's rate has a call left in this second, takes that call too.
+//!   The first [`Ledger::confirm`] of the payment in the same second, in
+//!   this process, then asks the gateway with no write of its own before
+//!   the call: a webhook's confirmation costs two commits (the event, the
+//!   answer), not three. A confirmation in a later second takes a call of
+//!   its own second (the reserved one is spent), so the rate holds; a
+//!   reservation the process loses costs one unused call, nothing else.
 //!
 //! **Drivers.** `rusqlite` (with SQLite compiled in: no system library to
 //! match) gives direct control of journal mode, `fsync` and transactions,
@@ -263,6 +272,7 @@ mod options;
 pub mod payer;
 pub mod payment;
 mod policy;
+mod reserved;
 pub mod store;
 
 #[cfg(feature = "tokio")]

@@ -542,19 +542,41 @@ pub struct InboxEvent {
 pub enum Recorded {
     /// New: stored, and applied to the payment it names (when the ledger
     /// has one).
-    New(Option<Box<Step>>),
+    New {
+        /// The step the event made, when the ledger has its payment.
+        step: Option<Box<Step>>,
+        /// The look this write made ready, when it leased the payment and
+        /// took a status call of its merchant's rate.
+        reserved: Option<Box<Reserved>>,
+    },
     /// Seen before: nothing changed.
     Repeat,
 }
 
+/// A look made ready in an event's write: the payment as leased to this
+/// instance, with a status call of this second (`second`, Unix seconds of
+/// the ledger's clock) taken from its merchant's rate. A confirmation in
+/// that second uses it without a write of its own; later, the slot is
+/// spent and the confirmation takes another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reserved {
+    /// The payment and its lease, as committed.
+    pub stored: Stored,
+    /// The second whose rate slot it holds.
+    pub second: i64,
+}
+
 /// Stores a verified event in the inbox, unique on its id, and applies it
-/// to its payment — in this transaction.
+/// to its payment — in this transaction. A payment the event makes due is
+/// leased to `owner` and, within `rate` calls a second for its merchant,
+/// given a status call of this second ([`Reserved`]).
 pub(crate) fn record_event(
     conn: &mut dyn Conn,
     event: &InboxEvent,
     now: OffsetDateTime,
     policy: &Policy,
     owner: &str,
+    rate: u32,
 ) -> Result<Recorded, StoreError> {
     let inserted = conn.query(
         "INSERT INTO pasarela_inbox (gateway, event_id, order_no, received_at, detail) \
@@ -575,26 +597,61 @@ pub(crate) fn record_event(
         claim: event.claim.clone(),
     };
     let Some(stored) = load(conn, event.gateway, &event.order)? else {
-        return Ok(Recorded::New(None));
+        return Ok(Recorded::New {
+            step: None,
+            reserved: None,
+        });
     };
     // A payment the event makes due now is leased to this instance in the
     // same write, so that its confirmation right after needs no write of
     // its own (and another instance's sweeper leaves it alone meanwhile;
     // if this instance stops, the lease runs out and a sweeper takes it).
     // A lease someone holds stays theirs.
+    let mut taken = None;
     let step = applied(conn, &stored, &fact, now, policy, |step| {
         let due = step.payment.next_check_at.is_some_and(|at| at <= now);
         if due && stored.leased_at(now).is_none() {
-            Some(Lease {
+            let lease = Lease {
                 owner: owner.to_owned(),
                 kind: LeaseKind::Check,
                 until: now + policy.check_lease,
-            })
+            };
+            taken = Some(lease.clone());
+            Some(lease)
         } else {
             stored.lease.clone()
         }
     })?;
-    Ok(Recorded::New(Some(Box::new(step))))
+    // The status call of that confirmation, in the same write too, when
+    // the merchant's rate has one left in this second.
+    let reserved = match taken {
+        Some(lease) => {
+            let leased = Stored {
+                payment: step.payment.clone(),
+                lease: Some(lease),
+            };
+            let second = now.unix_timestamp();
+            let slot = leased.look_asks(now)
+                && take_rate(
+                    conn,
+                    &rate_bucket(&leased.payment),
+                    second,
+                    rate,
+                    &event.order,
+                )?;
+            slot.then(|| {
+                Box::new(Reserved {
+                    stored: leased,
+                    second,
+                })
+            })
+        }
+        None => None,
+    };
+    Ok(Recorded::New {
+        step: Some(Box::new(step)),
+        reserved,
+    })
 }
 
 /// Takes up to `limit` payments that are due (their next look is now, or
@@ -685,10 +742,12 @@ pub(crate) fn lease_one(
     {
         let next_second =
             OffsetDateTime::from_unix_timestamp(now.unix_timestamp() + 1).unwrap_or(now);
+        let mut payment = found.payment;
         // Left due for a sweeper; a check lease of ours given back (a
         // create lease of ours stays: its checkout is still running).
         if ours_for_a_check {
             release(conn, gateway, order, owner, Some(next_second))?;
+            payment.next_check_at = Some(next_second);
         } else {
             conn.execute(
                 "UPDATE pasarela_payments SET next_check_at = ?1 \
@@ -700,13 +759,12 @@ pub(crate) fn lease_one(
                     Value::from(order),
                 ],
             )?;
+            payment.next_check_at = Some(
+                payment
+                    .next_check_at
+                    .map_or(next_second, |at| at.min(next_second)),
+            );
         }
-        let mut payment = found.payment;
-        payment.next_check_at = Some(
-            payment
-                .next_check_at
-                .map_or(next_second, |at| at.min(next_second)),
-        );
         return Ok(LeaseOne::Deferred(payment));
     }
     if !ours_for_a_check {

@@ -27,6 +27,10 @@ const CASES: &[(&str, Case)] = &[
     ("sweep", the_sweep_confirms_backs_off_and_gives_up),
     ("rate", the_rate_per_merchant_holds_across_instances),
     ("confirm-rate", confirmations_keep_to_the_rate_too),
+    (
+        "reserved",
+        an_event_reserves_its_status_call_within_the_rate,
+    ),
     ("rate-race", the_rate_holds_when_instances_confirm_at_once),
     ("no-client", without_a_client_the_deadline_still_settles),
     ("leases", instances_never_ask_about_one_payment_together),
@@ -643,6 +647,73 @@ fn confirmations_keep_to_the_rate_too(dbs: &mut Databases) {
     let later = b.confirm(&gw, Gateway::Smilepayz, "ORD2").unwrap().unwrap();
     assert_eq!(later.state, State::Paid);
     assert_eq!(asked(&gw), 3);
+}
+
+/// An event that makes its payment due leases it and takes a status call
+/// of this second in the event's own write: the confirmation in that
+/// second asks with it and writes nothing first; it is used once; an event
+/// past the rate reserves nothing; a confirmation in a later second takes
+/// a slot of its own second. The rate holds throughout.
+fn an_event_reserves_its_status_call_within_the_rate(dbs: &mut Databases) {
+    let clock = TestClock::new();
+    let url = dbs.fresh("reserved");
+    let mut options = Options::default();
+    options.rate_per_second = 1;
+    let a = ledger(&url, &clock).with_options(options);
+    let gw = Scripted::new(Gateway::Smilepayz);
+    for i in 0..3 {
+        gw.on_create(opened(&format!("T{i}")));
+        a.checkout(&gw, &Order::new(&format!("ORD{i}"), 100))
+            .unwrap();
+    }
+    let slots = |second: i64| -> i64 {
+        let rows = a
+            .store()
+            .transact(move |conn| {
+                conn.query(
+                    "SELECT COUNT(*) FROM pasarela_rate_slots WHERE second = ?1",
+                    &[second.into()],
+                )
+            })
+            .unwrap();
+        rows[0].int(0).unwrap()
+    };
+    let second = clock.now().unix_timestamp();
+    let event = a
+        .record_callback(&sp_callback("ORD0", "T0", 100, clock.now()))
+        .unwrap();
+    assert!(event.to_confirm().is_some(), "{event:?}");
+    assert_eq!(slots(second), 1, "the event took the second's one call");
+    // Past the rate: ORD1's event is stored and leased, with no call.
+    let event = a
+        .record_callback(&sp_callback("ORD1", "T1", 100, clock.now()))
+        .unwrap();
+    assert!(event.to_confirm().is_some(), "{event:?}");
+    assert_eq!(slots(second), 1);
+    let deferred = a.confirm(&gw, Gateway::Smilepayz, "ORD1").unwrap().unwrap();
+    assert_eq!(asked(&gw), 0, "no call past the rate");
+    assert!(deferred.next_check_at.is_some_and(|at| at > clock.now()));
+    // ORD0's confirmation asks with its reservation: no second slot.
+    gw.on_status(sp_status("T0", "PROCESSING", 100));
+    let pending = a.confirm(&gw, Gateway::Smilepayz, "ORD0").unwrap().unwrap();
+    assert_eq!(pending.state, State::Pending);
+    assert_eq!(asked(&gw), 1);
+    assert_eq!(slots(second), 1);
+    // Used once: asking again in this second is past the rate.
+    a.confirm(&gw, Gateway::Smilepayz, "ORD0").unwrap().unwrap();
+    assert_eq!(asked(&gw), 1, "a reservation is used once");
+    // ORD2's event reserves a call of the next second; its confirmation
+    // comes a second later and takes a slot of that second instead.
+    clock.advance(Duration::seconds(1));
+    a.record_callback(&sp_callback("ORD2", "T2", 100, clock.now()))
+        .unwrap();
+    assert_eq!(slots(second + 1), 1);
+    clock.advance(Duration::seconds(1));
+    gw.on_status(sp_status("T2", "SUCCESS", 100));
+    let paid = a.confirm(&gw, Gateway::Smilepayz, "ORD2").unwrap().unwrap();
+    assert_eq!(paid.state, State::Paid);
+    assert_eq!(asked(&gw), 2);
+    assert_eq!(slots(second + 2), 1, "a slot of the second it asked in");
 }
 
 fn instances_never_ask_about_one_payment_together(dbs: &mut Databases) {

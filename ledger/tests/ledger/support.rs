@@ -258,3 +258,33 @@ pub fn opened(trade: &str) -> pasarela_ledger::Fact {
         payment_url: Some(format!("https://pay.example/{trade}")),
     })
 }
+
+/// A SmilePayz `SUCCESS` callback for `order` (`trade`, PEN `amount`),
+/// timestamped at `now`, signed with the simulator's TEST ONLY platform
+/// key and verified as an application's own framework would.
+pub fn sp_callback(
+    order: &str,
+    trade: &str,
+    amount: u64,
+    now: OffsetDateTime,
+) -> pasarela_core::smilepayz::VerifiedCallback {
+    use pasarela_core::crypto::{Backend, PrivateKey};
+    use pasarela_core::smilepayz;
+    let platform = PrivateKey::load(pasarela_simulator::TEST_PLATFORM_PRIVATE_KEY).unwrap();
+    let ts = smilepayz::format_timestamp(now);
+    let signature =
+        smilepayz::sign_callback(&*Backend::default().signer(&platform).unwrap(), trade, &ts)
+            .unwrap();
+    let body = serde_json::json!({"orderNo": order, "tradeNo": trade, "merchantId": "20001",
+        "status": "SUCCESS", "money": {"amount": amount, "currency": "PEN"},
+        "transactionTime": "2026-12-01T07:00:00-05:00"});
+    let request = http::Request::post("/smilepayz")
+        .header("X-TIMESTAMP", ts)
+        .header("X-SIGNATURE", signature)
+        .body(body.to_string().into_bytes())
+        .unwrap();
+    let webhook = pasarela_core::webhook::SmilepayzWebhook::new(
+        Backend::default().verifier(&platform.public_key()).unwrap(),
+    );
+    webhook.verify_request_at(&request, now).unwrap().event
+}
