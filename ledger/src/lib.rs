@@ -197,8 +197,10 @@
 //!   savepoint). The reading calls ([`Ledger::payment`], [`Ledger::list`],
 //!   [`Ledger::history`], [`Ledger::outcomes`], …) use a second,
 //!   `query_only` connection on the calling thread: they see the last commit
-//!   and never wait for the writer. SQLite serves one instance (one
-//!   process): a fleet needs PostgreSQL.
+//!   and never wait for the writer; an application's own queries of the
+//!   same database do too, through [`Store::read`] (on PostgreSQL a
+//!   `READ ONLY` transaction). SQLite serves one instance (one process): a
+//!   fleet needs PostgreSQL.
 //! - **PostgreSQL** (a `postgres://` URL): a pool of connections (8 per
 //!   ledger), `READ COMMITTED` transactions with row locks and leases as
 //!   above, retried on serialization failures and deadlocks. Connections are

@@ -75,8 +75,9 @@ pub async fn handed_over(
 ) -> Result<i64, StoreError> {
     let ledger = ledger.blocking().clone();
     let order = order.to_owned();
+    // A read: it waits for no commit batch of the ledger's writer.
     tokio::task::spawn_blocking(move || {
-        ledger.store().transact(move |conn| {
+        ledger.store().read(move |conn| {
             conn.query(
                 "SELECT COUNT(*) FROM shop_handovers WHERE gateway = ?1 AND order_no = ?2",
                 &[gateway.as_str().into(), order.as_str().into()],

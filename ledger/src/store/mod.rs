@@ -327,10 +327,19 @@ impl Store {
         self.transact_job(Box::new(job))
     }
 
-    /// Runs `job`, which only reads: on SQLite on the calling thread, on a
-    /// connection of its own that never waits for the writer's batches (a
-    /// write in it is refused); on PostgreSQL as [`transact`](Self::transact).
-    pub(crate) fn read<R: Send + 'static>(
+    /// Runs `job`, which only reads, in one read transaction that sees
+    /// every commit made before it began; a write in it is refused
+    /// ([`StoreError::Database`]). On SQLite it runs on the calling thread,
+    /// on a connection of its own that never waits for the writer's
+    /// batches, one read at a time (a read from inside a job of this
+    /// store's writer is refused as [`StoreError::Reentrant`]); on
+    /// PostgreSQL, on a pooled connection in a `READ ONLY` transaction. It blocks the calling thread: from
+    /// async code, call it on a blocking thread (`spawn_blocking`).
+    ///
+    /// For an application's own queries of its tables in the ledger's
+    /// database (a shop's hand-overs, a report), so that they wait for no
+    /// commit batch.
+    pub fn read<R: Send + 'static>(
         &self,
         job: impl FnMut(&mut dyn Conn) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
@@ -338,7 +347,7 @@ impl Store {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(db) => db.read(Box::new(job)),
             #[cfg(feature = "postgres")]
-            Backend::Postgres(db) => db.transact(Box::new(job)),
+            Backend::Postgres(db) => db.read(Box::new(job)),
         }
     }
 

@@ -26,7 +26,11 @@ const ATTEMPTS: usize = 3;
 
 struct Pooled {
     client: postgres::Client,
+    /// Prepared statements by their text as the ledger writes it, for
+    /// read-write transactions and for read-only ones (where row locks
+    /// are left out: the server refuses them there).
     statements: HashMap<String, Statement>,
+    read_statements: HashMap<String, Statement>,
 }
 
 struct Pool {
@@ -143,6 +147,7 @@ impl PgDb {
         Ok(Pooled {
             client,
             statements: HashMap::new(),
+            read_statements: HashMap::new(),
         })
     }
 
@@ -183,11 +188,21 @@ impl PgDb {
         self.returned.notify_one();
     }
 
-    pub(crate) fn transact<R: Send + 'static>(&self, mut job: Job<R>) -> Result<R, StoreError> {
+    pub(crate) fn transact<R: Send + 'static>(&self, job: Job<R>) -> Result<R, StoreError> {
+        self.run(job, false)
+    }
+
+    /// Runs `job` in a `READ ONLY` transaction: a write in it is refused
+    /// by the server.
+    pub(crate) fn read<R: Send + 'static>(&self, job: Job<R>) -> Result<R, StoreError> {
+        self.run(job, true)
+    }
+
+    fn run<R: Send + 'static>(&self, mut job: Job<R>, read_only: bool) -> Result<R, StoreError> {
         let mut last = None;
         for _ in 0..ATTEMPTS {
             let mut pooled = self.take()?;
-            let result = run_once(&mut pooled, &mut job);
+            let result = run_once(&mut pooled, &mut job, read_only);
             let healthy = !matches!(result, Err(StoreError::Unavailable(_)));
             self.give_back(pooled, healthy);
             match result {
@@ -219,12 +234,26 @@ impl Drop for PgDb {
     }
 }
 
-fn run_once<R>(pooled: &mut Pooled, job: &mut Job<R>) -> Result<R, StoreError> {
-    let Pooled { client, statements } = pooled;
-    let mut tx = client.transaction().map_err(pg_error)?;
+fn run_once<R>(pooled: &mut Pooled, job: &mut Job<R>, read_only: bool) -> Result<R, StoreError> {
+    let Pooled {
+        client,
+        statements,
+        read_statements,
+    } = pooled;
+    let statements = if read_only {
+        read_statements
+    } else {
+        statements
+    };
+    let mut tx = client
+        .build_transaction()
+        .read_only(read_only)
+        .start()
+        .map_err(pg_error)?;
     let result = job(&mut PgConn {
         tx: &mut tx,
         statements,
+        read_only,
     });
     match result {
         Ok(value) => {
@@ -245,6 +274,9 @@ const STATEMENT_CACHE: usize = 256;
 struct PgConn<'a, 'c> {
     tx: &'a mut postgres::Transaction<'c>,
     statements: &'a mut HashMap<String, Statement>,
+    /// A `READ ONLY` transaction: the ledger's row-lock markers render
+    /// as nothing.
+    read_only: bool,
 }
 
 impl PgConn<'_, '_> {
@@ -254,10 +286,12 @@ impl PgConn<'_, '_> {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }
-        let statement = self
-            .tx
-            .prepare(&Dialect::Postgres.render(sql))
-            .map_err(pg_error)?;
+        let text = if self.read_only {
+            Dialect::Postgres.render(&sql.replace("{lock}", "").replace("{skip}", ""))
+        } else {
+            Dialect::Postgres.render(sql)
+        };
+        let statement = self.tx.prepare(&text).map_err(pg_error)?;
         // The ledger's own statements are a few dozen; an application's
         // effect may build its SQL on the fly: keep the cache bounded.
         if self.statements.len() >= STATEMENT_CACHE {

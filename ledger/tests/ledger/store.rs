@@ -39,6 +39,10 @@ const CASES: &[(&str, Case)] = &[
     ("concurrent", concurrent_facts_lose_nothing),
     ("double-submit", simultaneous_first_checkouts_create_once),
     ("reading", listing_history_and_counts),
+    (
+        "own reads",
+        an_applications_read_sees_commits_and_cannot_write,
+    ),
     ("payer", payer_data_only_when_opted_in),
 ];
 
@@ -1050,6 +1054,35 @@ fn listing_history_and_counts(dbs: &mut Databases) {
     assert_eq!(history.last().unwrap().to, State::Paid);
     assert_eq!(history.last().unwrap().detail["status"], "SUCCESS");
     assert_eq!(ledger.list(None, 1, 1).unwrap().len(), 1);
+}
+
+/// An application's own query through `Store::read`: it sees what was
+/// committed, and a write in it is refused, changing nothing.
+fn an_applications_read_sees_commits_and_cannot_write(dbs: &mut Databases) {
+    let clock = TestClock::new();
+    let ledger = ledger(&dbs.fresh("own-reads"), &clock);
+    let gw = Scripted::new(Gateway::Smilepayz);
+    gw.on_create(opened("T1"));
+    ledger.checkout(&gw, &Order::new("ORD1", 100)).unwrap();
+    let state = ledger
+        .store()
+        .read(|conn| {
+            conn.query(
+                "SELECT state FROM pasarela_payments WHERE order_no = ?1",
+                &["ORD1".into()],
+            )?
+            .first()
+            .map(|row| row.text(0))
+            .transpose()
+        })
+        .unwrap();
+    assert_eq!(state.as_deref(), Some("created"));
+    let write = ledger
+        .store()
+        .read(|conn| conn.execute("DELETE FROM pasarela_payments", &[]));
+    assert!(matches!(write, Err(StoreError::Database(_))), "{write:?}");
+    let kept = ledger.payment(Gateway::Smilepayz, "ORD1").unwrap();
+    assert_eq!(kept.map(|p| p.state), Some(State::Created));
 }
 
 fn payer_data_only_when_opted_in(dbs: &mut Databases) {
