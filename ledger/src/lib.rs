@@ -203,9 +203,15 @@
 //!   fleet needs PostgreSQL.
 //! - **PostgreSQL** (a `postgres://` URL): a pool of connections (8 per
 //!   ledger), `READ COMMITTED` transactions with row locks and leases as
-//!   above, retried on serialization failures and deadlocks. Connections are
-//!   plain TCP (no TLS in this version): use a local socket or a
-//!   TLS-terminating proxy for a remote server.
+//!   above, retried on serialization failures and deadlocks. Connections
+//!   use TLS (rustls) as the URL asks, and every TLS connection is
+//!   verified: `sslmode=verify-full` or `require` insist on it, `prefer`
+//!   (the default) uses it when the server offers it, `disable` never;
+//!   `sslrootcert=PATH` names the PEM file of the CA to trust (a private
+//!   CA: AWS RDS, Cloud SQL, your own), else Mozilla's roots are. So
+//!   `postgres://app@db.internal/pay?sslmode=verify-full&sslrootcert=/etc/pasarela/db-ca.pem`.
+//!   Unlike libpq's, `require` is never unverified, and `verify-ca` is
+//!   refused.
 //! - **One schema, migrations applied by the library** ([`store::MIGRATIONS`],
 //!   `BIGINT` and `TEXT` columns only): [`Ledger::open`] applies what is
 //!   missing (instances starting together migrate once: an advisory lock on

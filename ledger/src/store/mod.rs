@@ -22,6 +22,8 @@ mod answer;
 mod migrate;
 pub(crate) mod ops;
 #[cfg(feature = "postgres")]
+mod pg_tls;
+#[cfg(feature = "postgres")]
 mod postgres;
 pub mod sql;
 #[cfg(feature = "sqlite")]

@@ -5,17 +5,20 @@
 //! where instances share work (`FOR UPDATE SKIP LOCKED`: an instance takes
 //! only rows no other holds). A serialization failure or a deadlock rolls
 //! the job back and runs it again (three times at most); a lost connection
-//! is dropped from the pool.
+//! is dropped from the pool. Connections use TLS as the URL asks, always
+//! verified ([`pg_tls`](super::pg_tls)).
 
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
+use postgres::Statement;
 use postgres::error::SqlState;
 use postgres::types::{ToSql, Type};
-use postgres::{NoTls, Statement};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
+use super::pg_tls;
 use super::sql::{Conn, Dialect, Row, Value};
 use super::{Job, StoreError, redacted};
 
@@ -41,6 +44,7 @@ struct Pool {
 /// A PostgreSQL database and its connections.
 pub(crate) struct PgDb {
     config: postgres::Config,
+    tls: MakeRustlsConnect,
     shown: String,
     pool: Mutex<Pool>,
     returned: Condvar,
@@ -95,10 +99,13 @@ impl PgDb {
     /// naming the database without its password).
     pub(crate) fn connect(url: &str) -> Result<Self, StoreError> {
         let shown = redacted(url);
-        let mut config = postgres::Config::from_str(url).map_err(|e| StoreError::Open {
+        let open = |why: String| StoreError::Open {
             at: shown.clone(),
-            why: e.to_string(),
-        })?;
+            why,
+        };
+        let asked = pg_tls::asked(url).map_err(open)?;
+        let tls = pg_tls::connector(asked.roots.as_deref()).map_err(open)?;
+        let mut config = postgres::Config::from_str(&asked.url).map_err(|e| open(e.to_string()))?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
@@ -120,6 +127,7 @@ impl PgDb {
         config.application_name("pasarela-ledger");
         let db = Self {
             config,
+            tls,
             shown,
             pool: Mutex::new(Pool {
                 idle: Vec::new(),
@@ -130,7 +138,17 @@ impl PgDb {
         let first = db.new_connection().map_err(|e| StoreError::Open {
             at: db.shown.clone(),
             why: match e {
-                StoreError::Unavailable(why) | StoreError::Database(why) => why,
+                StoreError::Unavailable(why) | StoreError::Database(why) => {
+                    if why.contains("certificate") {
+                        format!(
+                            "{why} (a server with a private CA: name the CA's certificate \
+                             with sslrootcert=PATH in the URL; a local server over loopback: \
+                             sslmode=disable)"
+                        )
+                    } else {
+                        why
+                    }
+                }
                 other => other.to_string(),
             },
         })?;
@@ -143,7 +161,7 @@ impl PgDb {
     }
 
     fn new_connection(&self) -> Result<Pooled, StoreError> {
-        let client = self.config.connect(NoTls).map_err(pg_error)?;
+        let client = self.config.connect(self.tls.clone()).map_err(pg_error)?;
         Ok(Pooled {
             client,
             statements: HashMap::new(),

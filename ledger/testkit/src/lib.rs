@@ -12,7 +12,11 @@
 //! [`PgServer::start_or_skip`] is what tests call: when the binaries are
 //! missing it skips (returns `None`) on a developer machine, and fails the
 //! test under `CI=true`, where `.ci/run` has installed them.
+//! [`PgServer::start_with_tls_or_skip`] starts one that offers TLS, with a
+//! TEST ONLY certificate authority made for it ([`PgServer::ca`]).
 #![forbid(unsafe_code)]
+
+mod tls;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -27,6 +31,8 @@ pub struct PgServer {
     dir: PathBuf,
     port: u16,
     as_postgres: bool,
+    /// The CA the server's certificate chains to, when it offers TLS.
+    ca: Option<PathBuf>,
 }
 
 /// Where Debian keeps the server binaries (the newest version first), then
@@ -87,6 +93,17 @@ fn checked(what: &str, output: std::io::Result<Output>) -> Result<Output, String
 impl PgServer {
     /// Starts a new server, or says why it cannot.
     pub fn start() -> Result<Self, String> {
+        Self::start_with(false)
+    }
+
+    /// Starts a new server that offers TLS (and still takes plain TCP),
+    /// with a certificate for `127.0.0.1` signed by a TEST ONLY CA made
+    /// for it ([`ca`](Self::ca)), or says why it cannot.
+    pub fn start_with_tls() -> Result<Self, String> {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Result<Self, String> {
         let bin = find_bin().ok_or_else(|| {
             "PostgreSQL server binaries not found (install Debian's `postgresql` package)"
                 .to_owned()
@@ -106,7 +123,33 @@ impl PgServer {
             dir,
             port: 0,
             as_postgres,
+            ca: None,
         };
+        let mut extra = String::new();
+        if tls {
+            let made = tls::make(&server.dir.join("tls"))?;
+            // The server reads its key only when it alone may: owned by
+            // the user it runs as, mode 0600.
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&made.key, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| format!("chmod {}: {e}", made.key.display()))?;
+            if as_postgres {
+                checked(
+                    "chown",
+                    Command::new("chown")
+                        .arg("postgres:postgres")
+                        .arg(&made.key)
+                        .arg(&made.cert)
+                        .output(),
+                )?;
+            }
+            extra = format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                made.cert.display(),
+                made.key.display()
+            );
+            server.ca = Some(made.ca);
+        }
         if as_postgres {
             checked(
                 "chown",
@@ -138,7 +181,7 @@ impl PgServer {
             server.port = free_port()?;
             let options = format!(
                 "-p {} -k {} -c listen_addresses=127.0.0.1 -c max_connections=200 \
-                 -c fsync=off -c full_page_writes=off",
+                 -c fsync=off -c full_page_writes=off{extra}",
                 server.port,
                 server.dir.display()
             );
@@ -166,8 +209,21 @@ impl PgServer {
     /// Under `CI=true` when the server cannot start, and anywhere when it
     /// is installed but fails to start.
     pub fn start_or_skip(test: &str) -> Option<Self> {
+        Self::start_or_skip_with(test, false)
+    }
+
+    /// [`start_with_tls`](Self::start_with_tls), skipped or failed as
+    /// [`start_or_skip`](Self::start_or_skip) says.
+    ///
+    /// # Panics
+    /// As [`start_or_skip`](Self::start_or_skip).
+    pub fn start_with_tls_or_skip(test: &str) -> Option<Self> {
+        Self::start_or_skip_with(test, true)
+    }
+
+    fn start_or_skip_with(test: &str, tls: bool) -> Option<Self> {
         let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-        match Self::start() {
+        match Self::start_with(tls) {
             Ok(server) => Some(server),
             Err(e) if !ci && find_bin().is_none() => {
                 eprintln!("{test}: skipped: {e}");
@@ -186,6 +242,12 @@ impl PgServer {
         } else {
             Command::new(path)
         }
+    }
+
+    /// The PEM file of the TEST ONLY CA its certificate chains to, when it
+    /// offers TLS (what a client's `sslrootcert` names).
+    pub fn ca(&self) -> Option<&Path> {
+        self.ca.as_deref()
     }
 
     /// The port it listens on (127.0.0.1).
