@@ -335,8 +335,9 @@ impl Store {
     /// on a connection of its own that never waits for the writer's
     /// batches, one read at a time (a read from inside a job of this
     /// store's writer is refused as [`StoreError::Reentrant`]); on
-    /// PostgreSQL, on a pooled connection in a `READ ONLY` transaction. It blocks the calling thread: from
-    /// async code, call it on a blocking thread (`spawn_blocking`).
+    /// PostgreSQL, on a pooled connection in a `READ ONLY` transaction.
+    /// It blocks the calling thread: from async code, call it on a
+    /// blocking thread (`spawn_blocking`).
     ///
     /// For an application's own queries of its tables in the ledger's
     /// database (a shop's hand-overs, a report), so that they wait for no
