@@ -125,6 +125,9 @@ impl PgServer {
             as_postgres,
             ca: None,
         };
+        // What the server's user must own: its directory, and with TLS its
+        // certificate and key.
+        let mut owned = vec![server.dir.clone()];
         let mut extra = String::new();
         if tls {
             let made = tls::make(&server.dir.join("tls"))?;
@@ -133,21 +136,12 @@ impl PgServer {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&made.key, std::fs::Permissions::from_mode(0o600))
                 .map_err(|e| format!("chmod {}: {e}", made.key.display()))?;
-            if as_postgres {
-                checked(
-                    "chown",
-                    Command::new("chown")
-                        .arg("postgres:postgres")
-                        .arg(&made.key)
-                        .arg(&made.cert)
-                        .output(),
-                )?;
-            }
             extra = format!(
                 " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
                 made.cert.display(),
                 made.key.display()
             );
+            owned.extend([made.key, made.cert]);
             server.ca = Some(made.ca);
         }
         if as_postgres {
@@ -155,7 +149,7 @@ impl PgServer {
                 "chown",
                 Command::new("chown")
                     .arg("postgres:postgres")
-                    .arg(&server.dir)
+                    .args(&owned)
                     .output(),
             )?;
         }
