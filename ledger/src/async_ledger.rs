@@ -32,6 +32,8 @@ use crate::store::{Conn, StoreError, Submitted};
 /// writer's answers, PostgreSQL's on tokio's blocking pool.
 struct Pool<'a> {
     core: &'a Arc<Core>,
+    /// Bounds PostgreSQL's blocking calls (SQLite's writer needs none).
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     blocking: &'a Arc<tokio::sync::Semaphore>,
 }
 
@@ -43,6 +45,7 @@ impl Runner for Pool<'_> {
     {
         let core = self.core.clone();
         let inner = core.clone();
+        #[cfg(feature = "postgres")]
         let blocking = self.blocking.clone();
         let submitted = core.store.submit(move |conn| job(conn, &inner));
         async move {

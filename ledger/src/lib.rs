@@ -268,6 +268,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+compile_error!("pasarela-ledger needs a database: enable the `sqlite` or the `postgres` feature");
+
 #[cfg(feature = "tokio")]
 mod async_ledger;
 mod error;

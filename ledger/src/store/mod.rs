@@ -18,6 +18,7 @@
 
 use std::fmt;
 
+#[cfg(feature = "sqlite")]
 mod answer;
 mod migrate;
 pub(crate) mod ops;
@@ -105,9 +106,11 @@ pub(crate) type Job<R> = Box<dyn FnMut(&mut dyn Conn) -> Result<R, StoreError> +
 
 /// How many blocking database calls an async ledger makes at once: the
 /// PostgreSQL pool's size.
+#[cfg(any(feature = "tokio", feature = "postgres"))]
 pub(crate) const BLOCKING_CALLS: usize = 8;
 
 /// A job handed to the database ([`Store::submit`]).
+#[cfg(feature = "tokio")]
 pub(crate) enum Submitted<R> {
     /// Queued to the SQLite writer: await the answer.
     #[cfg(feature = "sqlite")]
@@ -306,6 +309,7 @@ impl Store {
     /// Hands `job` to the database without blocking: SQLite's writer
     /// answers through a future; PostgreSQL's client blocks, so the job
     /// comes back for the caller to run on a blocking thread.
+    #[cfg(feature = "tokio")]
     pub(crate) fn submit<R: Send + 'static>(
         &self,
         job: impl FnMut(&mut dyn Conn) -> Result<R, StoreError> + Send + 'static,
