@@ -195,8 +195,9 @@
 //!   together (group commit: one `fsync` for many payments); a job that
 //!   fails is rolled back alone (the batch runs again, each job in its own
 //!   savepoint). The reading calls ([`Ledger::payment`], [`Ledger::list`],
-//!   [`Ledger::history`], [`Ledger::outcomes`], …) use a second,
-//!   `query_only` connection on the calling thread: they see the last commit
+//!   [`Ledger::history`], [`Ledger::outcomes`], …) use `query_only`
+//!   connections of their own (up to four, for reads on as many threads at
+//!   once) on the calling thread: they see the last commit
 //!   and never wait for the writer; an application's own queries of the
 //!   same database do too, through [`Store::read`] (on PostgreSQL a
 //!   `READ ONLY` transaction). SQLite serves one instance (one process): a

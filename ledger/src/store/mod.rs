@@ -8,8 +8,9 @@
 //!   commits the transactions queued meanwhile together (group commit: one
 //!   `fsync` for many); when one fails, the batch runs again with each job
 //!   in its own savepoint, so one failing job rolls back alone. Reads that
-//!   change nothing run on the caller's thread, on a second, `query_only`
-//!   connection that never waits for the writer.
+//!   change nothing run on the caller's thread, on `query_only`
+//!   connections of their own (module `sqlite_readers`) that never wait
+//!   for the writer nor, up to four at once, for one another.
 //! - **PostgreSQL** (module `postgres`): a pool of connections; each job is one
 //!   `READ COMMITTED` transaction whose rows are locked (`FOR UPDATE`) or
 //!   leased (`FOR UPDATE SKIP LOCKED`), retried on a serialization failure
@@ -29,6 +30,8 @@ mod postgres;
 pub mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+#[cfg(feature = "sqlite")]
+mod sqlite_readers;
 
 pub use migrate::{MIGRATIONS, Migration};
 pub use sql::{Conn, Dialect, Row, Value};
@@ -337,7 +340,7 @@ impl Store {
     /// every commit made before it began; a write in it is refused
     /// ([`StoreError::Database`]). On SQLite it runs on the calling thread,
     /// on a connection of its own that never waits for the writer's
-    /// batches, one read at a time (a read from inside a job of this
+    /// batches, up to four reads at once (a read from inside a job of this
     /// store's writer is refused as [`StoreError::Reentrant`]); on
     /// PostgreSQL, on a pooled connection in a `READ ONLY` transaction.
     /// It blocks the calling thread: from async code, call it on a

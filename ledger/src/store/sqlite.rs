@@ -40,6 +40,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::answer::{self, Answer};
 use super::sql::{Conn, Dialect, Row, Value};
+use super::sqlite_readers::Readers;
 use super::{Job, StoreError};
 
 /// The most jobs committed together.
@@ -59,10 +60,11 @@ struct Queued {
 /// The SQLite database: its writer thread, and a connection for reads.
 pub(crate) struct SqliteDb {
     path: PathBuf,
-    /// Reads (a payment, a listing, a history): their own connection,
+    /// Reads (a payment, a listing, a history): connections of their own,
     /// `query_only`, so that they never wait for the writer's batches
-    /// (write-ahead logging lets them read the last commit meanwhile).
-    reader: Mutex<Connection>,
+    /// (write-ahead logging lets them read the last commit meanwhile) nor
+    /// for one another.
+    readers: Readers,
     queue: Mutex<Option<mpsc::Sender<Queued>>>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// The writer thread's id: a job it runs (an application's effect)
@@ -131,16 +133,7 @@ impl SqliteDb {
         // 16 by default, fewer than the ledger's: each would be compiled
         // again at nearly every use).
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        let reader = Connection::open_with_flags(
-            &path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .and_then(|reader| {
-            reader.execute_batch("PRAGMA busy_timeout=10000; PRAGMA query_only=ON;")?;
-            Ok(reader)
-        })
-        .map_err(|e| open_error(&path, e))?;
-        reader.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        let readers = Readers::open(&path, STATEMENT_CACHE).map_err(|e| open_error(&path, e))?;
         let (tx, rx) = mpsc::channel::<Queued>();
         let thread = std::thread::Builder::new()
             .name("pasarela-ledger-sqlite".into())
@@ -148,7 +141,7 @@ impl SqliteDb {
             .map_err(|e| open_error(&path, format!("cannot start the writer thread: {e}")))?;
         Ok(Self {
             path,
-            reader: Mutex::new(reader),
+            readers,
             queue: Mutex::new(Some(tx)),
             writer: thread.thread().id(),
             thread: Mutex::new(Some(thread)),
@@ -164,9 +157,9 @@ impl SqliteDb {
     }
 
     /// Runs `job`, which only reads, on the calling thread in one read
-    /// transaction of the reading connection: it sees the last commit, and
-    /// waits for no batch of the writer's. A write in it is refused
-    /// (`query_only`).
+    /// transaction of a reading connection: it sees the last commit, and
+    /// waits for no batch of the writer's nor for other reads. A write in
+    /// it is refused (`query_only`).
     pub(crate) fn read<R>(&self, mut job: Job<R>) -> Result<R, StoreError> {
         if std::thread::current().id() == self.writer {
             // From inside a transaction (an effect calling the ledger): it
@@ -174,13 +167,14 @@ impl SqliteDb {
             // write, as the documentation says.
             return Err(StoreError::Reentrant);
         }
-        let reader = self.reader.lock().unwrap_or_else(PoisonError::into_inner);
-        control(&reader, "BEGIN")?;
-        let result = job(&mut SqliteConn { conn: &reader });
-        // Nothing to keep either way: the read transaction only ends.
-        let ended = control(&reader, "ROLLBACK");
-        let value = result?;
-        ended.map(|()| value)
+        self.readers.with(|reader| {
+            control(reader, "BEGIN")?;
+            let result = job(&mut SqliteConn { conn: reader });
+            // Nothing to keep either way: the read transaction only ends.
+            let ended = control(reader, "ROLLBACK");
+            let value = result?;
+            ended.map(|()| value)
+        })
     }
 
     /// Queues `job` for the writer; the answer can be waited for or

@@ -1,0 +1,189 @@
+//! SQLite's reading connections: a few, `query_only`, beside the writer's.
+//!
+//! Write-ahead logging lets every reader see the last commit while the
+//! writer works, and readers never block one another: reads on different
+//! threads run side by side, each on a connection of its own, up to
+//! [`READERS`] at once (more wait for one to come back).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex, PoisonError};
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::StoreError;
+
+/// Reading connections open at most, per database.
+pub(crate) const READERS: usize = 4;
+
+/// The reading connections of one database file.
+pub(crate) struct Readers {
+    path: PathBuf,
+    cache: usize,
+    pool: Mutex<Pool>,
+    returned: Condvar,
+}
+
+struct Pool {
+    idle: Vec<Connection>,
+    open: usize,
+}
+
+/// One reading connection: `query_only`, waiting up to ten seconds for a
+/// lock (a checkpoint), with `cache` statements kept prepared.
+fn open_reader(path: &Path, cache: usize) -> rusqlite::Result<Connection> {
+    let reader = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    reader.execute_batch("PRAGMA busy_timeout=10000; PRAGMA query_only=ON;")?;
+    reader.set_prepared_statement_cache_capacity(cache);
+    Ok(reader)
+}
+
+impl Readers {
+    /// Opens the first reading connection now (so a file that cannot be
+    /// read fails at open); the others when reads need them.
+    pub(crate) fn open(path: &Path, cache: usize) -> rusqlite::Result<Self> {
+        let first = open_reader(path, cache)?;
+        Ok(Self {
+            path: path.to_owned(),
+            cache,
+            pool: Mutex::new(Pool {
+                idle: vec![first],
+                open: 1,
+            }),
+            returned: Condvar::new(),
+        })
+    }
+
+    /// Runs `f` on a reading connection of its own.
+    pub(crate) fn with<R>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let conn = self.take()?;
+        let result = f(&conn);
+        self.give_back(conn);
+        result
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pool> {
+        self.pool.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn take(&self) -> Result<Connection, StoreError> {
+        let mut pool = self.lock();
+        loop {
+            if let Some(conn) = pool.idle.pop() {
+                return Ok(conn);
+            }
+            if pool.open < READERS {
+                pool.open += 1;
+                drop(pool);
+                return open_reader(&self.path, self.cache).map_err(|e| {
+                    self.lock().open -= 1;
+                    self.returned.notify_one();
+                    StoreError::Unavailable(format!(
+                        "cannot open a reading connection to {}: {e}",
+                        self.path.display()
+                    ))
+                });
+            }
+            pool = self
+                .returned
+                .wait(pool)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    fn give_back(&self, conn: Connection) {
+        self.lock().idle.push(conn);
+        self.returned.notify_one();
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, mpsc};
+    use std::time::Duration;
+
+    fn file(name: &str) -> PathBuf {
+        let path = std::env::temp_dir().join(format!(
+            "pasarela-readers-{name}-{}-{}.db",
+            std::process::id(),
+            time::OffsetDateTime::now_utc().unix_timestamp_nanos()
+        ));
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE t (n INTEGER);")
+            .unwrap();
+        path
+    }
+
+    fn remove(path: &Path) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+
+    #[test]
+    fn reads_run_side_by_side_up_to_the_bound() {
+        let path = file("side-by-side");
+        let readers = Arc::new(Readers::open(&path, 16).unwrap());
+        // READERS reads hold their connections until told; one more read
+        // meanwhile waits for one of them, then runs. (A minute is only a
+        // guard against a hang.)
+        let (held, held_rx) = mpsc::channel();
+        let mut releases = Vec::new();
+        let mut holders = Vec::new();
+        for _ in 0..READERS {
+            let (release, release_rx) = mpsc::channel::<()>();
+            releases.push(release);
+            let (readers, held) = (readers.clone(), held.clone());
+            holders.push(std::thread::spawn(move || {
+                readers.with(|conn| {
+                    let n: i64 = conn
+                        .query_row("SELECT COUNT(*) FROM t", [], |row| row.get(0))
+                        .unwrap();
+                    held.send(()).unwrap();
+                    release_rx.recv().unwrap();
+                    Ok(n)
+                })
+            }));
+        }
+        for _ in 0..READERS {
+            held_rx
+                .recv_timeout(Duration::from_secs(60))
+                .expect("every read had a connection of its own at once");
+        }
+        assert_eq!(readers.lock().open, READERS);
+        assert!(readers.lock().idle.is_empty());
+        let (answer, answered) = mpsc::channel();
+        let waiting = readers.clone();
+        std::thread::spawn(move || {
+            let _ = answer.send(waiting.with(|_| Ok(())));
+        });
+        releases.pop().unwrap().send(()).unwrap();
+        answered
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the extra read ran once a connection came back")
+            .unwrap();
+        for release in releases {
+            release.send(()).unwrap();
+        }
+        for holder in holders {
+            assert_eq!(holder.join().unwrap().unwrap(), 0);
+        }
+        assert_eq!(readers.lock().open, READERS);
+        assert_eq!(readers.lock().idle.len(), READERS);
+        drop(readers);
+        remove(&path);
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_fails_at_open() {
+        let missing = std::env::temp_dir().join("pasarela-readers-no-such-dir/x.db");
+        assert!(Readers::open(&missing, 16).is_err());
+    }
+}
