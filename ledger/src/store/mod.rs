@@ -25,6 +25,7 @@ mod migrate;
 pub(crate) mod ops;
 #[cfg(feature = "postgres")]
 mod pg_tls;
+mod pool;
 #[cfg(feature = "postgres")]
 mod postgres;
 pub mod sql;

@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 use postgres::Statement;
@@ -19,6 +18,7 @@ use postgres::types::{ToSql, Type};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::pg_tls;
+use super::pool::Pool;
 use super::sql::{Conn, Dialect, Row, Value};
 use super::{Job, StoreError, redacted};
 
@@ -36,18 +36,12 @@ struct Pooled {
     read_statements: HashMap<String, Statement>,
 }
 
-struct Pool {
-    idle: Vec<Pooled>,
-    open: usize,
-}
-
 /// A PostgreSQL database and its connections.
 pub(crate) struct PgDb {
     config: postgres::Config,
     tls: MakeRustlsConnect,
     shown: String,
-    pool: Mutex<Pool>,
-    returned: Condvar,
+    pool: Pool<Pooled>,
 }
 
 /// The error and its causes, in one line (the driver's top message alone,
@@ -94,6 +88,16 @@ fn pg_error(e: postgres::Error) -> StoreError {
     }
 }
 
+/// One new connection, with its statement caches empty.
+fn connect_one(config: &postgres::Config, tls: &MakeRustlsConnect) -> Result<Pooled, StoreError> {
+    let client = config.connect(tls.clone()).map_err(pg_error)?;
+    Ok(Pooled {
+        client,
+        statements: HashMap::new(),
+        read_statements: HashMap::new(),
+    })
+}
+
 impl PgDb {
     /// Checks the URL and opens one connection (so a wrong URL fails now,
     /// naming the database without its password).
@@ -125,18 +129,8 @@ impl PgDb {
             config.options("-c statement_timeout=60000");
         }
         config.application_name("pasarela-ledger");
-        let db = Self {
-            config,
-            tls,
-            shown,
-            pool: Mutex::new(Pool {
-                idle: Vec::new(),
-                open: 0,
-            }),
-            returned: Condvar::new(),
-        };
-        let first = db.new_connection().map_err(|e| StoreError::Open {
-            at: db.shown.clone(),
+        let first = connect_one(&config, &tls).map_err(|e| StoreError::Open {
+            at: shown.clone(),
             why: match e {
                 StoreError::Unavailable(why) | StoreError::Database(why) => {
                     if why.contains("certificate") {
@@ -152,58 +146,16 @@ impl PgDb {
                 other => other.to_string(),
             },
         })?;
-        db.give_back(first, true);
-        Ok(db)
+        Ok(Self {
+            config,
+            tls,
+            shown,
+            pool: Pool::new(POOL, first),
+        })
     }
 
     pub(crate) fn describe(&self) -> String {
         self.shown.clone()
-    }
-
-    fn new_connection(&self) -> Result<Pooled, StoreError> {
-        let client = self.config.connect(self.tls.clone()).map_err(pg_error)?;
-        Ok(Pooled {
-            client,
-            statements: HashMap::new(),
-            read_statements: HashMap::new(),
-        })
-    }
-
-    fn take(&self) -> Result<Pooled, StoreError> {
-        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
-        loop {
-            if let Some(conn) = pool.idle.pop() {
-                return Ok(conn);
-            }
-            if pool.open < POOL {
-                pool.open += 1;
-                drop(pool);
-                return self.new_connection().inspect_err(|_| {
-                    self.pool
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .open -= 1;
-                });
-            }
-            pool = self
-                .returned
-                .wait(pool)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-    }
-
-    fn give_back(&self, conn: Pooled, healthy: bool) {
-        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
-        if healthy && !conn.client.is_closed() {
-            if pool.open == 0 {
-                pool.open = 1;
-            }
-            pool.idle.push(conn);
-        } else {
-            pool.open = pool.open.saturating_sub(1);
-        }
-        drop(pool);
-        self.returned.notify_one();
     }
 
     pub(crate) fn transact<R: Send + 'static>(&self, job: Job<R>) -> Result<R, StoreError> {
@@ -219,10 +171,13 @@ impl PgDb {
     fn run<R: Send + 'static>(&self, mut job: Job<R>, read_only: bool) -> Result<R, StoreError> {
         let mut last = None;
         for _ in 0..ATTEMPTS {
-            let mut pooled = self.take()?;
+            let mut pooled = self.pool.take(|| connect_one(&self.config, &self.tls))?;
             let result = run_once(&mut pooled, &mut job, read_only);
-            let healthy = !matches!(result, Err(StoreError::Unavailable(_)));
-            self.give_back(pooled, healthy);
+            // A lost connection is dropped (a new one is opened when
+            // needed).
+            let healthy =
+                !matches!(result, Err(StoreError::Unavailable(_))) && !pooled.client.is_closed();
+            self.pool.give_back(pooled, healthy);
             match result {
                 Err(StoreError::Conflict(why)) => last = Some(why),
                 other => return other,
@@ -238,8 +193,7 @@ impl Drop for PgDb {
     /// on a thread that drives a tokio runtime — where an application's
     /// last `AsyncLedger` may well be dropped.
     fn drop(&mut self) {
-        let pool = self.pool.get_mut().unwrap_or_else(PoisonError::into_inner);
-        let idle = std::mem::take(&mut pool.idle);
+        let idle = self.pool.drain_idle();
         if idle.is_empty() {
             return;
         }

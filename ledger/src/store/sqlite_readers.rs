@@ -6,11 +6,11 @@
 //! [`READERS`] at once (more wait for one to come back).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Condvar, Mutex, PoisonError};
 
 use rusqlite::{Connection, OpenFlags};
 
 use super::StoreError;
+use super::pool::Pool;
 
 /// Reading connections open at most, per database.
 pub(crate) const READERS: usize = 4;
@@ -19,13 +19,7 @@ pub(crate) const READERS: usize = 4;
 pub(crate) struct Readers {
     path: PathBuf,
     cache: usize,
-    pool: Mutex<Pool>,
-    returned: Condvar,
-}
-
-struct Pool {
-    idle: Vec<Connection>,
-    open: usize,
+    pool: Pool<Connection>,
 }
 
 /// One reading connection: `query_only`, waiting up to ten seconds for a
@@ -48,11 +42,7 @@ impl Readers {
         Ok(Self {
             path: path.to_owned(),
             cache,
-            pool: Mutex::new(Pool {
-                idle: vec![first],
-                open: 1,
-            }),
-            returned: Condvar::new(),
+            pool: Pool::new(READERS, first),
         })
     }
 
@@ -61,44 +51,18 @@ impl Readers {
         &self,
         f: impl FnOnce(&Connection) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        let conn = self.take()?;
+        let conn = self.pool.take(|| {
+            open_reader(&self.path, self.cache).map_err(|e| {
+                StoreError::Unavailable(format!(
+                    "cannot open a reading connection to {}: {e}",
+                    self.path.display()
+                ))
+            })
+        })?;
         let result = f(&conn);
-        self.give_back(conn);
+        // A connection survives its statements' errors.
+        self.pool.give_back(conn, true);
         result
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Pool> {
-        self.pool.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn take(&self) -> Result<Connection, StoreError> {
-        let mut pool = self.lock();
-        loop {
-            if let Some(conn) = pool.idle.pop() {
-                return Ok(conn);
-            }
-            if pool.open < READERS {
-                pool.open += 1;
-                drop(pool);
-                return open_reader(&self.path, self.cache).map_err(|e| {
-                    self.lock().open -= 1;
-                    self.returned.notify_one();
-                    StoreError::Unavailable(format!(
-                        "cannot open a reading connection to {}: {e}",
-                        self.path.display()
-                    ))
-                });
-            }
-            pool = self
-                .returned
-                .wait(pool)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-    }
-
-    fn give_back(&self, conn: Connection) {
-        self.lock().idle.push(conn);
-        self.returned.notify_one();
     }
 }
 
@@ -157,8 +121,8 @@ mod tests {
                 .recv_timeout(Duration::from_secs(60))
                 .expect("every read had a connection of its own at once");
         }
-        assert_eq!(readers.lock().open, READERS);
-        assert!(readers.lock().idle.is_empty());
+        assert_eq!(readers.pool.open(), READERS);
+        assert_eq!(readers.pool.idle(), 0);
         let (answer, answered) = mpsc::channel();
         let waiting = readers.clone();
         std::thread::spawn(move || {
@@ -175,8 +139,8 @@ mod tests {
         for holder in holders {
             assert_eq!(holder.join().unwrap().unwrap(), 0);
         }
-        assert_eq!(readers.lock().open, READERS);
-        assert_eq!(readers.lock().idle.len(), READERS);
+        assert_eq!(readers.pool.open(), READERS);
+        assert_eq!(readers.pool.idle(), READERS);
         drop(readers);
         remove(&path);
     }
