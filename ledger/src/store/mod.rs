@@ -28,6 +28,8 @@ mod pg_tls;
 mod pool;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(all(test, feature = "sqlite"))]
+pub(crate) mod scratch;
 pub mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;

@@ -1146,18 +1146,14 @@ mod tests {
     /// A new SQLite store in a file of its own, removed on drop.
     struct Scratch {
         store: crate::store::Store,
-        path: std::path::PathBuf,
+        _file: crate::store::scratch::ScratchFile,
     }
 
     impl Scratch {
         fn new(name: &str) -> Self {
-            let path = std::env::temp_dir().join(format!(
-                "pasarela-ledger-{name}-{}-{}.db",
-                std::process::id(),
-                time::OffsetDateTime::now_utc().unix_timestamp_nanos()
-            ));
-            let store = crate::store::Store::open(&path.display().to_string()).unwrap();
-            Self { store, path }
+            let file = crate::store::scratch::ScratchFile::new(name);
+            let store = crate::store::Store::open(&file.db()).unwrap();
+            Self { store, _file: file }
         }
 
         fn take(&self, bucket: &str, second: i64, limit: u32, seed: String) -> bool {
@@ -1178,14 +1174,6 @@ mod tests {
                         .int(0)
                 })
                 .unwrap()
-        }
-    }
-
-    impl Drop for Scratch {
-        fn drop(&mut self) {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
-            }
         }
     }
 

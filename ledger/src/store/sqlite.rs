@@ -553,12 +553,8 @@ mod tests {
 
     #[test]
     fn a_read_sees_the_last_commit_waits_for_no_batch_and_cannot_write() {
-        let path = std::env::temp_dir().join(format!(
-            "pasarela-ledger-reader-{}-{}.db",
-            std::process::id(),
-            time::OffsetDateTime::now_utc().unix_timestamp_nanos()
-        ));
-        let db = Arc::new(SqliteDb::open(&path.display().to_string(), true).unwrap());
+        let file = crate::store::scratch::ScratchFile::new("reader");
+        let db = Arc::new(SqliteDb::open(&file.db(), true).unwrap());
         db.transact(Box::new(|conn| {
             conn.execute_batch("CREATE TABLE t (n INTEGER NOT NULL); INSERT INTO t VALUES (1)")
         }))
@@ -600,11 +596,7 @@ mod tests {
             .unwrap_err();
         assert!(write.to_string().contains("readonly"), "{write}");
         assert_eq!(db.transact(Box::new(count)).unwrap(), 2);
-
         drop(db);
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
     }
 
     #[test]

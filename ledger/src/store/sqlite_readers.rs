@@ -70,31 +70,23 @@ impl Readers {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::store::scratch::ScratchFile;
     use std::sync::{Arc, mpsc};
     use std::time::Duration;
 
-    fn file(name: &str) -> PathBuf {
-        let path = std::env::temp_dir().join(format!(
-            "pasarela-readers-{name}-{}-{}.db",
-            std::process::id(),
-            time::OffsetDateTime::now_utc().unix_timestamp_nanos()
-        ));
-        let conn = Connection::open(&path).unwrap();
+    /// A WAL database with one empty table, removed on drop.
+    fn file(name: &str) -> ScratchFile {
+        let file = ScratchFile::new(name);
+        let conn = Connection::open(file.path()).unwrap();
         conn.execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE t (n INTEGER);")
             .unwrap();
-        path
-    }
-
-    fn remove(path: &Path) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        file
     }
 
     #[test]
     fn reads_run_side_by_side_up_to_the_bound() {
-        let path = file("side-by-side");
-        let readers = Arc::new(Readers::open(&path, 16).unwrap());
+        let file = file("side-by-side");
+        let readers = Arc::new(Readers::open(file.path(), 16).unwrap());
         // READERS reads hold their connections until told; one more read
         // meanwhile waits for one of them, then runs. (A minute is only a
         // guard against a hang.)
@@ -142,7 +134,6 @@ mod tests {
         assert_eq!(readers.pool.open(), READERS);
         assert_eq!(readers.pool.idle(), READERS);
         drop(readers);
-        remove(&path);
     }
 
     #[test]

@@ -517,11 +517,7 @@ fn the_rate_per_merchant_holds_across_instances(dbs: &mut Databases) {
     let a = ledger(&url, &clock).with_options(options.clone());
     let b = ledger(&url, &clock).with_options(options);
     let gw = Scripted::new(Gateway::Smilepayz);
-    for i in 0..8 {
-        gw.on_create(opened(&format!("T{i}")));
-        a.checkout(&gw, &Order::new(&format!("ORD{i}"), 100))
-            .unwrap();
-    }
+    check_out_orders(&a, &gw, 8);
     clock.advance(a.policy().first_check_after);
     let gateways = Gateways::new().with(gw.clone());
     let first = a.sweep(&gateways).unwrap();
@@ -542,12 +538,7 @@ fn the_rate_holds_when_instances_confirm_at_once(dbs: &mut Databases) {
     let url = dbs.fresh("rate-race");
     let gw = Scripted::new(Gateway::Smilepayz);
     let setup = ledger(&url, &clock);
-    for i in 0..INSTANCES {
-        gw.on_create(opened(&format!("T{i}")));
-        setup
-            .checkout(&gw, &Order::new(&format!("ORD{i}"), 100))
-            .unwrap();
-    }
+    check_out_orders(&setup, &gw, INSTANCES);
     clock.advance(setup.policy().first_check_after);
     let mut options = Options::default();
     options.rate_per_second = 4;
@@ -621,11 +612,7 @@ fn confirmations_keep_to_the_rate_too(dbs: &mut Databases) {
     let a = ledger(&url, &clock).with_options(options.clone());
     let b = ledger(&url, &clock).with_options(options);
     let gw = Scripted::new(Gateway::Smilepayz);
-    for i in 0..3 {
-        gw.on_create(opened(&format!("T{i}")));
-        a.checkout(&gw, &Order::new(&format!("ORD{i}"), 100))
-            .unwrap();
-    }
+    check_out_orders(&a, &gw, 3);
     gw.on_status(sp_status("T0", "SUCCESS", 100));
     let paid = a.confirm(&gw, Gateway::Smilepayz, "ORD0").unwrap().unwrap();
     assert_eq!(paid.state, State::Paid);
@@ -665,11 +652,7 @@ fn an_event_reserves_its_status_call_within_the_rate(dbs: &mut Databases) {
     options.rate_per_second = 1;
     let a = ledger(&url, &clock).with_options(options);
     let gw = Scripted::new(Gateway::Smilepayz);
-    for i in 0..3 {
-        gw.on_create(opened(&format!("T{i}")));
-        a.checkout(&gw, &Order::new(&format!("ORD{i}"), 100))
-            .unwrap();
-    }
+    check_out_orders(&a, &gw, 3);
     let slots = |second: i64| -> i64 {
         let rows = a
             .store()

@@ -288,3 +288,14 @@ pub fn sp_callback(
     );
     webhook.verify_request_at(&request, now).unwrap().event
 }
+
+/// Checks out `ORD0`..`ORD{n-1}` (PEN 1.00 each) through `gw`, each
+/// created open as `T0`..: payments waiting for their first look.
+pub fn check_out_orders(ledger: &Ledger, gw: &Scripted, n: usize) {
+    for i in 0..n {
+        gw.on_create(opened(&format!("T{i}")));
+        ledger
+            .checkout(gw, &Order::new(&format!("ORD{i}"), 100))
+            .unwrap();
+    }
+}
