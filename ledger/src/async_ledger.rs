@@ -21,6 +21,7 @@ use tokio::task::JoinHandle;
 
 use crate::error::LedgerError;
 use crate::events::{Received, monnet_event, smilepayz_event};
+use crate::flavour::Async;
 use crate::flows::{self, Checkout, Core, EventOutcome, Gateways, Runner, SweepReport};
 use crate::gateway::PaymentGateway;
 use crate::ledger::Ledger;
@@ -74,9 +75,9 @@ impl Runner for Pool<'_> {
 }
 
 /// The ledger for tokio applications: the same flows as [`Ledger`], never
-/// blocking an executor thread on the database. Use it with the async
-/// clients (`AsyncSmilepayzClient`, `AsyncMonnetClient`), never the
-/// blocking ones (see [`PaymentGateway`](crate::PaymentGateway)).
+/// blocking an executor thread on the database. It takes the async
+/// clients (`AsyncSmilepayzClient`, `AsyncMonnetClient`: flavour
+/// [`Async`]), never the blocking ones (see [`crate::flavour`]).
 ///
 /// Cheap to clone. Methods must be called from within a tokio runtime.
 #[derive(Clone, Debug)]
@@ -122,7 +123,7 @@ impl AsyncLedger {
     }
 
     /// As [`Ledger::checkout`].
-    pub async fn checkout<G: PaymentGateway>(
+    pub async fn checkout<G: PaymentGateway<Flavour = Async>>(
         &self,
         client: &G,
         request: &G::Request,
@@ -177,7 +178,7 @@ impl AsyncLedger {
     }
 
     /// As [`Ledger::confirm`].
-    pub async fn confirm<G: PaymentGateway>(
+    pub async fn confirm<G: PaymentGateway<Flavour = Async>>(
         &self,
         client: &G,
         gateway: Gateway,
@@ -187,7 +188,7 @@ impl AsyncLedger {
     }
 
     /// As [`Ledger::sweep`]: one pass.
-    pub async fn sweep(&self, gateways: &Gateways) -> Result<SweepReport, StoreError> {
+    pub async fn sweep(&self, gateways: &Gateways<Async>) -> Result<SweepReport, StoreError> {
         flows::sweep(&self.run(), gateways).await
     }
 
@@ -230,7 +231,7 @@ impl AsyncLedger {
     /// when the merchants' rates deferred some, after `every`), until
     /// [`SweeperHandle::shutdown`]. A failing pass (the database down) is
     /// kept in [`SweeperHandle::last`] and tried again at the next tick.
-    pub fn spawn_sweeper(&self, gateways: Gateways, every: Duration) -> SweeperHandle {
+    pub fn spawn_sweeper(&self, gateways: Gateways<Async>, every: Duration) -> SweeperHandle {
         let (stop, mut stopped) = watch::channel(false);
         let (report, last) = watch::channel(None);
         let ledger = self.clone();

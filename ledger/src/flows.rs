@@ -12,12 +12,14 @@
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use pasarela_core::client::Clock;
 use time::{Duration, OffsetDateTime};
 
 use crate::error::LedgerError;
+use crate::flavour::Flavour;
 use crate::gateway::{PaymentGateway, StatusPort};
 use crate::machine::{Fact, Policy, Step};
 use crate::options::Options;
@@ -417,21 +419,47 @@ pub struct SweepReport {
     pub deferred: usize,
 }
 
-/// The clients a sweep asks, one per gateway. Cheap to clone.
-#[derive(Clone, Default)]
-pub struct Gateways {
+/// The clients a sweep asks, one per gateway, all of one [`Flavour`]:
+/// `Gateways<Blocking>` for [`Ledger::sweep`](crate::Ledger::sweep),
+/// `Gateways<Async>` for [`AsyncLedger`](crate::AsyncLedger)'s sweeps and
+/// sweeper task ([`crate::flavour`]); `Gateways::new().with(client)` takes
+/// it from the client. Cheap to clone.
+pub struct Gateways<F: Flavour> {
     ports: Vec<Arc<dyn StatusPort>>,
+    flavour: PhantomData<fn() -> F>,
 }
 
-impl std::fmt::Debug for Gateways {
+impl<F: Flavour> Clone for Gateways<F> {
+    fn clone(&self) -> Self {
+        Self {
+            ports: self.ports.clone(),
+            flavour: PhantomData,
+        }
+    }
+}
+
+impl<F: Flavour> Default for Gateways<F> {
+    fn default() -> Self {
+        Self {
+            ports: Vec::new(),
+            flavour: PhantomData,
+        }
+    }
+}
+
+impl<F: Flavour> std::fmt::Debug for Gateways<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list()
-            .entries(self.ports.iter().map(|p| p.gateway()))
+        f.debug_struct("Gateways")
+            .field("flavour", &F::NAME)
+            .field(
+                "gateways",
+                &self.ports.iter().map(|p| p.gateway()).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
 
-impl Gateways {
+impl<F: Flavour> Gateways<F> {
     /// No clients yet.
     pub fn new() -> Self {
         Self::default()
@@ -440,7 +468,7 @@ impl Gateways {
     /// Asks `client` (a clone of yours: the clients are cheap to clone)
     /// about its gateway's payments, instead of any client given before
     /// for that gateway.
-    pub fn with<G: PaymentGateway + 'static>(mut self, client: G) -> Self {
+    pub fn with<G: PaymentGateway<Flavour = F> + 'static>(mut self, client: G) -> Self {
         let gateway = PaymentGateway::gateway(&client);
         self.ports.retain(|p| p.gateway() != gateway);
         self.ports.push(Arc::new(client));
@@ -459,9 +487,9 @@ impl Gateways {
 /// ask about one payment at the same time), settles what time settles,
 /// asks the gateway about the rest within each merchant's rate, records
 /// every answer.
-pub(crate) async fn sweep<R: Runner>(
+pub(crate) async fn sweep<R: Runner, F: Flavour>(
     run: &R,
-    gateways: &Gateways,
+    gateways: &Gateways<F>,
 ) -> Result<SweepReport, StoreError> {
     let now = run.core().now();
     let batch = i64::from(run.core().options.sweep_batch);

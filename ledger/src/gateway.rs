@@ -17,6 +17,7 @@ use pasarela_core::smilepayz::{PayInOutcome, PayInRequest, check_merchant};
 use pasarela_core::transport::{AsyncTransport, BlockingTransport};
 use time::{Duration, OffsetDateTime};
 
+use crate::flavour::{Async, Blocking, Flavour};
 use crate::machine::{CreateAnswer, Fact, StatusAnswer};
 use crate::payer::PayerData;
 use crate::payment::{Gateway, NewPayment, Payment};
@@ -29,21 +30,21 @@ pub struct NotRecordable(pub String);
 /// A gateway client as the ledger uses it.
 ///
 /// Implemented for `pasarela-core`'s clients: [`SmilepayzClient`] and
-/// [`MonnetClient`] (blocking: their futures are ready at once, for
-/// [`Ledger`](crate::Ledger)) and [`AsyncSmilepayzClient`] and
-/// [`AsyncMonnetClient`] (for [`AsyncLedger`](crate::AsyncLedger)).
-///
-/// **Pair them that way.** The types do not stop a mix, and both mixes are
-/// wrong: a blocking client under [`AsyncLedger`](crate::AsyncLedger)
-/// (or in its sweeper's [`Gateways`](crate::Gateways)) makes its HTTP call
-/// on a tokio worker thread, stalling every task on it for up to the
-/// gateway timeout; an async client on a tokio transport under
-/// [`Ledger`](crate::Ledger) is polled outside its runtime (reqwest then
-/// panics, or a worker is blocked).
+/// [`MonnetClient`] (flavour [`Blocking`], for [`Ledger`](crate::Ledger))
+/// and [`AsyncSmilepayzClient`] and [`AsyncMonnetClient`] (flavour
+/// [`Async`], for [`AsyncLedger`](crate::AsyncLedger)). Each ledger takes
+/// only its own flavour, so a blocking client cannot stall a tokio worker
+/// and an async one cannot be polled outside its runtime: see
+/// [`crate::flavour`].
 pub trait PaymentGateway: Send + Sync {
     /// The create request (SmilePayz `PayInRequest`, Monnet
     /// `CreateRequest`).
     type Request: Sync;
+
+    /// [`Blocking`] when a call holds the calling thread until the gateway
+    /// answers, [`Async`] when it is awaited: decides which ledger takes
+    /// the client.
+    type Flavour: Flavour;
 
     /// Which gateway.
     fn gateway(&self) -> Gateway;
@@ -225,16 +226,17 @@ fn monnet_describe(
     .with_payer(PayerData::of_monnet(request.customer())))
 }
 
-/// Implements [`PaymentGateway`] for one client flavour: `$ready` wraps
-/// the blocking answer in a ready future, or awaits the async one.
+/// Implements [`PaymentGateway`] for one client flavour: the blocking
+/// answer is wrapped in a ready future, the async one awaited (`$await`).
 macro_rules! gateway {
-    ($client:ident, $bound:ident, $gw:expr, $req:ty, $config:ident, $merchant:ident, $describe:ident,
+    ($client:ident, $bound:ident, $flavour:ty, $gw:expr, $req:ty, $config:ident, $merchant:ident, $describe:ident,
      $create:ident, $created:ident, $status:expr, $read:ident, $($await:tt)*) => {
         impl<T: $bound + Sync + Send> PaymentGateway for $client<T>
         where
             T::Error: Send,
         {
             type Request = $req;
+            type Flavour = $flavour;
 
             fn gateway(&self) -> Gateway {
                 $gw
@@ -268,6 +270,7 @@ macro_rules! gateway {
 gateway!(
     SmilepayzClient,
     BlockingTransport,
+    Blocking,
     Gateway::Smilepayz,
     PayInRequest,
     config,
@@ -278,12 +281,13 @@ gateway!(
     |c: &SmilepayzClient<T>, p: &Payment| c.reconcile_pay_in(&p.order),
     smilepayz_status,
 );
-gateway!(AsyncSmilepayzClient, AsyncTransport, Gateway::Smilepayz, PayInRequest, config, partner_id,
+gateway!(AsyncSmilepayzClient, AsyncTransport, Async, Gateway::Smilepayz, PayInRequest, config, partner_id,
     smilepayz_describe, pay_in, smilepayz_created,
     |c: &'a AsyncSmilepayzClient<T>, p: &'a Payment| c.reconcile_pay_in(&p.order), smilepayz_status, .await);
 gateway!(
     MonnetClient,
     BlockingTransport,
+    Blocking,
     Gateway::Monnet,
     CreateRequest,
     config,
@@ -294,7 +298,7 @@ gateway!(
     |c: &MonnetClient<T>, p: &Payment| c.status(&StatusQuery::by_operation_number(p.order.clone())),
     monnet_status,
 );
-gateway!(AsyncMonnetClient, AsyncTransport, Gateway::Monnet, CreateRequest, config, merchant_id,
+gateway!(AsyncMonnetClient, AsyncTransport, Async, Gateway::Monnet, CreateRequest, config, merchant_id,
     monnet_describe, create, monnet_created,
     |c: &'a AsyncMonnetClient<T>, p: &'a Payment| c.status(&StatusQuery::by_operation_number(p.order.clone())),
     monnet_status, .await);

@@ -10,6 +10,7 @@ use pasarela_core::webhook::{MonnetWebhook, SmilepayzWebhook};
 
 use crate::error::LedgerError;
 use crate::events::{Received, monnet_event, smilepayz_event};
+use crate::flavour::Blocking;
 use crate::flows::{self, Checkout, Core, Direct, EventOutcome, Gateways, SweepReport};
 use crate::gateway::PaymentGateway;
 use crate::machine::{Fact, Policy, Step};
@@ -20,10 +21,10 @@ use crate::store::ops::{self, HistoryLine, Outcome};
 use crate::store::{Conn, Store, StoreError};
 
 /// The merchant's durable record of its payments, for blocking
-/// applications: use it with the blocking clients ([`SmilepayzClient`],
-/// [`MonnetClient`]); a tokio application uses
+/// applications: it takes the blocking clients ([`SmilepayzClient`],
+/// [`MonnetClient`]: flavour [`Blocking`]); a tokio application uses
 /// [`AsyncLedger`](crate::AsyncLedger) and the async clients (see
-/// [`PaymentGateway`]).
+/// [`crate::flavour`]).
 ///
 /// Cheap to clone; every clone shares the database. See the crate docs
 /// for the flows and what they guarantee.
@@ -144,7 +145,7 @@ impl Ledger {
     /// never created again: the kept payment page, "wait" (an unknown
     /// outcome is being reconciled) or its settled outcome comes back
     /// instead.
-    pub fn checkout<G: PaymentGateway>(
+    pub fn checkout<G: PaymentGateway<Flavour = Blocking>>(
         &self,
         client: &G,
         request: &G::Request,
@@ -223,7 +224,7 @@ impl Ledger {
     /// the event that made it due (the same second, this process), the
     /// lease and the call the event's write took are used, and nothing is
     /// written before the call.
-    pub fn confirm<G: PaymentGateway>(
+    pub fn confirm<G: PaymentGateway<Flavour = Blocking>>(
         &self,
         client: &G,
         gateway: Gateway,
@@ -236,7 +237,7 @@ impl Ledger {
     /// process stopped) and asks the gateways about what is due, within
     /// each merchant's rate. For cron jobs and blocking applications:
     /// call it every few seconds (the async ledger runs it as a task).
-    pub fn sweep(&self, gateways: &Gateways) -> Result<SweepReport, StoreError> {
+    pub fn sweep(&self, gateways: &Gateways<Blocking>) -> Result<SweepReport, StoreError> {
         self.block(flows::sweep(&self.run(), gateways))
     }
 

@@ -125,7 +125,8 @@
 //! [`AsyncLedger`] runs the very same flows; database jobs never block an
 //! executor thread (SQLite's go to the store's writer thread, whose answer
 //! is awaited; PostgreSQL's run on tokio's blocking pool), gateway calls
-//! stay async on the async clients. The sweeper is a task:
+//! stay async: it takes only the async clients, and a blocking client
+//! there does not compile ([`flavour`]). The sweeper is a task:
 //!
 //! ```no_run
 //! # use pasarela_core::client::AsyncSmilepayzClient;
@@ -276,6 +277,7 @@ compile_error!("pasarela-ledger needs a database: enable the `sqlite` or the `po
 mod async_ledger;
 mod error;
 mod events;
+pub mod flavour;
 mod flows;
 pub mod gateway;
 mod ledger;

@@ -6,18 +6,27 @@
 //! A row's `"ledger"` names the database: `"sqlite"` (a new file per row,
 //! `synchronous=FULL`: every commit reaches the disk) or `"postgres"` (the
 //! `--db` given). tokio rows use [`AsyncLedger`] (database jobs on tokio's
-//! blocking pool), thread-pool rows the blocking [`Ledger`]; the async-std
+//! blocking pool) with the async clients, thread-pool rows the blocking
+//! [`Ledger`] with the blocking clients ([`Wiring`]); the async-std
 //! row has no ledger variant: [`AsyncLedger`] runs on tokio, and an
 //! async-std service would call the blocking [`Ledger`] from threads of its
 //! own.
 
+use std::future::Future;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use pasarela_core::client::{AsyncMonnetClient, AsyncSmilepayzClient};
-use pasarela_core::transport::AsyncTransport;
-use pasarela_ledger::{AsyncLedger, Gateway, Ledger, NextStep, Options, PaymentGateway, State};
+use pasarela_core::client::{
+    AsyncMonnetClient, AsyncSmilepayzClient, MonnetClient, MonnetSettings, SmilepayzClient,
+    SmilepayzSettings,
+};
+use pasarela_core::monnet::CreateRequest;
+use pasarela_core::smilepayz::PayInRequest;
+use pasarela_core::transport::{AsyncTransport, BlockingTransport, Ready};
+use pasarela_ledger::{
+    AsyncLedger, Gateway, Ledger, LedgerError, NextStep, Options, Outcome, PaymentGateway, State,
+    StoreError, flavour,
+};
 use pasarela_simulator::samples;
 
 use super::flow::{
@@ -117,20 +126,185 @@ impl MerchantRecord for LedgerRecord {
     }
 }
 
-/// The ledger, as a flow's executor wants it: async on tokio, blocking on
-/// a pool of threads; and the row's one hand-over of outcomes.
-#[derive(Clone)]
-pub(super) struct Flavour {
-    ledger: Kind,
-    handing: Arc<Handing>,
+/// A ledger as a flow's executor drives it: the async one on tokio, the
+/// blocking one on a pool of threads. Each takes only gateway clients of
+/// its own [`Flavour`](FlowLedger::Flavour), as in an application.
+pub(super) trait FlowLedger: Clone + Send + Sync + 'static {
+    /// The clients it takes.
+    type Flavour: flavour::Flavour;
+
+    /// Checks the order out; its next step.
+    fn checkout<'a, G: PaymentGateway<Flavour = Self::Flavour>>(
+        &'a self,
+        client: &'a G,
+        request: &'a G::Request,
+    ) -> impl Future<Output = Result<NextStep, LedgerError>> + Send + 'a;
+
+    /// Confirms the payment; `None` when another instance holds it.
+    fn confirm<'a, G: PaymentGateway<Flavour = Self::Flavour>>(
+        &'a self,
+        client: &'a G,
+        gateway: Gateway,
+        order: &'a str,
+    ) -> impl Future<Output = Result<Option<State>, StoreError>> + Send + 'a;
+
+    /// Claims up to `limit` outcomes.
+    fn claim(&self, limit: usize) -> impl Future<Output = Result<Vec<Outcome>, StoreError>> + Send;
+
+    /// Acknowledges claimed outcomes in one transaction.
+    fn acknowledge<'a>(
+        &'a self,
+        outcomes: &'a [Outcome],
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send + 'a;
 }
 
-#[derive(Clone)]
-enum Kind {
-    /// tokio tasks.
-    Async(AsyncLedger),
-    /// Threads (their futures are ready at once).
-    Blocking(Ledger),
+impl FlowLedger for AsyncLedger {
+    type Flavour = flavour::Async;
+
+    async fn checkout<'a, G: PaymentGateway<Flavour = flavour::Async>>(
+        &'a self,
+        client: &'a G,
+        request: &'a G::Request,
+    ) -> Result<NextStep, LedgerError> {
+        AsyncLedger::checkout(self, client, request)
+            .await
+            .map(|c| c.next)
+    }
+
+    async fn confirm<'a, G: PaymentGateway<Flavour = flavour::Async>>(
+        &'a self,
+        client: &'a G,
+        gateway: Gateway,
+        order: &'a str,
+    ) -> Result<Option<State>, StoreError> {
+        AsyncLedger::confirm(self, client, gateway, order)
+            .await
+            .map(|p| p.map(|p| p.state))
+    }
+
+    async fn claim(&self, limit: usize) -> Result<Vec<Outcome>, StoreError> {
+        self.claim_outcomes(limit).await
+    }
+
+    async fn acknowledge<'a>(&'a self, outcomes: &'a [Outcome]) -> Result<usize, StoreError> {
+        self.acknowledge_all(outcomes).await
+    }
+}
+
+/// On the threads of the pool: each call blocks its thread, and the
+/// futures are ready at once.
+impl FlowLedger for Ledger {
+    type Flavour = flavour::Blocking;
+
+    async fn checkout<'a, G: PaymentGateway<Flavour = flavour::Blocking>>(
+        &'a self,
+        client: &'a G,
+        request: &'a G::Request,
+    ) -> Result<NextStep, LedgerError> {
+        Ledger::checkout(self, client, request).map(|c| c.next)
+    }
+
+    async fn confirm<'a, G: PaymentGateway<Flavour = flavour::Blocking>>(
+        &'a self,
+        client: &'a G,
+        gateway: Gateway,
+        order: &'a str,
+    ) -> Result<Option<State>, StoreError> {
+        Ledger::confirm(self, client, gateway, order).map(|p| p.map(|p| p.state))
+    }
+
+    async fn claim(&self, limit: usize) -> Result<Vec<Outcome>, StoreError> {
+        self.claim_outcomes(limit)
+    }
+
+    async fn acknowledge<'a>(&'a self, outcomes: &'a [Outcome]) -> Result<usize, StoreError> {
+        self.acknowledge_all(outcomes)
+    }
+}
+
+/// What a row's pay-ins through the ledger are made of: a ledger of the
+/// executor's flavour, gateway clients of that same flavour, and an async
+/// transport for the simulator's settlement calls.
+pub(super) trait Wiring {
+    /// The row's ledger.
+    type Ledger: FlowLedger;
+    /// The SmilePayz client.
+    type Smilepayz: PaymentGateway<Request = PayInRequest, Flavour = <Self::Ledger as FlowLedger>::Flavour>
+        + 'static;
+    /// The Monnet client.
+    type Monnet: PaymentGateway<Request = CreateRequest, Flavour = <Self::Ledger as FlowLedger>::Flavour>
+        + 'static;
+    /// The settlement calls' transport.
+    type Settle: AsyncTransport + Send + Sync + 'static;
+
+    /// The row's ledger, over the kept one.
+    fn ledger(&self, kept: Ledger) -> Self::Ledger;
+    /// A SmilePayz client on the row's transport.
+    fn smilepayz(&self, settings: SmilepayzSettings) -> Self::Smilepayz;
+    /// A Monnet client on the row's transport.
+    fn monnet(&self, settings: MonnetSettings) -> Self::Monnet;
+    /// The transport for settlement calls.
+    fn settle(&self) -> Self::Settle;
+}
+
+/// tokio rows: [`AsyncLedger`] and the async clients.
+pub(super) struct OnTokio<T>(pub(super) T);
+
+impl<T> Wiring for OnTokio<T>
+where
+    T: AsyncTransport + Clone + Send + Sync + 'static,
+    T::Error: Send,
+{
+    type Ledger = AsyncLedger;
+    type Smilepayz = AsyncSmilepayzClient<T>;
+    type Monnet = AsyncMonnetClient<T>;
+    type Settle = T;
+
+    fn ledger(&self, kept: Ledger) -> AsyncLedger {
+        AsyncLedger::from(kept)
+    }
+    fn smilepayz(&self, settings: SmilepayzSettings) -> Self::Smilepayz {
+        AsyncSmilepayzClient::new(settings, self.0.clone())
+    }
+    fn monnet(&self, settings: MonnetSettings) -> Self::Monnet {
+        AsyncMonnetClient::new(settings, self.0.clone())
+    }
+    fn settle(&self) -> T {
+        self.0.clone()
+    }
+}
+
+/// Thread-pool rows: the blocking [`Ledger`] and the blocking clients.
+pub(super) struct OnThreads<T>(pub(super) T);
+
+impl<T> Wiring for OnThreads<T>
+where
+    T: BlockingTransport + Clone + Send + Sync + 'static,
+    T::Error: Send,
+{
+    type Ledger = Ledger;
+    type Smilepayz = SmilepayzClient<T>;
+    type Monnet = MonnetClient<T>;
+    type Settle = Ready<T>;
+
+    fn ledger(&self, kept: Ledger) -> Ledger {
+        kept
+    }
+    fn smilepayz(&self, settings: SmilepayzSettings) -> Self::Smilepayz {
+        SmilepayzClient::new(settings, self.0.clone())
+    }
+    fn monnet(&self, settings: MonnetSettings) -> Self::Monnet {
+        MonnetClient::new(settings, self.0.clone())
+    }
+    fn settle(&self) -> Ready<T> {
+        Ready(self.0.clone())
+    }
+}
+
+/// The row's ledger and its one hand-over of outcomes.
+pub(super) struct RowLedger<L> {
+    ledger: L,
+    handing: Handing,
 }
 
 /// The row's hand-over of outcomes: one at a time, like a shop's one
@@ -143,50 +317,13 @@ struct Handing {
     more: AtomicBool,
 }
 
-impl Flavour {
-    /// On tokio tasks.
-    pub(super) fn tokio(ledger: AsyncLedger) -> Self {
-        Self::of(Kind::Async(ledger))
-    }
-
-    /// On threads.
-    pub(super) fn threads(ledger: Ledger) -> Self {
-        Self::of(Kind::Blocking(ledger))
-    }
-
-    fn of(ledger: Kind) -> Self {
+impl<L: FlowLedger> RowLedger<L> {
+    /// The row's ledger, nothing handed over yet.
+    pub(super) fn new(ledger: L) -> Self {
         Self {
             ledger,
-            handing: Arc::default(),
+            handing: Handing::default(),
         }
-    }
-
-    async fn checkout<G: PaymentGateway>(
-        &self,
-        client: &G,
-        request: &G::Request,
-    ) -> Result<NextStep, String> {
-        match &self.ledger {
-            Kind::Async(l) => l.checkout(client, request).await,
-            Kind::Blocking(l) => l.checkout(client, request),
-        }
-        .map(|c| c.next)
-        .map_err(|e| e.to_string())
-    }
-
-    async fn confirm<G: PaymentGateway>(
-        &self,
-        client: &G,
-        gateway: Gateway,
-        order: &str,
-    ) -> Result<State, String> {
-        match &self.ledger {
-            Kind::Async(l) => l.confirm(client, gateway, order).await,
-            Kind::Blocking(l) => l.confirm(client, gateway, order),
-        }
-        .map_err(|e| e.to_string())?
-        .map(|p| p.state)
-        .ok_or_else(|| "another instance holds the payment".to_owned())
     }
 
     /// Hands the outcomes settled so far over, as a shop's one worker
@@ -223,19 +360,14 @@ impl Flavour {
     async fn hand_over_waiting(&self) -> Result<(), String> {
         const BATCH: usize = 64;
         loop {
-            let claimed = match &self.ledger {
-                Kind::Async(l) => l.claim_outcomes(BATCH).await,
-                Kind::Blocking(l) => l.claim_outcomes(BATCH),
-            }
-            .map_err(|e| e.to_string())?;
+            let claimed = self.ledger.claim(BATCH).await.map_err(|e| e.to_string())?;
             if claimed.is_empty() {
                 return Ok(());
             }
-            match &self.ledger {
-                Kind::Async(l) => l.acknowledge_all(&claimed).await,
-                Kind::Blocking(l) => l.acknowledge_all(&claimed),
-            }
-            .map_err(|e| e.to_string())?;
+            self.ledger
+                .acknowledge(&claimed)
+                .await
+                .map_err(|e| e.to_string())?;
             if claimed.len() < BATCH {
                 return Ok(());
             }
@@ -246,31 +378,38 @@ impl Flavour {
 /// One whole pay-in through the ledger: checkout (intent, create, answer),
 /// settlement (the callback into the inbox), confirmation by the status
 /// call, hand-over.
-async fn through_ledger<G: PaymentGateway>(
-    ledger: &Flavour,
+async fn through_ledger<L, G>(
+    ledger: &RowLedger<L>,
     client: &G,
     request: &G::Request,
     order: &str,
     settle: impl std::future::Future<Output = Result<(), String>>,
-) -> Result<(), String> {
+) -> Result<(), String>
+where
+    L: FlowLedger,
+    G: PaymentGateway<Flavour = L::Flavour>,
+{
     let at = |step: &str| {
         let order = order.to_owned();
         let step = step.to_owned();
         move |e: String| format!("{order}: {step}: {e}")
     };
     match ledger
+        .ledger
         .checkout(client, request)
         .await
-        .map_err(at("checkout"))?
+        .map_err(|e| at("checkout")(e.to_string()))?
     {
         NextStep::Redirect(_) => {}
         other => return Err(at("checkout")(format!("no payment page: {other:?}"))),
     }
     settle.await.map_err(at("settle"))?;
     let state = ledger
+        .ledger
         .confirm(client, client.gateway(), order)
         .await
-        .map_err(at("confirm"))?;
+        .map_err(|e| at("confirm")(e.to_string()))?
+        .ok_or_else(|| at("confirm")("another instance holds the payment".to_owned()))?;
     if state != State::Paid {
         return Err(at("confirm")(format!("the ledger says {state}")));
     }
@@ -278,31 +417,26 @@ async fn through_ledger<G: PaymentGateway>(
 }
 
 /// A SmilePayz cash pay-in through the ledger.
-pub(super) struct LedgerPayIn<T: AsyncTransport + Sync> {
-    pub(super) client: AsyncSmilepayzClient<T>,
-    pub(super) ledger: Flavour,
+pub(super) struct LedgerPayIn<W: Wiring> {
+    pub(super) client: W::Smilepayz,
+    pub(super) partner_id: String,
+    pub(super) settle: W::Settle,
+    pub(super) ledger: RowLedger<W::Ledger>,
     pub(super) prefix: String,
     pub(super) shared: Shared,
 }
 
-impl<T> PayIn for LedgerPayIn<T>
-where
-    T: AsyncTransport + Send + Sync + 'static,
-{
+impl<W: Wiring + Send + Sync + 'static> PayIn for LedgerPayIn<W> {
     fn reference(&self, i: usize) -> String {
         format!("{}{i:07}", self.prefix)
     }
 
     async fn run(&self, i: usize) -> Result<(), String> {
         let order = self.reference(i);
-        let request = smilepayz_request(
-            self.client.settings().config().partner_id(),
-            &order,
-            &self.shared.callback_url,
-        )
-        .map_err(|e| format!("{order}: request: {e}"))?;
+        let request = smilepayz_request(&self.partner_id, &order, &self.shared.callback_url)
+            .map_err(|e| format!("{order}: request: {e}"))?;
         let settle = complete(
-            self.client.transport(),
+            &self.settle,
             &self.shared.complete_url,
             smilepayz_settlement(&order),
         );
@@ -311,17 +445,15 @@ where
 }
 
 /// A Monnet card pay-in through the ledger.
-pub(super) struct LedgerCard<T: AsyncTransport + Sync> {
-    pub(super) client: AsyncMonnetClient<T>,
-    pub(super) ledger: Flavour,
+pub(super) struct LedgerCard<W: Wiring> {
+    pub(super) client: W::Monnet,
+    pub(super) settle: W::Settle,
+    pub(super) ledger: RowLedger<W::Ledger>,
     pub(super) prefix: String,
     pub(super) shared: Shared,
 }
 
-impl<T> PayIn for LedgerCard<T>
-where
-    T: AsyncTransport + Send + Sync + 'static,
-{
+impl<W: Wiring + Send + Sync + 'static> PayIn for LedgerCard<W> {
     fn reference(&self, i: usize) -> String {
         format!("{}{i:07}", self.prefix)
     }
@@ -331,7 +463,7 @@ where
         let request = samples::monnet_create(&order, MONNET_AMOUNT)
             .map_err(|e| format!("{order}: request: {e}"))?;
         let settle = complete(
-            self.client.transport(),
+            &self.settle,
             &self.shared.complete_url,
             monnet_settlement(&order, &self.shared.callback_url),
         );

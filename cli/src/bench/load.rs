@@ -29,7 +29,9 @@ use pasarela_simulator::{LoopbackServer, Simulator, SimulatorConfig, codes};
 use super::ceiling::{self, Ceilings};
 use super::drivers::{AsyncStd, Driver, Run, Threads, Tokio};
 use super::flow::{CardPayIn, Shared, SmilepayzPayIn};
-use super::ledgered::{Books, Flavour, LedgerCard, LedgerPayIn, LedgerRecord};
+use super::ledgered::{
+    Books, LedgerCard, LedgerPayIn, LedgerRecord, OnThreads, OnTokio, RowLedger, Wiring,
+};
 use super::measure::{measure_all, print_header, print_rows};
 use super::merchant::{Endpoint, MONNET_PATH, SMILEPAYZ_PATH};
 use super::record::{MerchantRecord, NoRecord};
@@ -285,32 +287,36 @@ impl Env {
     }
 
     /// The flow's pay-in over `transport`, handed to `driver`; through the
-    /// row's ledger when it has one (`flavour` says how the executor wants
-    /// it).
-    fn drive<T, D>(
+    /// row's ledger when it has one, with the ledger and clients `wiring`
+    /// makes for the executor (a row without a ledger has no wiring).
+    fn drive<T, D, W>(
         &self,
         flow: Flow,
         transport: T,
         driver: &D,
         n: usize,
-        flavour: impl Fn(Ledger) -> Flavour,
+        wiring: Option<W>,
     ) -> Result<Run, String>
     where
         T: AsyncTransport + Send + Sync + 'static,
         D: Driver,
+        W: Wiring + Send + Sync + 'static,
     {
         let creds = self.server.credentials();
         let shared = self.shared(flow)?;
         if let Some(kept) = &self.kept {
-            let ledger = flavour(kept.ledger.clone());
+            let wiring = wiring.ok_or("this executor has no ledger variant")?;
+            let ledger = RowLedger::new(wiring.ledger(kept.ledger.clone()));
             let prefix = kept.prefix.clone();
             return Ok(match flow {
                 Flow::PayIn(backend) => {
                     let settings = SmilepayzSettings::new(smilepayz_config(&creds, backend)?)
                         .with_code_meanings(codes::smilepayz::MEANINGS.iter().copied());
                     driver.drive(
-                        Arc::new(LedgerPayIn {
-                            client: AsyncSmilepayzClient::new(settings, transport),
+                        Arc::new(LedgerPayIn::<W> {
+                            partner_id: settings.config().partner_id().to_owned(),
+                            client: wiring.smilepayz(settings),
+                            settle: wiring.settle(),
                             ledger,
                             prefix,
                             shared,
@@ -321,8 +327,9 @@ impl Env {
                 Flow::Card => {
                     let config = monnet_config(&self.server.base_url(), &creds)?;
                     driver.drive(
-                        Arc::new(LedgerCard {
-                            client: AsyncMonnetClient::new(MonnetSettings::new(config), transport),
+                        Arc::new(LedgerCard::<W> {
+                            client: wiring.monnet(MonnetSettings::new(config)),
+                            settle: wiring.settle(),
                             ledger,
                             prefix,
                             shared,
@@ -479,14 +486,19 @@ fn run_row(
                 .build()
                 .map_err(|e| format!("reqwest: {e}"))?;
             let t = pasarela_reqwest::ReqwestTransport::with_client(client, config);
-            env.drive(flow, t, &Tokio(runtime), n, |l| {
-                Flavour::tokio(AsyncLedger::from(l))
-            })?
+            env.drive(flow, t.clone(), &Tokio(runtime), n, Some(OnTokio(t)))?
         }
         Transport::Surf => {
             let t = pasarela_surf::SurfTransport::with_config(config)
                 .map_err(|e| format!("surf: {e}"))?;
-            env.drive(flow, t, &AsyncStd, n, Flavour::threads)?
+            // No ledger rows: the async ledger runs on tokio.
+            env.drive(
+                flow,
+                t,
+                &AsyncStd,
+                n,
+                None::<OnTokio<pasarela_surf::SurfTransport>>,
+            )?
         }
         Transport::Ureq => {
             // As a service with a pool of threads would set it: an idle
@@ -496,7 +508,8 @@ fn run_row(
                 .proxy(None)
                 .build();
             let t = pasarela_ureq::UreqTransport::with_agent_config(agent, config);
-            env.drive(flow, Ready(t), &Threads(UREQ_THREADS), n, Flavour::threads)?
+            let wiring = OnThreads(t.clone());
+            env.drive(flow, Ready(t), &Threads(UREQ_THREADS), n, Some(wiring))?
         }
     };
     let cpu = match (cpu_before, usage::cpu_time()) {

@@ -18,6 +18,7 @@ use pasarela_core::http::{self, Method};
 use pasarela_core::transport::BlockingTransport;
 use pasarela_core::webhook::{MonnetWebhook, SmilepayzWebhook};
 use pasarela_core::{MerchantSecret, Money, MonnetKey, PreparedRequest, monnet, smilepayz};
+use pasarela_ledger::flavour::Blocking;
 use pasarela_ledger::{Gateways, Ledger, NextStep, OutcomeKind, PaymentGateway, State};
 use pasarela_simulator::merchant::Endpoint;
 use pasarela_simulator::{Credentials, LoopbackServer, Simulator, codes, samples};
@@ -215,7 +216,7 @@ fn ledger_path() -> PathBuf {
 /// (which delivers the webhook to the endpoint, into the inbox), and the
 /// confirmation by status call.
 #[allow(clippy::too_many_arguments)]
-fn pay<G: PaymentGateway>(
+fn pay<G: PaymentGateway<Flavour = Blocking>>(
     steps: &mut Steps,
     demo: &Demo,
     client: &G,

@@ -46,6 +46,7 @@ use pasarela_core::crypto::Verifier;
 use pasarela_core::monnet::{self, CardExpiration, Cvv, Pan};
 use pasarela_core::webhook::{MonnetWebhook, SmilepayzWebhook};
 use pasarela_core::{Currency, Money};
+use pasarela_ledger::flavour::Async;
 use pasarela_ledger::{AsyncLedger, Checkout, Gateway, Gateways, LedgerError, NextStep, Received};
 use pasarela_reqwest::ReqwestTransport;
 use serde::Deserialize;
@@ -134,7 +135,7 @@ impl AppState {
     }
 
     /// The clients the sweeper asks.
-    pub fn gateways(&self) -> Gateways {
+    pub fn gateways(&self) -> Gateways<Async> {
         Gateways::new()
             .with(self.inner.smilepayz.clone())
             .with(self.inner.monnet.clone())

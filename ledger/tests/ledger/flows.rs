@@ -218,7 +218,7 @@ impl World {
         self.ledger.payment(gateway, order).unwrap().unwrap().state
     }
 
-    fn gateways(&self) -> Gateways {
+    fn gateways(&self) -> Gateways<pasarela_ledger::flavour::Blocking> {
         Gateways::new()
             .with(self.smilepayz.clone())
             .with(self.monnet.clone())

@@ -425,6 +425,8 @@ struct Stuck;
 
 impl pasarela_ledger::PaymentGateway for Stuck {
     type Request = Order;
+    // Answers on the calling thread: for the blocking `Ledger`.
+    type Flavour = pasarela_ledger::flavour::Blocking;
     fn gateway(&self) -> Gateway {
         Gateway::Monnet
     }
@@ -749,6 +751,8 @@ struct HoldingGateway(std::sync::mpsc::Sender<()>);
 
 impl pasarela_ledger::PaymentGateway for HoldingGateway {
     type Request = Order;
+    // Answers on the calling thread: for the blocking `Ledger`.
+    type Flavour = pasarela_ledger::flavour::Blocking;
     fn gateway(&self) -> Gateway {
         Gateway::Smilepayz
     }

@@ -175,6 +175,8 @@ pub fn asked(gw: &Scripted) -> usize {
 
 impl pasarela_ledger::PaymentGateway for Scripted {
     type Request = Order;
+    // Answers on the calling thread: for the blocking `Ledger`.
+    type Flavour = pasarela_ledger::flavour::Blocking;
 
     fn gateway(&self) -> pasarela_ledger::Gateway {
         self.gateway
