@@ -109,8 +109,10 @@ impl AsyncLedger {
             .map(Self::from)
     }
 
-    /// The blocking ledger over the same database and settings (for the
-    /// reading calls, from `spawn_blocking`).
+    /// The blocking ledger over the same database and settings, for the
+    /// reading calls, from `spawn_blocking`. Its checkout, confirm and
+    /// sweep take the blocking clients and hold the calling thread: never
+    /// call them on an executor thread (see [`crate::flavour`]).
     pub fn blocking(&self) -> &Ledger {
         &self.ledger
     }

@@ -33,9 +33,10 @@ pub struct NotRecordable(pub String);
 /// [`MonnetClient`] (flavour [`Blocking`], for [`Ledger`](crate::Ledger))
 /// and [`AsyncSmilepayzClient`] and [`AsyncMonnetClient`] (flavour
 /// [`Async`], for [`AsyncLedger`](crate::AsyncLedger)). Each ledger takes
-/// only its own flavour, so a blocking client cannot stall a tokio worker
-/// and an async one cannot be polled outside its runtime: see
-/// [`crate::flavour`].
+/// only its own flavour: `AsyncLedger` refuses a blocking client, which
+/// would stall a tokio worker, and `Ledger` an async one, which would be
+/// polled outside its runtime (see [`crate::flavour`], also for what the
+/// types cannot see).
 pub trait PaymentGateway: Send + Sync {
     /// The create request (SmilePayz `PayInRequest`, Monnet
     /// `CreateRequest`).
