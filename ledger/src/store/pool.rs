@@ -1,7 +1,13 @@
 //! A bounded pool of database connections, shared by the stores: idle
 //! connections are reused, new ones opened while fewer than the bound are
 //! out, and a caller past the bound waits for one to come back.
+//!
+//! A connection is lent as a [`Taken`]: given back healthy, it is kept;
+//! dropped without being given back (its job panicked: an application's
+//! own closure in `Store::transact` or `Store::read`), it is closed and its
+//! place freed, so panics never use the pool up.
 
+use std::ops::{Deref, DerefMut};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use super::StoreError;
@@ -41,34 +47,26 @@ impl<C> Pool<C> {
     pub(crate) fn take(
         &self,
         open: impl FnOnce() -> Result<C, StoreError>,
-    ) -> Result<C, StoreError> {
+    ) -> Result<Taken<'_, C>, StoreError> {
         let mut state = self.lock();
-        loop {
+        let conn = loop {
             if let Some(conn) = state.idle.pop() {
-                return Ok(conn);
+                break conn;
             }
             if state.open < self.max {
                 state.open += 1;
                 drop(state);
-                return open().inspect_err(|_| self.closed());
+                break open().inspect_err(|_| self.closed())?;
             }
             state = self
                 .returned
                 .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
-        }
-    }
-
-    /// Gives `conn` back: kept for the next caller when `healthy`, else
-    /// dropped (a new one is opened when needed).
-    pub(crate) fn give_back(&self, conn: C, healthy: bool) {
-        if healthy {
-            self.lock().idle.push(conn);
-            self.returned.notify_one();
-        } else {
-            drop(conn);
-            self.closed();
-        }
+        };
+        Ok(Taken {
+            pool: self,
+            conn: Some(conn),
+        })
     }
 
     /// One connection fewer is open: a waiting caller may open another.
@@ -76,6 +74,12 @@ impl<C> Pool<C> {
         let mut state = self.lock();
         state.open = state.open.saturating_sub(1);
         drop(state);
+        self.returned.notify_one();
+    }
+
+    /// Keeps `conn` for the next caller.
+    fn keep(&self, conn: C) {
+        self.lock().idle.push(conn);
         self.returned.notify_one();
     }
 
@@ -100,6 +104,60 @@ impl<C> Pool<C> {
     }
 }
 
+/// A connection lent by a [`Pool`]: give it back with
+/// [`Taken::give_back`]; dropped otherwise (a panic), it is closed and its
+/// place in the pool freed.
+pub(crate) struct Taken<'a, C> {
+    pool: &'a Pool<C>,
+    conn: Option<C>,
+}
+
+impl<C> Taken<'_, C> {
+    /// Gives the connection back: kept for the next caller when `healthy`,
+    /// else closed (a new one is opened when needed).
+    pub(crate) fn give_back(mut self, healthy: bool) {
+        if let Some(conn) = self.conn.take() {
+            if healthy {
+                self.pool.keep(conn);
+            } else {
+                drop(conn);
+                self.pool.closed();
+            }
+        }
+    }
+}
+
+impl<C> Deref for Taken<'_, C> {
+    type Target = C;
+    fn deref(&self) -> &C {
+        // Present until given back, which consumes the `Taken`.
+        match &self.conn {
+            Some(conn) => conn,
+            None => unreachable!("a Taken holds its connection until given back"),
+        }
+    }
+}
+
+impl<C> DerefMut for Taken<'_, C> {
+    fn deref_mut(&mut self) -> &mut C {
+        match &mut self.conn {
+            Some(conn) => conn,
+            None => unreachable!("a Taken holds its connection until given back"),
+        }
+    }
+}
+
+impl<C> Drop for Taken<'_, C> {
+    /// Not given back: its job panicked, maybe inside a transaction. The
+    /// connection is closed, never reused; its place is freed.
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            drop(conn);
+            self.pool.closed();
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -112,41 +170,65 @@ mod tests {
     fn connections_are_reused_bounded_and_replaced() {
         let pool = Arc::new(Pool::new(2, 0u32));
         let a = pool.take(|| Ok(1)).unwrap();
-        assert_eq!(a, 0, "the idle one first");
+        assert_eq!(*a, 0, "the idle one first");
         let b = pool.take(|| Ok(1)).unwrap();
-        assert_eq!((b, pool.open()), (1, 2), "a new one under the bound");
+        assert_eq!((*b, pool.open()), (1, 2), "a new one under the bound");
         // Past the bound: waits until one comes back. (A minute is only a
         // guard against a hang.)
         let (answer, answered) = mpsc::channel();
         let waiting = pool.clone();
         std::thread::spawn(move || {
-            let _ = answer.send(waiting.take(|| Ok(99)));
+            let got = waiting.take(|| Ok(99)).map(|conn| {
+                let n = *conn;
+                conn.give_back(true);
+                n
+            });
+            let _ = answer.send(got);
         });
-        pool.give_back(a, true);
+        a.give_back(true);
         let c = answered
             .recv_timeout(Duration::from_secs(60))
             .expect("the waiting caller got the connection given back")
             .unwrap();
         assert_eq!((c, pool.open()), (0, 2));
-        // An unhealthy one is dropped; a failed open does not count; the
+        // An unhealthy one is closed; a failed open does not count; the
         // next caller opens a new one.
-        pool.give_back(b, false);
+        b.give_back(false);
         assert_eq!(pool.open(), 1);
+        let c = pool.take(|| Ok(5)).unwrap();
+        assert_eq!(*c, 0, "the idle one first");
         assert!(pool.take(|| Err(StoreError::data("refused"))).is_err());
         assert_eq!(pool.open(), 1);
         let d = pool.take(|| Ok(7)).unwrap();
-        assert_eq!((d, pool.open()), (7, 2));
-        pool.give_back(c, true);
-        pool.give_back(d, true);
+        assert_eq!((*d, pool.open()), (7, 2));
+        c.give_back(true);
+        d.give_back(true);
         assert_eq!(pool.idle(), 2);
+    }
+
+    #[test]
+    fn a_connection_whose_job_panicked_is_closed_and_its_place_freed() {
+        let pool = Pool::new(1, 0u32);
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _taken = pool.take(|| Ok(1)).unwrap();
+            panic!("an application's closure panicked");
+        }));
+        assert!(panicked.is_err());
+        assert_eq!(
+            (pool.open(), pool.idle()),
+            (0, 0),
+            "closed, never kept for reuse"
+        );
+        // The place is free: a new connection, without waiting.
+        let next = pool.take(|| Ok(2)).unwrap();
+        assert_eq!(*next, 2);
     }
 
     #[test]
     #[cfg(feature = "postgres")]
     fn draining_takes_the_idle_ones() {
         let mut pool = Pool::new(4, "first");
-        let taken = pool.take(|| Ok("second")).unwrap();
-        pool.give_back(taken, true);
+        pool.take(|| Ok("second")).unwrap().give_back(true);
         assert_eq!(pool.drain_idle().len(), 1);
         assert_eq!(pool.open(), 0);
     }

@@ -177,7 +177,7 @@ impl PgDb {
             // needed).
             let healthy =
                 !matches!(result, Err(StoreError::Unavailable(_))) && !pooled.client.is_closed();
-            self.pool.give_back(pooled, healthy);
+            pooled.give_back(healthy);
             match result {
                 Err(StoreError::Conflict(why)) => last = Some(why),
                 other => return other,

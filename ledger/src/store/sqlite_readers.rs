@@ -60,8 +60,10 @@ impl Readers {
             })
         })?;
         let result = f(&conn);
-        // A connection survives its statements' errors.
-        self.pool.give_back(conn, true);
+        // A connection survives its statements' errors, not a transaction
+        // left open (a panic in `f` closes it: the pool's `Taken`).
+        let healthy = conn.is_autocommit();
+        conn.give_back(healthy);
         result
     }
 }
@@ -134,6 +136,41 @@ mod tests {
         assert_eq!(readers.pool.open(), READERS);
         assert_eq!(readers.pool.idle(), READERS);
         drop(readers);
+    }
+
+    /// `SELECT COUNT(*) FROM t` on a reading connection.
+    fn count(readers: &Readers) -> Result<i64, StoreError> {
+        readers.with(|conn| {
+            conn.query_row("SELECT COUNT(*) FROM t", [], |row| row.get(0))
+                .map_err(|e| StoreError::data(e.to_string()))
+        })
+    }
+
+    #[test]
+    fn reads_that_panic_or_leave_a_transaction_open_are_not_reused() {
+        let file = file("panics");
+        let readers = Readers::open(file.path(), 16).unwrap();
+        // An application's read closure may panic: each time, its
+        // connection is closed and its place freed (before, READERS panics
+        // used every place up and the next read waited forever).
+        for _ in 0..READERS {
+            let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                readers.with(|_| -> Result<(), StoreError> { panic!("a read job panicked") })
+            }));
+            assert!(panicked.is_err());
+        }
+        assert_eq!((readers.pool.open(), readers.pool.idle()), (0, 0));
+        assert_eq!(count(&readers).unwrap(), 0);
+        assert_eq!((readers.pool.open(), readers.pool.idle()), (1, 1));
+        // A connection left inside a transaction is closed, not lent again.
+        readers
+            .with(|conn| {
+                conn.execute_batch("BEGIN")
+                    .map_err(|e| StoreError::data(e.to_string()))
+            })
+            .unwrap();
+        assert_eq!((readers.pool.open(), readers.pool.idle()), (0, 0));
+        assert_eq!(count(&readers).unwrap(), 0);
     }
 
     #[test]
